@@ -1,0 +1,46 @@
+# diet: thin wrappers; every target is one command anyone can run by hand.
+GO      ?= go
+BIN     ?= bin
+FUZZTIME ?= 20s
+
+.PHONY: build install test unit fuzz bench lint fixtures image clean
+
+build:
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+install:
+	$(GO) install -trimpath ./cmd/...
+
+# Everything CI runs: lint, every test (end-to-end ones skip without their
+# components unless DIET_E2E=require), then each fuzz target for $(FUZZTIME).
+test: lint
+	$(GO) test -race -timeout 60m ./...
+	$(MAKE) fuzz
+
+unit:
+	$(GO) test -short ./...
+
+fuzz:
+	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6-); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+bench:
+	@for s in bench/*.sh; do echo "== $$s"; bash $$s || exit 1; done
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+fixtures:
+	sudo .ci/fixtures.sh
+
+# The main job: build the example program into a minimal OCI image.
+image:
+	$(GO) run ./cmd/diet build ./cmd/slice -o oci:out/slice:latest
+
+clean:
+	rm -rf $(BIN) out
