@@ -52,3 +52,19 @@ type Resolver struct {
 func New(fsys rootfs.FS, opts Options) *Resolver {
 	return &Resolver{fsys: fsys, opts: opts}
 }
+
+// Resolve returns the closure of the ELF file at name (an absolute path
+// inside the root): its interpreter, every shared object the loader would
+// load, and what it would not find.
+func (r *Resolver) Resolve(name string) (*Result, error) {
+	return nil, errNotYet
+}
+
+// File parses the ELF file at name (absolute, inside the root), through
+// the resolver's cache.
+func (r *Resolver) File(name string) (*elfinfo.File, error) {
+	return nil, errNotYet
+}
+
+// FS returns the root the resolver works in.
+func (r *Resolver) FS() rootfs.FS { return r.fsys }
