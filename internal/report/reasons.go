@@ -1,0 +1,82 @@
+package report
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/rootfs"
+)
+
+// Reason says why an image built or slimmed by diet carries a file, as
+// the image itself records it.
+type Reason struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// ReasonsLabel is the image label that may carry the reasons as a JSON
+// object from path to reason.
+const ReasonsLabel = "dev.dietimg.reasons"
+
+func wantContent(p string) bool {
+	return isDpkgFile(p) || strings.HasSuffix(p, ".spdx.json")
+}
+
+// reasons reads why each file is there from the image's label, else from
+// an SPDX SBOM stored in the image, else returns nil.
+func reasons(cf *v1.ConfigFile, content map[string][]byte) []Reason {
+	if v, ok := cf.Config.Labels[ReasonsLabel]; ok {
+		var m map[string]string
+		if json.Unmarshal([]byte(v), &m) == nil && len(m) > 0 {
+			var out []Reason
+			for p, r := range m {
+				out = append(out, Reason{Path: rootfs.Clean(p), Reason: r})
+			}
+			sortReasons(out)
+			return out
+		}
+	}
+	var names []string
+	for p := range content {
+		if strings.HasSuffix(p, ".spdx.json") {
+			names = append(names, p)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if out := ReasonsFromSPDX(content[n]); len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+// ReasonsFromSPDX reads the reasons diet writes into the comment of each
+// file of an SPDX 2.3 JSON document.
+func ReasonsFromSPDX(b []byte) []Reason {
+	var doc struct {
+		Files []struct {
+			FileName string `json:"fileName"`
+			Comment  string `json:"comment"`
+		} `json:"files"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return nil
+	}
+	var out []Reason
+	for _, f := range doc.Files {
+		if f.Comment == "" || f.FileName == "" {
+			continue
+		}
+		out = append(out, Reason{Path: rootfs.Clean(f.FileName), Reason: f.Comment})
+	}
+	sortReasons(out)
+	return out
+}
+
+func sortReasons(rs []Reason) {
+	slices.SortFunc(rs, func(a, b Reason) int { return strings.Compare(a.Path, b.Path) })
+}
