@@ -1,0 +1,146 @@
+// Package trace is diet's sensor: it runs a program under ptrace, follows
+// every process and thread it starts, and records every path the program
+// touches (opened, executed, stat'ed, read as a link, listed, created in),
+// whether the call succeeded or not. A failed open matters as much as a
+// successful one: the program may look for a file that the image holds
+// elsewhere, and the slimmed image must fail the same way.
+//
+// The sensor runs inside the container, as diet's own static binary started
+// with the hidden `diet sensor` command, so the paths it records are the
+// paths the program sees.
+package trace
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+)
+
+// Op says what the program did with a path.
+type Op string
+
+// The operations the sensor records.
+const (
+	OpOpen     Op = "open"     // opened for reading
+	OpWrite    Op = "write"    // opened for writing, truncated or had its times or modes changed
+	OpCreate   Op = "create"   // created (a file, directory, link, node or rename target): its directory is written into
+	OpExec     Op = "exec"     // executed
+	OpStat     Op = "stat"     // stat'ed or checked with access
+	OpReadlink Op = "readlink" // read as a symlink
+	OpList     Op = "list"     // listed with getdents
+	OpChdir    Op = "chdir"    // made the working directory
+	OpRemove   Op = "remove"   // unlinked, removed or renamed away
+)
+
+// Event is one thing the program did to one path. Path is absolute and
+// lexically clean, as the program saw it (symlinks not resolved).
+type Event struct {
+	Path string `json:"path"`
+	Op   Op     `json:"op"`
+	OK   bool   `json:"ok"`
+}
+
+// recorder keeps each distinct event once and, when given a writer, writes
+// every new one at once as a JSON line, so that the record survives a
+// sensor killed without warning.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[Event]bool
+	w    io.Writer
+	err  error
+}
+
+func newRecorder(w io.Writer) *recorder {
+	return &recorder{seen: make(map[Event]bool), w: w}
+}
+
+func (r *recorder) add(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[e] {
+		return
+	}
+	r.seen[e] = true
+	if r.w == nil || r.err != nil {
+		return
+	}
+	b, _ := json.Marshal(e)
+	b = append(b, '\n')
+	if _, err := r.w.Write(b); err != nil {
+		r.err = err
+	}
+}
+
+func (r *recorder) events() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Event, 0, len(r.seen))
+	for e := range r.seen {
+		out = append(out, e)
+	}
+	SortEvents(out)
+	return out
+}
+
+// SortEvents sorts events by path, then op, then failures first.
+func SortEvents(evs []Event) {
+	sort.Slice(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Op != b.Op {
+			return a.Op < b.Op
+		}
+		return !a.OK && b.OK
+	})
+}
+
+// maxRecordLine bounds one line of a record file; a record comes from a
+// container and is not trusted.
+const maxRecordLine = 64 << 10
+
+// ReadRecord reads a record written by the sensor (JSON lines), merging
+// duplicates; it returns the events sorted.
+func ReadRecord(r io.Reader) ([]Event, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxRecordLine)
+	seen := make(map[Event]bool)
+	var out []Event
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			// The last line may be cut short when the sensor was killed.
+			continue
+		}
+		if e.Path == "" || e.Path[0] != '/' || seen[e] {
+			continue
+		}
+		seen[e] = true
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading trace record line %d: %w", line+1, err)
+	}
+	SortEvents(out)
+	return out, nil
+}
+
+// ReadRecordFile reads the record file at name.
+func ReadRecordFile(name string) ([]Event, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadRecord(f)
+}

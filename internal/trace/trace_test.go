@@ -1,0 +1,201 @@
+//go:build linux && amd64
+
+package trace
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func has(evs []Event, want Event) bool {
+	for _, e := range evs {
+		if e == want {
+			return true
+		}
+	}
+	return false
+}
+
+func runTraced(t *testing.T, dir, script string, opts Options) (*Result, string) {
+	t.Helper()
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	opts.Stdout = out
+	opts.Dir = dir
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := Run(ctx, []string{"sh", "-c", script}, opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	b, _ := os.ReadFile(out.Name())
+	return res, string(b)
+}
+
+func TestRunRecordsPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub", "inner"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("hello", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	// A child shell (a fork and an exec chain), a relative open, a listing,
+	// failed stat and open, a directory created, a link read.
+	script := `cat ./hello; ls sub; stat /nonexistent-diet >/dev/null 2>&1; cat /nonexistent-diet-2 2>/dev/null; ` +
+		`mkdir made; sh -c 'readlink link; exec cat sub/inner'; exit 3`
+	var record bytes.Buffer
+	res, stdout := runTraced(t, dir, script, Options{Record: &record})
+	if res.ExitCode != 3 {
+		t.Errorf("exit code %d, want 3", res.ExitCode)
+	}
+	if stdout != "hi\ninner\nhello\n" {
+		t.Errorf("stdout %q", stdout)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Event{
+		{filepath.Join(dir, "hello"), OpOpen, true},
+		{filepath.Join(dir, "sub"), OpList, true},
+		{"/nonexistent-diet", OpStat, false},
+		{"/nonexistent-diet-2", OpOpen, false},
+		{filepath.Join(dir, "made"), OpCreate, true},
+		{filepath.Join(dir, "link"), OpReadlink, true},
+		{filepath.Join(dir, "sub/inner"), OpOpen, true},
+	}
+	for _, w := range want {
+		if !has(res.Events, w) {
+			t.Errorf("missing event %+v", w)
+		}
+	}
+	// cat ran through an exec; its path depends on the host's PATH and
+	// whether /bin is a link, so look for any successful exec of a cat.
+	execs := 0
+	for _, e := range res.Events {
+		if e.Op == OpExec && e.OK && filepath.Base(e.Path) == "cat" {
+			execs++
+		}
+	}
+	if execs == 0 {
+		t.Errorf("no exec of %s recorded in %v", cat, res.Events)
+	}
+	// The record written along the way holds the same events.
+	got, err := ReadRecord(&record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !has(got, w) {
+			t.Errorf("record misses %+v", w)
+		}
+	}
+	if t.Failed() {
+		for _, e := range res.Events {
+			if strings.HasPrefix(e.Path, dir) || strings.Contains(e.Path, "nonexistent") {
+				t.Logf("event %+v", e)
+			}
+		}
+	}
+}
+
+func TestRunFollowsThreadsAndForks(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := `import os, threading
+t = threading.Thread(target=lambda: open("a").close()); t.start(); t.join()
+pid = os.fork()
+if pid == 0:
+    open("b").close(); os._exit(0)
+os.waitpid(pid, 0)
+`
+	res, err := Run(context.Background(), []string{py, "-c", script}, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b"} {
+		if w := (Event{filepath.Join(dir, n), OpOpen, true}); !has(res.Events, w) {
+			t.Errorf("missing %+v", w)
+		}
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("exit code %d", res.ExitCode)
+	}
+}
+
+func TestRunForwardsSignals(t *testing.T) {
+	dir := t.TempDir()
+	script := `trap 'exit 7' USR1; touch ready; while :; do sleep 0.05; done`
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
+				syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	res, err := Run(ctx, []string{"sh", "-c", script}, Options{Dir: dir, Forward: []os.Signal{syscall.SIGUSR1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 7 {
+		t.Errorf("exit code %d, want 7 (the trap's)", res.ExitCode)
+	}
+}
+
+func TestRunKilledBySignal(t *testing.T) {
+	res, err := Run(context.Background(), []string{"sh", "-c", "kill -KILL $$"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 128+9 {
+		t.Errorf("exit code %d, want 137", res.ExitCode)
+	}
+}
+
+func TestReadRecordToleratesCutLines(t *testing.T) {
+	in := `{"path":"/a","op":"open","ok":true}
+{"path":"/a","op":"open","ok":true}
+{"path":"relative","op":"open","ok":true}
+{"path":"/b","op":"stat","ok":false}
+{"path":"/c","op":"op`
+	got, err := ReadRecord(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Event{{"/a", OpOpen, true}, {"/b", OpStat, false}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
