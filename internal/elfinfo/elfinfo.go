@@ -4,6 +4,7 @@
 package elfinfo
 
 import (
+	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -87,6 +88,10 @@ func (f *File) Compatible(lib *File) bool {
 	return f.ELFClass == lib.ELFClass && f.ELFMachine == lib.ELFMachine
 }
 
+// maxOpenRead bounds how much of a file without ReadAt Open copies into
+// memory.
+const maxOpenRead = 1 << 30
+
 // Open parses the named file of fsys.
 func Open(fsys fs.FS, name string) (*File, error) {
 	fh, err := fsys.Open(name)
@@ -94,23 +99,42 @@ func Open(fsys fs.FS, name string) (*File, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	ra, ok := fh.(io.ReaderAt)
-	if !ok {
-		b, err := io.ReadAll(fh)
-		if err != nil {
-			return nil, err
+	if ra, ok := fh.(io.ReaderAt); ok {
+		if fi, err := fh.Stat(); err == nil && fi.Mode().IsRegular() {
+			return ParseSize(ra, fi.Size())
 		}
-		ra = strings.NewReader(string(b))
+		return Parse(ra)
 	}
-	return Parse(ra)
+	b, err := io.ReadAll(io.LimitReader(fh, maxOpenRead+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) > maxOpenRead {
+		return nil, fmt.Errorf("reading %s: larger than %d bytes", name, maxOpenRead)
+	}
+	return ParseSize(bytes.NewReader(b), int64(len(b)))
 }
 
-// Parse reads the facts of the ELF file in r.
-func Parse(r io.ReaderAt) (f *File, err error) {
+// Parse reads the facts of the ELF file in r. It finds the size of r
+// through a Size or Stat method when r has one (bytes.Reader,
+// io.SectionReader, os.File), else by probing; use ParseSize when the size
+// is known.
+func Parse(r io.ReaderAt) (*File, error) {
+	return ParseSize(r, sizeOf(r))
+}
+
+// ParseSize reads the facts of the ELF file in r, which holds size bytes.
+// Nothing beyond size is read, and no table larger than the file is
+// allocated, whatever the headers claim.
+func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
 		return nil, ErrNotELF
 	}
+	if err := checkHeader(r, size); err != nil {
+		return nil, err
+	}
+	r = io.NewSectionReader(r, 0, size)
 	// debug/elf is hardened by fuzzing upstream, but a corrupt file must
 	// never take the process down: turn any panic into an error.
 	defer func() {
@@ -130,62 +154,47 @@ func Parse(r io.ReaderAt) (f *File, err error) {
 		ELFClass:   ef.Class,
 		ELFMachine: ef.Machine,
 	}
-	if err := f.readDynamic(ef); err != nil {
+	p := &parser{ef: ef, r: r, size: size, f: f}
+	f.readSections(ef)
+	if err := p.readDynamic(); err != nil {
 		return nil, err
 	}
-	f.classify()
+	p.classify()
+	f.Dlopen = p.readDlopen()
+	f.Go = p.readGo()
+	f.Needs = p.readNeeds()
 	return f, nil
 }
 
-func (f *File) readDynamic(ef *elf.File) error {
-	for _, p := range ef.Progs {
-		if p.Type != elf.PT_INTERP {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
-		if err != nil {
-			return fmt.Errorf("elfinfo: reading PT_INTERP: %w", err)
-		}
-		f.Interpreter = strings.TrimRight(string(b), "\x00")
-	}
-	if ef.Section(".dynamic") == nil && dynProg(ef) == nil {
-		return nil
-	}
-	var err error
-	if f.Needed, err = ef.DynString(elf.DT_NEEDED); err != nil {
-		return fmt.Errorf("elfinfo: reading DT_NEEDED: %w", err)
-	}
-	if s, _ := ef.DynString(elf.DT_SONAME); len(s) > 0 {
-		f.Soname = s[0]
-	}
-	f.RPath = splitPaths(ef, elf.DT_RPATH)
-	f.RunPath = splitPaths(ef, elf.DT_RUNPATH)
-	return nil
+// parser carries the state shared by the steps of one Parse.
+type parser struct {
+	ef   *elf.File
+	r    io.ReaderAt // bounded to size
+	size int64
+	f    *File
+
+	dynstr  []byte
+	imports []string // imported symbols of interest, from .dynsym
+	verdef  bool     // has DT_VERDEF: the object defines symbol versions
+	isLibc  bool     // the object is the C library (defines __libc_start_main)
 }
 
-func dynProg(ef *elf.File) *elf.Prog {
-	for _, p := range ef.Progs {
-		if p.Type == elf.PT_DYNAMIC {
-			return p
+// readSections fills Stripped and DebugSize from the section headers.
+func (f *File) readSections(ef *elf.File) {
+	f.Stripped = true
+	for _, s := range ef.Sections {
+		switch {
+		case s.Type == elf.SHT_SYMTAB:
+			f.Stripped = false
+		case s.Type == elf.SHT_NOBITS:
+		case strings.HasPrefix(s.Name, ".debug_"), strings.HasPrefix(s.Name, ".zdebug_"):
+			f.DebugSize += int64(s.FileSize)
 		}
 	}
-	return nil
 }
 
-func splitPaths(ef *elf.File, tag elf.DynTag) []string {
-	vals, _ := ef.DynString(tag)
-	var out []string
-	for _, v := range vals {
-		for _, p := range strings.Split(v, ":") {
-			if p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
-func (f *File) classify() {
+func (p *parser) classify() {
+	f := p.f
 	switch {
 	case f.Interpreter != "" || len(f.Needed) > 0:
 		f.Linkage = Dynamic
@@ -210,6 +219,25 @@ func (f *File) classify() {
 				f.Libc = Musl
 			}
 		}
+	}
+	if f.Libc != None {
+		return
+	}
+	// Shared objects: the C library and its loader name themselves; a
+	// library that only needs other libraries still shows glibc through
+	// the GLIBC_ versions it needs.
+	switch so := f.Soname; {
+	case so == "libc.so.6", strings.HasPrefix(so, "ld-linux"), strings.HasPrefix(so, "ld64.so"):
+		f.Libc = Glibc
+	case strings.HasPrefix(so, "libc.musl-"), strings.HasPrefix(so, "ld-musl-"):
+		f.Libc = Musl
+	case f.GlibcMin != "":
+		f.Libc = Glibc
+	case p.isLibc && p.verdef:
+		f.Libc = Glibc
+	case p.isLibc:
+		// musl's libc.so has no soname and no symbol versions.
+		f.Libc = Musl
 	}
 }
 

@@ -1,0 +1,241 @@
+package elfinfo
+
+import (
+	"bytes"
+	"debug/elf"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Kinds of Need.
+const (
+	NeedCertificates = "certificates" // CA certificates (/etc/ssl/certs...)
+	NeedTimezone     = "timezone"     // time zone data (/usr/share/zoneinfo)
+	NeedNSS          = "nss"          // user and group databases (/etc/passwd, nsswitch.conf)
+	NeedDNS          = "dns"          // the resolver (/etc/resolv.conf, /etc/hosts)
+)
+
+// maxEvidence is how many pieces of evidence a Need kind keeps.
+const maxEvidence = 3
+
+// symbolNeeds maps imported symbols to the need they show.
+var symbolNeeds = map[string]string{}
+
+func init() {
+	for kind, names := range map[string]string{
+		NeedDNS: "getaddrinfo getnameinfo gethostbyname gethostbyname2 gethostbyname_r gethostbyname2_r " +
+			"gethostbyaddr gethostbyaddr_r res_init res_query res_search res_querydomain res_mkquery " +
+			"res_ninit res_nquery res_nsearch __res_init __res_query __res_search __res_ninit __res_nquery __res_nsearch",
+		NeedNSS: "getpwnam getpwnam_r getpwuid getpwuid_r getpwent getpwent_r getgrnam getgrnam_r " +
+			"getgrgid getgrgid_r getgrent getgrent_r getgrouplist initgroups getspnam getspnam_r",
+		NeedTimezone: "tzset localtime localtime_r mktime timelocal ctime ctime_r",
+		NeedCertificates: "SSL_CTX_set_default_verify_paths SSL_CTX_set_default_verify_dir " +
+			"SSL_CTX_set_default_verify_file X509_STORE_set_default_paths gnutls_certificate_set_x509_system_trust",
+	} {
+		for _, n := range strings.Fields(names) {
+			symbolNeeds[n] = kind
+		}
+	}
+}
+
+// pattern is a byte string whose presence is evidence of a need.
+type pattern struct {
+	kind     string
+	text     string // searched for
+	evidence string
+	notNext  byte // a byte that must not follow the match (0: any)
+}
+
+func str(kind, s string) pattern { return pattern{kind: kind, text: s, evidence: "string " + s} }
+
+// stringPatterns are searched in the read-only data of every file but the
+// C library itself (which holds them all whether or not a program uses
+// them). C strings and Go string literals both live there.
+var stringPatterns = []pattern{
+	str(NeedCertificates, "/etc/ssl/certs"),
+	str(NeedCertificates, "/etc/ssl/cert.pem"),
+	str(NeedCertificates, "/etc/pki/tls"),
+	str(NeedCertificates, "/etc/pki/ca-trust"),
+	str(NeedCertificates, "ca-certificates.crt"),
+	str(NeedCertificates, "SSL_CERT_FILE"),
+	str(NeedCertificates, "SSL_CERT_DIR"),
+	str(NeedTimezone, "/usr/share/zoneinfo"),
+	str(NeedTimezone, "zoneinfo.zip"),
+	str(NeedTimezone, "/etc/localtime"),
+	str(NeedTimezone, "TZif"),
+	str(NeedNSS, "/etc/nsswitch.conf"),
+	str(NeedNSS, "/etc/passwd"),
+	str(NeedNSS, "/etc/group"),
+	str(NeedNSS, "/etc/shadow"),
+	str(NeedDNS, "/etc/resolv.conf"),
+	{kind: NeedDNS, text: "/etc/hosts", evidence: "string /etc/hosts", notNext: '.'}, // not hosts.allow
+}
+
+// goPatterns are searched in a Go binary's function names (.gopclntab):
+// build information lists modules, not packages. Names there end with
+// NUL, so the NUL before a name anchors it at a package path.
+var goPatterns = []pattern{
+	{kind: NeedCertificates, text: "\x00crypto/x509.", evidence: "go package crypto/x509"},
+	{kind: NeedNSS, text: "\x00os/user.", evidence: "go package os/user"},
+	{kind: NeedDNS, text: "\x00net.(*Resolver).", evidence: "go package net"},
+	{kind: NeedTimezone, text: "\x00time.LoadLocation", evidence: "go func time.LoadLocation"},
+}
+
+// rank orders evidence: a symbol the program imports says more than a Go
+// function name, which says more than a string; strings come in the
+// order of stringPatterns, the most telling first.
+func rank(evidence string) int {
+	switch {
+	case strings.HasPrefix(evidence, "symbol "):
+		return 0
+	case strings.HasPrefix(evidence, "go "):
+		return 1
+	}
+	for i, pt := range stringPatterns {
+		if pt.evidence == evidence {
+			return 2 + i
+		}
+	}
+	return 2 + len(stringPatterns)
+}
+
+// readNeeds gathers the evidence of needs, sorted by kind, then by
+// rank, then by text, with at most maxEvidence per kind.
+func (p *parser) readNeeds() []Need {
+	set := map[Need]bool{}
+	for _, s := range p.imports {
+		set[Need{Kind: symbolNeeds[s], Evidence: "symbol " + s}] = true
+	}
+	if !p.isLibc {
+		budget := int64(maxScan)
+		for _, pt := range p.scan(p.dataRegions(), stringPatterns, &budget) {
+			set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
+		}
+		if s := p.ef.Section(".gopclntab"); s != nil && p.f.Go != nil {
+			for _, pt := range p.scan([]region{{s.Offset, s.Size}}, goPatterns, &budget) {
+				set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	all := make([]Need, 0, len(set))
+	for n := range set {
+		all = append(all, n)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if ra, rb := rank(a.Evidence), rank(b.Evidence); ra != rb {
+			return ra < rb
+		}
+		return a.Evidence < b.Evidence
+	})
+	var out []Need
+	perKind := map[string]int{}
+	for _, n := range all {
+		if perKind[n.Kind] < maxEvidence {
+			perKind[n.Kind]++
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// region is a byte range of the file.
+type region struct{ off, size uint64 }
+
+// dataRegions lists where string constants live: .rodata and its
+// siblings, .data and Go's .noptrdata; without section headers, every
+// loaded segment.
+func (p *parser) dataRegions() []region {
+	var out []region
+	for _, s := range p.ef.Sections {
+		if s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_ALLOC == 0 {
+			continue
+		}
+		if s.Name == ".rodata" || strings.HasPrefix(s.Name, ".rodata.") || s.Name == ".data" || s.Name == ".noptrdata" {
+			out = append(out, region{s.Offset, s.Size})
+		}
+	}
+	if len(p.ef.Sections) == 0 {
+		for _, prog := range p.ef.Progs {
+			if prog.Type == elf.PT_LOAD {
+				out = append(out, region{prog.Off, prog.Filesz})
+			}
+		}
+	}
+	return out
+}
+
+const scanChunk = 1 << 20
+
+var scanBufs = sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
+
+// scan returns the patterns found in the regions, reading at most budget
+// bytes in chunks of scanChunk that overlap by the longest pattern.
+func (p *parser) scan(regions []region, pats []pattern, budget *int64) []pattern {
+	found := make([]bool, len(pats))
+	left, overlap := len(pats), 0
+	for _, pt := range pats {
+		overlap = max(overlap, len(pt.text)) // one more byte, for notNext
+	}
+	bufp := scanBufs.Get().(*[]byte)
+	defer scanBufs.Put(bufp)
+	buf := *bufp
+	for _, rg := range regions {
+		end := rg.off + rg.size
+		if rg.off >= uint64(p.size) {
+			continue
+		}
+		end = min(end, uint64(p.size))
+		if end < rg.off { // overflow
+			end = uint64(p.size)
+		}
+		for off := rg.off; off < end && left > 0 && *budget > 0; {
+			n := min(uint64(len(buf)), end-off, uint64(*budget))
+			got, _ := p.r.ReadAt(buf[:n], int64(off))
+			if got <= 0 {
+				break
+			}
+			chunk := buf[:got]
+			for i, pt := range pats {
+				if !found[i] && contains(chunk, pt) {
+					found[i] = true
+					left--
+				}
+			}
+			*budget -= int64(got)
+			if off+uint64(got) >= end || got <= overlap {
+				break
+			}
+			off += uint64(got - overlap)
+		}
+	}
+	var out []pattern
+	for i, ok := range found {
+		if ok {
+			out = append(out, pats[i])
+		}
+	}
+	return out
+}
+
+func contains(b []byte, pt pattern) bool {
+	text := []byte(pt.text)
+	for {
+		i := bytes.Index(b, text)
+		if i < 0 {
+			return false
+		}
+		j := i + len(text)
+		if pt.notNext == 0 || j >= len(b) || b[j] != pt.notNext {
+			return true
+		}
+		b = b[j:]
+	}
+}
