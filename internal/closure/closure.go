@@ -4,6 +4,11 @@
 package closure
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
 )
@@ -12,6 +17,12 @@ import (
 type Options struct {
 	// LDLibraryPath is the LD_LIBRARY_PATH the program would run with.
 	LDLibraryPath []string
+	// HWCaps are the glibc-hwcaps subdirectories ("x86-64-v3",
+	// "x86-64-v2") the target CPU supports, best first. glibc tries
+	// DIR/glibc-hwcaps/NAME before every search directory DIR and
+	// prefers such ld.so.cache entries. Empty means the baseline only,
+	// whose libraries run on every CPU.
+	HWCaps []string
 }
 
 // Object is one shared object the loader would load.
@@ -29,6 +40,9 @@ type Object struct {
 type Missing struct {
 	Soname   string   `json:"soname"`
 	NeededBy []string `json:"needed_by"`
+	// Reason says why, when a file was found but the loader could not
+	// use it (musl stops at the first file of that name).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Result is the closure of one program.
@@ -46,6 +60,13 @@ type Result struct {
 type Resolver struct {
 	fsys rootfs.FS
 	opts Options
+
+	files   onceMap[*elfinfo.File] // by real path
+	probes  onceMap[*found]        // by searched path
+	loaders onceMap[*glibcLoader]  // by interpreter path
+	musl    onceMap[[]string]      // by interpreter path
+	ldcache onceMap[*LDCache]      // one key: the root's /etc/ld.so.cache
+	preload onceMap[[]string]      // one key: the root's /etc/ld.so.preload
 }
 
 // New returns a Resolver over fsys.
@@ -53,18 +74,309 @@ func New(fsys rootfs.FS, opts Options) *Resolver {
 	return &Resolver{fsys: fsys, opts: opts}
 }
 
-// Resolve returns the closure of the ELF file at name (an absolute path
-// inside the root): its interpreter, every shared object the loader would
-// load, and what it would not find.
-func (r *Resolver) Resolve(name string) (*Result, error) {
-	return nil, errNotYet
+// FS returns the root the resolver works in.
+func (r *Resolver) FS() rootfs.FS { return r.fsys }
+
+// Options returns the options the resolver was made with.
+func (r *Resolver) Options() Options { return r.opts }
+
+// found is a path that exists in the root, resolved, with its facts (nil
+// file and a non-nil parseErr when it is not a usable ELF file).
+type found struct {
+	path     string
+	res      rootfs.Resolved
+	file     *elfinfo.File
+	parseErr error
 }
+
+// ErrNotRegular is returned for a path that names something other than a
+// regular file (a directory, a device).
+var ErrNotRegular = errors.New("closure: not a regular file")
 
 // File parses the ELF file at name (absolute, inside the root), through
 // the resolver's cache.
 func (r *Resolver) File(name string) (*elfinfo.File, error) {
-	return nil, errNotYet
+	res, err := rootfs.Resolve(r.fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return r.parse(res.Path)
 }
 
-// FS returns the root the resolver works in.
-func (r *Resolver) FS() rootfs.FS { return r.fsys }
+func (r *Resolver) parse(real string) (*elfinfo.File, error) {
+	return r.files.get(real, func() (*elfinfo.File, error) {
+		fi, err := fs.Stat(r.fsys, rootfs.Rel(real))
+		if err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: %w", real, ErrNotRegular)
+		}
+		f, err := elfinfo.Open(r.fsys, rootfs.Rel(real))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", real, err)
+		}
+		return f, nil
+	})
+}
+
+// probe resolves p inside the root and parses what it names. The error
+// is set only when p does not exist (or cannot be resolved); a file that
+// exists but is no usable ELF file has parseErr set.
+func (r *Resolver) probe(p string) (*found, error) {
+	p = rootfs.Clean(p)
+	return r.probes.get(p, func() (*found, error) {
+		res, err := rootfs.Resolve(r.fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		f, err := r.parse(res.Path)
+		return &found{path: p, res: res, file: f, parseErr: err}, nil
+	})
+}
+
+// cache returns the root's ld.so.cache, nil when it has none or it is not
+// valid (glibc then goes on without it).
+func (r *Resolver) cache() *LDCache {
+	c, _ := r.ldcache.get("", func() (*LDCache, error) {
+		res, err := rootfs.Resolve(r.fsys, "/etc/ld.so.cache")
+		if err != nil {
+			return nil, nil
+		}
+		b, err := fs.ReadFile(r.fsys, rootfs.Rel(res.Path))
+		if err != nil {
+			return nil, nil
+		}
+		c, err := ParseLDCache(b)
+		if err != nil {
+			return nil, nil
+		}
+		return c, nil
+	})
+	return c
+}
+
+// Resolve returns the closure of the ELF file at name (an absolute path
+// inside the root): its interpreter, every shared object the loader would
+// load, and what it would not find.
+func (r *Resolver) Resolve(name string) (*Result, error) {
+	name = rootfs.Clean(name)
+	main, err := r.probe(name)
+	if err != nil {
+		return nil, err
+	}
+	if main.parseErr != nil {
+		return nil, main.parseErr
+	}
+	w := newWalk(r, main)
+	w.run()
+	return w.result(), nil
+}
+
+// node is one object in the loader's list.
+type node struct {
+	obj    *Object
+	file   *elfinfo.File
+	path   string // the name the loader opened (l_name)
+	origin string // $ORIGIN
+	loader *node  // the object whose DT_NEEDED loaded it first
+	main   bool
+}
+
+type walk struct {
+	r       *Resolver
+	musl    bool
+	interp  string // PT_INTERP, or the usual one for the machine
+	main    *node
+	rtld    *node
+	queue   []*node
+	objects []*Object
+	names   map[string]*node // names already loaded: needed names, sonames, paths
+	real    map[string]*node // loaded files by real path
+	missing []Missing
+	miss    map[string]int
+}
+
+func newWalk(r *Resolver, main *found) *walk {
+	f := main.file
+	w := &walk{
+		r:      r,
+		musl:   f.Libc == elfinfo.Musl,
+		interp: f.Interpreter,
+		names:  map[string]*node{},
+		real:   map[string]*node{},
+		miss:   map[string]int{},
+	}
+	// $ORIGIN of the program comes from /proc/self/exe: its real path.
+	w.main = &node{
+		obj:    &Object{Path: main.path, Realpath: main.res.Path, Links: main.res.Links, File: f},
+		file:   f,
+		path:   main.path,
+		origin: path.Dir(main.res.Path),
+		main:   true,
+	}
+	w.add(w.main, main.path, f.Soname)
+	switch {
+	case w.interp == "" && w.musl:
+		w.interp = "/lib/ld-musl-" + muslArch(f.ELFClass, f.ELFMachine) + ".so.1"
+	case w.interp == "":
+		w.interp = defaultInterp(f.ELFClass, f.ELFMachine)
+	default:
+		w.loadInterp()
+	}
+	return w
+}
+
+// loadInterp puts the program's loader first in the list, as the kernel
+// maps it before anything else: later DT_NEEDED entries naming it (by
+// soname or path) are satisfied by it.
+func (w *walk) loadInterp() {
+	p := rootfs.Clean(w.interp)
+	fd, err := w.r.probe(p)
+	switch {
+	case err != nil:
+		w.addMissing(w.interp, w.main.path, "")
+		return
+	case fd.parseErr != nil:
+		w.addMissing(w.interp, w.main.path, fd.parseErr.Error())
+		return
+	}
+	w.rtld = &node{
+		obj:    &Object{Soname: fd.file.Soname, Path: p, Realpath: fd.res.Path, Links: fd.res.Links, NeededBy: []string{w.main.path}, File: fd.file},
+		file:   fd.file,
+		path:   p,
+		origin: path.Dir(p),
+	}
+	if w.rtld.obj.Soname == "" {
+		w.rtld.obj.Soname = path.Base(p)
+	}
+	w.add(w.rtld, p, fd.file.Soname)
+	w.real[fd.res.Path] = w.rtld
+}
+
+// add records the names n is known by.
+func (w *walk) add(n *node, names ...string) {
+	for _, s := range names {
+		if s != "" {
+			w.names[s] = n
+		}
+	}
+	if n.main {
+		w.real[n.obj.Realpath] = n
+	}
+}
+
+func (w *walk) addMissing(soname, by, reason string) {
+	if i, ok := w.miss[soname]; ok {
+		w.missing[i].NeededBy = appendOnce(w.missing[i].NeededBy, by)
+		return
+	}
+	w.miss[soname] = len(w.missing)
+	w.missing = append(w.missing, Missing{Soname: soname, NeededBy: []string{by}, Reason: reason})
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func (w *walk) run() {
+	w.queue = append(w.queue, w.main)
+	if !w.musl {
+		w.preloads()
+	}
+	for i := 0; i < len(w.queue); i++ {
+		n := w.queue[i]
+		for _, need := range n.file.Needed {
+			w.need(n, need)
+		}
+	}
+}
+
+// need loads the dependency name of n, as the loader would.
+func (w *walk) need(n *node, name string) {
+	if w.musl && w.rtld != nil && muslReserved(name) {
+		w.link(w.rtld, n, name)
+		return
+	}
+	if l, ok := w.names[name]; ok {
+		w.link(l, n, name)
+		return
+	}
+	var fd *found
+	var reason string
+	if w.musl {
+		fd, reason = w.searchMusl(n, name)
+	} else {
+		fd = w.searchGlibc(n, name)
+	}
+	if fd == nil {
+		w.addMissing(name, n.path, reason)
+		return
+	}
+	w.needFound(n, name, fd, n.path)
+}
+
+// needFound loads fd, found for name needed by n (by names the needer in
+// the report), unless the same file is already loaded.
+func (w *walk) needFound(n *node, name string, fd *found, by string) {
+	if l, ok := w.real[fd.res.Path]; ok {
+		w.names[name] = l
+		if l != n && !l.main {
+			l.obj.NeededBy = appendOnce(l.obj.NeededBy, by)
+		}
+		return
+	}
+	l := &node{
+		obj:    &Object{Soname: name, Path: fd.path, Realpath: fd.res.Path, Links: fd.res.Links, NeededBy: []string{by}, File: fd.file},
+		file:   fd.file,
+		path:   fd.path,
+		origin: path.Dir(fd.path),
+		loader: n,
+	}
+	w.add(l, name, fd.path, fd.file.Soname)
+	w.real[fd.res.Path] = l
+	w.objects = append(w.objects, l.obj)
+	w.queue = append(w.queue, l)
+}
+
+// link records that n needs the already loaded l.
+func (w *walk) link(l, n *node, name string) {
+	w.names[name] = l
+	if l != n && !l.main {
+		l.obj.NeededBy = appendOnce(l.obj.NeededBy, n.path)
+	}
+}
+
+// compatible reports whether the loader of the program would use f.
+func (w *walk) compatible(fd *found) bool {
+	return fd.parseErr == nil && w.main.file.Compatible(fd.file)
+}
+
+// try opens p as glibc's open_verify would: it must exist and be an ELF
+// file of the program's class and machine, else the search goes on.
+func (w *walk) try(p string) *found {
+	fd, err := w.r.probe(p)
+	if err != nil || !w.compatible(fd) {
+		return nil
+	}
+	return fd
+}
+
+func (w *walk) result() *Result {
+	res := &Result{Objects: make([]Object, 0, len(w.objects)), Missing: w.missing}
+	if res.Missing == nil {
+		res.Missing = []Missing{}
+	}
+	if w.rtld != nil {
+		res.Interpreter = w.rtld.obj
+	}
+	for _, o := range w.objects {
+		res.Objects = append(res.Objects, *o)
+	}
+	return res
+}
