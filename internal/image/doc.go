@@ -1,9 +1,7 @@
-// Package image assembles images and reads and writes them in every
-// transport skopeo and podman users know: oci:DIR[:TAG], oci-archive:FILE,
-// docker-archive:FILE, docker-daemon:REF and docker://REF.
-//
-// Planned API (owned by the build work; other packages code against it):
-//
-//	func Read(ctx context.Context, ref string, opts ReadOptions) (v1.Image, error)
-//	func Write(ctx context.Context, img v1.Image /* or v1.ImageIndex */, dest string, opts WriteOptions) (Written, error)
+// Package image reads and writes images in every transport skopeo and
+// podman users know: oci:DIR[:TAG], oci-archive:FILE[:TAG],
+// docker-archive:FILE[:REF], docker-daemon:REF and docker://REF (a bare
+// reference means docker://). Writes to files and directories never leave
+// a half-written result at the target path: they go to a temporary name
+// beside it and are renamed into place.
 package image
