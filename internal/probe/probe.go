@@ -1,0 +1,157 @@
+// Package probe drives a program in a container so that it does the work
+// it exists for, records what it answered, and compares the answers of two
+// images (the original and its slimmed copy) byte for byte.
+//
+// A probe runs the image with arguments (exec), requests a page from the
+// server it starts (http), runs a script on the host against it (script),
+// or lets it run for a while (wait). Probes know nothing of runtimes: the
+// caller gives them a Target that runs the image.
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind names a kind of probe.
+type Kind string
+
+// The kinds of probes.
+const (
+	KindExec    Kind = "exec"    // run the image with arguments, to completion
+	KindHTTP    Kind = "http"    // start the image, request a page on 127.0.0.1
+	KindScript  Kind = "script"  // start the image, run a script on the host
+	KindWait    Kind = "wait"    // start the image, let it run a while
+	KindDefault Kind = "default" // no probe given: the default command, for a bounded time
+)
+
+// Probe is one way to drive the program.
+type Probe struct {
+	Kind Kind `json:"kind"`
+	// Args are the arguments of an exec probe, replacing the image's Cmd.
+	Args []string `json:"args,omitempty"`
+	// Port and Path are where an http probe sends its GET request.
+	Port int    `json:"port,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Script is the host file a script probe runs.
+	Script string `json:"script,omitempty"`
+	// Wait is how long a wait probe lets the program run, and how long
+	// the default probe waits for it to end.
+	Wait time.Duration `json:"wait,omitempty"`
+}
+
+// String names the probe as reports show it: "exec 'jq --version'",
+// "http 80/", "script check.sh", "wait 2s".
+func (p Probe) String() string {
+	switch p.Kind {
+	case KindExec:
+		return "exec '" + strings.Join(p.Args, " ") + "'"
+	case KindHTTP:
+		return "http " + strconv.Itoa(p.Port) + p.Path
+	case KindScript:
+		return "script " + p.Script
+	case KindWait:
+		return "wait " + p.Wait.String()
+	case KindDefault:
+		return "default command"
+	}
+	return string(p.Kind)
+}
+
+// Service reports whether the probe needs the image's default command
+// running in the background (http, script, wait, default).
+func (p Probe) Service() bool { return p.Kind != KindExec }
+
+// ParseExec parses the ARGS of --probe-exec with shell quoting rules
+// ('single', "double", backslash), without expansion.
+func ParseExec(s string) (Probe, error) {
+	args, err := SplitWords(s)
+	if err != nil {
+		return Probe{}, fmt.Errorf("probe exec %q: %w", s, err)
+	}
+	return Probe{Kind: KindExec, Args: args}, nil
+}
+
+// ParseHTTP parses the PORT/PATH of --probe-http ("80/", "8080/healthz",
+// or "80" for "80/").
+func ParseHTTP(s string) (Probe, error) {
+	port, p, _ := strings.Cut(s, "/")
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return Probe{}, fmt.Errorf("probe http %q: want PORT/PATH with a port from 1 to 65535", s)
+	}
+	return Probe{Kind: KindHTTP, Port: n, Path: "/" + p}, nil
+}
+
+// ParseScript makes a script probe of the host file name.
+func ParseScript(name string) (Probe, error) {
+	if name == "" {
+		return Probe{}, errors.New("probe script: no file given")
+	}
+	return Probe{Kind: KindScript, Script: name}, nil
+}
+
+// ParseWait parses the DURATION of --probe-wait ("5s", "500ms").
+func ParseWait(s string) (Probe, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return Probe{}, fmt.Errorf("probe wait %q: want a positive duration such as 5s", s)
+	}
+	return Probe{Kind: KindWait, Wait: d}, nil
+}
+
+// SplitWords splits s into words as a POSIX shell would, honouring single
+// quotes, double quotes and backslashes, without any expansion.
+func SplitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, errors.New("unterminated single quote")
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, errors.New("unterminated double quote")
+			}
+			inWord = true
+		case c == '\\':
+			if i+1 >= len(s) {
+				return nil, errors.New("trailing backslash")
+			}
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

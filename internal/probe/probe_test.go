@@ -1,0 +1,230 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSplitWords(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{"jq --version", []string{"jq", "--version"}, false},
+		{`-g 'daemon off;'`, []string{"-g", "daemon off;"}, false},
+		{`a "b c" d\ e`, []string{"a", "b c", "d e"}, false},
+		{`"x\"y" 'it''s'`, []string{`x"y`, "its"}, false},
+		{`''`, []string{""}, false},
+		{"  ", nil, false},
+		{`'open`, nil, true},
+		{`"open`, nil, true},
+		{`end\`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := SplitWords(tt.in)
+		if (err != nil) != tt.err || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SplitWords(%q) = %q, %v; want %q (error %v)", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	p, err := ParseHTTP("80/")
+	if err != nil || p.Port != 80 || p.Path != "/" || p.String() != "http 80/" {
+		t.Errorf("ParseHTTP(80/) = %+v, %v", p, err)
+	}
+	p, err = ParseHTTP("8080/healthz?x=1")
+	if err != nil || p.Port != 8080 || p.Path != "/healthz?x=1" {
+		t.Errorf("ParseHTTP = %+v, %v", p, err)
+	}
+	if p, err = ParseHTTP("8080"); err != nil || p.Path != "/" {
+		t.Errorf("ParseHTTP(8080) = %+v, %v", p, err)
+	}
+	for _, bad := range []string{"", "x/", "0/", "70000/"} {
+		if _, err := ParseHTTP(bad); err == nil {
+			t.Errorf("ParseHTTP(%q) accepted", bad)
+		}
+	}
+	if _, err := ParseWait("-1s"); err == nil {
+		t.Error("ParseWait(-1s) accepted")
+	}
+	if p, err := ParseExec("jq -n '1+1'"); err != nil || !reflect.DeepEqual(p.Args, []string{"jq", "-n", "1+1"}) || p.String() != "exec 'jq -n 1+1'" {
+		t.Errorf("ParseExec = %+v, %v", p, err)
+	}
+}
+
+// fake is a Target whose "image" is Go code: exec answers from a table,
+// the service serves HTTP on a local port until stopped or for life.
+type fake struct {
+	exec    map[string]Output
+	handler http.Handler
+	life    time.Duration // 0: runs until stopped
+	port    int
+	started int
+}
+
+type fakeService struct {
+	done chan struct{}
+	srv  *http.Server
+	out  *Output
+}
+
+func (s *fakeService) Done() <-chan struct{} { return s.done }
+func (s *fakeService) Stop(ctx context.Context) (*Output, error) {
+	select {
+	case <-s.done:
+	default:
+		s.srv.Close()
+		close(s.done)
+	}
+	return s.out, nil
+}
+
+func (f *fake) Exec(ctx context.Context, args []string) (*Output, error) {
+	o, ok := f.exec[strings.Join(args, " ")]
+	if !ok {
+		return &Output{ExitCode: 127, Stderr: []byte("not found\n")}, nil
+	}
+	return &o, nil
+}
+
+func (f *fake) Start(ctx context.Context) (Service, error) {
+	f.started++
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	f.port = l.Addr().(*net.TCPAddr).Port
+	s := &fakeService{done: make(chan struct{}), srv: &http.Server{Handler: f.handler}, out: &Output{ExitCode: 3, Stdout: []byte("bye\n")}}
+	go s.srv.Serve(l)
+	if f.life > 0 {
+		go func() {
+			time.Sleep(f.life)
+			s.srv.Close()
+			close(s.done)
+		}()
+	}
+	return s, nil
+}
+
+func TestRunAndCompare(t *testing.T) {
+	mk := func(code int, body string) *fake {
+		return &fake{
+			exec: map[string]Output{"--version": {ExitCode: 0, Stdout: []byte("v1\n")}},
+			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(code)
+				w.Write([]byte(body))
+			}),
+		}
+	}
+	ctx := context.Background()
+	orig := mk(200, "<h1>Welcome</h1>")
+	// The http probe needs the port before Start: take it from a first run.
+	svc, _ := orig.Start(ctx)
+	svc.Stop(ctx)
+	probes := []Probe{{Kind: KindExec, Args: []string{"--version"}}, {Kind: KindHTTP, Port: 0, Path: "/"}, {Kind: KindWait, Wait: 50 * time.Millisecond}}
+	// Each fake chooses its port at Start; point the probe at it.
+	run := func(f *fake) []Outcome {
+		t.Helper()
+		tgt := &portFixer{fake: f, probes: probes}
+		out, err := Run(ctx, tgt, probes, Options{Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	a := run(orig)
+	if a[0].ExitCode != 0 || string(a[0].Stdout) != "v1\n" || a[1].Status != 200 || string(a[1].Body) != "<h1>Welcome</h1>" || !a[2].Running {
+		t.Fatalf("original outcomes %+v", a)
+	}
+	if orig.started != 2 {
+		t.Errorf("service probes should share one start, got %d starts", orig.started-1)
+	}
+	if d := Compare(a, run(mk(200, "<h1>Welcome</h1>"))); len(d) != 0 {
+		t.Errorf("same answers differ: %v", d)
+	}
+	d := Compare(a, run(mk(404, "not found")))
+	if len(d) != 2 {
+		t.Fatalf("want status and body differences, got %v", d)
+	}
+	if got := d[0].String(); !strings.HasPrefix(got, "probe http ") || !strings.HasSuffix(got, "/: status 200 (original) vs 404 (slim)") {
+		t.Errorf("difference reads %q", got)
+	}
+	broken := mk(200, "<h1>Welcome</h1>")
+	broken.exec = nil
+	d = Compare(a, run(broken))
+	if len(d) != 2 || d[0].Field != "exit code" || d[0].Original != "0" || d[0].Slim != "127" || d[1].Field != "stdout" {
+		t.Errorf("exec differences %v", d)
+	}
+	if !strings.Contains(d[0].Stderr, "not found") {
+		t.Errorf("difference lacks the slim stderr: %+v", d[0])
+	}
+}
+
+// portFixer points http probes at the port the fake listens on.
+type portFixer struct {
+	*fake
+	probes []Probe
+}
+
+func (p *portFixer) Start(ctx context.Context) (Service, error) {
+	s, err := p.fake.Start(ctx)
+	for i := range p.probes {
+		if p.probes[i].Kind == KindHTTP {
+			p.probes[i].Port = p.fake.port
+		}
+	}
+	return s, err
+}
+
+func TestRunHTTPProgramEnds(t *testing.T) {
+	f := &fake{life: 10 * time.Millisecond, handler: http.NotFoundHandler()}
+	// Nothing listens on port 1: the program ends first.
+	out, err := Run(context.Background(), f, []Probe{{Kind: KindHTTP, Port: 1, Path: "/"}}, Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out[0].Error, "ended before port 1 answered") {
+		t.Errorf("error %q", out[0].Error)
+	}
+}
+
+func TestRunDefault(t *testing.T) {
+	f := &fake{life: 10 * time.Millisecond, handler: http.NotFoundHandler()}
+	out, err := Run(context.Background(), f, nil, Options{DefaultWait: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Probe.Kind != KindDefault || out[0].Running || out[0].ExitCode != 3 || string(out[0].Stdout) != "bye\n" {
+		t.Errorf("default outcome %+v", out[0])
+	}
+	f = &fake{handler: http.NotFoundHandler()}
+	out, _ = Run(context.Background(), f, nil, Options{DefaultWait: 20 * time.Millisecond})
+	if !out[0].Running {
+		t.Errorf("a server should still run: %+v", out[0])
+	}
+}
+
+func TestRunScript(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "check.sh")
+	if err := os.WriteFile(script, []byte("echo host=$DIET_PROBE_HOST; exit 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ParseScript(script)
+	out, err := Run(context.Background(), &fake{handler: http.NotFoundHandler()}, []Probe{p}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].ExitCode != 2 || string(out[0].Stdout) != "host=127.0.0.1\n" {
+		t.Errorf("script outcome %+v", out[0])
+	}
+}
