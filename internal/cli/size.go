@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/report"
+)
+
+func init() { register(newSize) }
+
+// imageFlags are the flags of the commands that read images to analyse them.
+type imageFlags struct {
+	platform string
+	insecure bool
+}
+
+func (f *imageFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.platform, "platform", "", "image to pick from an index, as os/arch[/variant] (default: this machine's)")
+	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+}
+
+func (f *imageFlags) options() (image.Options, error) {
+	o := image.Options{Insecure: f.insecure}
+	if f.platform != "" {
+		p, err := v1.ParsePlatform(f.platform)
+		if err != nil {
+			return o, fmt.Errorf("--platform %q: %w", f.platform, err)
+		}
+		o.Platform = p
+	}
+	return o, nil
+}
+
+// analyzeImages reads and analyses each image. An image that cannot be
+// read is reported on stderr and left out; the returned error says how
+// many were.
+func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt report.Options) ([]*report.Analysis, error) {
+	io, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	var out []*report.Analysis
+	failed := 0
+	for _, ref := range refs {
+		a, err := analyzeImage(cmd, ref, io, opt)
+		if err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "diet: %v\n", err)
+			failed++
+			continue
+		}
+		out = append(out, a)
+	}
+	if failed > 0 {
+		return out, ExitError{Code: 1}
+	}
+	return out, nil
+}
+
+func analyzeImage(cmd *cobra.Command, ref string, io image.Options, opt report.Options) (*report.Analysis, error) {
+	img, err := image.Read(cmd.Context(), ref, io)
+	if err != nil {
+		return nil, err
+	}
+	a, err := report.Analyze(cmd.Context(), ref, img, opt)
+	if err != nil {
+		return nil, fmt.Errorf("analysing %s: %w", ref, err)
+	}
+	return a, nil
+}
+
+func printJSON(cmd *cobra.Command, v any) error {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// sizeLine is the JSON form of one line of diet size.
+type sizeLine struct {
+	Ref          string  `json:"ref"`
+	Digest       string  `json:"digest,omitempty"`
+	Uncompressed int64   `json:"uncompressed"`
+	Compressed   int64   `json:"compressed"`
+	Layers       int     `json:"layers"`
+	Files        int     `json:"files"`
+	Wasted       int64   `json:"wasted"`
+	Efficiency   float64 `json:"efficiency"`
+}
+
+func newSize() *cobra.Command {
+	var (
+		f      imageFlags
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "size IMAGE...",
+		Short: "Print the size of images: uncompressed, compressed, layers, files",
+		Long: `Prints one line per image: its uncompressed size (what docker images shows
+once the image is loaded), its compressed size (the sum of its layer blobs,
+what a pull transfers), its layer and file counts, and its efficiency (the
+share of stored bytes that no later layer overwrites or deletes).
+
+IMAGE is any location diet reads: oci:DIR[:TAG], oci-archive:FILE,
+docker-archive:FILE, docker-daemon:REF or docker://REF.`,
+		Example: `  diet size oci:out/slice:latest
+  diet size docker-daemon:debian:bookworm oci:out/slice --json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			as, err := analyzeImages(cmd, args, f, report.Options{Top: 1})
+			if asJSON {
+				lines := []sizeLine{}
+				for _, a := range as {
+					lines = append(lines, sizeLine{Ref: a.Ref, Digest: a.Digest, Uncompressed: a.Uncompressed,
+						Compressed: a.Compressed, Layers: len(a.Layers), Files: a.FileCount, Wasted: a.Wasted, Efficiency: a.Efficiency})
+				}
+				if perr := printJSON(cmd, lines); perr != nil {
+					return perr
+				}
+			} else if len(as) > 0 {
+				if perr := report.WriteSizes(cmd.OutOrStdout(), as); perr != nil {
+					return perr
+				}
+			}
+			return err
+		},
+	}
+	f.addFlags(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}

@@ -1,0 +1,139 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Human writes n bytes with three significant digits in decimal units,
+// as `docker images` does ("78.8 MB", "3.52 MB", "812 kB").
+func Human(n int64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	v := float64(n)
+	i := 0
+	for v >= 999.5 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64) + " " + units[i]
+}
+
+// MB writes n bytes in megabytes (10^6) with two decimals.
+func MB(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
+
+// Percent writes a fraction as a percentage with one decimal.
+func Percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
+
+// WriteSizes writes one line per image: its sizes, layers and files.
+func WriteSizes(w io.Writer, as []*Analysis) error {
+	tw := table(w)
+	fmt.Fprintln(tw, "IMAGE\tUNCOMPRESSED\tCOMPRESSED\tLAYERS\tFILES\tEFFICIENCY")
+	for _, a := range as {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", a.Ref, Human(a.Uncompressed), Human(a.Compressed),
+			len(a.Layers), a.FileCount, Percent(a.Efficiency))
+	}
+	return tw.Flush()
+}
+
+// WriteAnalysis writes the whole analysis of one image for people.
+func WriteAnalysis(w io.Writer, a *Analysis) error {
+	tw := table(w)
+	fmt.Fprintf(tw, "image\t%s\n", a.Ref)
+	if a.Digest != "" {
+		fmt.Fprintf(tw, "digest\t%s\n", a.Digest)
+	}
+	if a.Platform != "" {
+		fmt.Fprintf(tw, "platform\t%s\n", a.Platform)
+	}
+	fmt.Fprintf(tw, "size\t%s uncompressed (as docker images shows), %s compressed (layer blobs, as a pull transfers)\n",
+		Human(a.Uncompressed), Human(a.Compressed))
+	fmt.Fprintf(tw, "contents\t%d layers, %d files, %s in regular files\n", len(a.Layers), a.FileCount, Human(a.FileBytes))
+	fmt.Fprintf(tw, "wasted\t%s of %s stored are overwritten or deleted by later layers; efficiency %s\n",
+		Human(a.Wasted), Human(a.TotalBytes), Percent(a.Efficiency))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\nLayers")
+	tw = table(w)
+	fmt.Fprintln(tw, "  #\tCOMPRESSED\tUNCOMPRESSED\tFILES\tWASTED\tCREATED BY")
+	for _, l := range a.Layers {
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", l.Index, Human(l.Compressed), Human(l.Uncompressed),
+			l.Files, Human(l.Wasted), shorten(l.Command, 60))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if len(a.Largest) > 0 {
+		fmt.Fprintln(w, "\nLargest files")
+		tw = table(w)
+		for _, f := range a.Largest {
+			fmt.Fprintf(tw, "  %s\t%s\t(layer %d)\n", Human(f.Size), f.Path, f.Layer)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	if len(a.WastedPaths) > 0 {
+		fmt.Fprintln(w, "\nWasted: hidden versions of files, largest first")
+		tw = table(w)
+		for _, p := range a.WastedPaths {
+			fmt.Fprintf(tw, "  %s\t%d×\t%s\t%s\n", Human(p.Bytes), p.Versions, p.Cause, p.Path)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	if p := a.Packages; p != nil {
+		fmt.Fprintf(w, "\nDebian packages: %d installed", len(p.List))
+		if p.FileLists {
+			fmt.Fprintf(w, "; %d files (%s) belong to none", p.UnownedFiles, Human(p.UnownedBytes))
+		} else {
+			fmt.Fprint(w, "; no file lists, sizes are the declared Installed-Size")
+		}
+		fmt.Fprintln(w)
+		tw = table(w)
+		fmt.Fprintln(tw, "  PACKAGE\tVERSION\tFILES\tIN IMAGE\tINSTALLED-SIZE")
+		for i, pk := range p.List {
+			if i == 15 {
+				fmt.Fprintf(tw, "  (%d more)\t\t\t\t\n", len(p.List)-i)
+				break
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", pk.Name, pk.Version, pk.Files, Human(pk.Bytes), Human(pk.InstalledSize))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	if len(a.Reasons) > 0 {
+		fmt.Fprintln(w, "\nWhy each file is there")
+		tw = table(w)
+		for _, r := range a.Reasons {
+			fmt.Fprintf(tw, "  %s\t%s\n", r.Path, r.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,51 @@
+package testbases
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/report"
+)
+
+func TestBases(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ref  func(testing.TB) string
+		want []string // files the base must have
+		min  int64    // uncompressed size at least
+	}{
+		{"busybox", BusyBox, []string{"/bin/busybox", "/bin/sh", "/etc/passwd"}, 1 << 20},
+		{"debian", Debian, []string{"/usr/bin/bash", "/var/lib/dpkg/status", "/usr/lib/x86_64-linux-gnu/libc.so.6"}, 50 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ref := tc.ref(t)
+			if again := tc.ref(t); again != ref {
+				t.Errorf("second call gave %s, want %s", again, ref)
+			}
+			img, err := image.Read(context.Background(), ref, image.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := report.Analyze(context.Background(), ref, img, report.Options{KeepFiles: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Layers) != 1 || a.Uncompressed < tc.min || a.Platform == "" {
+				t.Errorf("%s: %d layers, %d bytes, platform %q", ref, len(a.Layers), a.Uncompressed, a.Platform)
+			}
+			have := map[string]bool{}
+			for _, f := range a.Files {
+				have[f.Path] = true
+			}
+			for _, p := range tc.want {
+				if !have[p] {
+					t.Errorf("%s has no %s", ref, p)
+				}
+			}
+			if tc.name == "debian" && (a.Packages == nil || len(a.Packages.List) < 50 || !a.Packages.FileLists) {
+				t.Errorf("debian packages: %+v", a.Packages)
+			}
+		})
+	}
+}
