@@ -24,11 +24,10 @@ import (
 // twice from the same tree is the same image.
 var epoch = time.Unix(0, 0)
 
-// skipAll and skipFiles are directories the base keeps empty: what a container
-// runtime provides (dev, proc, sys), and apt's package lists, caches and
-// downloaded packages,
-// which Debian's official images leave out too (they are rebuilt by apt-get
-// update) and which would otherwise add some 80 MB to the base.
+// skipAll and skipFiles are directories the base keeps empty: what a
+// container runtime provides (dev, proc, sys), and apt's package lists,
+// caches and downloaded packages, which Debian's official images leave out
+// too and which would otherwise add some 80 MB to the base.
 var (
 	skipAll   = map[string]bool{"dev": true, "proc": true, "sys": true}
 	skipFiles = map[string]bool{"var/lib/apt/lists": true, "var/cache/apt": true, "var/cache/apt/archives": true}
