@@ -5,7 +5,6 @@ package closure
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 
@@ -110,13 +109,9 @@ func (r *Resolver) parse(real string) (*elfinfo.File, error) {
 			return nil, err
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s: %w", real, ErrNotRegular)
+			return nil, ErrNotRegular
 		}
-		f, err := elfinfo.Open(r.fsys, rootfs.Rel(real))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", real, err)
-		}
-		return f, nil
+		return elfinfo.Open(r.fsys, rootfs.Rel(real))
 	})
 }
 
@@ -238,7 +233,7 @@ func (w *walk) loadInterp() {
 		w.addMissing(w.interp, w.main.path, "")
 		return
 	case fd.parseErr != nil:
-		w.addMissing(w.interp, w.main.path, fd.parseErr.Error())
+		w.addMissing(w.interp, w.main.path, fd.res.Path+": "+fd.parseErr.Error())
 		return
 	}
 	w.rtld = &node{

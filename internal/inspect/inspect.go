@@ -4,8 +4,16 @@
 package inspect
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // Kind says what a file is.
@@ -35,7 +43,13 @@ type Report struct {
 	Script   *Script         `json:"script,omitempty"`
 	// Interpreter is the report of the #! interpreter of a script.
 	Interpreter *Report `json:"script_interpreter,omitempty"`
-	Error       string  `json:"error,omitempty"`
+	// EnvProgram is the report of the program a "#!/usr/bin/env NAME"
+	// script runs: NAME looked up in env's default PATH inside the root.
+	EnvProgram *Report `json:"env_program,omitempty"`
+	Error      string  `json:"error,omitempty"`
+
+	// linkTargets holds the raw target of every symlink met, for Files.
+	linkTargets map[string]string
 }
 
 // Reason says why a file must go into an image.
@@ -52,13 +66,170 @@ type File struct {
 	Reason Reason `json:"reason"`
 }
 
+// maxInterpreters bounds chains of scripts whose interpreter is a script,
+// as Linux does (BINPRM_MAX_RECURSION).
+const maxInterpreters = 4
+
+// envPath is the PATH env(1) searches when the environment has none: the
+// one an image without ENV PATH gets.
+var envPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// ErrTooManyInterpreters is returned for a chain of #! scripts deeper than
+// Linux follows.
+var ErrTooManyInterpreters = errors.New("inspect: too many levels of #! interpreters")
+
 // Inspect reports on the program at name (absolute, inside the resolver's
 // root). Problems with the file are reported in Report.Error and as the
 // error; the report is never nil.
 func Inspect(r *closure.Resolver, name string) (*Report, error) {
-	return &Report{Path: name, Error: "not implemented yet"}, errNotYet
+	return inspect(r, rootfs.Clean(name), 0)
 }
 
-// Files lists every path an image must carry for the program of rep to
-// run, symlinks included, each once, sorted by path.
-func (rep *Report) Files() []File { return nil }
+func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
+	rep := &Report{Path: name, linkTargets: map[string]string{}}
+	fail := func(err error) (*Report, error) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		rep.Error = err.Error()
+		return rep, fmt.Errorf("inspecting %s: %w", name, err)
+	}
+	fsys := r.FS()
+	res, err := rootfs.Resolve(fsys, name)
+	if err != nil {
+		return fail(err)
+	}
+	rep.Realpath, rep.Links = res.Path, res.Links
+	rep.addLinks(fsys, res.Links)
+	fh, err := fsys.Open(rootfs.Rel(res.Path))
+	if err != nil {
+		return fail(err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fail(errors.New("is a directory"))
+		}
+		return fail(closure.ErrNotRegular)
+	}
+	head := make([]byte, 256)
+	n, err := io.ReadFull(fh, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fail(err)
+	}
+	head = head[:n]
+	switch {
+	case strings.HasPrefix(string(head), "\x7fELF"):
+		rep.Kind = KindELF
+		f, err := r.File(res.Path)
+		if err != nil {
+			return fail(err)
+		}
+		rep.ELF = f
+		rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{}}
+		if f.Linkage == elfinfo.Dynamic {
+			cl, err := r.Resolve(name)
+			if err != nil {
+				return fail(err)
+			}
+			rep.Closure = cl
+			if cl.Interpreter != nil {
+				rep.addLinks(fsys, cl.Interpreter.Links)
+			}
+			for _, o := range cl.Objects {
+				rep.addLinks(fsys, o.Links)
+			}
+		}
+	case strings.HasPrefix(string(head), "#!"):
+		rep.Kind = KindScript
+		interp, arg, ok := elfinfo.ParseShebang(strings.NewReader(string(head)))
+		if !ok || interp == "" {
+			return fail(errors.New("malformed #! line"))
+		}
+		rep.Script = &Script{Interpreter: interp, Arg: arg}
+		if depth >= maxInterpreters {
+			return fail(ErrTooManyInterpreters)
+		}
+		sub, err := inspect(r, rootfs.Clean(interp), depth+1)
+		rep.Interpreter = sub
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// The script cannot run here: a finding, like a missing
+			// library, not a problem with the input.
+			rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{{
+				Soname: interp, NeededBy: []string{name}, Reason: "#! interpreter not found",
+			}}}
+			return rep, nil
+		case err != nil:
+			return fail(fmt.Errorf("interpreter: %w", err))
+		}
+		if path.Base(interp) == "env" {
+			if err := rep.inspectEnv(r, arg, depth); err != nil {
+				return fail(err)
+			}
+		}
+	default:
+		rep.Kind = KindOther
+	}
+	return rep, nil
+}
+
+// inspectEnv follows "#!/usr/bin/env NAME": env runs NAME from its PATH.
+// A NAME found nowhere is reported as missing, like a library.
+func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error {
+	words := strings.Fields(arg)
+	if len(words) > 0 && words[0] == "-S" {
+		words = words[1:]
+	}
+	for len(words) > 0 && (strings.HasPrefix(words[0], "-") || strings.Contains(words[0], "=")) {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	prog := words[0]
+	var candidates []string
+	if strings.Contains(prog, "/") {
+		candidates = []string{rootfs.Clean(prog)}
+	} else {
+		for _, d := range envPath {
+			candidates = append(candidates, path.Join(d, prog))
+		}
+	}
+	for _, c := range candidates {
+		res, err := rootfs.Resolve(r.FS(), c)
+		if err != nil {
+			continue
+		}
+		if fi, err := fs.Stat(r.FS(), rootfs.Rel(res.Path)); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+			continue
+		}
+		sub, err := inspect(r, c, depth+1)
+		rep.EnvProgram = sub
+		if err != nil {
+			return fmt.Errorf("env program: %w", err)
+		}
+		return nil
+	}
+	rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{{
+		Soname: prog, NeededBy: []string{rep.Path}, Reason: "not found in env's PATH " + strings.Join(envPath, ":"),
+	}}}
+	return nil
+}
+
+// addLinks records the raw targets of links.
+func (rep *Report) addLinks(fsys rootfs.FS, links []string) {
+	for _, l := range links {
+		if _, ok := rep.linkTargets[l]; ok {
+			continue
+		}
+		if t, err := fsys.ReadLink(rootfs.Rel(l)); err == nil {
+			rep.linkTargets[l] = t
+		}
+	}
+}

@@ -1,0 +1,329 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/inspect"
+	"github.com/dietimg/diet/internal/rootfs"
+)
+
+func init() { register(newInspect) }
+
+// inspectImage, when set (by the image side of diet), inspects images
+// named with a transport prefix instead of files.
+var inspectImage func(cmd *cobra.Command, refs []string, asJSON bool) error
+
+var inspectTransports = []string{"docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:"}
+
+func inspectIsImageRef(s string) bool {
+	for _, t := range inspectTransports {
+		if strings.HasPrefix(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+type inspectFlags struct {
+	root      string
+	asJSON    bool
+	env       []string
+	recursive bool
+}
+
+func newInspect() *cobra.Command {
+	var f inspectFlags
+	cmd := &cobra.Command{
+		Use:   "inspect [flags] FILE...",
+		Short: "Show what a program needs to run: linkage, loader, libraries, glibc version, scripts' interpreters",
+		Long: `inspect reads each FILE (never running it or its loader) and reports its ELF
+facts and its closure: every shared object the dynamic loader (glibc's or
+musl's) would load, found the way that loader finds it, with the symlinks on
+the way, and what it would not find. For a #! script the interpreter is
+inspected in turn.
+
+With --root, paths are resolved inside DIR as if it were / (an unpacked image
+or a debootstrap tree); symlinks never lead out of it.`,
+		Example: `  diet inspect /usr/bin/curl
+  diet inspect --json /usr/bin/python3 | jq '.[0].closure[].path'
+  diet inspect --root /srv/rootfs /usr/sbin/nginx
+  diet inspect --env LD_LIBRARY_PATH=/opt/app/lib ./app
+  diet inspect -r /usr/bin`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if inspectImage != nil && inspectAllImageRefs(args) {
+				return inspectImage(cmd, args, f.asJSON)
+			}
+			return runInspect(cmd, f, args)
+		},
+	}
+	cmd.Flags().StringVar(&f.root, "root", "", "resolve everything inside `DIR` as if it were /")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print a JSON array with one object per file")
+	cmd.Flags().StringArrayVar(&f.env, "env", nil, "environment the program would run with, as `NAME=VALUE` (LD_LIBRARY_PATH)")
+	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "inspect every file under directories given as FILE")
+	return cmd
+}
+
+func inspectAllImageRefs(args []string) bool {
+	for _, a := range args {
+		if !inspectIsImageRef(a) {
+			return false
+		}
+	}
+	return true
+}
+
+func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
+	var opts closure.Options
+	for _, e := range f.env {
+		name, val, ok := strings.Cut(e, "=")
+		if !ok || name != "LD_LIBRARY_PATH" {
+			return fmt.Errorf("--env %q: only LD_LIBRARY_PATH=DIR[:DIR...] changes what the loader finds", e)
+		}
+		opts.LDLibraryPath = strings.FieldsFunc(val, func(c rune) bool { return c == ':' || c == ';' })
+	}
+	hostRoot := "/"
+	if f.root != "" {
+		abs, err := filepath.Abs(f.root)
+		if err != nil {
+			return fmt.Errorf("--root %s: %w", f.root, err)
+		}
+		hostRoot = abs
+	}
+	fsys, err := rootfs.Dir(hostRoot)
+	if err != nil {
+		return fmt.Errorf("opening root %s: %w", hostRoot, err)
+	}
+	r := closure.New(fsys, opts)
+	stderr := cmd.ErrOrStderr()
+	failed := false
+	var names []string
+	for _, a := range args {
+		name, err := inspectRootPath(hostRoot, a)
+		if err != nil {
+			fmt.Fprintf(stderr, "diet: %s: %v\n", a, err)
+			failed = true
+			continue
+		}
+		if f.recursive && inspectIsDir(fsys, name) {
+			files, err := inspect.Walk(fsys, name)
+			if err != nil {
+				fmt.Fprintf(stderr, "diet: walking %s: %v\n", a, err)
+				failed = true
+			}
+			names = append(names, files...)
+			continue
+		}
+		names = append(names, name)
+	}
+	reps, errs := inspect.Many(r, names)
+	for _, err := range errs {
+		if err != nil {
+			fmt.Fprintf(stderr, "diet: %v\n", err)
+			failed = true
+		}
+	}
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if reps == nil {
+			reps = []*inspect.Report{}
+		}
+		if err := enc.Encode(reps); err != nil {
+			return err
+		}
+	} else {
+		for _, rep := range reps {
+			if rep.Error == "" {
+				printInspectReport(out, rep, "")
+			}
+		}
+	}
+	if failed {
+		return ExitError{Code: 1}
+	}
+	return nil
+}
+
+// rootPath turns a FILE argument into a path inside the root at hostRoot:
+// a host path lying inside the root is taken relative to it, anything
+// else is a path inside the root.
+func inspectRootPath(hostRoot, arg string) (string, error) {
+	abs, err := filepath.Abs(arg)
+	if err != nil {
+		return "", err
+	}
+	if hostRoot == "/" {
+		return abs, nil
+	}
+	if rel, err := filepath.Rel(hostRoot, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		if _, err := os.Lstat(abs); err == nil {
+			return rootfs.Clean(rel), nil
+		}
+	}
+	return rootfs.Clean(arg), nil
+}
+
+func inspectIsDir(fsys rootfs.FS, name string) bool {
+	res, err := rootfs.Resolve(fsys, name)
+	if err != nil {
+		return false
+	}
+	fi, err := inspectStat(fsys, res.Path)
+	return err == nil && fi.IsDir()
+}
+
+func inspectStat(fsys rootfs.FS, p string) (os.FileInfo, error) {
+	fh, err := fsys.Open(rootfs.Rel(p))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return fh.Stat()
+}
+
+// printReport writes the readable form of rep, each line indented.
+func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, indent+format+"\n", a...) }
+	head := rep.Path
+	if rep.Realpath != "" && rep.Realpath != rep.Path {
+		head += " -> " + rep.Realpath
+	}
+	switch rep.Kind {
+	case inspect.KindOther:
+		p("%s: not ELF, no #! line", head)
+		return
+	case inspect.KindScript:
+		line := rep.Script.Interpreter
+		if rep.Script.Arg != "" {
+			line += " " + rep.Script.Arg
+		}
+		p("%s: script, #!%s", head, line)
+		printInspectMissing(p, rep)
+		if rep.Interpreter != nil && rep.Interpreter.Error == "" {
+			p("  interpreter:")
+			printInspectReport(w, rep.Interpreter, indent+"    ")
+		}
+		if rep.EnvProgram != nil && rep.EnvProgram.Error == "" {
+			p("  env runs:")
+			printInspectReport(w, rep.EnvProgram, indent+"    ")
+		}
+		return
+	}
+	e := rep.ELF
+	desc := []string{e.Class + " " + e.Machine + " " + e.Type, string(e.Linkage), "libc " + e.Libc}
+	if e.GlibcMin != "" {
+		desc = append(desc, "needs "+e.GlibcMin)
+	}
+	if e.Stripped {
+		desc = append(desc, "stripped")
+	} else {
+		desc = append(desc, "not stripped")
+	}
+	if e.DebugSize > 0 {
+		desc = append(desc, fmt.Sprintf("%s of debug info", inspectBytes(e.DebugSize)))
+	}
+	p("%s: %s", head, strings.Join(desc, ", "))
+	field := func(name string, vals []string) {
+		if len(vals) > 0 {
+			p("  %-12s %s", name, strings.Join(vals, " "))
+		}
+	}
+	cl := rep.Closure
+	if e.Interpreter != "" {
+		loader := e.Interpreter
+		if cl != nil && cl.Interpreter != nil && cl.Interpreter.Realpath != loader {
+			loader += " -> " + cl.Interpreter.Realpath
+		}
+		field("interpreter", []string{loader})
+	}
+	if e.Soname != "" {
+		field("soname", []string{e.Soname})
+	}
+	field("needed", e.Needed)
+	field("rpath", e.RPath)
+	field("runpath", e.RunPath)
+	if cl != nil && len(cl.Objects) > 0 {
+		p("  closure (%d):", len(cl.Objects))
+		done := map[string]bool{}
+		printInspectTree(p, cl.Objects, rep.Path, "    ", done)
+		for _, o := range cl.Objects {
+			if !done[o.Path] { // preloaded by /etc/ld.so.preload
+				printInspectTree(p, cl.Objects, o.NeededBy[0], "    ", done)
+			}
+		}
+	}
+	printInspectMissing(p, rep)
+	for _, d := range e.Dlopen {
+		what := strings.Join(d.Sonames, " ")
+		if d.Feature != "" {
+			what = d.Feature + ": " + what
+		}
+		if d.Priority != "" {
+			what += " (" + d.Priority + ")"
+		}
+		field("dlopen", []string{what})
+	}
+	if g := e.Go; g != nil {
+		s := []string{g.Version}
+		if g.Path != "" {
+			s = append(s, g.Path)
+		}
+		s = append(s, fmt.Sprintf("cgo=%v", g.CgoEnabled))
+		field("go", s)
+	}
+	for _, n := range e.Needs {
+		field("needs", []string{n.Kind + " (" + n.Evidence + ")"})
+	}
+}
+
+// printTree prints the objects loaded because of by, then theirs.
+func printInspectTree(p func(string, ...any), objs []closure.Object, by, indent string, done map[string]bool) {
+	for _, o := range objs {
+		if len(o.NeededBy) == 0 || o.NeededBy[0] != by || done[o.Path] {
+			continue
+		}
+		done[o.Path] = true
+		target := o.Path
+		if o.Realpath != o.Path {
+			target += " -> " + o.Realpath
+		}
+		p("%s%-*s %s", indent, max(1, 28-len(indent)), o.Soname, target)
+		printInspectTree(p, objs, o.Path, indent+"  ", done)
+	}
+}
+
+func printInspectMissing(p func(string, ...any), rep *inspect.Report) {
+	if rep.Closure == nil {
+		return
+	}
+	for _, m := range rep.Closure.Missing {
+		s := fmt.Sprintf("  missing      %s (needed by %s)", m.Soname, strings.Join(m.NeededBy, ", "))
+		if m.Reason != "" {
+			s += ": " + m.Reason
+		}
+		p("%s", s)
+	}
+}
+
+func inspectBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,114 @@
+package inspect
+
+import (
+	"encoding/json"
+	"sort"
+
+	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/elfinfo"
+)
+
+// rank orders reasons: a path needed for several reasons is listed with
+// the most important one.
+var rank = map[string]int{"program": 0, "interpreter": 1, "loader": 2, "needed": 3, "link": 4}
+
+type fileSet map[string]File
+
+func (s fileSet) add(p string, why Reason, link string) {
+	if p == "" {
+		return
+	}
+	if old, ok := s[p]; ok && rank[old.Reason.Kind] <= rank[why.Kind] {
+		return
+	}
+	s[p] = File{Path: p, Link: link, Reason: why}
+}
+
+// Files lists every path an image must carry for the program of rep to
+// run, symlinks included, each once, sorted by path. A path whose
+// directories are symlinks ("/lib/x86_64-linux-gnu/libc.so.6" when /lib
+// is a link) is carried by its links and its real path, which is what
+// makes it work in the image; it is not listed itself.
+func (rep *Report) Files() []File {
+	set := fileSet{}
+	rep.addFiles(set, Reason{Kind: "program"})
+	out := make([]File, 0, len(set))
+	for _, f := range set {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func (rep *Report) addFiles(set fileSet, why Reason) {
+	if rep.Realpath == "" {
+		return
+	}
+	set.add(rep.Realpath, why, "")
+	rep.addLinkFiles(set, rep.Links, rep.Realpath)
+	if cl := rep.Closure; cl != nil {
+		if in := cl.Interpreter; in != nil {
+			set.add(in.Realpath, Reason{Kind: "loader", By: rep.Realpath}, "")
+			rep.addLinkFiles(set, in.Links, in.Realpath)
+		}
+		for _, o := range cl.Objects {
+			by := rep.Realpath
+			if len(o.NeededBy) > 0 {
+				by = o.NeededBy[0]
+			}
+			set.add(o.Realpath, Reason{Kind: "needed", By: by}, "")
+			rep.addLinkFiles(set, o.Links, o.Realpath)
+		}
+	}
+	if rep.Interpreter != nil {
+		rep.Interpreter.addFiles(set, Reason{Kind: "interpreter", By: rep.Path})
+	}
+	if rep.EnvProgram != nil {
+		rep.EnvProgram.addFiles(set, Reason{Kind: "interpreter", By: rep.Path})
+	}
+}
+
+func (rep *Report) addLinkFiles(set fileSet, links []string, to string) {
+	for _, l := range links {
+		set.add(l, Reason{Kind: "link", By: to}, rep.linkTargets[l])
+	}
+}
+
+// plainReport has Report's fields without its MarshalJSON method.
+type plainReport Report
+
+// MarshalJSON flattens the ELF facts and the closure into the report's
+// object, so that scripts read "linkage", "needed" or "closure" at the top
+// level. For ELF files the keys of the issue are always present (empty
+// when there is nothing to say); for other files they are left out.
+func (rep *Report) MarshalJSON() ([]byte, error) {
+	out := struct {
+		*plainReport
+		*elfinfo.File
+		Interpreter *string            `json:"interpreter,omitempty"`
+		GlibcMin    *string            `json:"glibc_min,omitempty"`
+		Dlopen      *[]elfinfo.Dlopen  `json:"dlopen,omitempty"`
+		Go          any                `json:"go,omitempty"`
+		Needs       *[]elfinfo.Need    `json:"needs,omitempty"`
+		Loader      *closure.Object    `json:"loader,omitempty"`
+		Closure     *[]closure.Object  `json:"closure,omitempty"`
+		Missing     *[]closure.Missing `json:"missing,omitempty"`
+		Needed      *[]string          `json:"needed,omitempty"`
+	}{plainReport: (*plainReport)(rep), File: rep.ELF}
+	if f := rep.ELF; f != nil {
+		out.Interpreter, out.GlibcMin, out.Go = &f.Interpreter, &f.GlibcMin, f.Go
+		out.Dlopen, out.Needs, out.Needed = nonNil(f.Dlopen), nonNil(f.Needs), nonNil(f.Needed)
+	}
+	if cl := rep.Closure; cl != nil {
+		out.Loader = cl.Interpreter
+		out.Closure, out.Missing = nonNil(cl.Objects), nonNil(cl.Missing)
+	}
+	return json.Marshal(out)
+}
+
+func nonNil[T any](s []T) *[]T {
+	if s == nil {
+		s = []T{}
+	}
+	return &s
+}
