@@ -1,0 +1,216 @@
+// Package sbom writes an SPDX 2.3 JSON software bill of materials of
+// exactly what an image ships: every regular file with its checksums and
+// the reason it is there, and the Debian packages the files came from.
+// The document is deterministic: its namespace derives from its content
+// and its creation time is SOURCE_DATE_EPOCH.
+package sbom
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// File is one regular file of the image.
+type File struct {
+	Path   string // absolute in the image
+	SHA1   string // hex
+	SHA256 string // hex
+	Size   int64
+	Reason string // why it is in the image; goes into the file's comment
+	// Package is the Name of the Package the file came from, "" if none.
+	Package string
+}
+
+// Package is a package some files came from.
+type Package struct {
+	Name, Version, Architecture string
+	PURL                        string
+	Supplier                    string // "Organization: Debian", "" for NOASSERTION
+	Source                      string // source package, when it differs
+	Homepage                    string
+}
+
+// Document describes the image.
+type Document struct {
+	// Name is the image's name (the program's, or -t).
+	Name string
+	// Created is the document's creation time (SOURCE_DATE_EPOCH).
+	Created time.Time
+	// Tool is the creator ("diet (devel)").
+	Tool     string
+	Files    []File
+	Packages []Package
+}
+
+type spdxDoc struct {
+	SPDXVersion       string         `json:"spdxVersion"`
+	DataLicense       string         `json:"dataLicense"`
+	SPDXID            string         `json:"SPDXID"`
+	Name              string         `json:"name"`
+	DocumentNamespace string         `json:"documentNamespace"`
+	CreationInfo      creationInfo   `json:"creationInfo"`
+	Packages          []spdxPackage  `json:"packages"`
+	Files             []spdxFile     `json:"files"`
+	Relationships     []relationship `json:"relationships"`
+}
+
+type creationInfo struct {
+	Created  string   `json:"created"`
+	Creators []string `json:"creators"`
+}
+
+type spdxPackage struct {
+	Name             string        `json:"name"`
+	SPDXID           string        `json:"SPDXID"`
+	VersionInfo      string        `json:"versionInfo,omitempty"`
+	Supplier         string        `json:"supplier,omitempty"`
+	DownloadLocation string        `json:"downloadLocation"`
+	Homepage         string        `json:"homepage,omitempty"`
+	SourceInfo       string        `json:"sourceInfo,omitempty"`
+	FilesAnalyzed    bool          `json:"filesAnalyzed"`
+	LicenseConcluded string        `json:"licenseConcluded"`
+	LicenseDeclared  string        `json:"licenseDeclared"`
+	CopyrightText    string        `json:"copyrightText"`
+	PrimaryPurpose   string        `json:"primaryPackagePurpose,omitempty"`
+	ExternalRefs     []externalRef `json:"externalRefs,omitempty"`
+}
+
+type externalRef struct {
+	Category string `json:"referenceCategory"`
+	Type     string `json:"referenceType"`
+	Locator  string `json:"referenceLocator"`
+}
+
+type spdxFile struct {
+	FileName         string     `json:"fileName"`
+	SPDXID           string     `json:"SPDXID"`
+	Checksums        []checksum `json:"checksums"`
+	LicenseConcluded string     `json:"licenseConcluded"`
+	CopyrightText    string     `json:"copyrightText"`
+	Comment          string     `json:"comment,omitempty"`
+}
+
+type checksum struct {
+	Algorithm string `json:"algorithm"`
+	Value     string `json:"checksumValue"`
+}
+
+type relationship struct {
+	Element string `json:"spdxElementId"`
+	Type    string `json:"relationshipType"`
+	Related string `json:"relatedSpdxElement"`
+}
+
+const noAssertion = "NOASSERTION"
+
+var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+
+func spdxID(kind, name string) string {
+	return "SPDXRef-" + kind + "-" + strings.Trim(idUnsafe.ReplaceAllString(name, "-"), "-")
+}
+
+// SPDX returns the document as SPDX 2.3 JSON.
+func SPDX(d Document) ([]byte, error) {
+	tool := d.Tool
+	if tool == "" {
+		tool = "diet"
+	}
+	doc := spdxDoc{
+		SPDXVersion: "SPDX-2.3",
+		DataLicense: "CC0-1.0",
+		SPDXID:      "SPDXRef-DOCUMENT",
+		Name:        d.Name,
+		CreationInfo: creationInfo{
+			Created:  d.Created.UTC().Format(time.RFC3339),
+			Creators: []string{"Tool: " + tool},
+		},
+		Files:         []spdxFile{},
+		Relationships: []relationship{},
+	}
+	const imageID = "SPDXRef-Image"
+	doc.Packages = append(doc.Packages, spdxPackage{
+		Name:             d.Name,
+		SPDXID:           imageID,
+		DownloadLocation: noAssertion,
+		LicenseConcluded: noAssertion,
+		LicenseDeclared:  noAssertion,
+		CopyrightText:    noAssertion,
+		PrimaryPurpose:   "CONTAINER",
+	})
+	doc.Relationships = append(doc.Relationships, relationship{"SPDXRef-DOCUMENT", "DESCRIBES", imageID})
+
+	pkgs := append([]Package(nil), d.Packages...)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	pkgID := map[string]string{}
+	for _, p := range pkgs {
+		if _, dup := pkgID[p.Name]; dup {
+			return nil, fmt.Errorf("sbom: package %s listed twice", p.Name)
+		}
+		id := spdxID("Package", p.Name)
+		pkgID[p.Name] = id
+		sp := spdxPackage{
+			Name:             p.Name,
+			SPDXID:           id,
+			VersionInfo:      p.Version,
+			Supplier:         p.Supplier,
+			DownloadLocation: noAssertion,
+			Homepage:         p.Homepage,
+			FilesAnalyzed:    false,
+			LicenseConcluded: noAssertion,
+			LicenseDeclared:  noAssertion,
+			CopyrightText:    noAssertion,
+		}
+		if p.Source != "" {
+			sp.SourceInfo = "built from source package " + p.Source
+		}
+		if p.PURL != "" {
+			sp.ExternalRefs = []externalRef{{"PACKAGE-MANAGER", "purl", p.PURL}}
+		}
+		doc.Packages = append(doc.Packages, sp)
+		doc.Relationships = append(doc.Relationships, relationship{imageID, "CONTAINS", id})
+	}
+
+	files := append([]File(nil), d.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	for i, f := range files {
+		if len(f.SHA1) != 40 || len(f.SHA256) != 64 {
+			return nil, fmt.Errorf("sbom: %s: missing checksums", f.Path)
+		}
+		id := fmt.Sprintf("SPDXRef-File-%d-%s", i+1, f.SHA256[:12])
+		doc.Files = append(doc.Files, spdxFile{
+			FileName:         "." + f.Path,
+			SPDXID:           id,
+			Checksums:        []checksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
+			LicenseConcluded: noAssertion,
+			CopyrightText:    noAssertion,
+			Comment:          f.Reason,
+		})
+		doc.Relationships = append(doc.Relationships, relationship{imageID, "CONTAINS", id})
+		if f.Package != "" {
+			pid, ok := pkgID[f.Package]
+			if !ok {
+				return nil, fmt.Errorf("sbom: %s comes from package %s, which is not listed", f.Path, f.Package)
+			}
+			doc.Relationships = append(doc.Relationships, relationship{pid, "CONTAINS", id})
+		}
+	}
+	// The namespace must be unique per document: derive it from the rest
+	// of the document, so the same content gives the same bytes.
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	doc.DocumentNamespace = "https://dietimg.github.io/spdx/" + idUnsafe.ReplaceAllString(d.Name, "-") + "-" + hex.EncodeToString(sum[:16])
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
