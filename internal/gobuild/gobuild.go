@@ -1,0 +1,213 @@
+// Package gobuild builds Go packages into static, reproducible Linux
+// binaries: pure Go with CGO_ENABLED=0, or cgo linked statically against
+// musl. The recipe is the one ko uses, plus stripping.
+package gobuild
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options says what to build and how.
+type Options struct {
+	// Package is the package to build: "./cmd/x", ".", or an import path.
+	Package string
+	// Dir is the working directory of go build; "" means ".".
+	Dir string
+	// Platform is "os/arch[/variant]"; "" means "linux/amd64".
+	Platform string
+	// Cgo is "" for CGO_ENABLED=0, or "musl" to link cgo statically
+	// against musl with musl-gcc.
+	Cgo string
+	// Output is the path of the binary to write; "" means a new file in a
+	// temporary directory, which the caller removes.
+	Output string
+	// Env is added to go build's environment, after diet's own settings,
+	// so it can override them (GOFLAGS, GOPROXY, GOAMD64...).
+	Env []string
+	// Tags are build tags.
+	Tags []string
+	// Go is the go command; "" means "go" from PATH.
+	Go string
+}
+
+// ErrCgoPlatform is returned when a cgo build is asked for a platform the
+// installed musl toolchain cannot target.
+var ErrCgoPlatform = errors.New("gobuild: cgo with musl builds linux/amd64 only (musl-gcc targets x86_64)")
+
+// ldflags strip the symbol table and DWARF, and empty the build ID so that
+// two builds of the same source give the same bytes.
+const ldflags = "-s -w -buildid="
+
+// Build builds opts.Package statically for opts.Platform and returns the
+// path of the binary it wrote. Build errors carry go build's output.
+func Build(ctx context.Context, opts Options) (string, error) {
+	if opts.Package == "" {
+		return "", errors.New("gobuild: no package given")
+	}
+	plat := opts.Platform
+	if plat == "" {
+		plat = "linux/amd64"
+	}
+	ps, err := ParsePlatforms(plat)
+	if err != nil {
+		return "", err
+	}
+	if len(ps) != 1 {
+		return "", fmt.Errorf("gobuild: build one platform at a time, not %q", plat)
+	}
+	p := ps[0]
+	env, flags, err := buildEnv(p, opts.Cgo)
+	if err != nil {
+		return "", err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	out := opts.Output
+	if out == "" {
+		tmp, err := os.MkdirTemp("", "diet-gobuild-")
+		if err != nil {
+			return "", fmt.Errorf("gobuild: %w", err)
+		}
+		out = filepath.Join(tmp, binaryName(opts.Package))
+	}
+	if !filepath.IsAbs(out) {
+		// go build -o is relative to its working directory, ours is not.
+		abs, err := filepath.Abs(out)
+		if err != nil {
+			return "", fmt.Errorf("gobuild: %w", err)
+		}
+		out = abs
+	}
+	// Write next to the destination and rename, so that a failed build
+	// never leaves a half-written binary behind.
+	tmpOut := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".tmp"+fmt.Sprint(time.Now().UnixNano()))
+	args := []string{"build", "-trimpath", "-ldflags", flags, "-o", tmpOut}
+	if len(opts.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(opts.Tags, ","))
+	}
+	args = append(args, "--", opts.Package)
+	gocmd := opts.Go
+	if gocmd == "" {
+		gocmd = "go"
+	}
+	cmd := exec.CommandContext(ctx, gocmd, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), env...), opts.Env...)
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(tmpOut)
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return "", fmt.Errorf("go build %s for %s: %w", opts.Package, p, err)
+		}
+		return "", fmt.Errorf("go build %s for %s: %w:\n%s", opts.Package, p, err, msg)
+	}
+	if err := os.Rename(tmpOut, out); err != nil {
+		os.Remove(tmpOut)
+		return "", fmt.Errorf("gobuild: %w", err)
+	}
+	return out, nil
+}
+
+// buildEnv returns the environment and -ldflags of a static build.
+func buildEnv(p v1.Platform, cgo string) (env []string, flags string, err error) {
+	env = []string{"GOOS=" + p.OS, "GOARCH=" + p.Architecture}
+	switch p.Architecture {
+	case "arm":
+		if v := strings.TrimPrefix(p.Variant, "v"); v != "" {
+			env = append(env, "GOARM="+v)
+		}
+	case "amd64":
+		if p.Variant != "" {
+			env = append(env, "GOAMD64="+p.Variant)
+		}
+	case "arm64":
+		if strings.Contains(p.Variant, ".") {
+			env = append(env, "GOARM64="+p.Variant)
+		}
+	}
+	switch cgo {
+	case "", "none", "off":
+		return append(env, "CGO_ENABLED=0"), ldflags, nil
+	case "musl":
+		if p.OS != "linux" || p.Architecture != "amd64" {
+			return nil, "", fmt.Errorf("%w: asked for %s", ErrCgoPlatform, p)
+		}
+		cc, err := exec.LookPath("musl-gcc")
+		if err != nil {
+			return nil, "", errors.New("gobuild: cgo with musl needs musl-gcc (apt-get install musl-tools)")
+		}
+		return append(env, "CGO_ENABLED=1", "CC="+cc),
+			ldflags + " -linkmode external -extldflags -static", nil
+	default:
+		return nil, "", fmt.Errorf("gobuild: unknown cgo mode %q (want \"\" or \"musl\")", cgo)
+	}
+}
+
+// binaryName is the name go build would give the binary of pkg.
+func binaryName(pkg string) string {
+	p := strings.TrimRight(filepath.ToSlash(pkg), "/")
+	if p == "." || p == ".." || p == "" {
+		if wd, err := os.Getwd(); err == nil {
+			abs := filepath.Join(wd, p)
+			return filepath.Base(abs)
+		}
+		return "main"
+	}
+	base := path.Base(p)
+	// Major-version suffixes name the module, not the command: example.com/x/v2.
+	if len(base) >= 2 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
+		base = path.Base(path.Dir(p))
+	}
+	if base == "." || base == "/" || base == ".." {
+		return "main"
+	}
+	return base
+}
+
+// IsPackage reports whether arg names a Go package rather than a file: a
+// local directory path ("./x", "../x", ".") or an import path that go list
+// resolves from the current directory. An existing regular file is never a
+// package.
+func IsPackage(arg string) bool {
+	if arg == "" || strings.HasPrefix(arg, "-") || strings.Contains(arg, "@") {
+		return false
+	}
+	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
+		return false
+	}
+	local := arg == "." || arg == ".." || strings.HasPrefix(arg, "./") || strings.HasPrefix(arg, "../") || filepath.IsAbs(arg)
+	if local {
+		fi, err := os.Stat(arg)
+		if err != nil || !fi.IsDir() {
+			return false
+		}
+	} else if strings.Contains(arg, ":") {
+		// Image transports (oci:DIR, docker://REF) are never import paths.
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "list", "-find", "-f", "{{.Name}}", "--", arg)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	out, err := cmd.Output()
+	if err != nil {
+		return false
+	}
+	name := strings.TrimSpace(string(out))
+	return name != "" && !strings.Contains(name, "\n")
+}

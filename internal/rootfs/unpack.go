@@ -1,0 +1,601 @@
+package rootfs
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sys/unix"
+)
+
+// Defaults of UnpackOptions: generous for real images, finite for hostile
+// ones.
+const (
+	DefaultMaxTotalSize int64 = 8 << 30
+	DefaultMaxFileSize  int64 = 4 << 30
+	DefaultMaxEntries         = 1_000_000
+)
+
+// Whiteout markers of the OCI image layer format.
+const (
+	whiteoutPrefix = ".wh."
+	whiteoutOpaque = ".wh..wh..opq"
+)
+
+// ErrLimit is returned, wrapped with the layer and entry, when unpacking
+// would exceed a size or entry limit of UnpackOptions.
+var ErrLimit = errors.New("rootfs: unpack limit exceeded")
+
+// ErrUnsafeEntry is returned, wrapped with the layer and entry, for a layer
+// entry that tries to leave the target directory or remove its root.
+var ErrUnsafeEntry = errors.New("rootfs: unsafe layer entry")
+
+// UnpackOptions bounds and shapes Unpack. Zero values mean the defaults.
+type UnpackOptions struct {
+	// MaxFileSize is the largest file, in bytes written, that may be
+	// unpacked (default 4 GiB).
+	MaxFileSize int64
+	// MaxTotalSize bounds the bytes written over all layers (default
+	// 8 GiB); data of entries that are skipped counts too, so that a
+	// decompression bomb cannot hide in them.
+	MaxTotalSize int64
+	// MaxEntries bounds the number of tar entries over all layers
+	// (default one million).
+	MaxEntries int
+	// KeepOwners keeps the owners recorded in the layers (when running as
+	// root), setuid and setgid bits, and file capabilities. Without it
+	// files belong to the caller and lose setuid and setgid.
+	KeepOwners bool
+}
+
+func (o UnpackOptions) withDefaults() UnpackOptions {
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxTotalSize <= 0 {
+		o.MaxTotalSize = DefaultMaxTotalSize
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultMaxEntries
+	}
+	return o
+}
+
+// UnpackReport says what Unpack did.
+type UnpackReport struct {
+	Layers  int            `json:"layers"`
+	Entries int            `json:"entries"`
+	Bytes   int64          `json:"bytes"`
+	Skipped []SkippedEntry `json:"skipped,omitempty"`
+}
+
+// SkippedEntry is a layer entry Unpack did not create, with the reason.
+type SkippedEntry struct {
+	Layer  int    `json:"layer"` // index, from 0 at the bottom
+	Name   string `json:"name"`  // as in the layer, cleaned and absolute
+	Reason string `json:"reason"`
+}
+
+// Unpack applies the layers of img in order into dir, creating dir if
+// needed, the way a container runtime would: later layers replace earlier
+// files, and whiteouts (.wh.NAME, .wh..wh..opq) delete them.
+//
+// The image is not trusted. No entry writes outside dir: names with ".."
+// are refused, absolute names are taken relative to dir, symlinks in the
+// parent directories of an entry are followed with chroot semantics (an
+// absolute target restarts at dir) and every write goes through an
+// os.Root, which refuses escapes. Hard links must name a file already in
+// the tree. Device nodes and FIFOs are never created: they are listed in
+// the report's Skipped. Sizes and entry counts are bounded by opts.
+func Unpack(ctx context.Context, img v1.Image, dir string, opts UnpackOptions) (*UnpackReport, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading layers: %w", err)
+	}
+	return UnpackLayers(ctx, layers, dir, opts)
+}
+
+// UnpackLayers is Unpack for a list of layers, bottom first.
+func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts UnpackOptions) (*UnpackReport, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", dir, err)
+	}
+	defer root.Close()
+	u := &unpacker{
+		ctx:     ctx,
+		root:    root,
+		dir:     dir,
+		opts:    opts.withDefaults(),
+		chown:   opts.KeepOwners && os.Geteuid() == 0,
+		dirMeta: map[string]dirMeta{},
+		report:  &UnpackReport{},
+	}
+	for i, l := range layers {
+		if err := u.layer(i, l); err != nil {
+			return u.report, err
+		}
+		u.report.Layers++
+	}
+	if err := u.finishDirs(); err != nil {
+		return u.report, err
+	}
+	return u.report, nil
+}
+
+type dirMeta struct {
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+type unpacker struct {
+	ctx     context.Context
+	root    *os.Root
+	dir     string
+	opts    UnpackOptions
+	chown   bool
+	dirMeta map[string]dirMeta // modes and times of directories, applied at the end
+	report  *UnpackReport
+
+	// per layer
+	index   int
+	digest  string
+	current map[string]bool // paths this layer created, which its opaque markers keep
+}
+
+func (u *unpacker) layer(i int, l v1.Layer) error {
+	u.index = i
+	u.digest = "?"
+	if d, err := l.Digest(); err == nil {
+		u.digest = d.String()
+	}
+	u.current = map[string]bool{}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return fmt.Errorf("layer %d (%s): %w", i, u.digest, err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(&ctxReader{ctx: u.ctx, r: rc})
+	for {
+		if err := u.ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): reading tar: %w", i, u.digest, err)
+		}
+		u.report.Entries++
+		if u.report.Entries > u.opts.MaxEntries {
+			return fmt.Errorf("layer %d (%s): entry %q: more than %d entries: %w", i, u.digest, hdr.Name, u.opts.MaxEntries, ErrLimit)
+		}
+		if err := u.entry(hdr, tr); err != nil {
+			return fmt.Errorf("layer %d (%s): entry %q: %w", i, u.digest, hdr.Name, err)
+		}
+	}
+}
+
+// cleanName turns a layer entry name into a clean name relative to the
+// root ("" for the root itself), refusing ".." components.
+func cleanName(name string) (string, error) {
+	for c := range strings.SplitSeq(name, "/") {
+		if c == ".." {
+			return "", fmt.Errorf("%w: name has a \"..\" component", ErrUnsafeEntry)
+		}
+	}
+	n := strings.TrimPrefix(path.Clean("/"+name), "/")
+	return n, nil
+}
+
+func (u *unpacker) skip(name, reason string) {
+	u.report.Skipped = append(u.report.Skipped, SkippedEntry{Layer: u.index, Name: "/" + name, Reason: reason})
+}
+
+func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
+	name, err := cleanName(hdr.Name)
+	if err != nil {
+		return err
+	}
+	dirName, base := path.Split(name)
+	dirName = strings.TrimSuffix(dirName, "/")
+
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		return u.whiteout(dirName, base)
+	}
+
+	// Data of entries that are not regular files is read and counted too,
+	// so that nothing in a layer escapes the limits.
+	switch hdr.Typeflag {
+	case tar.TypeReg:
+	default:
+		if hdr.Size > 0 {
+			if err := u.discard(r, hdr.Size); err != nil {
+				return err
+			}
+		}
+	}
+
+	if name == "" {
+		if hdr.Typeflag != tar.TypeDir {
+			return fmt.Errorf("%w: the root can only be a directory", ErrUnsafeEntry)
+		}
+		u.dirMeta["."] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
+		if u.chown {
+			if err := u.root.Chown(".", hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	switch hdr.Typeflag {
+	case tar.TypeChar, tar.TypeBlock:
+		u.skip(name, "device node not created")
+		return nil
+	case tar.TypeFifo:
+		u.skip(name, "FIFO not created")
+		return nil
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeDir, tar.TypeReg, tar.TypeSymlink, tar.TypeLink:
+	default:
+		u.skip(name, fmt.Sprintf("unsupported tar entry type %q", hdr.Typeflag))
+		return nil
+	}
+
+	parent, err := u.resolveDir(dirName, true)
+	if err != nil {
+		return err
+	}
+	full := join(parent, base)
+
+	// Replace what is there, unless a directory meets a directory: layers
+	// merge directories.
+	if fi, err := u.root.Lstat(full); err == nil {
+		if !(hdr.Typeflag == tar.TypeDir && fi.IsDir()) {
+			if err := u.root.RemoveAll(full); err != nil {
+				return fmt.Errorf("replacing %s: %w", full, err)
+			}
+			u.forget(full)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		if err := u.root.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		u.dirMeta[full] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
+		if err := u.owner(full, hdr); err != nil {
+			return err
+		}
+	case tar.TypeReg:
+		if err := u.file(full, hdr, r); err != nil {
+			return err
+		}
+	case tar.TypeSymlink:
+		if err := u.root.Symlink(hdr.Linkname, full); err != nil {
+			return err
+		}
+		if err := u.owner(full, hdr); err != nil {
+			return err
+		}
+	case tar.TypeLink:
+		if err := u.hardlink(full, hdr.Linkname); err != nil {
+			return err
+		}
+	}
+	u.current[full] = true
+	return nil
+}
+
+// mode is the permission of an entry as it will be written: setuid and
+// setgid only survive with KeepOwners.
+func (u *unpacker) mode(hdr *tar.Header) fs.FileMode {
+	m := fs.FileMode(hdr.Mode).Perm()
+	if hdr.Mode&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	if u.opts.KeepOwners {
+		if hdr.Mode&0o4000 != 0 {
+			m |= fs.ModeSetuid
+		}
+		if hdr.Mode&0o2000 != 0 {
+			m |= fs.ModeSetgid
+		}
+	}
+	return m
+}
+
+func (u *unpacker) owner(full string, hdr *tar.Header) error {
+	if !u.chown {
+		return nil
+	}
+	if err := u.root.Lchown(full, hdr.Uid, hdr.Gid); err != nil {
+		return fmt.Errorf("chown %s: %w", full, err)
+	}
+	return nil
+}
+
+func (u *unpacker) file(full string, hdr *tar.Header, r io.Reader) error {
+	if hdr.Size > u.opts.MaxFileSize {
+		return fmt.Errorf("file of %d bytes is larger than the limit of %d: %w", hdr.Size, u.opts.MaxFileSize, ErrLimit)
+	}
+	f, err := u.root.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = u.copyLimited(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := u.owner(full, hdr); err != nil {
+		return err
+	}
+	// chown clears setuid bits, so the mode comes after it.
+	if err := u.root.Chmod(full, u.mode(hdr)); err != nil {
+		return err
+	}
+	if u.chown {
+		u.xattrs(full, hdr)
+	}
+	return u.root.Chtimes(full, hdr.ModTime, hdr.ModTime)
+}
+
+// xattrs restores file capabilities (setcap), which some programs need to
+// run unprivileged (ping). Errors are ignored: a file system without
+// extended attributes still gets a usable tree.
+func (u *unpacker) xattrs(full string, hdr *tar.Header) {
+	v, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]
+	if !ok {
+		return
+	}
+	// full is free of symlinks inside a tree only we write to.
+	_ = unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), "security.capability", []byte(v), 0)
+}
+
+// copyLimited copies r to w, counting against the file and total limits.
+func (u *unpacker) copyLimited(w io.Writer, r io.Reader) (int64, error) {
+	allowed := min(u.opts.MaxFileSize, u.opts.MaxTotalSize-u.report.Bytes)
+	n, err := io.Copy(w, io.LimitReader(r, allowed+1))
+	u.report.Bytes += min(n, allowed)
+	if err != nil {
+		return n, err
+	}
+	if n > allowed {
+		if allowed < u.opts.MaxFileSize {
+			return n, fmt.Errorf("more than %d bytes in all layers: %w", u.opts.MaxTotalSize, ErrLimit)
+		}
+		return n, fmt.Errorf("file larger than %d bytes: %w", u.opts.MaxFileSize, ErrLimit)
+	}
+	return n, nil
+}
+
+func (u *unpacker) discard(r io.Reader, size int64) error {
+	_, err := u.copyLimited(io.Discard, io.LimitReader(r, size))
+	return err
+}
+
+func (u *unpacker) hardlink(full, linkname string) error {
+	target, err := cleanName(linkname)
+	if err != nil {
+		return fmt.Errorf("hard link target %q: %w", linkname, err)
+	}
+	if target == "" {
+		return fmt.Errorf("%w: hard link to the root", ErrUnsafeEntry)
+	}
+	tdir, tbase := path.Split(target)
+	tparent, err := u.resolveDir(strings.TrimSuffix(tdir, "/"), false)
+	if err != nil {
+		return fmt.Errorf("hard link target %q: %w", linkname, err)
+	}
+	tfull := join(tparent, tbase)
+	fi, err := u.root.Lstat(tfull)
+	if err != nil {
+		return fmt.Errorf("hard link target %q: %w", linkname, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%w: hard link %q names a directory", ErrUnsafeEntry, linkname)
+	}
+	if tfull == full {
+		return nil
+	}
+	return u.root.Link(tfull, full)
+}
+
+// whiteout applies a whiteout entry found in directory dirName.
+func (u *unpacker) whiteout(dirName, base string) error {
+	parent, err := u.resolveDir(dirName, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // nothing below to hide
+	}
+	if err != nil {
+		return err
+	}
+	if base == whiteoutOpaque {
+		return u.opaque(parent)
+	}
+	victim := strings.TrimPrefix(base, whiteoutPrefix)
+	switch {
+	case victim == "" || victim == "." || victim == "..":
+		return fmt.Errorf("%w: whiteout of %q", ErrUnsafeEntry, "/"+dirName)
+	case strings.HasPrefix(victim, whiteoutPrefix):
+		// AUFS metadata (.wh..wh.plnk, .wh..wh.aufs): not part of the image.
+		u.skip(join(dirName, base), "AUFS metadata")
+		return nil
+	}
+	full := join(parent, victim)
+	if full == "." || full == "" {
+		return fmt.Errorf("%w: whiteout of the root", ErrUnsafeEntry)
+	}
+	if err := u.root.RemoveAll(full); err != nil {
+		return fmt.Errorf("whiteout of %s: %w", full, err)
+	}
+	u.forget(full)
+	return nil
+}
+
+// opaque empties directory dir of everything that earlier layers put there,
+// keeping what the current layer wrote.
+func (u *unpacker) opaque(dir string) error {
+	f, err := u.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		p := join(dir, e.Name())
+		if !u.current[p] {
+			if err := u.root.RemoveAll(p); err != nil {
+				return fmt.Errorf("opaque whiteout of %s: %w", dir, err)
+			}
+			u.forget(p)
+			continue
+		}
+		if e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
+			if err := u.opaque(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolveDir resolves directory name (clean, relative) inside the root with
+// chroot semantics and returns its symlink-free name ("." for the root).
+// With create, missing directories are made as a runtime would (0755).
+func (u *unpacker) resolveDir(name string, create bool) (string, error) {
+	done := "."
+	var todo []string
+	if name != "" && name != "." {
+		todo = strings.Split(name, "/")
+	}
+	links := 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			done = path.Dir(done)
+			continue
+		}
+		next := join(done, c)
+		fi, err := u.root.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) && create {
+			if err := u.root.Mkdir(next, 0o755); err != nil {
+				return "", err
+			}
+			done = next
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			links++
+			if links > maxLinks {
+				return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: ErrLoop}
+			}
+			target, err := u.root.Readlink(next)
+			if err != nil {
+				return "", err
+			}
+			if strings.HasPrefix(target, "/") {
+				done = "."
+			}
+			todo = append(strings.Split(target, "/"), todo...)
+		case fi.IsDir():
+			done = next
+		default:
+			return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: errors.New("not a directory")}
+		}
+	}
+	return done, nil
+}
+
+// finishDirs sets the modes and times of directories last, deepest first,
+// since writing into a directory changes its time and a read-only mode
+// would have stopped the writes.
+func (u *unpacker) finishDirs() error {
+	names := make([]string, 0, len(u.dirMeta))
+	for n := range u.dirMeta {
+		names = append(names, n)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if d := strings.Count(b, "/") - strings.Count(a, "/"); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	for _, n := range names {
+		m := u.dirMeta[n]
+		fi, err := u.root.Lstat(n)
+		if err != nil || !fi.IsDir() {
+			continue // replaced or removed by a later layer
+		}
+		if err := u.root.Chmod(n, m.mode); err != nil {
+			return fmt.Errorf("chmod %s: %w", n, err)
+		}
+		if err := u.root.Chtimes(n, m.mtime, m.mtime); err != nil {
+			return fmt.Errorf("setting times of %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// forget drops the directory metadata of p and everything below it, which
+// has just been removed.
+func (u *unpacker) forget(p string) {
+	for n := range u.dirMeta {
+		if n == p || strings.HasPrefix(n, p+"/") {
+			delete(u.dirMeta, n)
+		}
+	}
+}
+
+func join(dir, name string) string {
+	if dir == "." || dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// ctxReader stops a long copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

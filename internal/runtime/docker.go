@@ -1,0 +1,169 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Docker is driven through the docker command rather than the engine's Go
+// client: the client library would more than double diet's binary, and the
+// command negotiates the API version with any engine (this one speaks API
+// 1.41). The image goes in with `docker load` from a tarball streamed by
+// go-containerregistry, under a tag unique to the run, and leaves with
+// `docker rmi`.
+
+// docker runs one docker command and returns its stdout, or an error with
+// its stderr.
+func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("docker %s: %s", args[0], msg)
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// loadDocker makes img known to the engine under a new tag and returns the
+// tag and the image ID to run.
+func loadDocker(ctx context.Context, img v1.Image) (tag, id string, err error) {
+	cfgName, err := img.ConfigName()
+	if err != nil {
+		return "", "", fmt.Errorf("reading image config digest: %w", err)
+	}
+	id = cfgName.String()
+	tag = fmt.Sprintf("diet-run/%s:%s", cfgName.Hex[:12], randomID())
+	// The engine names an image by its config digest: when it has the
+	// image already, a tag is all that is needed.
+	if _, err := docker(ctx, nil, "image", "inspect", "--format", "{{.Id}}", id); err == nil {
+		if _, err := docker(ctx, nil, "tag", id, tag); err == nil {
+			return tag, id, nil
+		}
+	}
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		return "", "", err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(tarball.Write(ref, img, pw)) }()
+	_, err = docker(ctx, pr, "load", "--quiet")
+	pr.CloseWithError(io.ErrClosedPipe)
+	if err != nil {
+		return "", "", fmt.Errorf("loading image into docker: %w", err)
+	}
+	return tag, id, nil
+}
+
+func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	if _, err := command(cfg, spec); err != nil {
+		return nil, err
+	}
+	tag, id, err := loadDocker(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	rmi := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30e9)
+		defer cancel()
+		docker(ctx, nil, "rmi", tag)
+	}
+	cname := "diet-run-" + randomID()
+	create := []string{"create", "--name", cname, "--network", spec.Network}
+	interactive := spec.Stdin != nil || spec.StdinReader != nil
+	if interactive {
+		create = append(create, "--interactive")
+	}
+	for _, c := range spec.CapAdd {
+		create = append(create, "--cap-add", strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
+	}
+	if spec.User != "" {
+		create = append(create, "--user", spec.User)
+	}
+	if spec.WorkingDir != "" {
+		create = append(create, "--workdir", spec.WorkingDir)
+	}
+	for _, e := range spec.Env {
+		create = append(create, "--env", e)
+	}
+	for _, m := range spec.Mounts {
+		opt := "type=bind,source=" + m.Source + ",target=" + m.Target
+		if m.ReadOnly {
+			opt += ",readonly"
+		}
+		create = append(create, "--mount", opt)
+	}
+	var args []string
+	if spec.Entrypoint != nil {
+		ep := ""
+		if len(spec.Entrypoint) > 0 {
+			ep = spec.Entrypoint[0]
+			args = append(args, spec.Entrypoint[1:]...)
+		}
+		create = append(create, "--entrypoint", ep)
+	}
+	args = append(args, spec.Args...)
+	create = append(create, id)
+	create = append(create, args...)
+	if _, err := docker(ctx, nil, create...); err != nil {
+		rmi()
+		return nil, fmt.Errorf("creating container: %w", err)
+	}
+	c := &Container{ID: cname, Runtime: Docker}
+	c.cleanup = func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30e9)
+		defer cancel()
+		docker(ctx, nil, "rm", "--force", cname)
+		rmi()
+	}
+	c.kill = func(ctx context.Context, sig string) error {
+		_, err := docker(ctx, nil, "kill", "--signal", sig, cname)
+		return err
+	}
+	c.exitCode = func(ctx context.Context, attached int) (int, error) {
+		out, err := docker(ctx, nil, "inspect", "--format", "{{.State.ExitCode}} {{.State.Running}}", cname)
+		if err != nil {
+			return attached, fmt.Errorf("reading exit code: %w", err)
+		}
+		f := strings.Fields(out)
+		code, err := strconv.Atoi(f[0])
+		if err != nil {
+			return attached, fmt.Errorf("reading exit code: %q", out)
+		}
+		return code, nil
+	}
+	startArgs := []string{"start", "--attach"}
+	if interactive {
+		startArgs = append(startArgs, "--interactive")
+	}
+	c.cmd = exec.Command("docker", append(startArgs, cname)...)
+	if interactive {
+		c.cmd.Stdin = stdin(spec)
+	}
+	// Signals for the program go through `docker kill`; the attached
+	// command keeps to its own process group so that a terminal's ^C
+	// reaches diet, which decides.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.launch(spec); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,250 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/rootfs"
+)
+
+// defaultPath is the PATH of a container whose image sets none, as Docker
+// gives it.
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err error) {
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	args, err := command(cfg, spec)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := os.MkdirTemp(spec.TempDir, "diet-runc-")
+	if err != nil {
+		return nil, fmt.Errorf("making runc bundle: %w", err)
+	}
+	var closers []func()
+	cleanup := func() {
+		for _, f := range closers {
+			f()
+		}
+		os.RemoveAll(bundle)
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	rootDir := filepath.Join(bundle, "rootfs")
+	if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		return nil, fmt.Errorf("unpacking image for runc: %w", err)
+	}
+	fsys, err := rootfs.Dir(rootDir)
+	if err != nil {
+		return nil, err
+	}
+	user := cfg.Config.User
+	if spec.User != "" {
+		user = spec.User
+	}
+	eu, err := resolveUser(fsys, user)
+	if err != nil {
+		return nil, err
+	}
+	conf := ociSpec{
+		OCIVersion: "1.0.2",
+		Hostname:   "diet",
+		Root:       ociRoot{Path: "rootfs"},
+		Mounts:     standardMounts(),
+		Process: ociProcess{
+			User:    ociUser{UID: eu.UID, GID: eu.GID, AdditionalGids: eu.Additional},
+			Args:    args,
+			Env:     environ(cfg.Config.Env, spec.Env, eu.Home),
+			Cwd:     "/",
+			Rlimits: []ociRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
+		},
+		Linux: ociLinux{
+			Namespaces: []ociNamespace{
+				{Type: "pid"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"},
+			},
+			MaskedPaths:   maskedPaths,
+			ReadonlyPaths: readonlyPaths,
+		},
+	}
+	if cfg.Config.WorkingDir != "" {
+		conf.Process.Cwd = cfg.Config.WorkingDir
+	}
+	if spec.WorkingDir != "" {
+		conf.Process.Cwd = spec.WorkingDir
+	}
+	caps := capSet(spec.CapAdd)
+	conf.Process.Capabilities = ociCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+	if spec.Network != "host" {
+		ns := ociNamespace{Type: "network"}
+		if p, closeNS, err := loopbackNetns(); err == nil {
+			ns.Path = p
+			closers = append(closers, closeNS)
+		}
+		conf.Linux.Namespaces = append(conf.Linux.Namespaces, ns)
+	}
+	etc, err := etcFiles(bundle, spec.Network)
+	if err != nil {
+		return nil, err
+	}
+	conf.Mounts = append(conf.Mounts, etc...)
+	for _, m := range spec.Mounts {
+		src, err := filepath.Abs(m.Source)
+		if err != nil {
+			return nil, err
+		}
+		opts := []string{"rbind", "rprivate"}
+		if m.ReadOnly {
+			opts = append(opts, "ro")
+		}
+		conf.Mounts = append(conf.Mounts, ociMount{Destination: m.Target, Type: "bind", Source: src, Options: opts})
+	}
+	data, err := json.MarshalIndent(conf, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
+		return nil, fmt.Errorf("writing runc config: %w", err)
+	}
+
+	id := "diet-" + randomID()
+	logFile := filepath.Join(bundle, "runc.log")
+	c = &Container{ID: id, Runtime: Runc}
+	c.cleanup = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		exec.CommandContext(ctx, "runc", "delete", "--force", id).Run()
+		cleanup()
+	}
+	c.kill = func(ctx context.Context, sig string) error {
+		// The container may not exist yet, or any more: try for a while.
+		var last error
+		for range 20 {
+			out, err := exec.CommandContext(ctx, "runc", "kill", id, sig).CombinedOutput()
+			if err == nil {
+				return nil
+			}
+			last = fmt.Errorf("runc kill: %s", firstLine(out, err))
+			select {
+			case <-c.done:
+				return nil
+			case <-ctx.Done():
+				return last
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		return last
+	}
+	c.exitCode = func(ctx context.Context, attached int) (int, error) {
+		if attached == 0 {
+			return 0, nil
+		}
+		// runc exits 1 with a message in its log when it could not start
+		// the program; otherwise its exit code is the program's.
+		msg := runcError(logFile)
+		if msg == "" {
+			return attached, nil
+		}
+		if strings.Contains(msg, "exec:") {
+			// As Docker: 127 for a program that is not there, 126 for
+			// one that cannot be executed.
+			switch {
+			case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+				return 127, nil
+			case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
+				return 126, nil
+			}
+		}
+		return attached, fmt.Errorf("runc: %s", msg)
+	}
+	c.cmd = exec.Command("runc", "--log", logFile, "--log-format", "json", "run", "--bundle", bundle, id)
+	c.cmd.Stdin = stdin(spec)
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.launch(spec); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// environ is the container's environment: the image's, then extra, with a
+// default PATH and HOME when neither sets one.
+func environ(image, extra []string, home string) []string {
+	env := append(append([]string{}, image...), extra...)
+	hasPath, hasHome := false, false
+	for _, e := range env {
+		hasPath = hasPath || strings.HasPrefix(e, "PATH=")
+		hasHome = hasHome || strings.HasPrefix(e, "HOME=")
+	}
+	if !hasPath {
+		env = append([]string{defaultPath}, env...)
+	}
+	env = append(env, "HOSTNAME=diet")
+	if !hasHome {
+		env = append(env, "HOME="+home)
+	}
+	return env
+}
+
+// etcFiles writes the /etc/hosts, /etc/hostname and /etc/resolv.conf that
+// Docker gives every container into the bundle, and returns their mounts.
+func etcFiles(bundle, network string) ([]ociMount, error) {
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tdiet\n"
+	resolv := ""
+	if network == "host" {
+		if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+			resolv = string(b)
+		}
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = string(b)
+		}
+	}
+	files := []struct{ name, data string }{
+		{"hosts", hosts}, {"hostname", "diet\n"}, {"resolv.conf", resolv},
+	}
+	var mounts []ociMount
+	for _, f := range files {
+		p := filepath.Join(bundle, f.name)
+		if err := os.WriteFile(p, []byte(f.data), 0o644); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", p, err)
+		}
+		mounts = append(mounts, ociMount{Destination: "/etc/" + f.name, Type: "bind", Source: p, Options: []string{"rbind", "rprivate"}})
+	}
+	return mounts, nil
+}
+
+// runcError returns the last error runc logged, or "".
+func runcError(logFile string) string {
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		return ""
+	}
+	var last string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) == nil && (e.Level == "error" || e.Level == "fatal") {
+			last = e.Msg
+		}
+	}
+	return last
+}

@@ -1,0 +1,387 @@
+// Package runtime runs images in real container runtimes: a Docker engine
+// (through the docker command) or runc (on a bundle unpacked here). It is
+// how diet proves that an image it made still runs, and how slim watches a
+// program at work.
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Names of the runtimes.
+const (
+	Auto   = "auto"
+	Docker = "docker"
+	Runc   = "runc"
+)
+
+// ErrTimeout is returned, with the partial Result, when a container ran
+// longer than Spec.Timeout and was killed.
+var ErrTimeout = errors.New("runtime: container timed out and was killed")
+
+// Mount is a bind mount of a host path into the container.
+type Mount struct {
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"read_only,omitempty"`
+}
+
+// Spec says how to run an image. The zero Spec runs the image's own
+// command with no network, like `docker run --rm --network none IMAGE`.
+type Spec struct {
+	// Args replaces the image's Cmd, as the arguments after the image in
+	// `docker run IMAGE ARGS`. Empty keeps the image's Cmd.
+	Args []string
+	// Entrypoint, when not nil, replaces the image's Entrypoint (and, as
+	// in Docker, drops its Cmd); an empty non-nil slice clears it.
+	Entrypoint []string
+	// Env is added to the image's environment (KEY=VALUE).
+	Env []string
+	// WorkingDir replaces the image's working directory.
+	WorkingDir string
+	// User replaces the image's user: "name", "uid", "uid:gid", "name:group".
+	User string
+	// Stdin is the program's standard input. StdinReader, when set, is
+	// used instead. With neither, standard input is empty.
+	Stdin       []byte
+	StdinReader io.Reader
+	// Stdout and Stderr, when set, receive the program's output as it
+	// comes; Result then carries no copy of that stream.
+	Stdout, Stderr io.Writer
+	// Runtime is "auto" (or ""): Docker when an engine answers, else runc;
+	// or "docker", or "runc".
+	Runtime string
+	// Network is "none" (or ""): only a loopback interface; or "host".
+	// Start defaults to "host" so that a server is reached on 127.0.0.1.
+	Network string
+	// Timeout kills the container after that long; 0 means no limit.
+	Timeout time.Duration
+	// StopGrace is how long Stop waits after SIGTERM before it kills;
+	// 0 means 5 seconds.
+	StopGrace time.Duration
+	// CapAdd adds capabilities ("SYS_PTRACE" or "CAP_SYS_PTRACE") to the
+	// default set, which is Docker's.
+	CapAdd []string
+	// Mounts are bind mounts from the host.
+	Mounts []Mount
+	// TempDir is where runc bundles are unpacked; "" means os.TempDir().
+	TempDir string
+}
+
+// Result is how a container ended.
+type Result struct {
+	ExitCode int           `json:"exit_code"`
+	Stdout   []byte        `json:"stdout"`
+	Stderr   []byte        `json:"stderr"`
+	Runtime  string        `json:"runtime"`
+	Duration time.Duration `json:"duration_ns"`
+	TimedOut bool          `json:"timed_out,omitempty"`
+}
+
+// Run runs img to completion and returns how it ended. A program that
+// exits non-zero is a Result, not an error; errors are for failing to run
+// it at all, and ErrTimeout (with the Result so far) for a timeout.
+func Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
+	c, err := start(ctx, img, spec)
+	if err != nil {
+		return nil, err
+	}
+	return c.Wait(ctx)
+}
+
+// Start starts img in the background, for servers, and returns at once.
+// Its network defaults to "host". The caller must Stop or Wait for it.
+func Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	if spec.Network == "" {
+		spec.Network = "host"
+	}
+	return start(ctx, img, spec)
+}
+
+func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	switch spec.Network {
+	case "", "none":
+		spec.Network = "none"
+	case "host":
+	default:
+		return nil, fmt.Errorf("unknown network %q (want none or host)", spec.Network)
+	}
+	name, err := choose(ctx, spec.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case Docker:
+		return startDocker(ctx, img, spec)
+	default:
+		return startRunc(ctx, img, spec)
+	}
+}
+
+// choose picks the runtime to use for want.
+func choose(ctx context.Context, want string) (string, error) {
+	switch want {
+	case "", Auto:
+		derr := Available(ctx, Docker)
+		if derr == nil {
+			return Docker, nil
+		}
+		rerr := Available(ctx, Runc)
+		if rerr == nil {
+			return Runc, nil
+		}
+		return "", fmt.Errorf("no container runtime can be used: %v; %v", derr, rerr)
+	case Docker, Runc:
+		if err := Available(ctx, want); err != nil {
+			return "", err
+		}
+		return want, nil
+	default:
+		return "", fmt.Errorf("unknown runtime %q (want auto, docker or runc)", want)
+	}
+}
+
+// Available says whether the named runtime ("docker", "runc" or "auto")
+// can be used here, and if not, why.
+func Available(ctx context.Context, name string) error {
+	switch name {
+	case Docker:
+		if _, err := exec.LookPath("docker"); err != nil {
+			return errors.New("docker: the docker command is not installed")
+		}
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
+		}
+		return nil
+	case Runc:
+		if _, err := exec.LookPath("runc"); err != nil {
+			return errors.New("runc: the runc command is not installed")
+		}
+		if os.Geteuid() != 0 {
+			return errors.New("runc: running containers with runc needs root")
+		}
+		return nil
+	case "", Auto:
+		_, err := choose(ctx, Auto)
+		return err
+	default:
+		return fmt.Errorf("unknown runtime %q (want auto, docker or runc)", name)
+	}
+}
+
+// Container is a running container started by Start.
+type Container struct {
+	// ID names the container in its runtime.
+	ID string
+	// Runtime is the runtime running it.
+	Runtime string
+
+	grace   time.Duration
+	cmd     *exec.Cmd
+	stdout  *bytes.Buffer
+	stderr  *bytes.Buffer
+	started time.Time
+
+	// kill sends sig ("TERM", "KILL") to the container's main process.
+	kill func(ctx context.Context, sig string) error
+	// exitCode finds the exit code once the attached process is done;
+	// it gets the attached process's own exit code.
+	exitCode func(ctx context.Context, attached int) (int, error)
+	cleanup  func()
+
+	done     chan struct{}
+	result   *Result
+	err      error
+	timedOut bool
+	mu       sync.Mutex
+}
+
+// Done is closed when the container has ended and been cleaned up.
+func (c *Container) Done() <-chan struct{} { return c.done }
+
+// Wait waits for the container to end by itself (or its Timeout) and
+// returns how it ended. When ctx ends first the container is killed.
+func (c *Container) Wait(ctx context.Context) (*Result, error) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		c.kill(kctx, "KILL")
+		cancel()
+		<-c.done
+	}
+	return c.result, c.err
+}
+
+// Stop sends SIGTERM to the container, kills it if it has not ended after
+// the grace period, and returns how it ended with its output.
+func (c *Container) Stop(ctx context.Context) (*Result, error) {
+	select {
+	case <-c.done:
+		return c.result, c.err
+	default:
+	}
+	kctx := context.WithoutCancel(ctx)
+	c.kill(kctx, "TERM")
+	t := time.NewTimer(c.grace)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.kill(kctx, "KILL")
+		<-c.done
+	case <-ctx.Done():
+		c.kill(kctx, "KILL")
+		<-c.done
+	}
+	return c.result, c.err
+}
+
+// launch starts the attached process of c and the goroutine that collects
+// its end.
+func (c *Container) launch(spec Spec) error {
+	if spec.Stdout != nil {
+		c.cmd.Stdout = spec.Stdout
+	} else {
+		c.stdout = new(bytes.Buffer)
+		c.cmd.Stdout = c.stdout
+	}
+	if spec.Stderr != nil {
+		c.cmd.Stderr = spec.Stderr
+	} else {
+		c.stderr = new(bytes.Buffer)
+		c.cmd.Stderr = c.stderr
+	}
+	c.grace = spec.StopGrace
+	if c.grace <= 0 {
+		c.grace = 5 * time.Second
+	}
+	c.done = make(chan struct{})
+	c.started = time.Now()
+	if err := c.cmd.Start(); err != nil {
+		c.cleanup()
+		return fmt.Errorf("starting %s: %w", c.cmd.Path, err)
+	}
+	var timer *time.Timer
+	if spec.Timeout > 0 {
+		timer = time.AfterFunc(spec.Timeout, func() {
+			c.mu.Lock()
+			c.timedOut = true
+			c.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c.kill(ctx, "KILL")
+		})
+	}
+	go func() {
+		defer close(c.done)
+		werr := c.cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		res := &Result{Runtime: c.Runtime, Duration: time.Since(c.started)}
+		if c.stdout != nil {
+			res.Stdout = c.stdout.Bytes()
+		}
+		if c.stderr != nil {
+			res.Stderr = c.stderr.Bytes()
+		}
+		attached := 0
+		var ee *exec.ExitError
+		switch {
+		case werr == nil:
+		case errors.As(werr, &ee):
+			attached = ee.ExitCode()
+			if attached < 0 { // killed by a signal
+				attached = 128 + int(signalOf(ee))
+			}
+		default:
+			c.err = fmt.Errorf("waiting for %s: %w", c.Runtime, werr)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		code, err := c.exitCode(ctx, attached)
+		cancel()
+		res.ExitCode = code
+		if err != nil && c.err == nil {
+			c.err = err
+		}
+		c.cleanup()
+		c.mu.Lock()
+		res.TimedOut = c.timedOut
+		c.mu.Unlock()
+		if res.TimedOut && c.err == nil {
+			c.err = ErrTimeout
+		}
+		c.result = res
+	}()
+	return nil
+}
+
+// stdin returns the reader for the program's standard input.
+func stdin(spec Spec) io.Reader {
+	if spec.StdinReader != nil {
+		return spec.StdinReader
+	}
+	return bytes.NewReader(spec.Stdin)
+}
+
+// command returns the program to run: entrypoint and cmd of the image
+// config, as changed by spec (Docker's rules).
+func command(cfg *v1.ConfigFile, spec Spec) ([]string, error) {
+	var ep, cmd []string
+	if cfg != nil {
+		ep, cmd = cfg.Config.Entrypoint, cfg.Config.Cmd
+	}
+	if spec.Entrypoint != nil {
+		ep, cmd = spec.Entrypoint, nil
+	}
+	if len(spec.Args) > 0 {
+		cmd = spec.Args
+	}
+	args := append(append([]string{}, ep...), cmd...)
+	if len(args) == 0 {
+		return nil, errors.New("no command to run: the image has no entrypoint or cmd, and none was given")
+	}
+	return args, nil
+}
+
+func randomID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func firstLine(out []byte, err error) string {
+	s := strings.TrimSpace(string(out))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if s == "" {
+		return err.Error()
+	}
+	return s
+}
+
+func signalOf(ee *exec.ExitError) syscall.Signal {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return 0
+}

@@ -1,0 +1,273 @@
+package runtime
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/testenv"
+)
+
+var (
+	probeOnce sync.Once
+	probeImg  v1.Image
+	probeErr  error
+)
+
+// probeImage is a one-layer image holding the static testdata/probe
+// program as /probe (its entrypoint) and an /etc/passwd with a user.
+func probeImage(t *testing.T) v1.Image {
+	t.Helper()
+	probeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "diet-runtime-test-")
+		if err != nil {
+			probeErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		bin, err := gobuild.Build(context.Background(), gobuild.Options{Package: "./testdata/probe", Output: filepath.Join(dir, "probe")})
+		if err != nil {
+			probeErr = err
+			return
+		}
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			probeErr = err
+			return
+		}
+		probeImg, probeErr = imageOf(map[string]fileEntry{
+			"probe":       {data, 0o755},
+			"etc/passwd":  {[]byte("root:x:0:0:root:/root:/probe\nwww:x:33:44:www:/var/www:/probe\n"), 0o644},
+			"etc/group":   {[]byte("root:x:0:\nwww:x:44:\nextra:x:55:www\n"), 0o644},
+			"var/www/.ok": {nil, 0o644},
+		}, []string{"/probe"}, []string{"echo", "default", "cmd"})
+	})
+	if probeErr != nil {
+		t.Fatalf("building the probe image: %v", probeErr)
+	}
+	return probeImg
+}
+
+type fileEntry struct {
+	data []byte
+	mode int64
+}
+
+func imageOf(files map[string]fileEntry, entrypoint, cmd []string) (v1.Image, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	dirs := map[string]bool{}
+	for name, f := range files {
+		for d := filepath.Dir(name); d != "."; d = filepath.Dir(d) {
+			if !dirs[d] {
+				dirs[d] = true
+				tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755})
+			}
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
+			return nil, err
+		}
+		tw.Write(f.data)
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.Entrypoint = entrypoint
+	cf.Config.Cmd = cmd
+	return mutate.ConfigFile(img, cf)
+}
+
+// runtimes returns the runtimes usable here, reporting those missing.
+func runtimes(t *testing.T) []string {
+	var names []string
+	for _, n := range []string{Docker, Runc} {
+		if err := Available(context.Background(), n); err != nil {
+			t.Run(n, func(t *testing.T) { testenv.Missing(t, "%v", err) })
+			continue
+		}
+		names = append(names, n)
+	}
+	return names
+}
+
+func TestRun(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			ctx := context.Background()
+			cases := []struct {
+				name       string
+				spec       Spec
+				code       int
+				stdout     string // substring
+				stderr     string
+				notContain string
+			}{
+				{name: "default cmd", code: 3, stdout: "default cmd\n", stderr: "to stderr"},
+				{name: "args", spec: Spec{Args: []string{"echo", "a", "b c"}}, code: 3, stdout: "a b c\n"},
+				{name: "stdin", spec: Spec{Args: []string{"cat"}, Stdin: []byte("line one\nline two\n")}, stdout: "line one\nline two\n"},
+				{name: "env", spec: Spec{Args: []string{"env"}, Env: []string{"FOO=bar"}}, stdout: "FOO=bar\n"},
+				{name: "path", spec: Spec{Args: []string{"env"}}, stdout: "PATH=/usr/local/sbin"},
+				{name: "user", spec: Spec{Args: []string{"id"}, User: "www", WorkingDir: "/var/www"}, stdout: "33:44 /var/www\n"},
+				{name: "numeric user", spec: Spec{Args: []string{"id"}, User: "1234:5678"}, stdout: "1234:5678 /\n"},
+				{name: "entrypoint", spec: Spec{Entrypoint: []string{"/probe", "echo"}, Args: []string{"x"}}, code: 3, stdout: "x\n"},
+				{name: "missing program", spec: Spec{Entrypoint: []string{"/nope"}}, code: 127},
+				{name: "no network", spec: Spec{Args: []string{"ifaces"}}, stdout: "lo true\n", notContain: "eth"},
+				{name: "ptrace", spec: Spec{Args: []string{"ptrace"}}, stdout: "child exit 3\n"},
+			}
+			for _, c := range cases {
+				t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+					c.spec.Runtime = rt
+					c.spec.Timeout = time.Minute
+					res, err := Run(ctx, img, c.spec)
+					if err != nil {
+						t.Fatalf("Run: %v", err)
+					}
+					if res.Runtime != rt {
+						t.Errorf("runtime %q, want %q", res.Runtime, rt)
+					}
+					if res.ExitCode != c.code {
+						t.Errorf("exit code %d, want %d (stdout %q, stderr %q)", res.ExitCode, c.code, res.Stdout, res.Stderr)
+					}
+					if !strings.Contains(string(res.Stdout), c.stdout) {
+						t.Errorf("stdout %q does not contain %q", res.Stdout, c.stdout)
+					}
+					if !strings.Contains(string(res.Stderr), c.stderr) {
+						t.Errorf("stderr %q does not contain %q", res.Stderr, c.stderr)
+					}
+					if c.notContain != "" && strings.Contains(string(res.Stdout), c.notContain) {
+						t.Errorf("stdout %q contains %q", res.Stdout, c.notContain)
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			start := time.Now()
+			res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"sleep"}, Timeout: 2 * time.Second})
+			if err != ErrTimeout {
+				t.Fatalf("err = %v, want ErrTimeout", err)
+			}
+			if res == nil || !res.TimedOut || res.ExitCode == 0 {
+				t.Errorf("result %+v, want timed out with a non-zero exit", res)
+			}
+			if d := time.Since(start); d > 40*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestHostNetwork(t *testing.T) {
+	img := probeImage(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hi from the host"))
+			c.Close()
+		}
+	}()
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			for _, network := range []string{"host", "none"} {
+				res, err := Run(context.Background(), img, Spec{Runtime: rt, Network: network, Args: []string{"dial", l.Addr().String()}, Timeout: time.Minute})
+				if err != nil {
+					t.Fatal(err)
+				}
+				reached := strings.Contains(string(res.Stdout), "hi from the host")
+				if reached != (network == "host") {
+					t.Errorf("network %s: stdout %q", network, res.Stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestStartStop(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			ctx := context.Background()
+			port := freePort(t)
+			c, err := Start(ctx, img, Spec{Runtime: rt, Args: []string{"serve", fmt.Sprint(port)}, Timeout: 2 * time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			url := fmt.Sprintf("http://127.0.0.1:%d/ping", port)
+			var body []byte
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) {
+				resp, err := http.Get(url)
+				if err == nil {
+					body, _ = io.ReadAll(resp.Body)
+					resp.Body.Close()
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			res, err := c.Stop(ctx)
+			if err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+			if string(body) != "hello from /ping" {
+				t.Errorf("server answered %q", body)
+			}
+			if res.ExitCode != 0 || !strings.Contains(string(res.Stdout), "serving\nterminated\n") {
+				t.Errorf("after SIGTERM: exit %d, stdout %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
+			}
+		})
+	}
+}
