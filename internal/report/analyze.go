@@ -152,8 +152,7 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 	}
 	a.WastedPaths = topWaste(m.waste, opt.Top)
 	a.Largest = largest(m.visible, opt.Top)
-	t := newTree(m.visible)
-	a.Packages = packages(t, m.content)
+	a.Packages = packages(m.visible, m.content)
 	a.Reasons = reasons(cf, m.content)
 	if opt.KeepFiles {
 		a.Files = m.visible
