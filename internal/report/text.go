@@ -55,7 +55,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 	}
 	fmt.Fprintf(tw, "size\t%s uncompressed (as docker images shows), %s compressed (layer blobs, as a pull transfers)\n",
 		Human(a.Uncompressed), Human(a.Compressed))
-	fmt.Fprintf(tw, "contents\t%d layers, %d files, %s in regular files\n", len(a.Layers), a.FileCount, Human(a.FileBytes))
+	fmt.Fprintf(tw, "contents\t%s, %s, %s in regular files\n", plural(len(a.Layers), "layer"), plural(a.FileCount, "file"), Human(a.FileBytes))
 	fmt.Fprintf(tw, "wasted\t%s of %s stored are overwritten or deleted by later layers; efficiency %s\n",
 		Human(a.Wasted), Human(a.TotalBytes), Percent(a.Efficiency))
 	if err := tw.Flush(); err != nil {
@@ -107,7 +107,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 		fmt.Fprintln(tw, "  PACKAGE\tVERSION\tFILES\tIN IMAGE\tINSTALLED-SIZE")
 		for i, pk := range p.List {
 			if i == 15 {
-				fmt.Fprintf(tw, "  (%d more)\t\t\t\t\n", len(p.List)-i)
+				fmt.Fprintf(tw, "  (%d more)\n", len(p.List)-i)
 				break
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", pk.Name, pk.Version, pk.Files, Human(pk.Bytes), Human(pk.InstalledSize))
@@ -136,4 +136,11 @@ func shorten(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/report"
+)
+
+// diet inspect takes images as well as files: when every argument names an
+// image transport, inspect.go hands them to inspectImages.
+func init() { inspectImage = inspectImages }
+
+// inspectTop is how many of the largest files and wasted paths diet
+// inspect lists for an image.
+const inspectTop = 15
+
+// inspectImages prints the full analysis of each image: per-layer sizes,
+// the largest files, wasted bytes and efficiency, the Debian packages and,
+// for images diet made, why each file is there.
+func inspectImages(cmd *cobra.Command, refs []string, asJSON bool) error {
+	var f imageFlags
+	if fl := cmd.Flags().Lookup("platform"); fl != nil {
+		f.platform = fl.Value.String()
+	}
+	as, err := analyzeImages(cmd, refs, f, report.Options{Top: inspectTop})
+	if asJSON {
+		var v any = as
+		if len(refs) == 1 && len(as) == 1 {
+			v = as[0]
+		}
+		if perr := printJSON(cmd, v); perr != nil {
+			return perr
+		}
+		return err
+	}
+	for i, a := range as {
+		if i > 0 {
+			cmd.Println()
+		}
+		if perr := report.WriteAnalysis(cmd.OutOrStdout(), a); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
