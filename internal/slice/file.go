@@ -1,0 +1,338 @@
+package slice
+
+import (
+	"bytes"
+	"io"
+)
+
+// runFile selects from a regular file of the given size in byte mode or
+// with a one-byte delimiter. It turns the range into a byte region whose
+// ends are element boundaries, found by counting forwards from the start
+// or backwards from the end (so '-10:' reads only the last blocks), then
+// copies the region forwards or walks it backwards.
+func runFile(w *Writer, f io.ReaderAt, size int64, r Range, o Options) error {
+	l := &locator{f: f, size: size, bufSize: o.BufSize, bytes: o.Mode == Bytes}
+	if !l.bytes {
+		l.d = o.Delim[0]
+		l.bwdJ = 0
+		l.bwdOff = size
+	}
+	if r.NeedsLen() || r.Back {
+		l.max = o.MaxRecord
+	}
+	var lo, hi int64
+	var err error
+	if !r.Back {
+		// elements [start, end)
+		s, e := r.Start, r.End
+		if s.Set && e.Set && s.Neg == e.Neg && (s.Neg && e.N >= s.N || !s.Neg && e.N <= s.N) {
+			return nil // empty whatever the length
+		}
+		// Find the boundary nearer the end first, so a backward scan
+		// for the other continues from it.
+		if e.Neg && s.Neg {
+			if hi, err = l.at(e, size); err == nil {
+				lo, err = l.at(s, 0)
+			}
+		} else if lo, err = l.at(s, 0); err == nil {
+			hi, err = l.at(e, size)
+		}
+		if err != nil || hi <= lo {
+			return err
+		}
+		if r.Step == 1 {
+			return copyRegion(w, f, lo, hi, o.BufSize)
+		}
+		sub := Range{Step: r.Step}
+		sec := io.NewSectionReader(f, lo, hi-lo)
+		if l.bytes {
+			return runBytes(w, newReader(sec, o.BufSize), sub)
+		}
+		return runStream(w, newReader(sec, o.BufSize), sub, o)
+	}
+	// Elements (end, start] walked backwards: the region runs from the
+	// element after end to the element after start.
+	s, e := r.Start, r.End
+	// A bound -1 becomes -0: the end of the file.
+	if s.Set {
+		s.N = next(s)
+	}
+	if e.Set {
+		e.N = next(e)
+	}
+	if e.Neg || !s.Set {
+		if hi, err = l.at(s, size); err == nil {
+			lo, err = l.at(e, 0)
+		}
+	} else if lo, err = l.at(e, 0); err == nil {
+		hi, err = l.at(s, size)
+	}
+	if err != nil || hi <= lo {
+		return err
+	}
+	w.grow(o.BufSize)
+	if l.bytes {
+		return backBytes(w, f, lo, hi, r.Step, o.BufSize)
+	}
+	return l.backRecords(w, lo, hi, r.Step)
+}
+
+// next is the bound of the element after b: s+1 from the start, or -(k-1)
+// from the end.
+func next(b Bound) uint64 {
+	if b.Neg {
+		return b.N - 1
+	}
+	return satAdd(b.N, 1)
+}
+
+// locator finds element boundaries in a regular file, keeping a cursor in
+// each direction so that a second, farther boundary continues the scan.
+type locator struct {
+	f       io.ReaderAt
+	size    int64
+	bufSize int
+	bytes   bool
+	d       byte
+	max     int64 // record size limit for backward scans; 0: none
+	buf     []byte
+
+	fwdI   uint64 // fwdOff is where element fwdI starts
+	fwdOff int64
+	bwdJ   uint64 // bwdOff is where element len-bwdJ starts
+	bwdOff int64
+}
+
+// at returns the offset where the element b starts; def when b is unset.
+func (l *locator) at(b Bound, def int64) (int64, error) {
+	switch {
+	case !b.Set:
+		return def, nil
+	case l.bytes && b.Neg:
+		return l.size - int64(min(b.N, uint64(l.size))), nil
+	case l.bytes:
+		return int64(min(b.N, uint64(l.size))), nil
+	case b.Neg:
+		return l.back(b.N)
+	}
+	return l.fwd(b.N)
+}
+
+func (l *locator) block() []byte {
+	if l.buf == nil {
+		l.buf = make([]byte, min(l.bufSize, 256<<10))
+	}
+	return l.buf
+}
+
+// fwd returns where element i starts: just after the i-th delimiter, or
+// the end of the file.
+func (l *locator) fwd(i uint64) (int64, error) {
+	if i < l.fwdI {
+		l.fwdI, l.fwdOff = 0, 0
+	}
+	buf := l.block()
+	for l.fwdI < i && l.fwdOff < l.size {
+		n, err := readFull(l.f, buf, l.fwdOff, l.size)
+		if err != nil {
+			return 0, err
+		}
+		p := buf[:n]
+		want := i - l.fwdI
+		if c := uint64(bytes.Count(p, []byte{l.d})); c < want {
+			l.fwdI += c
+			l.fwdOff += int64(n)
+			if len(buf) < l.bufSize {
+				buf = make([]byte, min(2*len(buf), l.bufSize))
+				l.buf = buf
+			}
+			continue
+		}
+		k := 0
+		for ; want > 0; want-- {
+			k += bytes.IndexByte(p[k:], l.d) + 1
+		}
+		l.fwdI = i
+		l.fwdOff += int64(k)
+		return l.fwdOff, nil
+	}
+	if l.fwdI < i {
+		return l.size, nil
+	}
+	return l.fwdOff, nil
+}
+
+// back returns where element len-j starts, reading backwards from the end:
+// just after the j-th delimiter before the file's last byte, or 0.
+func (l *locator) back(j uint64) (int64, error) {
+	if j < l.bwdJ {
+		l.bwdJ, l.bwdOff = 0, l.size
+	}
+	buf := l.block()
+	end := l.bwdOff - 1 // the byte before an element start ends the previous one
+	elemEnd := l.bwdOff
+	for l.bwdJ < j {
+		if end <= 0 {
+			if l.max > 0 && elemEnd > l.max {
+				return 0, &RecordTooLargeError{l.max}
+			}
+			l.bwdJ, l.bwdOff = j, 0
+			return 0, nil
+		}
+		start := max(0, end-int64(len(buf)))
+		p := buf[:end-start]
+		if _, err := l.f.ReadAt(p, start); err != nil && err != io.EOF {
+			return 0, err
+		}
+		if l.max == 0 {
+			if c := uint64(bytes.Count(p, []byte{l.d})); c < j-l.bwdJ {
+				l.bwdJ += c
+				end = start
+				continue
+			}
+		}
+		for len(p) > 0 && l.bwdJ < j {
+			i := bytes.LastIndexByte(p, l.d)
+			if i < 0 {
+				break
+			}
+			if l.max > 0 && elemEnd-(start+int64(i)+1) > l.max {
+				return 0, &RecordTooLargeError{l.max}
+			}
+			l.bwdJ++
+			elemEnd = start + int64(i) + 1
+			l.bwdOff = elemEnd
+			p = p[:i]
+		}
+		end = start
+	}
+	return l.bwdOff, nil
+}
+
+// readFull reads buf's worth of bytes at off, or up to size.
+func readFull(f io.ReaderAt, buf []byte, off, size int64) (int, error) {
+	n := int(min(int64(len(buf)), size-off))
+	m, err := f.ReadAt(buf[:n], off)
+	if m == n {
+		return n, nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return m, &ReadError{err}
+}
+
+// copyRegion writes bytes [lo, hi) of f.
+func copyRegion(w *Writer, f io.ReaderAt, lo, hi int64, bufSize int) error {
+	buf := make([]byte, min(int64(bufSize), hi-lo, 64<<10))
+	for lo < hi && w.err == nil {
+		n, err := readFull(f, buf, lo, hi)
+		if err != nil {
+			return err
+		}
+		w.Write(buf[:n])
+		lo += int64(n)
+		if len(buf) < bufSize && int64(len(buf)) < hi-lo {
+			buf = make([]byte, min(int64(2*len(buf)), int64(bufSize), hi-lo))
+		}
+	}
+	return nil
+}
+
+// backBytes writes bytes hi-1, hi-1-step, ... down to lo.
+func backBytes(w *Writer, f io.ReaderAt, lo, hi int64, step uint64, bufSize int) error {
+	buf := make([]byte, min(int64(bufSize), hi-lo))
+	out := make([]byte, 0, len(buf))
+	for k := hi - 1; k >= lo && w.err == nil; {
+		start := max(lo, k+1-int64(len(buf)))
+		p := buf[:k+1-start]
+		if _, err := readFull(f, p, start, k+1); err != nil {
+			return err
+		}
+		out = out[:0]
+		for k >= start {
+			out = append(out, p[k-start])
+			if uint64(k-lo) < step {
+				k = lo - 1
+				break
+			}
+			k -= int64(step)
+		}
+		w.Write(out)
+	}
+	return nil
+}
+
+// backRecords writes the records in [lo, hi) from the last one backwards,
+// every step-th one, reading blocks from the end of the region.
+func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
+	buf := make([]byte, l.bufSize)
+	bOff, bEnd := hi, hi // buf holds bytes [bOff, bEnd) of the file
+	var skip uint64
+	moveDelim := false
+	unterminated := false
+	if hi == l.size && hi > 0 {
+		last := make([]byte, 1)
+		if _, err := readFull(l.f, last, hi-1, hi); err != nil {
+			return err
+		}
+		unterminated = last[0] != l.d
+	}
+	for end := hi; end > lo; {
+		start := lo
+		se := end - 1 // search [lo, se) for the delimiter before the record
+		for {
+			if se > bOff {
+				if i := bytes.LastIndexByte(buf[:se-bOff], l.d); i >= 0 {
+					start = bOff + int64(i) + 1
+					break
+				}
+				se = bOff
+			}
+			if se <= lo {
+				break
+			}
+			nOff := max(lo, bOff-int64(len(buf)))
+			if _, err := readFull(l.f, buf[:bOff-nOff], nOff, bOff); err != nil {
+				return err
+			}
+			bOff, bEnd = nOff, bOff
+		}
+		if l.max > 0 && end-start > l.max {
+			return &RecordTooLargeError{l.max}
+		}
+		if skip > 0 {
+			skip--
+			end = start
+			continue
+		}
+		skip = step - 1
+		emit := func(a, b int64) error {
+			if a >= bOff && b <= bEnd {
+				w.Write(buf[a-bOff : b-bOff])
+				return nil
+			}
+			// A record longer than the block: copy it again, forwards.
+			return copyRegion(w, l.f, a, b, l.bufSize)
+		}
+		var err error
+		switch {
+		case moveDelim:
+			w.writeByte(l.d)
+			err = emit(start, end-1)
+		case end == l.size && unterminated:
+			err = emit(start, end)
+			moveDelim = true
+		default:
+			err = emit(start, end)
+		}
+		if err != nil {
+			return err
+		}
+		if w.err != nil {
+			return nil
+		}
+		end = start
+	}
+	return nil
+}
