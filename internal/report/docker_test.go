@@ -1,0 +1,116 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/testbases"
+	"github.com/dietimg/diet/internal/testenv"
+)
+
+// TestSizesAgreeWithDocker loads images into the Docker engine and checks
+// that the uncompressed size diet computes from the layers is the size
+// docker images shows, and that the compressed size is the sum of the
+// layer blobs on disk.
+func TestSizesAgreeWithDocker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads images into Docker")
+	}
+	testenv.Docker(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		img  func(t *testing.T) (v1.Image, string)
+	}{
+		{"waste", func(t *testing.T) (v1.Image, string) { return wasteImage(t), "" }},
+		{"busybox", func(t *testing.T) (v1.Image, string) { return readRef(t, testbases.BusyBox(t)) }},
+		{"debian", func(t *testing.T) (v1.Image, string) { return readRef(t, testbases.Debian(t)) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			img, layoutDir := tc.img(t)
+			a, err := Analyze(ctx, tc.name, img, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tag := fmt.Sprintf("diet-test/report-%s:%d", tc.name, time.Now().UnixNano())
+			got := dockerSize(t, img, tag)
+			if got != a.Uncompressed {
+				t.Errorf("docker image inspect says %d bytes, diet says %d (tar stream %d)", got, a.Uncompressed, a.TarBytes)
+			}
+			if layoutDir == "" {
+				return
+			}
+			var blobs int64
+			m, err := img.Manifest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range m.Layers {
+				fi, err := os.Stat(filepath.Join(layoutDir, "blobs", l.Digest.Algorithm, l.Digest.Hex))
+				if err != nil {
+					t.Fatal(err)
+				}
+				blobs += fi.Size()
+			}
+			if blobs != a.Compressed {
+				t.Errorf("layer blobs on disk sum to %d bytes, diet says %d", blobs, a.Compressed)
+			}
+		})
+	}
+}
+
+func readRef(t *testing.T, ref string) (v1.Image, string) {
+	img, err := image.Read(context.Background(), ref, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := image.Parse(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, loc.Path
+}
+
+// dockerSize loads img into Docker as tag and returns the size Docker
+// reports for it, removing the image afterwards.
+func dockerSize(t *testing.T, img v1.Image, tag string) int64 {
+	t.Helper()
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	if err := tarball.WriteToFile(archive, ref, img); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "docker", "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("docker load: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", tag).Output()
+	if err != nil {
+		t.Fatalf("docker image inspect: %v", err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("docker image inspect: %q: %v", out, err)
+	}
+	images, _ := exec.CommandContext(ctx, "docker", "images", "--format", "{{.Size}}", tag).Output()
+	t.Logf("%s: docker images shows %s; docker image inspect %d bytes", tag, strings.TrimSpace(string(images)), n)
+	return n
+}
