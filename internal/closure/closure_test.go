@@ -1,0 +1,431 @@
+package closure_test
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/rootfs"
+)
+
+// describe turns a result into lines "soname path realpath" for the
+// objects and "missing soname" for what is not found.
+func describe(res *closure.Result) []string {
+	var out []string
+	for _, o := range res.Objects {
+		out = append(out, o.Soname+" "+o.Path+" "+o.Realpath)
+	}
+	for _, m := range res.Missing {
+		out = append(out, "missing "+m.Soname)
+	}
+	return out
+}
+
+const (
+	libc   = "libc.so.6 /lib/x86_64-linux-gnu/libc.so.6 /usr/lib/x86_64-linux-gnu/libc.so.6"
+	libdir = "/usr/lib/x86_64-linux-gnu/"
+)
+
+func prog(o obj) *fstest.MapFile {
+	o.interp = ldso
+	o.needed = append(o.needed, "libc.so.6")
+	return o.file()
+}
+
+func lib(soname string, o obj) *fstest.MapFile {
+	o.soname = soname
+	o.needed = append(o.needed, "libc.so.6")
+	return o.file()
+}
+
+func TestResolveGlibc(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]*fstest.MapFile
+		prog  string
+		opts  closure.Options
+		want  []string
+	}{{
+		name:  "libc from the default directories",
+		files: map[string]*fstest.MapFile{"/usr/bin/p": prog(obj{})},
+		want:  []string{libc},
+	}, {
+		name: "RUNPATH with $ORIGIN of the real program",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":               link("../../opt/app/bin/p"),
+			"/opt/app/bin/p":           prog(obj{needed: []string{"libfoo.so.1"}, runpath: "$ORIGIN/../lib"}),
+			"/opt/app/lib/libfoo.so.1": lib("libfoo.so.1", obj{}),
+			libdir + "libfoo.so.1":     lib("libfoo.so.1", obj{}),
+		},
+		want: []string{"libfoo.so.1 /opt/app/lib/libfoo.so.1 /opt/app/lib/libfoo.so.1", libc},
+	}, {
+		name: "${ORIGIN} of a library is the directory it was found in",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":            prog(obj{needed: []string{"liba.so"}, runpath: "/opt/link"}),
+			"/opt/link":             link("real"),
+			"/opt/real/liba.so":     lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "${ORIGIN}/sub"}),
+			"/opt/real/sub/libb.so": lib("libb.so", obj{}),
+		},
+		want: []string{"liba.so /opt/link/liba.so /opt/real/liba.so", libc, "libb.so /opt/link/sub/libb.so /opt/real/sub/libb.so"},
+	}, {
+		name: "RPATH is inherited by the libraries the program loads",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}}),
+			"/opt/r/libb.so": lib("libb.so", obj{}),
+		},
+		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "libb.so /opt/r/libb.so /opt/r/libb.so"},
+	}, {
+		name: "RUNPATH is not inherited",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, runpath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}}),
+			"/opt/r/libb.so": lib("libb.so", obj{}),
+		},
+		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "missing libb.so"},
+	}, {
+		name: "a RUNPATH on the loading library turns inherited RPATH off",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "/nowhere"}),
+			"/opt/r/libb.so": lib("libb.so", obj{}),
+		},
+		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "missing libb.so"},
+	}, {
+		name: "an object with RPATH and RUNPATH ignores its RPATH",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r", runpath: "/opt/run"}),
+			"/opt/r/liba.so": lib("liba.so", obj{}),
+		},
+		want: []string{libc, "missing liba.so"},
+	}, {
+		name: "RPATH comes before LD_LIBRARY_PATH",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":       prog(obj{needed: []string{"libfoo.so"}, rpath: "/opt/r"}),
+			"/opt/r/libfoo.so": lib("libfoo.so", obj{}),
+			"/opt/e/libfoo.so": lib("libfoo.so", obj{}),
+		},
+		opts: closure.Options{LDLibraryPath: []string{"/opt/e"}},
+		want: []string{"libfoo.so /opt/r/libfoo.so /opt/r/libfoo.so", libc},
+	}, {
+		name: "LD_LIBRARY_PATH comes before RUNPATH and expands $ORIGIN",
+		files: map[string]*fstest.MapFile{
+			"/opt/bin/p":         prog(obj{needed: []string{"libfoo.so"}, runpath: "/opt/run"}),
+			"/opt/run/libfoo.so": lib("libfoo.so", obj{}),
+			"/opt/e/libfoo.so":   lib("libfoo.so", obj{}),
+		},
+		prog: "/opt/bin/p",
+		opts: closure.Options{LDLibraryPath: []string{"/nonexistent", "$ORIGIN/../e"}},
+		want: []string{"libfoo.so /opt/e/libfoo.so /opt/e/libfoo.so", libc},
+	}, {
+		name: "libraries of the wrong class, machine or format are skipped",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":   prog(obj{needed: []string{"libfoo.so"}, runpath: "/a:/b:/c:/d"}),
+			"/a/libfoo.so": obj{soname: "libfoo.so", class: elf.ELFCLASS32, machine: elf.EM_386}.file(),
+			"/b/libfoo.so": obj{soname: "libfoo.so", machine: elf.EM_AARCH64}.file(),
+			"/c/libfoo.so": text("/* GNU ld script */\nGROUP ( /d/libfoo.so )\n"),
+			"/d/libfoo.so": lib("libfoo.so", obj{}),
+		},
+		want: []string{"libfoo.so /d/libfoo.so /d/libfoo.so", libc},
+	}, {
+		name: "ld.so.cache before the default directories",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":            prog(obj{needed: []string{"libfoo.so.1", "libbar.so.2"}}),
+			"/etc/ld.so.cache":      {Data: mkCache(cacheEntries, true)},
+			"/opt/base/libfoo.so.1": lib("libfoo.so.1", obj{}),
+			"/opt/v3/libfoo.so.1":   lib("libfoo.so.1", obj{}),
+			"/opt/i386/libbar.so.2": lib("libbar.so.2", obj{}),
+			libdir + "libfoo.so.1":  lib("libfoo.so.1", obj{}),
+		},
+		want: []string{"libfoo.so.1 /opt/base/libfoo.so.1 /opt/base/libfoo.so.1", libc, "missing libbar.so.2"},
+	}, {
+		name: "glibc-hwcaps entries of the cache and subdirectories",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":                                prog(obj{needed: []string{"libfoo.so.1", "libz.so.1"}}),
+			"/etc/ld.so.cache":                          {Data: mkCache(cacheEntries, false)},
+			"/opt/base/libfoo.so.1":                     lib("libfoo.so.1", obj{}),
+			"/opt/v3/libfoo.so.1":                       lib("libfoo.so.1", obj{}),
+			libdir + "libz.so.1":                        lib("libz.so.1", obj{}),
+			libdir + "glibc-hwcaps/x86-64-v3/libz.so.1": lib("libz.so.1", obj{}),
+		},
+		opts: closure.Options{HWCaps: []string{"x86-64-v3", "x86-64-v2"}},
+		want: []string{
+			"libfoo.so.1 /opt/v3/libfoo.so.1 /opt/v3/libfoo.so.1",
+			"libz.so.1 /lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1 /usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1",
+			libc,
+		},
+	}, {
+		name: "a cache entry whose file is gone falls through to the directories",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":           prog(obj{needed: []string{"libfoo.so.1"}}),
+			"/etc/ld.so.cache":     {Data: mkCache(cacheEntries, false)},
+			"/usr/lib/libfoo.so.1": lib("libfoo.so.1", obj{}),
+		},
+		want: []string{"libfoo.so.1 /lib/libfoo.so.1 /usr/lib/libfoo.so.1", libc},
+	}, {
+		name: "$LIB and $PLATFORM",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p": prog(obj{needed: []string{"libfoo.so"}, runpath: "/opt/$LIB/${PLATFORM}:/opt/$NOTATOKEN"}),
+			"/opt/lib/x86_64-linux-gnu/x86_64/libfoo.so": lib("libfoo.so", obj{}),
+		},
+		want: []string{"libfoo.so /opt/lib/x86_64-linux-gnu/x86_64/libfoo.so /opt/lib/x86_64-linux-gnu/x86_64/libfoo.so", libc},
+	}, {
+		name: "a soname already loaded is not searched again",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":         prog(obj{needed: []string{"libother.so", "liba.so"}, runpath: "/opt/l"}),
+			"/opt/l/libother.so": lib("libx.so.1", obj{}),
+			"/opt/l/liba.so":     lib("liba.so", obj{needed: []string{"libx.so.1"}}),
+			libdir + "libx.so.1": lib("libx.so.1", obj{}),
+		},
+		want: []string{"libother.so /opt/l/libother.so /opt/l/libother.so", "liba.so /opt/l/liba.so /opt/l/liba.so", libc},
+	}, {
+		name: "one file under two names is loaded once",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":           prog(obj{needed: []string{"libfoo.so.1", "libfoo.so"}}),
+			libdir + "libfoo.so.1": lib("", obj{}),
+			libdir + "libfoo.so":   link("libfoo.so.1"),
+		},
+		want: []string{"libfoo.so.1 /lib/x86_64-linux-gnu/libfoo.so.1 /usr/lib/x86_64-linux-gnu/libfoo.so.1", libc},
+	}, {
+		name: "missing libraries and symlink loops are data",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":           prog(obj{needed: []string{"libnope.so.1", "libloop.so"}}),
+			libdir + "libloop.so":  link("libloop2.so"),
+			libdir + "libloop2.so": link("/lib/x86_64-linux-gnu/libloop.so"),
+		},
+		want: []string{libc, "missing libnope.so.1", "missing libloop.so"},
+	}, {
+		name: "a DT_NEEDED path is opened as it is",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":          prog(obj{needed: []string{"/opt/x/libabs.so", "$ORIGIN/libhere.so"}}),
+			"/opt/x/libabs.so":    lib("libabs.so", obj{}),
+			"/usr/bin/libhere.so": lib("libhere.so", obj{}),
+		},
+		want: []string{"/opt/x/libabs.so /opt/x/libabs.so /opt/x/libabs.so", "$ORIGIN/libhere.so /usr/bin/libhere.so /usr/bin/libhere.so", libc},
+	}, {
+		name: "/etc/ld.so.preload",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":          prog(obj{}),
+			"/etc/ld.so.preload":  text("libpre.so /opt/pre/libpre2.so libgone.so\n"),
+			libdir + "libpre.so":  lib("libpre.so", obj{}),
+			"/opt/pre/libpre2.so": lib("libpre2.so", obj{}),
+		},
+		want: []string{"libpre.so /lib/x86_64-linux-gnu/libpre.so /usr/lib/x86_64-linux-gnu/libpre.so", "/opt/pre/libpre2.so /opt/pre/libpre2.so /opt/pre/libpre2.so", libc},
+	}, {
+		name:  "a shared library on its own",
+		files: map[string]*fstest.MapFile{"/opt/l/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "$ORIGIN"}), "/opt/l/libb.so": lib("libb.so", obj{})},
+		prog:  "/opt/l/liba.so",
+		want:  []string{"libb.so /opt/l/libb.so /opt/l/libb.so", libc, "ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := closure.New(glibcRoot(tt.files), tt.opts)
+			p := tt.prog
+			if p == "" {
+				p = "/usr/bin/p"
+			}
+			res, err := r.Resolve(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(res); !slices.Equal(got, tt.want) {
+				t.Errorf("closure:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveInterpreter(t *testing.T) {
+	r := closure.New(glibcRoot(map[string]*fstest.MapFile{"/usr/bin/p": prog(obj{})}), closure.Options{})
+	res, err := r.Resolve("/usr/bin/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Interpreter
+	if in == nil {
+		t.Fatal("no interpreter")
+	}
+	want := closure.Object{
+		Soname:   "ld-linux-x86-64.so.2",
+		Path:     ldso,
+		Realpath: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+		Links:    []string{"/lib64", "/usr/lib64/ld-linux-x86-64.so.2", "/lib"},
+		NeededBy: []string{"/usr/bin/p", "/lib/x86_64-linux-gnu/libc.so.6"},
+	}
+	got := *in
+	got.File = nil
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("interpreter:\n got %+v\nwant %+v", got, want)
+	}
+	if res.Objects[0].NeededBy[0] != "/usr/bin/p" || !slices.Equal(res.Objects[0].Links, []string{"/lib"}) {
+		t.Errorf("libc: %+v", res.Objects[0])
+	}
+
+	// A program whose loader is missing: reported, not an error.
+	r = closure.New(fstest.MapFS{"p": prog(obj{})}, closure.Options{})
+	res, err = r.Resolve("/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(res); !slices.Equal(got, []string{"missing " + ldso, "missing libc.so.6"}) {
+		t.Errorf("without a loader: %q", got)
+	}
+}
+
+func TestResolveBadInput(t *testing.T) {
+	fsys := glibcRoot(map[string]*fstest.MapFile{
+		"/loop":      link("/loop"),
+		"/text":      text("hello"),
+		"/truncated": {Data: prog(obj{}).Data[:100]},
+	})
+	r := closure.New(fsys, closure.Options{})
+	for name, want := range map[string]error{
+		"/loop":      rootfs.ErrLoop,
+		"/missing":   fs.ErrNotExist,
+		"/text":      nil,
+		"/truncated": nil,
+		"/usr":       closure.ErrNotRegular,
+	} {
+		_, err := r.Resolve(name)
+		if err == nil || want != nil && !errors.Is(err, want) {
+			t.Errorf("Resolve(%s) = %v, want %v", name, err, want)
+		}
+	}
+}
+
+func TestResolveMusl(t *testing.T) {
+	const muslLdso = "/lib/ld-musl-x86_64.so.1"
+	mprog := func(o obj) *fstest.MapFile {
+		o.interp = muslLdso
+		o.needed = append(o.needed, "libc.musl-x86_64.so.1")
+		return o.file()
+	}
+	base := func(extra map[string]*fstest.MapFile) fstest.MapFS {
+		m := fstest.MapFS{"lib/ld-musl-x86_64.so.1": obj{}.file()}
+		for k, v := range extra {
+			m[strings.TrimPrefix(k, "/")] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name  string
+		files map[string]*fstest.MapFile
+		prog  string
+		opts  closure.Options
+		want  []string
+	}{{
+		name: "libc and its parts are the loader itself",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p": mprog(obj{needed: []string{"libpthread.so.0", "libm.so.6"}}),
+		},
+		want: nil,
+	}, {
+		name: "default path without a path file",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":               mprog(obj{needed: []string{"libfoo.so", "libbar.so"}}),
+			"/usr/local/lib/libfoo.so": obj{soname: "libfoo.so"}.file(),
+			"/usr/lib/libfoo.so":       obj{soname: "libfoo.so"}.file(),
+			"/usr/lib/libbar.so":       obj{soname: "libbar.so"}.file(),
+		},
+		want: []string{"libfoo.so /usr/local/lib/libfoo.so /usr/local/lib/libfoo.so", "libbar.so /usr/lib/libbar.so /usr/lib/libbar.so"},
+	}, {
+		name: "the path file, lines and colons",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":               mprog(obj{needed: []string{"libfoo.so", "libbar.so"}}),
+			"/etc/ld-musl-x86_64.path": text("/opt/m1\n/opt/m2:/opt/m3\n"),
+			"/opt/m3/libfoo.so":        obj{soname: "libfoo.so"}.file(),
+			"/opt/m2/libbar.so":        obj{soname: "libbar.so"}.file(),
+			"/usr/lib/libbar.so":       obj{soname: "libbar.so"}.file(),
+		},
+		want: []string{"libfoo.so /opt/m3/libfoo.so /opt/m3/libfoo.so", "libbar.so /opt/m2/libbar.so /opt/m2/libbar.so"},
+	}, {
+		name: "LD_LIBRARY_PATH, then RUNPATH and RPATH inherited",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":     mprog(obj{needed: []string{"liba.so", "libe.so"}, runpath: "$ORIGIN/../r"}),
+			"/usr/r/liba.so": obj{soname: "liba.so", needed: []string{"libb.so"}}.file(),
+			"/usr/r/libb.so": obj{soname: "libb.so"}.file(),
+			"/usr/r/libe.so": obj{soname: "libe.so"}.file(),
+			"/opt/e/libe.so": obj{soname: "libe.so"}.file(),
+		},
+		opts: closure.Options{LDLibraryPath: []string{"/opt/e"}},
+		want: []string{"liba.so /usr/r/liba.so /usr/r/liba.so", "libe.so /opt/e/libe.so /opt/e/libe.so", "libb.so /usr/r/libb.so /usr/r/libb.so"},
+	}, {
+		name: "musl stops at the first file of the name, even a wrong one",
+		files: map[string]*fstest.MapFile{
+			"/usr/bin/p":         mprog(obj{needed: []string{"libfoo.so"}}),
+			"/lib/libfoo.so":     obj{soname: "libfoo.so", machine: elf.EM_AARCH64}.file(),
+			"/usr/lib/libfoo.so": obj{soname: "libfoo.so"}.file(),
+		},
+		want: []string{"missing libfoo.so"},
+	}, {
+		name: "the path file sits beside the loader's directory",
+		files: map[string]*fstest.MapFile{
+			"/opt/musl/lib/ld-musl-x86_64.so.1": obj{}.file(),
+			"/opt/musl/etc/ld-musl-x86_64.path": text("/opt/musl/lib"),
+			"/opt/musl/lib/libfoo.so":           obj{soname: "libfoo.so"}.file(),
+			"/usr/bin/p":                        obj{interp: "/opt/musl/lib/ld-musl-x86_64.so.1", needed: []string{"libfoo.so", "libc.so"}}.file(),
+		},
+		want: []string{"libfoo.so /opt/musl/lib/libfoo.so /opt/musl/lib/libfoo.so"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := closure.New(base(tt.files), tt.opts)
+			res, err := r.Resolve("/usr/bin/p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Interpreter == nil {
+				t.Fatal("no interpreter")
+			}
+			if got := describe(res); !slices.Equal(got, tt.want) {
+				t.Errorf("closure:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestResolverConcurrent resolves the same programs from many goroutines
+// (run with -race): the results must agree, and each file is parsed once.
+func TestResolverConcurrent(t *testing.T) {
+	files := map[string]*fstest.MapFile{}
+	for i := range 20 {
+		files[fmt.Sprintf("/usr/bin/p%d", i)] = prog(obj{needed: []string{"liba.so", fmt.Sprintf("lib%d.so", i%3)}})
+	}
+	files[libdir+"liba.so"] = lib("liba.so", obj{needed: []string{"lib0.so"}})
+	for i := range 3 {
+		files[fmt.Sprintf("%slib%d.so", libdir, i)] = lib(fmt.Sprintf("lib%d.so", i), obj{})
+	}
+	r := closure.New(glibcRoot(files), closure.Options{})
+	var wg sync.WaitGroup
+	results := make([][]string, 80)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := r.Resolve(fmt.Sprintf("/usr/bin/p%d", i%20))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results[i] = describe(res)
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if !slices.Equal(results[i], results[i%20]) {
+			t.Errorf("p%d: %q vs %q", i%20, results[i], results[i%20])
+		}
+	}
+	a, _ := r.File("/usr/lib/x86_64-linux-gnu/liba.so")
+	b, _ := r.File("/lib/x86_64-linux-gnu/liba.so")
+	if a == nil || a != b {
+		t.Errorf("liba.so parsed twice (%p, %p)", a, b)
+	}
+}
