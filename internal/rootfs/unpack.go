@@ -374,19 +374,23 @@ func (u *unpacker) xattrs(full string, hdr *tar.Header) {
 	_ = unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), "security.capability", []byte(v), 0)
 }
 
-// copyLimited copies r to w, counting against the file and total limits.
+// copyLimited copies r to w, counting against the file and total limits;
+// it never writes a byte past them.
 func (u *unpacker) copyLimited(w io.Writer, r io.Reader) (int64, error) {
 	allowed := min(u.opts.MaxFileSize, u.opts.MaxTotalSize-u.report.Bytes)
-	n, err := io.Copy(w, io.LimitReader(r, allowed+1))
-	u.report.Bytes += min(n, allowed)
+	n, err := io.Copy(w, io.LimitReader(r, allowed))
+	u.report.Bytes += n
 	if err != nil {
 		return n, err
 	}
-	if n > allowed {
-		if allowed < u.opts.MaxFileSize {
-			return n, fmt.Errorf("more than %d bytes in all layers: %w", u.opts.MaxTotalSize, ErrLimit)
+	if n == allowed {
+		var one [1]byte
+		if m, _ := io.ReadFull(r, one[:]); m > 0 {
+			if allowed < u.opts.MaxFileSize {
+				return n, fmt.Errorf("more than %d bytes in all layers: %w", u.opts.MaxTotalSize, ErrLimit)
+			}
+			return n, fmt.Errorf("file larger than %d bytes: %w", u.opts.MaxFileSize, ErrLimit)
 		}
-		return n, fmt.Errorf("file larger than %d bytes: %w", u.opts.MaxFileSize, ErrLimit)
 	}
 	return n, nil
 }
@@ -425,6 +429,10 @@ func (u *unpacker) hardlink(full, linkname string) error {
 
 // whiteout applies a whiteout entry found in directory dirName.
 func (u *unpacker) whiteout(dirName, base string) error {
+	victim := strings.TrimPrefix(base, whiteoutPrefix)
+	if base != whiteoutOpaque && (victim == "" || victim == "." || victim == "..") {
+		return fmt.Errorf("%w: whiteout of %q", ErrUnsafeEntry, "/"+join(dirName, victim))
+	}
 	parent, err := u.resolveDir(dirName, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // nothing below to hide
@@ -433,13 +441,13 @@ func (u *unpacker) whiteout(dirName, base string) error {
 		return err
 	}
 	if base == whiteoutOpaque {
+		if parent == "." {
+			// Hiding every lower layer is no image a builder makes.
+			return fmt.Errorf("%w: opaque whiteout of the root", ErrUnsafeEntry)
+		}
 		return u.opaque(parent)
 	}
-	victim := strings.TrimPrefix(base, whiteoutPrefix)
-	switch {
-	case victim == "" || victim == "." || victim == "..":
-		return fmt.Errorf("%w: whiteout of %q", ErrUnsafeEntry, "/"+dirName)
-	case strings.HasPrefix(victim, whiteoutPrefix):
+	if strings.HasPrefix(victim, whiteoutPrefix) {
 		// AUFS metadata (.wh..wh.plnk, .wh..wh.aufs): not part of the image.
 		u.skip(join(dirName, base), "AUFS metadata")
 		return nil

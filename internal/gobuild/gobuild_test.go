@@ -1,0 +1,221 @@
+package gobuild
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"debug/elf"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dietimg/diet/internal/testenv"
+)
+
+// checkStatic fails t unless bin is a static ELF for machine with the
+// build settings want.
+func checkStatic(t *testing.T, bin string, machine elf.Machine, want map[string]string) {
+	t.Helper()
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != machine {
+		t.Errorf("machine %v, want %v", f.Machine, machine)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s has PT_INTERP: not static", bin)
+		}
+	}
+	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+		t.Errorf("%s needs %v", bin, libs)
+	}
+	if f.Section(".symtab") != nil {
+		t.Errorf("%s is not stripped", bin)
+	}
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range bi.Settings {
+		got[s.Key] = s.Value
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("build setting %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func build(t *testing.T, opts Options) string {
+	t.Helper()
+	if opts.Output == "" {
+		opts.Output = filepath.Join(t.TempDir(), "bin")
+	}
+	bin, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bin != opts.Output {
+		t.Errorf("Build returned %s, want %s", bin, opts.Output)
+	}
+	return bin
+}
+
+func sameBytes(t *testing.T, a, b string) {
+	t.Helper()
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if len(da) == 0 || !bytes.Equal(da, db) {
+		t.Errorf("two builds differ: %s (%d bytes) and %s (%d bytes)", a, len(da), b, len(db))
+	}
+}
+
+func TestBuildStatic(t *testing.T) {
+	a := build(t, Options{Package: "./testdata/hello"})
+	checkStatic(t, a, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOOS": "linux", "GOARCH": "amd64"})
+	b := build(t, Options{Package: "./testdata/hello", Platform: "linux/amd64"})
+	sameBytes(t, a, b)
+	out, err := exec.Command(a).Output()
+	if err != nil || string(out) != "hello from Go\n" {
+		t.Errorf("running the build: %q, %v", out, err)
+	}
+}
+
+func TestBuildDefaultOutput(t *testing.T) {
+	bin, err := Build(context.Background(), Options{Package: "./hello", Dir: "testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	if filepath.Base(bin) != "hello" {
+		t.Errorf("binary %s, want one named hello", bin)
+	}
+}
+
+func TestBuildArm64(t *testing.T) {
+	bin := build(t, Options{Package: "./testdata/hello", Platform: "linux/arm64"})
+	checkStatic(t, bin, elf.EM_AARCH64, map[string]string{"CGO_ENABLED": "0", "GOARCH": "arm64"})
+}
+
+func TestBuildMusl(t *testing.T) {
+	testenv.LookPath(t, "musl-gcc")
+	a := build(t, Options{Package: "./testdata/cgohello", Cgo: "musl"})
+	checkStatic(t, a, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "1", "-trimpath": "true"})
+	out, err := exec.Command(a).Output()
+	if err != nil || string(out) != "hello from C\n2+3 = 5\n" {
+		t.Errorf("running the build: %q, %v", out, err)
+	}
+	b := build(t, Options{Package: "./testdata/cgohello", Cgo: "musl"})
+	sameBytes(t, a, b)
+}
+
+func TestBuildErrors(t *testing.T) {
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "bin")
+	cases := []struct {
+		opts Options
+		want string
+	}{
+		{Options{Package: "./testdata/hello", Platform: "windows/amd64"}, "unsupported OS"},
+		{Options{Package: "./testdata/hello", Platform: "linux/sparc"}, "unknown architecture"},
+		{Options{Package: "./testdata/hello", Platform: "linux/amd64,linux/arm64"}, "one platform at a time"},
+		{Options{Package: "./testdata/cgohello", Cgo: "musl", Platform: "linux/arm64"}, "linux/amd64 only"},
+		{Options{Package: "./testdata/hello", Cgo: "glibc"}, "unknown cgo mode"},
+		{Options{Package: "./testdata/broken"}, "undefined: undefinedFunction"},
+		{Options{Package: "./testdata/nothere"}, "nothere"},
+		{Options{}, "no package"},
+	}
+	for _, c := range cases {
+		c.opts.Output = out
+		_, err := Build(ctx, c.opts)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Build(%+v) = %v, want an error with %q", c.opts, err, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("Build(%+v) left %s behind", c.opts, out)
+		}
+	}
+	if _, err := Build(ctx, Options{Package: ".", Cgo: "musl", Platform: "linux/arm64", Output: out}); !errors.Is(err, ErrCgoPlatform) {
+		t.Errorf("musl on arm64: %v, want ErrCgoPlatform", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestParsePlatforms(t *testing.T) {
+	good := map[string]string{
+		"linux/amd64":               "linux/amd64",
+		"linux/amd64, linux/arm64":  "linux/amd64,linux/arm64",
+		"linux/arm/v7":              "linux/arm/v7",
+		"linux/aarch64":             "linux/arm64",
+		"Linux/x86_64":              "linux/amd64",
+		"linux/arm64/v8":            "linux/arm64/v8",
+		"linux/amd64/v3,linux/386":  "linux/amd64/v3,linux/386",
+		"linux/riscv64,linux/s390x": "linux/riscv64,linux/s390x",
+	}
+	for in, want := range good {
+		ps, err := ParsePlatforms(in)
+		if err != nil {
+			t.Errorf("ParsePlatforms(%q): %v", in, err)
+			continue
+		}
+		var got []string
+		for _, p := range ps {
+			got = append(got, p.String())
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("ParsePlatforms(%q) = %v, want %s", in, got, want)
+		}
+	}
+	bad := map[string]string{
+		"":                        "empty entry",
+		"linux":                   "want os/arch",
+		"linux/":                  "want os/arch",
+		"darwin/arm64":            "unsupported OS",
+		"linux/sparc":             "unknown architecture",
+		"linux/amd64/v9":          "unknown variant",
+		"linux/386/v2":            "no variants",
+		"linux/amd64,linux/amd64": "given twice",
+		"linux/amd64,":            "empty entry",
+		"linux/amd64/v2/x":        "want os/arch",
+	}
+	for in, want := range bad {
+		_, err := ParsePlatforms(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParsePlatforms(%q) = %v, want an error with %q", in, err, want)
+		}
+	}
+}
+
+func TestIsPackage(t *testing.T) {
+	cases := map[string]bool{
+		".":                true,
+		"./testdata/hello": true,
+		"../gobuild":       true,
+		"github.com/dietimg/diet/internal/rootfs": true,
+		"fmt":                    true,
+		"gobuild.go":             false, // an existing regular file
+		"./gobuild.go":           false,
+		"./testdata/nothere":     false,
+		"/bin/sh":                false,
+		"oci:./testdata":         false,
+		"docker://alpine":        false,
+		"nosuchpackage/anywhere": false,
+		"-x":                     false,
+		"":                       false,
+	}
+	for arg, want := range cases {
+		if got := IsPackage(arg); got != want {
+			t.Errorf("IsPackage(%q) = %v, want %v", arg, got, want)
+		}
+	}
+}

@@ -1,0 +1,4 @@
+// Command broken does not compile, so that build errors can be checked.
+package main
+
+func main() { undefinedFunction() }

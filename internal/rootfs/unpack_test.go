@@ -1,0 +1,410 @@
+package rootfs
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// ent is one tar entry of a test layer.
+type ent struct {
+	name string
+	typ  byte
+	mode int64
+	data string
+	link string
+}
+
+func file(name, data string) ent        { return ent{name: name, typ: tar.TypeReg, mode: 0o644, data: data} }
+func dir(name string) ent               { return ent{name: name, typ: tar.TypeDir, mode: 0o755} }
+func symlink(name, target string) ent   { return ent{name: name, typ: tar.TypeSymlink, link: target} }
+func hardlink(name, target string) ent  { return ent{name: name, typ: tar.TypeLink, link: target} }
+func special(name string, typ byte) ent { return ent{name: name, typ: typ, mode: 0o644} }
+func withMode(e ent, mode int64) ent    { e.mode = mode; return e }
+
+var mtime = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func tarOf(t testing.TB, ents []ent) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range ents {
+		h := &tar.Header{Typeflag: e.typ, Name: e.name, Mode: e.mode, Linkname: e.link, ModTime: mtime, Uid: 1000, Gid: 1000}
+		if e.typ == tar.TypeReg {
+			h.Size = int64(len(e.data))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatalf("writing %s: %v", e.name, err)
+		}
+		if _, err := io.WriteString(tw, e.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func layerOf(t testing.TB, b []byte) v1.Layer {
+	t.Helper()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func imageOf(t testing.TB, layers ...[]ent) v1.Image {
+	t.Helper()
+	var ls []v1.Layer
+	for _, ents := range layers {
+		ls = append(ls, layerOf(t, tarOf(t, ents)))
+	}
+	img, err := mutate.AppendLayers(empty.Image, ls...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// sandbox is a temporary directory holding the unpack target "root", a
+// sentinel file and a directory "outside" with one file, which no unpack
+// may change.
+type sandbox struct {
+	base, root string
+}
+
+func newSandbox(t *testing.T) sandbox {
+	base := t.TempDir()
+	s := sandbox{base: base, root: filepath.Join(base, "root")}
+	must(t, os.WriteFile(filepath.Join(base, "sentinel"), []byte("keep"), 0o644))
+	must(t, os.Mkdir(filepath.Join(base, "outside"), 0o755))
+	must(t, os.WriteFile(filepath.Join(base, "outside", "keep"), []byte("keep"), 0o644))
+	return s
+}
+
+// check fails t if anything outside the root changed.
+func (s sandbox) check(t *testing.T) {
+	t.Helper()
+	var names []string
+	filepath.WalkDir(s.base, func(p string, d fs.DirEntry, err error) error {
+		if p == s.root {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(s.base, p)
+		names = append(names, rel)
+		return nil
+	})
+	want := []string{".", "outside", "outside/keep", "root", "sentinel"}
+	if !slices.Contains(names, "root") {
+		want = slices.DeleteFunc(want, func(s string) bool { return s == "root" })
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("outside the target: %v, want %v", names, want)
+	}
+	for _, f := range []string{"sentinel", "outside/keep"} {
+		b, err := os.ReadFile(filepath.Join(s.base, f))
+		if err != nil || string(b) != "keep" {
+			t.Errorf("%s changed: %q, %v", f, b, err)
+		}
+	}
+	if fi, err := os.Stat("/etc/passwd"); err != nil || fi.Sys() == nil {
+		t.Errorf("/etc/passwd: %v", err)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readTree(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			out[rel] = "-> " + target
+		case d.IsDir():
+			out[rel] = "dir"
+		default:
+			b, _ := os.ReadFile(p)
+			out[rel] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestUnpackLayers(t *testing.T) {
+	s := newSandbox(t)
+	img := imageOf(t,
+		[]ent{
+			dir("etc/"), file("etc/passwd", "root:x:0:0::/:/bin/sh\n"), file("etc/gone", "x"),
+			dir("usr/"), dir("usr/lib/"), file("usr/lib/libc.so", "libc"), symlink("lib", "usr/lib"),
+			dir("opq/"), file("opq/old", "old"), dir("opq/sub/"), file("opq/sub/deep", "deep"),
+			withMode(file("bin/su", "su"), 0o4755),
+			dir("ro/"), file("ro/f", "f"),
+		},
+		[]ent{
+			file("etc/.wh.gone", ""),
+			// Written through the symlink lib -> usr/lib, as a runtime would.
+			file("lib/libm.so", "libm"),
+			hardlink("usr/lib/libc.so.6", "lib/libc.so"),
+			file("opq/new", "new"), dir("opq/"), file("opq/.wh..wh..opq", ""), dir("opq/sub/"), file("opq/sub/x", "x"),
+			withMode(dir("ro/"), 0o555),
+			file("/abs", "absolute names are relative"),
+		},
+	)
+	rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readTree(t, s.root)
+	want := map[string]string{
+		"etc": "dir", "etc/passwd": "root:x:0:0::/:/bin/sh\n",
+		"usr": "dir", "usr/lib": "dir", "usr/lib/libc.so": "libc", "usr/lib/libm.so": "libm", "usr/lib/libc.so.6": "libc",
+		"lib": "-> usr/lib",
+		"opq": "dir", "opq/new": "new", "opq/sub": "dir", "opq/sub/x": "x",
+		"bin": "dir", "bin/su": "su",
+		"ro": "dir", "ro/f": "f",
+		"abs": "absolute names are relative",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected %s = %q", k, got[k])
+		}
+	}
+	if rep.Layers != 2 || rep.Bytes == 0 {
+		t.Errorf("report %+v", rep)
+	}
+	a, _ := os.Stat(filepath.Join(s.root, "usr/lib/libc.so"))
+	b, _ := os.Stat(filepath.Join(s.root, "usr/lib/libc.so.6"))
+	if !os.SameFile(a, b) {
+		t.Errorf("libc.so.6 is not a hard link of libc.so")
+	}
+	fi, _ := os.Stat(filepath.Join(s.root, "bin/su"))
+	if fi.Mode() != 0o755 {
+		t.Errorf("bin/su mode %v, want 0755 without setuid", fi.Mode())
+	}
+	fi, _ = os.Stat(filepath.Join(s.root, "ro"))
+	if fi.Mode().Perm() != 0o555 || !fi.ModTime().Equal(mtime) {
+		t.Errorf("ro: mode %v time %v, want 0555 and %v", fi.Mode(), fi.ModTime(), mtime)
+	}
+	fi, _ = os.Stat(filepath.Join(s.root, "etc/passwd"))
+	if !fi.ModTime().Equal(mtime) {
+		t.Errorf("etc/passwd time %v, want %v", fi.ModTime(), mtime)
+	}
+	os.Chmod(filepath.Join(s.root, "ro"), 0o755) // so that TempDir can clean up
+	s.check(t)
+}
+
+func TestUnpackKeepOwners(t *testing.T) {
+	s := newSandbox(t)
+	img := imageOf(t, []ent{withMode(file("su", "su"), 0o4755), dir("d/")})
+	if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: true}); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(filepath.Join(s.root, "su"))
+	if fi.Mode()&fs.ModeSetuid == 0 {
+		t.Errorf("su mode %v, want setuid kept", fi.Mode())
+	}
+	if os.Geteuid() == 0 {
+		for _, n := range []string{"su", "d"} {
+			fi, _ := os.Stat(filepath.Join(s.root, n))
+			if st := fi.Sys().(*syscall.Stat_t); st.Uid != 1000 || st.Gid != 1000 {
+				t.Errorf("%s owned by %d:%d, want 1000:1000", n, st.Uid, st.Gid)
+			}
+		}
+	}
+	s.check(t)
+}
+
+// TestUnpackHostile unpacks layers made to escape the target, and checks
+// that each is refused or stays inside, and that nothing outside changed.
+func TestUnpackHostile(t *testing.T) {
+	base := "" // filled per case with the sandbox's absolute path
+	cases := []struct {
+		name   string
+		layers func() [][]ent
+		err    error  // nil: must succeed
+		inside string // a path that must exist in the root afterwards
+		skip   int    // entries reported as skipped
+	}{
+		{name: "dotdot", layers: func() [][]ent { return [][]ent{{file("../escape", "x")}} }, err: ErrUnsafeEntry},
+		{name: "dotdot inside", layers: func() [][]ent { return [][]ent{{file("a/../../escape", "x")}} }, err: ErrUnsafeEntry},
+		{name: "absolute symlink out", layers: func() [][]ent {
+			return [][]ent{{symlink("link", base+"/outside")}, {file("link/pwned", "x")}}
+		}, inside: "{base}/outside/pwned"},
+		{name: "absolute symlink to root", layers: func() [][]ent {
+			return [][]ent{{symlink("link", "/"), file("link/etc/pwned", "x")}}
+		}, inside: "etc/pwned"},
+		{name: "relative symlink escape", layers: func() [][]ent {
+			return [][]ent{{symlink("link", "../../../../.."), file("link/pwned", "x")}}
+		}, inside: "pwned"},
+		{name: "symlink chain", layers: func() [][]ent {
+			return [][]ent{{symlink("a", "b"), symlink("b", "../outside"), file("a/pwned", "x")}}
+		}, inside: "outside/pwned"},
+		{name: "file over symlink", layers: func() [][]ent {
+			return [][]ent{{symlink("f", base+"/sentinel")}, {file("f", "pwned")}}
+		}, inside: "f"},
+		{name: "dir over symlink", layers: func() [][]ent {
+			return [][]ent{{symlink("d", base+"/outside")}, {dir("d/"), file("d/keep", "pwned")}}
+		}, inside: "d/keep"},
+		{name: "hard link to host passwd", layers: func() [][]ent { return [][]ent{{hardlink("hl", "/etc/passwd")}} }, err: fs.ErrNotExist},
+		{name: "hard link dotdot", layers: func() [][]ent { return [][]ent{{hardlink("hl", "../sentinel")}} }, err: ErrUnsafeEntry},
+		{name: "hard link through symlink", layers: func() [][]ent {
+			return [][]ent{{symlink("x", base), hardlink("hl", "x/sentinel")}}
+		}, err: fs.ErrNotExist},
+		{name: "hard link to outside symlink", layers: func() [][]ent {
+			return [][]ent{{symlink("s", base+"/sentinel"), hardlink("hl", "s"), file("hl", "pwned")}}
+		}, inside: "hl"},
+		{name: "devices", layers: func() [][]ent {
+			return [][]ent{{special("dev/null", tar.TypeChar), special("dev/sda", tar.TypeBlock), special("fifo", tar.TypeFifo)}}
+		}, skip: 3},
+		{name: "whiteout dot", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file(".wh..", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout empty", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file("./.wh.", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout dotdot", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file("d/.wh...", "")}} }, err: ErrUnsafeEntry},
+		{name: "opaque root", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file(".wh..wh..opq", "")}} }, err: ErrUnsafeEntry},
+		{name: "opaque root through symlink", layers: func() [][]ent {
+			return [][]ent{{file("x", ""), symlink("up", "../..")}, {file("up/.wh..wh..opq", "")}}
+		}, err: ErrUnsafeEntry},
+		{name: "whiteout through symlink", layers: func() [][]ent {
+			return [][]ent{{symlink("l", base+"/outside")}, {file("l/.wh.keep", "")}}
+		}, inside: "l"},
+		{name: "whiteout of dotdot path", layers: func() [][]ent { return [][]ent{{file("../.wh.sentinel", "")}} }, err: ErrUnsafeEntry},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			s := newSandbox(t)
+			base = s.base
+			img := imageOf(t, c.layers()...)
+			rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{})
+			switch {
+			case c.err == nil && err != nil:
+				t.Errorf("Unpack: %v", err)
+			case c.err != nil && !errors.Is(err, c.err):
+				t.Errorf("Unpack: %v, want %v", err, c.err)
+			}
+			if c.inside != "" {
+				inside := strings.ReplaceAll(c.inside, "{base}", s.base)
+				if _, err := os.Lstat(filepath.Join(s.root, inside)); err != nil {
+					t.Errorf("%s was not created inside the root: %v", inside, err)
+				}
+			}
+			if rep != nil && len(rep.Skipped) != c.skip {
+				t.Errorf("skipped %v, want %d entries", rep.Skipped, c.skip)
+			}
+			s.check(t)
+		})
+	}
+}
+
+// bomb is a gzip layer holding one file of size zero bytes: a few
+// kilobytes that inflate to size.
+func bomb(t testing.TB, name string, size int64) v1.Layer {
+	var tbuf bytes.Buffer
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	tw := tar.NewWriter(zw)
+	must(t, tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size}))
+	zeros := make([]byte, 1<<20)
+	for n := int64(0); n < size; n += int64(len(zeros)) {
+		_, err := tw.Write(zeros[:min(int64(len(zeros)), size-n)])
+		must(t, err)
+	}
+	must(t, tw.Close())
+	must(t, zw.Close())
+	_ = tbuf
+	b := gz.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	must(t, err)
+	return l
+}
+
+func TestUnpackLimits(t *testing.T) {
+	ctx := context.Background()
+	t.Run("decompression bomb", func(t *testing.T) {
+		s := newSandbox(t)
+		l := bomb(t, "zeros", 16<<20)
+		if sz, _ := l.Size(); sz > 1<<20 {
+			t.Fatalf("the bomb is not one: %d compressed bytes", sz)
+		}
+		img, err := mutate.AppendLayers(empty.Image, l)
+		must(t, err)
+		_, err = Unpack(ctx, img, s.root, UnpackOptions{MaxTotalSize: 1 << 20})
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), `"zeros"`) || !strings.Contains(err.Error(), "layer 0") {
+			t.Errorf("Unpack: %v, want ErrLimit naming layer 0 and entry zeros", err)
+		}
+		if fi, err := os.Stat(filepath.Join(s.root, "zeros")); err == nil && fi.Size() > 1<<20 {
+			t.Errorf("wrote %d bytes past the limit", fi.Size())
+		}
+		s.check(t)
+	})
+	t.Run("file size", func(t *testing.T) {
+		s := newSandbox(t)
+		img := imageOf(t, []ent{file("small", "ok"), file("big", strings.Repeat("x", 4096))})
+		_, err := Unpack(ctx, img, s.root, UnpackOptions{MaxFileSize: 1024})
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), `"big"`) {
+			t.Errorf("Unpack: %v, want ErrLimit naming big", err)
+		}
+		s.check(t)
+	})
+	t.Run("total over layers", func(t *testing.T) {
+		s := newSandbox(t)
+		img := imageOf(t, []ent{file("a", strings.Repeat("x", 600))}, []ent{file("b", strings.Repeat("x", 600))})
+		_, err := Unpack(ctx, img, s.root, UnpackOptions{MaxTotalSize: 1000})
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "layer 1") {
+			t.Errorf("Unpack: %v, want ErrLimit in layer 1", err)
+		}
+	})
+	t.Run("entries", func(t *testing.T) {
+		s := newSandbox(t)
+		var ents []ent
+		for i := range 20 {
+			ents = append(ents, file(strings.Repeat("f", i+1), ""))
+		}
+		_, err := Unpack(ctx, imageOf(t, ents), s.root, UnpackOptions{MaxEntries: 10})
+		if !errors.Is(err, ErrLimit) {
+			t.Errorf("Unpack: %v, want ErrLimit", err)
+		}
+	})
+	t.Run("canceled", func(t *testing.T) {
+		s := newSandbox(t)
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err := Unpack(ctx, imageOf(t, []ent{file("a", "a")}), s.root, UnpackOptions{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Unpack: %v, want context.Canceled", err)
+		}
+	})
+}
