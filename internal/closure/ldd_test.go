@@ -100,10 +100,10 @@ type lddResult struct {
 	skip    string   // why the file is not comparable
 }
 
-func runLdd(ctx context.Context, root string, cmd *exec.Cmd) lddResult {
+func runLdd(ctx context.Context, root string, cmd *exec.Cmd, env ...string) lddResult {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}, env...)
 	_ = cmd.Run() // ldd exits 1 for some files it cannot trace; its output says why
 	var res lddResult
 	sc := bufio.NewScanner(&out)
