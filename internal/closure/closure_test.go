@@ -34,15 +34,15 @@ const (
 )
 
 func prog(o obj) *fstest.MapFile {
-	o.interp = ldso
-	o.needed = append(o.needed, "libc.so.6")
-	return o.file()
+	o.Interp = ldso
+	o.Needed = append(o.Needed, "libc.so.6")
+	return o.File()
 }
 
 func lib(soname string, o obj) *fstest.MapFile {
-	o.soname = soname
-	o.needed = append(o.needed, "libc.so.6")
-	return o.file()
+	o.Soname = soname
+	o.Needed = append(o.Needed, "libc.so.6")
+	return o.File()
 }
 
 func TestResolveGlibc(t *testing.T) {
@@ -60,7 +60,7 @@ func TestResolveGlibc(t *testing.T) {
 		name: "RUNPATH with $ORIGIN of the real program",
 		files: map[string]*fstest.MapFile{
 			"/usr/bin/p":               link("../../opt/app/bin/p"),
-			"/opt/app/bin/p":           prog(obj{needed: []string{"libfoo.so.1"}, runpath: "$ORIGIN/../lib"}),
+			"/opt/app/bin/p":           prog(obj{Needed: []string{"libfoo.so.1"}, RunPath: "$ORIGIN/../lib"}),
 			"/opt/app/lib/libfoo.so.1": lib("libfoo.so.1", obj{}),
 			libdir + "libfoo.so.1":     lib("libfoo.so.1", obj{}),
 		},
@@ -68,47 +68,47 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "${ORIGIN} of a library is the directory it was found in",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":            prog(obj{needed: []string{"liba.so"}, runpath: "/opt/link"}),
+			"/usr/bin/p":            prog(obj{Needed: []string{"liba.so"}, RunPath: "/opt/link"}),
 			"/opt/link":             link("real"),
-			"/opt/real/liba.so":     lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "${ORIGIN}/sub"}),
+			"/opt/real/liba.so":     lib("liba.so", obj{Needed: []string{"libb.so"}, RunPath: "${ORIGIN}/sub"}),
 			"/opt/real/sub/libb.so": lib("libb.so", obj{}),
 		},
 		want: []string{"liba.so /opt/link/liba.so /opt/real/liba.so", libc, "libb.so /opt/link/sub/libb.so /opt/real/sub/libb.so"},
 	}, {
 		name: "RPATH is inherited by the libraries the program loads",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r"}),
-			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}}),
+			"/usr/bin/p":     prog(obj{Needed: []string{"liba.so"}, RPath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{Needed: []string{"libb.so"}}),
 			"/opt/r/libb.so": lib("libb.so", obj{}),
 		},
 		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "libb.so /opt/r/libb.so /opt/r/libb.so"},
 	}, {
 		name: "RUNPATH is not inherited",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, runpath: "/opt/r"}),
-			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}}),
+			"/usr/bin/p":     prog(obj{Needed: []string{"liba.so"}, RunPath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{Needed: []string{"libb.so"}}),
 			"/opt/r/libb.so": lib("libb.so", obj{}),
 		},
 		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "missing libb.so"},
 	}, {
 		name: "a RUNPATH on the loading library turns inherited RPATH off",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r"}),
-			"/opt/r/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "/nowhere"}),
+			"/usr/bin/p":     prog(obj{Needed: []string{"liba.so"}, RPath: "/opt/r"}),
+			"/opt/r/liba.so": lib("liba.so", obj{Needed: []string{"libb.so"}, RunPath: "/nowhere"}),
 			"/opt/r/libb.so": lib("libb.so", obj{}),
 		},
 		want: []string{"liba.so /opt/r/liba.so /opt/r/liba.so", libc, "missing libb.so"},
 	}, {
 		name: "an object with RPATH and RUNPATH ignores its RPATH",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":     prog(obj{needed: []string{"liba.so"}, rpath: "/opt/r", runpath: "/opt/run"}),
+			"/usr/bin/p":     prog(obj{Needed: []string{"liba.so"}, RPath: "/opt/r", RunPath: "/opt/run"}),
 			"/opt/r/liba.so": lib("liba.so", obj{}),
 		},
 		want: []string{libc, "missing liba.so"},
 	}, {
 		name: "RPATH comes before LD_LIBRARY_PATH",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":       prog(obj{needed: []string{"libfoo.so"}, rpath: "/opt/r"}),
+			"/usr/bin/p":       prog(obj{Needed: []string{"libfoo.so"}, RPath: "/opt/r"}),
 			"/opt/r/libfoo.so": lib("libfoo.so", obj{}),
 			"/opt/e/libfoo.so": lib("libfoo.so", obj{}),
 		},
@@ -117,7 +117,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "LD_LIBRARY_PATH comes before RUNPATH and expands $ORIGIN",
 		files: map[string]*fstest.MapFile{
-			"/opt/bin/p":         prog(obj{needed: []string{"libfoo.so"}, runpath: "/opt/run"}),
+			"/opt/bin/p":         prog(obj{Needed: []string{"libfoo.so"}, RunPath: "/opt/run"}),
 			"/opt/run/libfoo.so": lib("libfoo.so", obj{}),
 			"/opt/e/libfoo.so":   lib("libfoo.so", obj{}),
 		},
@@ -127,9 +127,9 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "libraries of the wrong class, machine or format are skipped",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":   prog(obj{needed: []string{"libfoo.so"}, runpath: "/a:/b:/c:/d"}),
-			"/a/libfoo.so": obj{soname: "libfoo.so", class: elf.ELFCLASS32, machine: elf.EM_386}.file(),
-			"/b/libfoo.so": obj{soname: "libfoo.so", machine: elf.EM_AARCH64}.file(),
+			"/usr/bin/p":   prog(obj{Needed: []string{"libfoo.so"}, RunPath: "/a:/b:/c:/d"}),
+			"/a/libfoo.so": obj{Soname: "libfoo.so", Class: elf.ELFCLASS32, Machine: elf.EM_386}.File(),
+			"/b/libfoo.so": obj{Soname: "libfoo.so", Machine: elf.EM_AARCH64}.File(),
 			"/c/libfoo.so": text("/* GNU ld script */\nGROUP ( /d/libfoo.so )\n"),
 			"/d/libfoo.so": lib("libfoo.so", obj{}),
 		},
@@ -137,7 +137,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "ld.so.cache before the default directories",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":            prog(obj{needed: []string{"libfoo.so.1", "libbar.so.2"}}),
+			"/usr/bin/p":            prog(obj{Needed: []string{"libfoo.so.1", "libbar.so.2"}}),
 			"/etc/ld.so.cache":      {Data: mkCache(cacheEntries, true)},
 			"/opt/base/libfoo.so.1": lib("libfoo.so.1", obj{}),
 			"/opt/v3/libfoo.so.1":   lib("libfoo.so.1", obj{}),
@@ -148,7 +148,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "glibc-hwcaps entries of the cache and subdirectories",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":                                prog(obj{needed: []string{"libfoo.so.1", "libz.so.1"}}),
+			"/usr/bin/p":                                prog(obj{Needed: []string{"libfoo.so.1", "libz.so.1"}}),
 			"/etc/ld.so.cache":                          {Data: mkCache(cacheEntries, false)},
 			"/opt/base/libfoo.so.1":                     lib("libfoo.so.1", obj{}),
 			"/opt/v3/libfoo.so.1":                       lib("libfoo.so.1", obj{}),
@@ -164,7 +164,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "a cache entry whose file is gone falls through to the directories",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":           prog(obj{needed: []string{"libfoo.so.1"}}),
+			"/usr/bin/p":           prog(obj{Needed: []string{"libfoo.so.1"}}),
 			"/etc/ld.so.cache":     {Data: mkCache(cacheEntries, false)},
 			"/usr/lib/libfoo.so.1": lib("libfoo.so.1", obj{}),
 		},
@@ -172,23 +172,23 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "$LIB and $PLATFORM",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p": prog(obj{needed: []string{"libfoo.so"}, runpath: "/opt/$LIB/${PLATFORM}:/opt/$NOTATOKEN"}),
+			"/usr/bin/p": prog(obj{Needed: []string{"libfoo.so"}, RunPath: "/opt/$LIB/${PLATFORM}:/opt/$NOTATOKEN"}),
 			"/opt/lib/x86_64-linux-gnu/x86_64/libfoo.so": lib("libfoo.so", obj{}),
 		},
 		want: []string{"libfoo.so /opt/lib/x86_64-linux-gnu/x86_64/libfoo.so /opt/lib/x86_64-linux-gnu/x86_64/libfoo.so", libc},
 	}, {
 		name: "a soname already loaded is not searched again",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":         prog(obj{needed: []string{"libother.so", "liba.so"}, runpath: "/opt/l"}),
+			"/usr/bin/p":         prog(obj{Needed: []string{"libother.so", "liba.so"}, RunPath: "/opt/l"}),
 			"/opt/l/libother.so": lib("libx.so.1", obj{}),
-			"/opt/l/liba.so":     lib("liba.so", obj{needed: []string{"libx.so.1"}}),
+			"/opt/l/liba.so":     lib("liba.so", obj{Needed: []string{"libx.so.1"}}),
 			libdir + "libx.so.1": lib("libx.so.1", obj{}),
 		},
 		want: []string{"libother.so /opt/l/libother.so /opt/l/libother.so", "liba.so /opt/l/liba.so /opt/l/liba.so", libc},
 	}, {
 		name: "one file under two names is loaded once",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":           prog(obj{needed: []string{"libfoo.so.1", "libfoo.so"}}),
+			"/usr/bin/p":           prog(obj{Needed: []string{"libfoo.so.1", "libfoo.so"}}),
 			libdir + "libfoo.so.1": lib("", obj{}),
 			libdir + "libfoo.so":   link("libfoo.so.1"),
 		},
@@ -196,7 +196,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "missing libraries and symlink loops are data",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":           prog(obj{needed: []string{"libnope.so.1", "libloop.so"}}),
+			"/usr/bin/p":           prog(obj{Needed: []string{"libnope.so.1", "libloop.so"}}),
 			libdir + "libloop.so":  link("libloop2.so"),
 			libdir + "libloop2.so": link("/lib/x86_64-linux-gnu/libloop.so"),
 		},
@@ -204,7 +204,7 @@ func TestResolveGlibc(t *testing.T) {
 	}, {
 		name: "a DT_NEEDED path is opened as it is",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":          prog(obj{needed: []string{"/opt/x/libabs.so", "$ORIGIN/libhere.so"}}),
+			"/usr/bin/p":          prog(obj{Needed: []string{"/opt/x/libabs.so", "$ORIGIN/libhere.so"}}),
 			"/opt/x/libabs.so":    lib("libabs.so", obj{}),
 			"/usr/bin/libhere.so": lib("libhere.so", obj{}),
 		},
@@ -220,7 +220,7 @@ func TestResolveGlibc(t *testing.T) {
 		want: []string{"libpre.so /lib/x86_64-linux-gnu/libpre.so /usr/lib/x86_64-linux-gnu/libpre.so", "/opt/pre/libpre2.so /opt/pre/libpre2.so /opt/pre/libpre2.so", libc},
 	}, {
 		name:  "a shared library on its own",
-		files: map[string]*fstest.MapFile{"/opt/l/liba.so": lib("liba.so", obj{needed: []string{"libb.so"}, runpath: "$ORIGIN"}), "/opt/l/libb.so": lib("libb.so", obj{})},
+		files: map[string]*fstest.MapFile{"/opt/l/liba.so": lib("liba.so", obj{Needed: []string{"libb.so"}, RunPath: "$ORIGIN"}), "/opt/l/libb.so": lib("libb.so", obj{})},
 		prog:  "/opt/l/liba.so",
 		want:  []string{"libb.so /opt/l/libb.so /opt/l/libb.so", libc, "ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"},
 	}}
@@ -303,12 +303,12 @@ func TestResolveBadInput(t *testing.T) {
 func TestResolveMusl(t *testing.T) {
 	const muslLdso = "/lib/ld-musl-x86_64.so.1"
 	mprog := func(o obj) *fstest.MapFile {
-		o.interp = muslLdso
-		o.needed = append(o.needed, "libc.musl-x86_64.so.1")
-		return o.file()
+		o.Interp = muslLdso
+		o.Needed = append(o.Needed, "libc.musl-x86_64.so.1")
+		return o.File()
 	}
 	base := func(extra map[string]*fstest.MapFile) fstest.MapFS {
-		m := fstest.MapFS{"lib/ld-musl-x86_64.so.1": obj{}.file()}
+		m := fstest.MapFS{"lib/ld-musl-x86_64.so.1": obj{}.File()}
 		for k, v := range extra {
 			m[strings.TrimPrefix(k, "/")] = v
 		}
@@ -323,54 +323,54 @@ func TestResolveMusl(t *testing.T) {
 	}{{
 		name: "libc and its parts are the loader itself",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p": mprog(obj{needed: []string{"libpthread.so.0", "libm.so.6"}}),
+			"/usr/bin/p": mprog(obj{Needed: []string{"libpthread.so.0", "libm.so.6"}}),
 		},
 		want: nil,
 	}, {
 		name: "default path without a path file",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":               mprog(obj{needed: []string{"libfoo.so", "libbar.so"}}),
-			"/usr/local/lib/libfoo.so": obj{soname: "libfoo.so"}.file(),
-			"/usr/lib/libfoo.so":       obj{soname: "libfoo.so"}.file(),
-			"/usr/lib/libbar.so":       obj{soname: "libbar.so"}.file(),
+			"/usr/bin/p":               mprog(obj{Needed: []string{"libfoo.so", "libbar.so"}}),
+			"/usr/local/lib/libfoo.so": obj{Soname: "libfoo.so"}.File(),
+			"/usr/lib/libfoo.so":       obj{Soname: "libfoo.so"}.File(),
+			"/usr/lib/libbar.so":       obj{Soname: "libbar.so"}.File(),
 		},
 		want: []string{"libfoo.so /usr/local/lib/libfoo.so /usr/local/lib/libfoo.so", "libbar.so /usr/lib/libbar.so /usr/lib/libbar.so"},
 	}, {
 		name: "the path file, lines and colons",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":               mprog(obj{needed: []string{"libfoo.so", "libbar.so"}}),
+			"/usr/bin/p":               mprog(obj{Needed: []string{"libfoo.so", "libbar.so"}}),
 			"/etc/ld-musl-x86_64.path": text("/opt/m1\n/opt/m2:/opt/m3\n"),
-			"/opt/m3/libfoo.so":        obj{soname: "libfoo.so"}.file(),
-			"/opt/m2/libbar.so":        obj{soname: "libbar.so"}.file(),
-			"/usr/lib/libbar.so":       obj{soname: "libbar.so"}.file(),
+			"/opt/m3/libfoo.so":        obj{Soname: "libfoo.so"}.File(),
+			"/opt/m2/libbar.so":        obj{Soname: "libbar.so"}.File(),
+			"/usr/lib/libbar.so":       obj{Soname: "libbar.so"}.File(),
 		},
 		want: []string{"libfoo.so /opt/m3/libfoo.so /opt/m3/libfoo.so", "libbar.so /opt/m2/libbar.so /opt/m2/libbar.so"},
 	}, {
 		name: "LD_LIBRARY_PATH, then RUNPATH and RPATH inherited",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":     mprog(obj{needed: []string{"liba.so", "libe.so"}, runpath: "$ORIGIN/../r"}),
-			"/usr/r/liba.so": obj{soname: "liba.so", needed: []string{"libb.so"}}.file(),
-			"/usr/r/libb.so": obj{soname: "libb.so"}.file(),
-			"/usr/r/libe.so": obj{soname: "libe.so"}.file(),
-			"/opt/e/libe.so": obj{soname: "libe.so"}.file(),
+			"/usr/bin/p":     mprog(obj{Needed: []string{"liba.so", "libe.so"}, RunPath: "$ORIGIN/../r"}),
+			"/usr/r/liba.so": obj{Soname: "liba.so", Needed: []string{"libb.so"}}.File(),
+			"/usr/r/libb.so": obj{Soname: "libb.so"}.File(),
+			"/usr/r/libe.so": obj{Soname: "libe.so"}.File(),
+			"/opt/e/libe.so": obj{Soname: "libe.so"}.File(),
 		},
 		opts: closure.Options{LDLibraryPath: []string{"/opt/e"}},
 		want: []string{"liba.so /usr/r/liba.so /usr/r/liba.so", "libe.so /opt/e/libe.so /opt/e/libe.so", "libb.so /usr/r/libb.so /usr/r/libb.so"},
 	}, {
 		name: "musl stops at the first file of the name, even a wrong one",
 		files: map[string]*fstest.MapFile{
-			"/usr/bin/p":         mprog(obj{needed: []string{"libfoo.so"}}),
-			"/lib/libfoo.so":     obj{soname: "libfoo.so", machine: elf.EM_AARCH64}.file(),
-			"/usr/lib/libfoo.so": obj{soname: "libfoo.so"}.file(),
+			"/usr/bin/p":         mprog(obj{Needed: []string{"libfoo.so"}}),
+			"/lib/libfoo.so":     obj{Soname: "libfoo.so", Machine: elf.EM_AARCH64}.File(),
+			"/usr/lib/libfoo.so": obj{Soname: "libfoo.so"}.File(),
 		},
 		want: []string{"missing libfoo.so"},
 	}, {
 		name: "the path file sits beside the loader's directory",
 		files: map[string]*fstest.MapFile{
-			"/opt/musl/lib/ld-musl-x86_64.so.1": obj{}.file(),
+			"/opt/musl/lib/ld-musl-x86_64.so.1": obj{}.File(),
 			"/opt/musl/etc/ld-musl-x86_64.path": text("/opt/musl/lib"),
-			"/opt/musl/lib/libfoo.so":           obj{soname: "libfoo.so"}.file(),
-			"/usr/bin/p":                        obj{interp: "/opt/musl/lib/ld-musl-x86_64.so.1", needed: []string{"libfoo.so", "libc.so"}}.file(),
+			"/opt/musl/lib/libfoo.so":           obj{Soname: "libfoo.so"}.File(),
+			"/usr/bin/p":                        obj{Interp: "/opt/musl/lib/ld-musl-x86_64.so.1", Needed: []string{"libfoo.so", "libc.so"}}.File(),
 		},
 		want: []string{"libfoo.so /opt/musl/lib/libfoo.so /opt/musl/lib/libfoo.so"},
 	}}
@@ -396,9 +396,9 @@ func TestResolveMusl(t *testing.T) {
 func TestResolverConcurrent(t *testing.T) {
 	files := map[string]*fstest.MapFile{}
 	for i := range 20 {
-		files[fmt.Sprintf("/usr/bin/p%d", i)] = prog(obj{needed: []string{"liba.so", fmt.Sprintf("lib%d.so", i%3)}})
+		files[fmt.Sprintf("/usr/bin/p%d", i)] = prog(obj{Needed: []string{"liba.so", fmt.Sprintf("lib%d.so", i%3)}})
 	}
-	files[libdir+"liba.so"] = lib("liba.so", obj{needed: []string{"lib0.so"}})
+	files[libdir+"liba.so"] = lib("liba.so", obj{Needed: []string{"lib0.so"}})
 	for i := range 3 {
 		files[fmt.Sprintf("%slib%d.so", libdir, i)] = lib(fmt.Sprintf("lib%d.so", i), obj{})
 	}

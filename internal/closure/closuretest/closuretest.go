@@ -1,4 +1,6 @@
-package closure_test
+// Package closuretest builds tiny ELF files and root file systems for the
+// tests of closure and of the packages that use it.
+package closuretest
 
 import (
 	"bytes"
@@ -8,41 +10,42 @@ import (
 	"testing/fstest"
 )
 
-// obj describes a tiny ELF file for table tests: just the headers and
+// Obj describes a tiny ELF file for table tests: just the headers and
 // the dynamic section the loader's search depends on.
-type obj struct {
-	class   elf.Class   // default ELFCLASS64
-	machine elf.Machine // default EM_X86_64
-	typ     elf.Type    // default ET_DYN
-	interp  string
-	soname  string
-	needed  []string
-	rpath   string
-	runpath string
+type Obj struct {
+	Class   elf.Class   // default ELFCLASS64
+	Machine elf.Machine // default EM_X86_64
+	Type    elf.Type    // default ET_DYN
+	Interp  string
+	Soname  string
+	Needed  []string
+	RPath   string
+	RunPath string
 }
 
-func (o obj) file() *fstest.MapFile { return &fstest.MapFile{Data: o.bytes(), Mode: 0o755} }
+// File returns the object as an executable MapFS file.
+func (o Obj) File() *fstest.MapFile { return &fstest.MapFile{Data: o.Bytes(), Mode: 0o755} }
 
-// bytes lays the file out as: ELF header, program headers (PT_LOAD,
+// Bytes lays the file out as: ELF header, program headers (PT_LOAD,
 // PT_INTERP, PT_DYNAMIC), .interp, .dynstr, .dynamic, .shstrtab, section
 // headers. Addresses equal file offsets.
-func (o obj) bytes() []byte {
-	if o.class == 0 {
-		o.class = elf.ELFCLASS64
+func (o Obj) Bytes() []byte {
+	if o.Class == 0 {
+		o.Class = elf.ELFCLASS64
 	}
-	if o.machine == 0 {
-		o.machine = elf.EM_X86_64
+	if o.Machine == 0 {
+		o.Machine = elf.EM_X86_64
 	}
-	if o.typ == 0 {
-		o.typ = elf.ET_DYN
+	if o.Type == 0 {
+		o.Type = elf.ET_DYN
 	}
-	is64 := o.class == elf.ELFCLASS64
+	is64 := o.Class == elf.ELFCLASS64
 	le := binary.LittleEndian
 	ehsize, phsize, shsize, dynsize := 52, 32, 40, 8
 	if is64 {
 		ehsize, phsize, shsize, dynsize = 64, 56, 64, 16
 	}
-	dynamic := len(o.needed) > 0 || o.soname != "" || o.rpath != "" || o.runpath != "" || o.interp != ""
+	dynamic := len(o.Needed) > 0 || o.Soname != "" || o.RPath != "" || o.RunPath != "" || o.Interp != ""
 
 	// String table and dynamic entries.
 	var dynstr bytes.Buffer
@@ -58,20 +61,20 @@ func (o obj) bytes() []byte {
 		val uint64
 	}
 	var dyns []dyn
-	for _, n := range o.needed {
+	for _, n := range o.Needed {
 		dyns = append(dyns, dyn{elf.DT_NEEDED, str(n)})
 	}
-	if o.soname != "" {
-		dyns = append(dyns, dyn{elf.DT_SONAME, str(o.soname)})
+	if o.Soname != "" {
+		dyns = append(dyns, dyn{elf.DT_SONAME, str(o.Soname)})
 	}
-	if o.rpath != "" {
-		dyns = append(dyns, dyn{elf.DT_RPATH, str(o.rpath)})
+	if o.RPath != "" {
+		dyns = append(dyns, dyn{elf.DT_RPATH, str(o.RPath)})
 	}
-	if o.runpath != "" {
-		dyns = append(dyns, dyn{elf.DT_RUNPATH, str(o.runpath)})
+	if o.RunPath != "" {
+		dyns = append(dyns, dyn{elf.DT_RUNPATH, str(o.RunPath)})
 	}
 	nph := 1
-	if o.interp != "" {
+	if o.Interp != "" {
 		nph++
 	}
 	if dynamic {
@@ -79,8 +82,8 @@ func (o obj) bytes() []byte {
 	}
 	interpOff := ehsize + nph*phsize
 	interpLen := 0
-	if o.interp != "" {
-		interpLen = len(o.interp) + 1
+	if o.Interp != "" {
+		interpLen = len(o.Interp) + 1
 	}
 	dynstrOff := interpOff + interpLen
 	dynOff := (dynstrOff + dynstr.Len() + 7) &^ 7
@@ -98,7 +101,7 @@ func (o obj) bytes() []byte {
 		entsize         int
 	}
 	secs := []sec{{}}
-	if o.interp != "" {
+	if o.Interp != "" {
 		secs = append(secs, sec{name: 1, typ: uint32(elf.SHT_PROGBITS), off: interpOff, size: interpLen})
 	}
 	if dynamic {
@@ -110,11 +113,11 @@ func (o obj) bytes() []byte {
 
 	b := make([]byte, total)
 	copy(b, elf.ELFMAG)
-	b[elf.EI_CLASS] = byte(o.class)
+	b[elf.EI_CLASS] = byte(o.Class)
 	b[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
 	b[elf.EI_VERSION] = byte(elf.EV_CURRENT)
-	le.PutUint16(b[16:], uint16(o.typ))
-	le.PutUint16(b[18:], uint16(o.machine))
+	le.PutUint16(b[16:], uint16(o.Type))
+	le.PutUint16(b[18:], uint16(o.Machine))
 	le.PutUint32(b[20:], uint32(elf.EV_CURRENT))
 	if is64 {
 		le.PutUint64(b[32:], uint64(ehsize)) // phoff
@@ -160,9 +163,9 @@ func (o obj) bytes() []byte {
 		ph += phsize
 	}
 	prog(elf.PT_LOAD, 0, total)
-	if o.interp != "" {
+	if o.Interp != "" {
 		prog(elf.PT_INTERP, interpOff, interpLen)
-		copy(b[interpOff:], o.interp)
+		copy(b[interpOff:], o.Interp)
 	}
 	if dynamic {
 		prog(elf.PT_DYNAMIC, dynOff, dynLen)
@@ -204,25 +207,25 @@ func (o obj) bytes() []byte {
 	return b
 }
 
-// link is a symlink entry of a MapFS.
-func link(target string) *fstest.MapFile {
+// Link is a symlink entry of a MapFS.
+func Link(target string) *fstest.MapFile {
 	return &fstest.MapFile{Data: []byte(target), Mode: 0o777 | 1<<27} // fs.ModeSymlink
 }
 
-// text is a regular file of a MapFS.
-func text(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), Mode: 0o644} }
+// Text is a regular file of a MapFS.
+func Text(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), Mode: 0o644} }
 
-// glibcRoot returns a MapFS with a glibc loader and libc in the Debian
+// GlibcRoot returns a MapFS with a glibc loader and libc in the Debian
 // layout, plus extra files (names without the leading slash).
-func glibcRoot(extra map[string]*fstest.MapFile) fstest.MapFS {
+func GlibcRoot(extra map[string]*fstest.MapFile) fstest.MapFS {
 	const sysdirs = "\x00/lib/x86_64-linux-gnu/\x00/usr/lib/x86_64-linux-gnu/\x00/lib/\x00/usr/lib/\x00"
-	ldso := append(obj{soname: "ld-linux-x86-64.so.2"}.bytes(), []byte(sysdirs)...)
+	ldso := append(Obj{Soname: "ld-linux-x86-64.so.2"}.Bytes(), []byte(sysdirs)...)
 	m := fstest.MapFS{
-		"lib":                            link("usr/lib"),
-		"lib64":                          link("usr/lib64"),
-		"usr/lib64/ld-linux-x86-64.so.2": link("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+		"lib":                            Link("usr/lib"),
+		"lib64":                          Link("usr/lib64"),
+		"usr/lib64/ld-linux-x86-64.so.2": Link("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
 		"usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": {Data: ldso, Mode: 0o755},
-		"usr/lib/x86_64-linux-gnu/libc.so.6":            obj{soname: "libc.so.6", needed: []string{"ld-linux-x86-64.so.2"}}.file(),
+		"usr/lib/x86_64-linux-gnu/libc.so.6":            Obj{Soname: "libc.so.6", Needed: []string{"ld-linux-x86-64.so.2"}}.File(),
 	}
 	for k, v := range extra {
 		m[strings.TrimPrefix(k, "/")] = v
@@ -230,4 +233,5 @@ func glibcRoot(extra map[string]*fstest.MapFile) fstest.MapFS {
 	return m
 }
 
-const ldso = "/lib64/ld-linux-x86-64.so.2"
+// Ldso is the loader of GlibcRoot.
+const Ldso = "/lib64/ld-linux-x86-64.so.2"
