@@ -38,6 +38,7 @@ func (p *parser) readDynamic() error {
 			b = b[:i]
 		}
 		f.Interpreter = string(b)
+		break // the kernel uses the first
 	}
 
 	var raw []byte
@@ -69,12 +70,16 @@ func (p *parser) readDynamic() error {
 	if err := p.readDynstr(d, link); err != nil {
 		return err
 	}
+	budget := maxDynStrings
 	strs := func(offs []uint64, tag string) ([]string, error) {
 		var out []string
 		for _, o := range offs {
 			s, ok := cstring(p.dynstr, o)
 			if !ok {
 				return nil, errCorrupt("%s string at %d outside the dynamic string table", tag, o)
+			}
+			if budget -= len(s); budget < 0 {
+				return nil, errCorrupt("dynamic strings longer than %d bytes", maxDynStrings)
 			}
 			out = append(out, s)
 		}
@@ -236,13 +241,21 @@ func (p *parser) glibcMin(d *dynamic) string {
 	bo := p.ef.ByteOrder
 	best, bestV := "", []int(nil)
 	consider := func(name uint64) {
-		s, ok := cstring(p.dynstr, name)
-		if !ok || !strings.HasPrefix(s, "GLIBC_") {
+		if name >= uint64(len(p.dynstr)) {
 			return
 		}
-		v, ok := parseVersion(s[len("GLIBC_"):])
+		b := p.dynstr[name:]
+		if !bytes.HasPrefix(b, []byte("GLIBC_")) {
+			return
+		}
+		b = b[len("GLIBC_"):min(len(b), 40)] // versions are short
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			return
+		}
+		v, ok := parseVersion(string(b[:i]))
 		if ok && compareVersions(v, bestV) > 0 {
-			best, bestV = s[len("GLIBC_"):], v
+			best, bestV = string(b[:i]), v
 		}
 	}
 	// Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32,
@@ -250,11 +263,13 @@ func (p *parser) glibcMin(d *dynamic) string {
 	// u16, vna_name u32, vna_next u32. Same layout in both classes.
 	n := uint64(len(raw))
 	off := uint64(0)
+	visits := 0 // bounds the work on a corrupt table
 	for i := uint64(0); i < count && off+16 <= n; i++ {
 		cnt := uint64(bo.Uint16(raw[off+2:]))
 		aux := off + uint64(bo.Uint32(raw[off+8:]))
 		next := uint64(bo.Uint32(raw[off+12:]))
-		for j := uint64(0); j < cnt && j < 4096 && aux+16 <= n; j++ {
+		for j := uint64(0); j < cnt && aux+16 <= n && visits < 1<<14; j++ {
+			visits++
 			consider(uint64(bo.Uint32(raw[aux+8:])))
 			an := uint64(bo.Uint32(raw[aux+12:]))
 			if an == 0 {
@@ -346,10 +361,12 @@ func (p *parser) readDynsym(dynLink int) error {
 			}
 			continue
 		}
-		b := strtab[name:]
-		if j := bytes.IndexByte(b, 0); j >= 0 {
-			b = b[:j]
+		b := strtab[name:min(uint64(len(strtab)), name+64)] // the names of interest are short
+		j := bytes.IndexByte(b, 0)
+		if j < 0 {
+			continue
 		}
+		b = b[:j]
 		if _, ok := symbolNeeds[string(b)]; ok && !seen[string(b)] {
 			seen[string(b)] = true
 			p.imports = append(p.imports, string(b))

@@ -9,13 +9,15 @@ import (
 
 // Caps on what one Parse reads, whatever the headers of the file claim.
 const (
-	maxInterp  = 4096     // PT_INTERP
-	maxDynamic = 1 << 20  // .dynamic: 65536 entries
-	maxStrtab  = 64 << 20 // .dynstr
-	maxSymtab  = 64 << 20 // .dynsym
-	maxVerneed = 1 << 20  // .gnu.version_r
-	maxNotes   = 1 << 20  // one note section or segment
-	maxScan    = 64 << 20 // bytes searched for evidence strings
+	maxInterp     = 4096     // PT_INTERP
+	maxDynamic    = 1 << 20  // .dynamic: 65536 entries
+	maxStrtab     = 64 << 20 // .dynstr
+	maxSymtab     = 64 << 20 // .dynsym
+	maxVerneed    = 1 << 20  // .gnu.version_r
+	maxNotes      = 1 << 20  // one note section or segment
+	maxNoteAll    = 4 << 20  // all note sections or segments
+	maxDynStrings = 1 << 20  // DT_NEEDED, DT_SONAME, DT_RPATH and DT_RUNPATH strings together
+	maxScan       = 64 << 20 // bytes searched for evidence strings
 )
 
 // errCorrupt builds the error for a file whose headers do not fit it.

@@ -35,7 +35,12 @@ func (p *parser) readDlopen() []Dlopen {
 		}
 	}
 	var out []Dlopen
+	budget := uint64(maxNoteAll)
 	for _, rg := range regions {
+		if rg.size > budget {
+			break
+		}
+		budget -= rg.size
 		b, err := p.readAt(rg.off, rg.size, maxNotes, "note")
 		if err != nil {
 			continue

@@ -71,6 +71,9 @@ func ParseShebang(r io.ReaderAt) (interp, arg string, ok bool) {
 		buf[iSep] = 0
 	}
 	interp = cString(buf[iName:])
+	if interp == "" {
+		return "", "", false // "#!" then NUL: the kernel fails to open ""
+	}
 	if iArg >= 0 {
 		arg = cString(buf[iArg:])
 	}
