@@ -85,6 +85,7 @@ func (rep *Report) MarshalJSON() ([]byte, error) {
 	out := struct {
 		*plainReport
 		*elfinfo.File
+		Needed      *[]string          `json:"needed,omitempty"`
 		Interpreter *string            `json:"interpreter,omitempty"`
 		GlibcMin    *string            `json:"glibc_min,omitempty"`
 		Dlopen      *[]elfinfo.Dlopen  `json:"dlopen,omitempty"`
@@ -93,7 +94,6 @@ func (rep *Report) MarshalJSON() ([]byte, error) {
 		Loader      *closure.Object    `json:"loader,omitempty"`
 		Closure     *[]closure.Object  `json:"closure,omitempty"`
 		Missing     *[]closure.Missing `json:"missing,omitempty"`
-		Needed      *[]string          `json:"needed,omitempty"`
 	}{plainReport: (*plainReport)(rep), File: rep.ELF}
 	if f := rep.ELF; f != nil {
 		out.Interpreter, out.GlibcMin, out.Go = &f.Interpreter, &f.GlibcMin, f.Go
