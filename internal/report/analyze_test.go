@@ -208,3 +208,20 @@ func TestAnalyzeReasons(t *testing.T) {
 		t.Errorf("Packages = %+v, want none", a.Packages)
 	}
 }
+
+func TestTreeResolve(t *testing.T) {
+	a, err := Analyze(context.Background(), "", wasteImage(t), Options{KeepFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := NewTree(a.Files)
+	for name, want := range map[string]string{"/bin/tool": "/usr/bin/tool", "/link": "/a/keep", "/dir/x": "", "/bin/../a/big": "/a/big"} {
+		got, ok := tr.Resolve(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("Resolve(%s) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	if f, ok := tr.Lookup("/usr/bin/t2"); !ok || f.Size != 77 {
+		t.Errorf("Lookup(/usr/bin/t2) = %+v, %v", f, ok)
+	}
+}
