@@ -140,6 +140,13 @@ func Load(fsys rootfs.FS) (*DB, error) {
 			}
 		}
 	}
+	// Directories are listed by every package with files in them: they
+	// belong to none in particular.
+	for f := range db.owner {
+		for d := path.Dir(f); d != "/" && d != "."; d = path.Dir(d) {
+			delete(db.owner, d)
+		}
+	}
 	return db, nil
 }
 

@@ -46,6 +46,9 @@ const (
 	Tmp         = "/tmp"
 )
 
+// maxEvidence is how many pieces of evidence a reason quotes.
+const maxEvidence = 3
+
 // NonrootUID is the uid and gid of the "nonroot" user, as in distroless.
 const NonrootUID = 65532
 
@@ -108,7 +111,12 @@ func Select(src rootfs.FS, needs []elfinfo.Need, opts Options) (*Result, error) 
 		if len(ev) == 0 {
 			return false, ""
 		}
-		return true, "evidence: " + strings.Join(ev, ", ")
+		more := ""
+		if len(ev) > maxEvidence {
+			more = fmt.Sprintf(" and %d more", len(ev)-maxEvidence)
+			ev = ev[:maxEvidence]
+		}
+		return true, "evidence: " + strings.Join(ev, ", ") + more
 	}
 	res := &Result{}
 	if ok, why := decide(opts.Certs, "certs", elfinfo.NeedCertificates); ok {

@@ -1,0 +1,541 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing/fstest"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/elfinfo"
+	"github.com/dietimg/diet/internal/inspect"
+	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/sysfiles"
+)
+
+// entry is a layer entry with its report line.
+type entry struct {
+	layer.Entry
+	reason string
+	origin string // path in the source root, for package ownership
+}
+
+// entrySet collects entries and refuses two different ones at one path.
+type entrySet map[string]*entry
+
+func (s entrySet) add(e entry) error {
+	e.Path = path.Clean("/" + e.Path)
+	if old, ok := s[e.Path]; ok {
+		if old.Mode == e.Mode && old.Link == e.Link && string(old.Data) == string(e.Data) {
+			return nil
+		}
+		return fmt.Errorf("%s would be added twice: %s, and %s", e.Path, old.reason, e.reason)
+	}
+	s[e.Path] = &e
+	return nil
+}
+
+// assemble inspects the program and makes its image for one platform.
+func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, baseFS fstest.MapFS, plat *v1.Platform) (*PlatformImage, error) {
+	r := closure.New(prog.fsys, closure.Options{LDLibraryPath: opts.LDLibraryPath})
+	rep, err := inspect.Inspect(r, prog.inspectPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opts.Source, err)
+	}
+	switch rep.Kind {
+	case inspect.KindELF:
+		if prog.kind == "" {
+			prog.kind = "elf"
+		}
+	case inspect.KindScript:
+		prog.kind = "script"
+	default:
+		return nil, fmt.Errorf("%s: neither an ELF executable nor a #! script", opts.Source)
+	}
+	if plat, err = checkPlatform(opts.Source, rep, plat); err != nil {
+		return nil, err
+	}
+	if missing := missingOf(rep); len(missing) > 0 {
+		if !opts.AllowMissing {
+			return nil, fmt.Errorf("%w in %s: %s (pass --allow-missing to build anyway)", ErrMissing, prog.rootDesc, strings.Join(missing, "; "))
+		}
+	}
+	var db *dpkg.DB
+	if d, err := dpkg.Load(prog.fsys); err == nil {
+		db = d
+	} else if !errors.Is(err, dpkg.ErrNoDatabase) {
+		return nil, err
+	}
+	inBase := func(p string) bool {
+		if baseFS == nil {
+			return false
+		}
+		_, err := baseFS.Lstat(rootfs.Rel(p))
+		return err == nil
+	}
+	set := entrySet{}
+	imagePath := func(p string) string {
+		if p == rep.Realpath {
+			return prog.installPath
+		}
+		return p
+	}
+	progLinks := map[string]bool{}
+	for _, l := range rep.Links {
+		progLinks[l] = true
+	}
+	// The program, at its path in the image.
+	data, err := fs.ReadFile(prog.fsys, rootfs.Rel(rep.Realpath))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", opts.Source, err)
+	}
+	origin := ""
+	if prog.inRoot {
+		origin = rep.Realpath
+	}
+	if err := set.add(entry{layer.Entry{Path: prog.installPath, Mode: 0o755, Data: data}, "program", origin}); err != nil {
+		return nil, err
+	}
+	for _, f := range rep.Files() {
+		if f.Reason.Kind == "program" || (f.Reason.Kind == "link" && f.Reason.By == rep.Realpath && progLinks[f.Path]) {
+			continue
+		}
+		if inBase(f.Path) {
+			continue
+		}
+		reason := describe(f.Reason, imagePath)
+		if f.Link != "" {
+			if err := set.add(entry{layer.Entry{Path: f.Path, Mode: fs.ModeSymlink | 0o777, Link: f.Link}, reason, f.Path}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		e, err := fileEntry(prog.fsys, f.Path, reason)
+		if err != nil {
+			return nil, err
+		}
+		if err := set.add(*e); err != nil {
+			return nil, err
+		}
+	}
+	sys, err := sysfiles.Select(prog.fsys, goNeeds(needsOf(rep), rep, data), opts.Sysfiles)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range sys.Files {
+		if inBase(f.Path) {
+			continue
+		}
+		if err := set.add(entry{f.Entry, f.Reason, ""}); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range opts.Add {
+		if err := addHost(set, a); err != nil {
+			return nil, err
+		}
+	}
+	return makeImage(opts, prog, rep, set, sys.Env, db, base, *plat)
+}
+
+// describe turns an inspect reason into a report line.
+func describe(r inspect.Reason, imagePath func(string) string) string {
+	by := imagePath(r.By)
+	switch r.Kind {
+	case "interpreter":
+		return "interpreter of " + by
+	case "loader":
+		return "loader of " + by
+	case "needed":
+		return "needed by " + by
+	case "link":
+		return "link to " + by
+	}
+	if by != "" {
+		return r.Kind + " " + by
+	}
+	return r.Kind
+}
+
+// fileEntry reads a regular file of the source root.
+func fileEntry(fsys rootfs.FS, p, reason string) (*entry, error) {
+	fi, err := fsys.Lstat(rootfs.Rel(p))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", p)
+	}
+	b, err := fs.ReadFile(fsys, rootfs.Rel(p))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return &entry{layer.Entry{Path: p, Mode: normalMode(fi.Mode()), Data: b}, reason, p}, nil
+}
+
+// normalMode keeps only whether a file is executable, so that umasks and
+// odd permissions on the build machine do not change the image.
+func normalMode(m fs.FileMode) fs.FileMode {
+	if m&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
+}
+
+// checkPlatform compares the program's machine with the asked platform,
+// and returns the platform to use.
+func checkPlatform(src string, rep *inspect.Report, plat *v1.Platform) (*v1.Platform, error) {
+	var f *elfinfo.File
+	for r := rep; r != nil && f == nil; r = r.Interpreter {
+		if r.EnvProgram != nil && r.EnvProgram.ELF != nil {
+			f = r.EnvProgram.ELF
+		}
+		if r.ELF != nil {
+			f = r.ELF
+		}
+	}
+	if f == nil {
+		if plat == nil {
+			p := hostPlatform()
+			return &p, nil
+		}
+		return plat, nil
+	}
+	arch, variant := goArch(f)
+	if plat == nil {
+		return &v1.Platform{OS: "linux", Architecture: arch, Variant: variant}, nil
+	}
+	if plat.Architecture != arch {
+		return nil, fmt.Errorf("%w: %s is a %s %s program, --platform asks for %s", ErrPlatform, src, f.Class, f.Machine, plat.String())
+	}
+	return plat, nil
+}
+
+// goArch maps an ELF machine to the OCI architecture name.
+func goArch(f *elfinfo.File) (string, string) {
+	switch f.Machine {
+	case "x86_64":
+		return "amd64", ""
+	case "i386":
+		return "386", ""
+	case "aarch64":
+		return "arm64", "v8"
+	case "arm":
+		return "arm", ""
+	case "riscv":
+		if f.Class == "ELF64" {
+			return "riscv64", ""
+		}
+	case "ppc64":
+		return "ppc64le", ""
+	case "s390":
+		return "s390x", ""
+	}
+	return f.Machine, ""
+}
+
+// missingOf lists what the program's loaders would not find, with who
+// needs it.
+func missingOf(rep *inspect.Report) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(r *inspect.Report)
+	walk = func(r *inspect.Report) {
+		if r == nil {
+			return
+		}
+		if r.Closure != nil {
+			for _, m := range r.Closure.Missing {
+				s := m.Soname + " (needed by " + strings.Join(m.NeededBy, ", ")
+				if m.Reason != "" {
+					s += ": " + m.Reason
+				}
+				s += ")"
+				if !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+		}
+		walk(r.Interpreter)
+		walk(r.EnvProgram)
+	}
+	walk(rep)
+	return out
+}
+
+// needsOf gathers the evidence of system-file needs from the program, its
+// libraries and its interpreters. Evidence found in a library says which.
+func needsOf(rep *inspect.Report) []elfinfo.Need {
+	var out []elfinfo.Need
+	seen := map[elfinfo.Need]bool{}
+	add := func(n elfinfo.Need, in string) {
+		if in != "" {
+			n.Evidence = in + ": " + n.Evidence
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	var walk func(r *inspect.Report, top bool)
+	walk = func(r *inspect.Report, top bool) {
+		if r == nil {
+			return
+		}
+		if r.ELF != nil {
+			in := ""
+			if !top {
+				in = path.Base(r.Realpath)
+			}
+			for _, n := range r.ELF.Needs {
+				add(n, in)
+			}
+		}
+		if r.Closure != nil {
+			for _, o := range r.Closure.Objects {
+				if o.File == nil {
+					continue
+				}
+				for _, n := range o.File.Needs {
+					add(n, path.Base(o.Realpath))
+				}
+			}
+		}
+		walk(r.Interpreter, false)
+		walk(r.EnvProgram, false)
+	}
+	walk(rep, true)
+	return out
+}
+
+// goNeeds drops evidence that every Go program carries. The standard
+// library holds the paths of certificate bundles and zoneinfo whether or
+// not the program uses them, so only function names count for a Go
+// program; and time.LoadLocationFromTZData, which time's own start-up
+// uses for $TZ, is not time.LoadLocation.
+func goNeeds(needs []elfinfo.Need, rep *inspect.Report, program []byte) []elfinfo.Need {
+	if rep.ELF == nil || rep.ELF.Go == nil {
+		return needs
+	}
+	var out []elfinfo.Need
+	for _, n := range needs {
+		ev := n.Evidence
+		switch {
+		case strings.HasPrefix(ev, "string "):
+			continue
+		case strings.HasPrefix(ev, "go func "):
+			fn := strings.TrimPrefix(ev, "go func ")
+			if !bytes.Contains(program, []byte("\x00"+fn+"\x00")) {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func checkAdd(adds []string) error {
+	for _, a := range adds {
+		src, dst, ok := strings.Cut(a, ":")
+		if !ok || src == "" || dst == "" {
+			return fmt.Errorf("--add %q: want SRC:DST", a)
+		}
+		if !path.IsAbs(dst) {
+			return fmt.Errorf("--add %q: DST must be an absolute path in the image", a)
+		}
+		if _, err := os.Lstat(src); err != nil {
+			return fmt.Errorf("--add %q: %w", a, unwrap(err))
+		}
+	}
+	return nil
+}
+
+// addHost adds a host file or directory tree (SRC:DST).
+func addHost(set entrySet, spec string) error {
+	src, dst, _ := strings.Cut(spec, ":")
+	dst = path.Clean(dst)
+	reason := "--add " + src
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("--add %s: %w", spec, err)
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := path.Join(dst, filepath.ToSlash(rel))
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return fmt.Errorf("--add %s: %w", spec, err)
+		}
+		switch {
+		case fi.IsDir():
+			return set.add(entry{layer.Entry{Path: target, Mode: fs.ModeDir | 0o755}, reason, ""})
+		case fi.Mode()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return set.add(entry{layer.Entry{Path: target, Mode: fs.ModeSymlink | 0o777, Link: l}, reason, ""})
+		case fi.Mode().IsRegular():
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("--add %s: %w", spec, err)
+			}
+			return set.add(entry{layer.Entry{Path: target, Mode: normalMode(fi.Mode()), Data: b}, reason, ""})
+		}
+		return fmt.Errorf("--add %s: %s is not a file, directory or symlink", spec, p)
+	})
+}
+
+// makeImage writes the layer and the image config.
+func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, sysEnv []string, db *dpkg.DB, base v1.Image, plat v1.Platform) (*PlatformImage, error) {
+	var entries []layer.Entry
+	var files []File
+	var filesSize int64
+	pkgs := map[string]*dpkg.Package{}
+	for _, e := range set {
+		entries = append(entries, e.Entry)
+		f := File{Path: e.Path, Reason: e.reason, Mode: fmt.Sprintf("%04o", uint32(e.Mode.Perm())|modeExtra(e.Mode))}
+		switch {
+		case e.Mode.IsDir():
+			f.Type = "dir"
+		case e.Mode&fs.ModeSymlink != 0:
+			f.Type, f.Link = "symlink", e.Link
+		default:
+			f.Type, f.Size = "file", int64(len(e.Data))
+			s256 := sha256.Sum256(e.Data)
+			s1 := sha1.Sum(e.Data)
+			f.SHA256, f.sha1 = hex.EncodeToString(s256[:]), hex.EncodeToString(s1[:])
+			filesSize += f.Size
+		}
+		if e.origin != "" && db != nil {
+			if p, ok := db.Owner(e.origin); ok {
+				f.Package = p.Name
+				pkgs[p.Name] = p
+			}
+		}
+		files = append(files, f)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	l, err := layer.Build(entries, layer.Options{Epoch: opts.Epoch, Compression: opts.Compression})
+	if err != nil {
+		return nil, err
+	}
+	img, err := baseImage(base)
+	if err != nil {
+		return nil, err
+	}
+	add := mutate.Addendum{
+		Layer: l,
+		History: v1.History{
+			Created:   v1.Time{Time: opts.Epoch},
+			CreatedBy: "diet build " + prog.name,
+			Comment:   fmt.Sprintf("%d files: the program, its closure and system files", len(files)),
+		},
+	}
+	if mt, _ := img.MediaType(); mt == types.DockerManifestSchema2 && (opts.Compression == "" || opts.Compression == layer.Gzip) {
+		add.MediaType = types.DockerLayer
+	}
+	img, err = mutate.Append(img, add)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	if err := configure(cf, opts, prog, sysEnv, plat); err != nil {
+		return nil, err
+	}
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return nil, err
+	}
+	if ann := annotations(opts, prog, base); len(ann) > 0 {
+		img = mutate.Annotations(img, ann).(v1.Image)
+	}
+	pi := &PlatformImage{Platform: plat, Files: files, Image: img, packages: pkgs}
+	if pi.Digest, err = img.Digest(); err != nil {
+		return nil, err
+	}
+	if pi.Size, err = imageSize(img); err != nil {
+		return nil, err
+	}
+	pi.Size.Files = filesSize
+	return pi, nil
+}
+
+func modeExtra(m fs.FileMode) uint32 {
+	var b uint32
+	if m&fs.ModeSticky != 0 {
+		b |= 0o1000
+	}
+	return b
+}
+
+func baseImage(base v1.Image) (v1.Image, error) {
+	if base != nil {
+		return base, nil
+	}
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	return mutate.ConfigMediaType(img, types.OCIConfigJSON), nil
+}
+
+// imageSize adds up what a pull downloads and what the layers unpack to.
+func imageSize(img v1.Image) (Size, error) {
+	var s Size
+	m, err := img.RawManifest()
+	if err != nil {
+		return s, err
+	}
+	c, err := img.RawConfigFile()
+	if err != nil {
+		return s, err
+	}
+	s.Compressed = int64(len(m) + len(c))
+	layers, err := img.Layers()
+	if err != nil {
+		return s, err
+	}
+	for _, l := range layers {
+		n, err := l.Size()
+		if err != nil {
+			return s, err
+		}
+		s.Compressed += n
+		if ml, ok := l.(*layer.Layer); ok {
+			s.Uncompressed += ml.UncompressedSize()
+			continue
+		}
+		rc, err := l.Uncompressed()
+		if err != nil {
+			return s, err
+		}
+		n, err = countBytes(rc)
+		rc.Close()
+		if err != nil {
+			return s, err
+		}
+		s.Uncompressed += n
+	}
+	return s, nil
+}

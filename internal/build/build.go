@@ -1,0 +1,261 @@
+// Package build makes the smallest image that runs a program: a prebuilt
+// ELF executable with its loader closure, a Go package built statically,
+// or a #! script with its interpreter. Only the program, what its loader
+// needs, and the system files the inspection found evidence for go in;
+// the image is reproducible, comes with an SPDX SBOM and a report of why
+// each file is there, and can be proved to run before it is written.
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/sysfiles"
+)
+
+// Smoke is one run of the built image that must succeed.
+type Smoke struct {
+	Args  []string
+	Stdin []byte
+	// ExpectExit is the exit status the run must end with.
+	ExpectExit int
+	// ExpectStdout, when not nil, must equal the run's standard output
+	// (a trailing newline on either side is ignored).
+	ExpectStdout *string
+}
+
+// Options says what to build and how. The zero value of each field is the
+// default of `diet build`.
+type Options struct {
+	// Source is the program: a path to an ELF executable or a #! script,
+	// or a Go package ("./cmd/x", an import path).
+	Source string
+	// Root is the root file system the closure is resolved in, and system
+	// files are taken from; "" means / (or the base image, with Base).
+	Root string
+	// Base is the image to build on (any transport); BaseImage, when set,
+	// is used instead. Files the base already has are not added again.
+	Base      string
+	BaseImage v1.Image
+	// Path is the program's path in the image; "" means
+	// /usr/local/bin/NAME.
+	Path string
+	// Name names the image in the SBOM and report; "" means the
+	// program's file name.
+	Name string
+	// Platforms are "os/arch[/variant]" platforms. More than one (Go
+	// packages only) gives an image index. Empty means the program's own
+	// machine for ELF files, this machine's for Go packages.
+	Platforms []string
+	// Cgo is "" (CGO_ENABLED=0) or "musl" for Go packages.
+	Cgo string
+	// GoDir is the working directory of go build ("" means ".").
+	GoDir string
+	// LDLibraryPath is the LD_LIBRARY_PATH the program runs with.
+	LDLibraryPath []string
+	// AllowMissing builds even when libraries are not found.
+	AllowMissing bool
+
+	Sysfiles sysfiles.Options
+
+	// Entrypoint and Cmd, when not nil, replace the defaults (the
+	// program; the base image's Cmd).
+	Entrypoint, Cmd []string
+	Env             []string // KEY=VALUE, added to (and overriding) the defaults
+	Workdir, User   string
+	Labels          map[string]string
+	Ports           []string // "8080", "53/udp"
+	Annotations     map[string]string
+	// Add are SRC:DST pairs of host files or directories to add.
+	Add []string
+
+	Compression string    // "gzip" (default) or "zstd"
+	Epoch       time.Time // file and image times; zero means the Unix epoch
+
+	// Smoke runs must succeed before anything is written.
+	Smoke        []Smoke
+	Runtime      string        // "auto", "docker" or "runc"
+	SmokeTimeout time.Duration // per run; 0 means one minute
+
+	// Output is where to write the image (any transport); "" writes
+	// nothing. Tag names the image where the transport needs a name.
+	Output   string
+	Tag      string
+	Insecure bool
+	// NoSBOM skips writing (or attaching) the SBOM and report files.
+	NoSBOM bool
+	// Progress receives progress lines for pushes and long writes.
+	Progress io.Writer
+	// Log receives one line per step ("built ./cmd/x", "smoke ok"); nil
+	// for none.
+	Log io.Writer
+}
+
+// File is one path of the image with why it is there.
+type File struct {
+	Path    string `json:"path"`
+	Type    string `json:"type"` // file, symlink, dir
+	Size    int64  `json:"size"`
+	Mode    string `json:"mode"`
+	Link    string `json:"link,omitempty"`
+	Reason  string `json:"reason"`
+	Package string `json:"package,omitempty"` // the Debian package it came from
+	SHA256  string `json:"sha256,omitempty"`
+	sha1    string
+}
+
+// Size is an image's size.
+type Size struct {
+	// Compressed is what a pull downloads: manifest, config and
+	// compressed layers (for an index, all of them, and the index).
+	Compressed int64 `json:"compressed"`
+	// Uncompressed is the size of the layers as tarballs.
+	Uncompressed int64 `json:"uncompressed"`
+	// Files is the sum of the regular files' sizes.
+	Files int64 `json:"files"`
+}
+
+// SmokeResult is how one smoke run went.
+type SmokeResult struct {
+	Args     []string `json:"args"`
+	Runtime  string   `json:"runtime"`
+	ExitCode int      `json:"exit_code"`
+	Seconds  float64  `json:"seconds"`
+	Stdout   string   `json:"stdout"`
+	Stderr   string   `json:"stderr,omitempty"`
+}
+
+// PlatformImage is the image built for one platform.
+type PlatformImage struct {
+	Platform v1.Platform   `json:"platform"`
+	Digest   v1.Hash       `json:"digest"`
+	Files    []File        `json:"files"`
+	Size     Size          `json:"size"`
+	Smoke    []SmokeResult `json:"smoke,omitempty"`
+	Image    v1.Image      `json:"-"`
+	// packages are the Debian packages files came from, by name.
+	packages map[string]*dpkg.Package
+}
+
+// Result is what Build made.
+type Result struct {
+	Name   string  `json:"name"`
+	Source string  `json:"source"`
+	Kind   string  `json:"kind"` // elf, script, go
+	Digest v1.Hash `json:"digest"`
+	// Image is the image (the first platform's, with several).
+	Image v1.Image `json:"-"`
+	// Index is the image index over Images, when there are several.
+	Index  v1.ImageIndex   `json:"-"`
+	Images []PlatformImage `json:"images"`
+	// Size is the whole result's size (the index's, with several).
+	Size Size `json:"size"`
+	// Output is where the image was written, SBOMPath and ReportPath
+	// where the SBOM and report went ("" for none).
+	Output     string `json:"output,omitempty"`
+	SBOMPath   string `json:"sbom_path,omitempty"`
+	ReportPath string `json:"report_path,omitempty"`
+	// SBOMDigest is the digest of the SBOM attached on push.
+	SBOMDigest string `json:"sbom_attached,omitempty"`
+	SBOM       []byte `json:"-"`
+}
+
+// Errors callers branch on.
+var (
+	ErrMissing  = errors.New("unresolved libraries")
+	ErrPlatform = errors.New("wrong platform")
+	ErrSmoke    = errors.New("smoke test failed")
+)
+
+// Build makes the image, runs the smoke tests, then writes it to
+// opts.Output with its SBOM and report beside it. Nothing is written when
+// any step fails.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Source == "" {
+		return nil, errors.New("no program given")
+	}
+	if opts.Epoch.IsZero() {
+		opts.Epoch = time.Unix(0, 0)
+	}
+	opts.Epoch = opts.Epoch.UTC()
+	if opts.SmokeTimeout == 0 {
+		opts.SmokeTimeout = time.Minute
+	}
+	if opts.Output != "" {
+		if _, err := image.Parse(opts.Output); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkAdd(opts.Add); err != nil {
+		return nil, err
+	}
+	base, err := loadBase(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	if isGoPackage(opts.Source) {
+		res, err = buildGo(ctx, opts, base)
+	} else {
+		res, err = buildFile(ctx, opts, base)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := smoke(ctx, opts, res); err != nil {
+		return res, err
+	}
+	if opts.Output != "" {
+		if err := write(ctx, opts, res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// isGoPackage tells a Go package from a file: an existing file is never a
+// package.
+func isGoPackage(src string) bool {
+	if fi, err := os.Stat(src); err == nil && !fi.IsDir() {
+		return false
+	}
+	return gobuild.IsPackage(src)
+}
+
+func loadBase(ctx context.Context, opts Options) (v1.Image, error) {
+	if opts.BaseImage != nil {
+		return opts.BaseImage, nil
+	}
+	if opts.Base == "" {
+		return nil, nil
+	}
+	var plat *v1.Platform
+	if len(opts.Platforms) == 1 {
+		p, err := v1.ParsePlatform(opts.Platforms[0])
+		if err != nil {
+			return nil, fmt.Errorf("platform %q: %w", opts.Platforms[0], err)
+		}
+		plat = p
+	}
+	return image.Read(ctx, opts.Base, image.Options{Insecure: opts.Insecure, Platform: plat})
+}
+
+func hostPlatform() v1.Platform {
+	return v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+}
+
+func logf(opts Options, format string, args ...any) {
+	if opts.Log != nil {
+		fmt.Fprintf(opts.Log, format+"\n", args...)
+	}
+}

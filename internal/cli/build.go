@@ -1,0 +1,471 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/sysfiles"
+)
+
+func init() { register(newBuild) }
+
+// buildToggle is a pair of --x / --no-x flags.
+type buildToggle struct {
+	on, off bool
+}
+
+func (t buildToggle) value(name string) (sysfiles.Toggle, error) {
+	switch {
+	case t.on && t.off:
+		return 0, fmt.Errorf("--%s and --no-%s contradict each other", name, name)
+	case t.on:
+		return sysfiles.On, nil
+	case t.off:
+		return sysfiles.Off, nil
+	}
+	return sysfiles.Auto, nil
+}
+
+type buildFlags struct {
+	output, tag, root, base, name, path, platform, cgo  string
+	certs, tzdata, passwd, nsswitch                     buildToggle
+	tmp                                                 bool
+	zones                                               []string
+	user, workdir, entrypoint, cmd                      string
+	env, labels, ports, annotations, adds, ldPath       []string
+	compression                                         string
+	allowMissing, insecure, noSBOM, sbom, asJSON, quiet bool
+	smoke                                               []string
+	expectStdout                                        string
+	expectExit                                          int
+	stdin, runtime                                      string
+	timeout                                             time.Duration
+}
+
+func (f *buildFlags) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output", "o", "", "where to write the image: oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, docker-daemon:REF, docker://REF (default oci:out/NAME:latest)")
+	fl.StringVarP(&f.tag, "tag", "t", "", "image name for transports that need one (docker-archive, docker-daemon)")
+	fl.StringVar(&f.root, "root", "", "resolve the program's closure and take system files in this root file system (default /)")
+	fl.StringVar(&f.base, "base", "", "build on this image instead of an empty one (any transport)")
+	fl.StringVar(&f.name, "name", "", "the image's name in the SBOM and report (default: the program's)")
+	fl.StringVar(&f.path, "path", "", "the program's path in the image (default /usr/local/bin/NAME)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch[,os/arch...]: several give an image index (Go packages)")
+	fl.StringVar(&f.cgo, "cgo", "", `"musl": build a Go package with cgo, statically against musl`)
+	for _, t := range []struct {
+		name string
+		tg   *buildToggle
+		what string
+	}{
+		{"certs", &f.certs, "CA certificates and SSL_CERT_FILE"},
+		{"tzdata", &f.tzdata, "time zone data"},
+		{"passwd", &f.passwd, "/etc/passwd and /etc/group with root and nonroot (65532)"},
+		{"nsswitch", &f.nsswitch, "/etc/nsswitch.conf"},
+	} {
+		fl.BoolVar(&t.tg.on, t.name, false, "always add "+t.what+" (default: on evidence)")
+		fl.BoolVar(&t.tg.off, "no-"+t.name, false, "never add "+t.what)
+	}
+	fl.StringSliceVar(&f.zones, "tzdata-zones", nil, "only these time zones (Europe/Paris,UTC) instead of the whole tree")
+	fl.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777)")
+	fl.StringVar(&f.user, "user", "", `user to run as ("nonroot" is 65532 and adds /etc/passwd)`)
+	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE in the image's environment (repeatable)")
+	fl.StringVar(&f.workdir, "workdir", "", "working directory")
+	fl.StringArrayVar(&f.labels, "label", nil, "KEY=VALUE label (repeatable)")
+	fl.StringArrayVar(&f.ports, "port", nil, "exposed port, PORT[/udp] (repeatable)")
+	fl.StringArrayVar(&f.annotations, "annotation", nil, "KEY=VALUE manifest annotation (repeatable)")
+	fl.StringVar(&f.entrypoint, "entrypoint", "", `entrypoint: a JSON array, or words (default: the program)`)
+	fl.StringVar(&f.cmd, "cmd", "", `command (arguments to the entrypoint): a JSON array, or words`)
+	fl.StringArrayVar(&f.adds, "add", nil, "SRC:DST host file or directory to add (repeatable)")
+	fl.StringSliceVar(&f.ldPath, "ld-library-path", nil, "LD_LIBRARY_PATH the program runs with (for the closure)")
+	fl.StringVar(&f.compression, "compression", "gzip", "layer compression: gzip or zstd")
+	fl.BoolVar(&f.allowMissing, "allow-missing", false, "build even when libraries are not found")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+	fl.BoolVar(&f.sbom, "sbom", true, "write the SPDX SBOM and report beside the output (attach the SBOM on push)")
+	fl.BoolVar(&f.noSBOM, "no-sbom", false, "write no SBOM or report")
+	fl.StringArrayVar(&f.smoke, "smoke", nil, "run the image with these arguments before writing it; fail when it exits non-zero (repeatable)")
+	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
+	fl.IntVar(&f.expectExit, "expect-exit", 0, "smoke runs must exit with this status")
+	fl.StringVar(&f.stdin, "smoke-stdin", "", "file given as standard input to smoke runs")
+	fl.StringVar(&f.runtime, "runtime", "auto", "runtime for smoke runs: auto (Docker if it answers, else runc), docker, runc")
+	fl.DurationVar(&f.timeout, "smoke-timeout", time.Minute, "kill a smoke run after this long")
+	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the digest")
+}
+
+func newBuild() *cobra.Command {
+	f := &buildFlags{}
+	cmd := &cobra.Command{
+		Use:   "build [flags] SOURCE",
+		Short: "Build the smallest image that runs a program: an ELF file, a Go package or a script",
+		Long: `Build an image holding a program and exactly what it needs: its loader and
+libraries (resolved from its ELF headers, never by running it), and system
+files (CA certificates, time zone data, passwd, nsswitch.conf) only when the
+inspection finds evidence for them or a flag asks.
+
+SOURCE is a prebuilt ELF executable (any libc; its closure is resolved on /,
+in --root DIR or in the --base image), a Go package (built with CGO_ENABLED=0,
+-trimpath, -ldflags "-s -w -buildid="; --cgo=musl for a static cgo build), or
+a #! script (its interpreter and the interpreter's closure go in).
+
+The image is reproducible (times from SOURCE_DATE_EPOCH, default 0). An SPDX
+SBOM and a JSON report are written beside file outputs and the SBOM is
+attached on push. --smoke runs the image before anything is written.`,
+		Example: `  diet build ./cmd/slice -o docker-archive:slice.tar -t slice:diet
+  diet build /usr/bin/curl --smoke --version -o oci:out/curl:latest
+  diet build --root /srv/debian /usr/bin/jq -o docker-daemon:jq:diet
+  diet build --platform linux/amd64,linux/arm64 ./cmd/app -o docker://localhost:5000/app --insecure
+  diet build --cgo=musl ./cmd/withc --smoke '' -o oci-archive:withc.tar
+  diet build script.py --root /srv/python --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(args[0])
+			if err != nil {
+				return err
+			}
+			if !f.quiet {
+				opts.Log = cmd.ErrOrStderr()
+				opts.Progress = cmd.ErrOrStderr()
+			}
+			res, err := build.Build(cmd.Context(), opts)
+			if err != nil {
+				if res != nil && errors.Is(err, build.ErrSmoke) && !f.quiet {
+					printSmokeRuns(cmd.ErrOrStderr(), res)
+					return fmt.Errorf("%w; nothing written to %s", err, opts.Output)
+				}
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch {
+			case f.quiet:
+				fmt.Fprintln(out, res.Digest)
+			case f.asJSON:
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			default:
+				printBuildReport(out, res)
+			}
+			return nil
+		},
+	}
+	f.addFlags(cmd)
+	return cmd
+}
+
+// options turns the flags into build options.
+func (f *buildFlags) options(source string) (build.Options, error) {
+	o := build.Options{
+		Source: source, Root: f.root, Base: f.base, Path: f.path, Name: f.name, Cgo: f.cgo,
+		LDLibraryPath: f.ldPath, AllowMissing: f.allowMissing, Workdir: f.workdir,
+		User: f.user, Env: f.env, Ports: f.ports, Add: f.adds, Compression: f.compression,
+		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
+		Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
+	}
+	if f.platform != "" {
+		o.Platforms = strings.Split(f.platform, ",")
+	}
+	var err error
+	for _, t := range []struct {
+		name string
+		tg   buildToggle
+		dst  *sysfiles.Toggle
+	}{
+		{"certs", f.certs, &o.Sysfiles.Certs}, {"tzdata", f.tzdata, &o.Sysfiles.Tzdata},
+		{"passwd", f.passwd, &o.Sysfiles.Passwd}, {"nsswitch", f.nsswitch, &o.Sysfiles.Nsswitch},
+	} {
+		if *t.dst, err = t.tg.value(t.name); err != nil {
+			return o, err
+		}
+	}
+	if len(f.zones) > 0 && o.Sysfiles.Tzdata == sysfiles.Auto {
+		o.Sysfiles.Tzdata = sysfiles.On
+	}
+	o.Sysfiles.Zones, o.Sysfiles.User = f.zones, f.user
+	if f.tmp {
+		o.Sysfiles.Tmp = sysfiles.On
+	}
+	if o.Labels, err = keyValues("label", f.labels); err != nil {
+		return o, err
+	}
+	if o.Annotations, err = keyValues("annotation", f.annotations); err != nil {
+		return o, err
+	}
+	if f.entrypoint != "" {
+		if o.Entrypoint, err = commandWords("entrypoint", f.entrypoint); err != nil {
+			return o, err
+		}
+	}
+	if f.cmd != "" {
+		if o.Cmd, err = commandWords("cmd", f.cmd); err != nil {
+			return o, err
+		}
+	}
+	if o.Epoch, err = buildEpoch(); err != nil {
+		return o, err
+	}
+	var stdin []byte
+	if f.stdin != "" {
+		if stdin, err = os.ReadFile(f.stdin); err != nil {
+			return o, fmt.Errorf("--smoke-stdin: %w", err)
+		}
+	}
+	smokes := f.smoke
+	if len(smokes) == 0 && (f.expectStdout != "" || f.expectExit != 0 || f.stdin != "") {
+		smokes = []string{""}
+	}
+	for _, s := range smokes {
+		words, err := shellWords(s)
+		if err != nil {
+			return o, fmt.Errorf("--smoke %q: %w", s, err)
+		}
+		sm := build.Smoke{Args: words, Stdin: stdin, ExpectExit: f.expectExit}
+		if f.expectStdout != "" {
+			want := f.expectStdout
+			sm.ExpectStdout = &want
+		}
+		o.Smoke = append(o.Smoke, sm)
+	}
+	if o.Output == "" {
+		o.Output = "oci:out/" + buildDefaultName(source, f.name) + ":latest"
+	}
+	return o, nil
+}
+
+// buildDefaultName is the program's name as the default output uses it.
+func buildDefaultName(source, name string) string {
+	if name != "" {
+		return name
+	}
+	s := strings.TrimRight(filepath.ToSlash(source), "/")
+	if s == "." || s == ".." || s == "" || strings.HasSuffix(s, "/..") {
+		if abs, err := filepath.Abs(source); err == nil {
+			return filepath.Base(abs)
+		}
+		return "image"
+	}
+	return path.Base(s)
+}
+
+// buildEpoch reads SOURCE_DATE_EPOCH (default 0).
+func buildEpoch() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Unix(0, 0).UTC(), nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+func keyValues(flag string, kvs []string) (map[string]string, error) {
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--%s %q: want KEY=VALUE", flag, kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// commandWords reads a JSON array, or splits words as a shell would.
+func commandWords(flag, s string) ([]string, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "[") {
+		var words []string
+		if err := json.Unmarshal([]byte(s), &words); err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		return words, nil
+	}
+	w, err := shellWords(s)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	return w, nil
+}
+
+// shellWords splits s into words with sh's quoting: '...', "..." and \.
+func shellWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case c == '\\':
+			if i+1 < len(s) {
+				i++
+				cur.WriteByte(s[i])
+			}
+			inWord = true
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, errors.New("unterminated '")
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, errors.New(`unterminated "`)
+			}
+			inWord = true
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// printBuildReport prints every file with its size and reason, then the
+// sizes. More than buildGroupMin files with the same reason (time zone
+// data) are printed as one line.
+func printBuildReport(w io.Writer, res *build.Result) {
+	fmt.Fprintf(w, "%s  %s (%s)\n", res.Digest, res.Output, res.Kind)
+	for _, pi := range res.Images {
+		if len(res.Images) > 1 {
+			fmt.Fprintf(w, "\n%s  %s\n", pi.Digest, pi.Platform.String())
+		}
+		printBuildFiles(w, pi.Files)
+		fmt.Fprintf(w, "  %s in %d files; layers %s compressed, %s uncompressed\n",
+			image.HumanSize(pi.Size.Files), countRegular(pi.Files), image.HumanSize(pi.Size.Compressed), image.HumanSize(pi.Size.Uncompressed))
+		for _, s := range pi.Smoke {
+			fmt.Fprintf(w, "  smoke: %s: exit %d (%s, %.2fs)\n", strings.Join(s.Args, " "), s.ExitCode, s.Runtime, s.Seconds)
+		}
+	}
+	fmt.Fprintf(w, "image: %s compressed, %s uncompressed\n", image.HumanSize(res.Size.Compressed), image.HumanSize(res.Size.Uncompressed))
+	if res.SBOMPath != "" {
+		fmt.Fprintf(w, "sbom: %s\nreport: %s\n", res.SBOMPath, res.ReportPath)
+	}
+	if res.SBOMDigest != "" {
+		fmt.Fprintf(w, "sbom: attached as %s\n", res.SBOMDigest)
+	}
+}
+
+// buildGroupMin is the number of files with one reason above which the
+// text report prints them as one line (time zone data, a big --add).
+const buildGroupMin = 40
+
+func printBuildFiles(w io.Writer, files []build.File) {
+	byReason := map[string][]build.File{}
+	for _, f := range files {
+		byReason[f.Reason] = append(byReason[f.Reason], f)
+	}
+	type line struct{ path, size, why string }
+	var lines []line
+	done := map[string]bool{}
+	for _, f := range files {
+		group := byReason[f.Reason]
+		if len(group) > buildGroupMin {
+			if done[f.Reason] {
+				continue
+			}
+			done[f.Reason] = true
+			var size int64
+			for _, g := range group {
+				size += g.Size
+			}
+			lines = append(lines, line{commonDir(group) + fmt.Sprintf("/... (%d files)", len(group)), image.HumanSize(size), f.Reason})
+			continue
+		}
+		p, size := f.Path, image.HumanSize(f.Size)
+		switch f.Type {
+		case "symlink":
+			p, size = p+" -> "+f.Link, "-"
+		case "dir":
+			p, size = p+"/", "-"
+		}
+		why := f.Reason
+		if f.Package != "" {
+			why += " [" + f.Package + "]"
+		}
+		lines = append(lines, line{p, size, why})
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l.path))
+	}
+	width = min(width, 60)
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %9s  %-*s  %s\n", l.size, width, l.path, l.why)
+	}
+}
+
+func commonDir(files []build.File) string {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	sort.Strings(paths)
+	a, b := paths[0], paths[len(paths)-1]
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	d := a[:i]
+	if !strings.HasSuffix(d, "/") {
+		d = path.Dir(d + "x")
+	}
+	return strings.TrimSuffix(d, "/")
+}
+
+func countRegular(files []build.File) int {
+	n := 0
+	for _, f := range files {
+		if f.Type == "file" {
+			n++
+		}
+	}
+	return n
+}
+
+func printSmokeRuns(w io.Writer, res *build.Result) {
+	for _, pi := range res.Images {
+		for _, s := range pi.Smoke {
+			fmt.Fprintf(w, "smoke %q: exit %d (%s)\n", strings.Join(s.Args, " "), s.ExitCode, s.Runtime)
+			if s.Stdout != "" {
+				fmt.Fprintf(w, "stdout:\n%s", s.Stdout)
+				if !strings.HasSuffix(s.Stdout, "\n") {
+					fmt.Fprintln(w)
+				}
+			}
+		}
+	}
+}
