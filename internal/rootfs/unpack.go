@@ -152,20 +152,15 @@ type unpacker struct {
 
 	// per layer
 	index   int
-	digest  string
 	current map[string]bool // paths this layer created, which its opaque markers keep
 }
 
 func (u *unpacker) layer(i int, l v1.Layer) error {
 	u.index = i
-	u.digest = "?"
-	if d, err := l.Digest(); err == nil {
-		u.digest = d.String()
-	}
 	u.current = map[string]bool{}
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return fmt.Errorf("layer %d (%s): %w", i, u.digest, err)
+		return fmt.Errorf("layer %d: %w", i, err)
 	}
 	defer rc.Close()
 	tr := tar.NewReader(&ctxReader{ctx: u.ctx, r: rc})
@@ -178,16 +173,25 @@ func (u *unpacker) layer(i int, l v1.Layer) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("layer %d (%s): reading tar: %w", i, u.digest, err)
+			return fmt.Errorf("%s: reading tar: %w", layerName(i, l), err)
 		}
 		u.report.Entries++
 		if u.report.Entries > u.opts.MaxEntries {
-			return fmt.Errorf("layer %d (%s): entry %q: more than %d entries: %w", i, u.digest, hdr.Name, u.opts.MaxEntries, ErrLimit)
+			return fmt.Errorf("%s: entry %q: more than %d entries: %w", layerName(i, l), hdr.Name, u.opts.MaxEntries, ErrLimit)
 		}
 		if err := u.entry(hdr, tr); err != nil {
-			return fmt.Errorf("layer %d (%s): entry %q: %w", i, u.digest, hdr.Name, err)
+			return fmt.Errorf("%s: entry %q: %w", layerName(i, l), hdr.Name, err)
 		}
 	}
+}
+
+// layerName names layer i for an error. The digest is only asked for here:
+// a layer made from an uncompressed tar would compress itself to know it.
+func layerName(i int, l v1.Layer) string {
+	if d, err := l.Digest(); err == nil {
+		return fmt.Sprintf("layer %d (%s)", i, d)
+	}
+	return fmt.Sprintf("layer %d", i)
 }
 
 // cleanName turns a layer entry name into a clean name relative to the

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -16,11 +18,13 @@ import (
 )
 
 // Docker is driven through the docker command rather than the engine's Go
-// client: the client library would more than double diet's binary, and the
-// command negotiates the API version with any engine (this one speaks API
-// 1.41). The image goes in with `docker load` from a tarball streamed by
-// go-containerregistry, under a tag unique to the run, and leaves with
-// `docker rmi`.
+// client (github.com/moby/moby/client, which go-containerregistry's daemon
+// package uses): attaching to a container with standard input, keeping its
+// stdout and stderr apart and forwarding signals is what the command
+// already does well, and it negotiates the API version with any engine
+// (this one is Docker 20.10, API 1.41). The image goes in with
+// `docker load` from a tarball streamed by go-containerregistry, under a
+// tag unique to the run, and leaves with `docker rmi`.
 
 // docker runs one docker command and returns its stdout, or an error with
 // its stderr.
@@ -82,7 +86,7 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		return nil, err
 	}
 	rmi := func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30e9)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		docker(ctx, nil, "rmi", tag)
 	}
@@ -129,7 +133,7 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 	}
 	c := &Container{ID: cname, Runtime: Docker}
 	c.cleanup = func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30e9)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		docker(ctx, nil, "rm", "--force", cname)
 		rmi()
@@ -166,4 +170,30 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		return nil, err
 	}
 	return c, nil
+}
+
+// Hold keeps img loaded in the runtime until release is called, so that
+// many runs of one image (slim's probes) load it once: Docker finds it by
+// its ID and only tags it. For runc, which unpacks every run afresh, Hold
+// does nothing. release may be called more than once.
+func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func(), err error) {
+	name, err := choose(ctx, runtimeName)
+	if err != nil {
+		return nil, err
+	}
+	if name != Docker {
+		return func() {}, nil
+	}
+	tag, _, err := loadDocker(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			docker(ctx, nil, "rmi", tag)
+		})
+	}, nil
 }

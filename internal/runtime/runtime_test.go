@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,7 +33,7 @@ var (
 
 // probeImage is a one-layer image holding the static testdata/probe
 // program as /probe (its entrypoint) and an /etc/passwd with a user.
-func probeImage(t *testing.T) v1.Image {
+func probeImage(t testing.TB) v1.Image {
 	t.Helper()
 	probeOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "diet-runtime-test-")
@@ -269,5 +270,67 @@ func TestStartStop(t *testing.T) {
 				t.Errorf("after SIGTERM: exit %d, stdout %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
 			}
 		})
+	}
+}
+
+// TestCleanup checks that a run leaves no container, image tag or bundle.
+func TestCleanup(t *testing.T) {
+	img := probeImage(t)
+	ctx := context.Background()
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			tmp := t.TempDir()
+			if _, err := Run(ctx, img, Spec{Runtime: rt, TempDir: tmp, Args: []string{"id"}}); err != nil {
+				t.Fatal(err)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("left in the bundle directory: %v", left)
+			}
+			switch rt {
+			case Docker:
+				out, err := docker(ctx, nil, "ps", "--all", "--filter", "name=diet-run-", "--format", "{{.Names}}")
+				if err != nil || out != "" {
+					t.Errorf("containers left: %q %v", out, err)
+				}
+				cfgName, _ := img.ConfigName()
+				out, _ = docker(ctx, nil, "images", "--format", "{{.Repository}}:{{.Tag}}", "diet-run/"+cfgName.Hex[:12])
+				if out != "" {
+					t.Errorf("tags left: %q", out)
+				}
+			case Runc:
+				out, _ := exec.Command("runc", "list", "--quiet").Output()
+				for _, id := range strings.Fields(string(out)) {
+					if strings.HasPrefix(id, "diet-") {
+						t.Errorf("runc container left: %s", id)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHold(t *testing.T) {
+	testenv.Docker(t)
+	img := probeImage(t)
+	ctx := context.Background()
+	release, err := Hold(ctx, img, Docker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	id, _ := img.ConfigName()
+	for range 2 {
+		res, err := Run(ctx, img, Spec{Runtime: Docker, Args: []string{"id"}})
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("Run: %v %+v", err, res)
+		}
+	}
+	if _, err := docker(ctx, nil, "image", "inspect", id.String()); err != nil {
+		t.Errorf("image gone while held: %v", err)
+	}
+	release()
+	release()
+	if _, err := docker(ctx, nil, "image", "inspect", id.String()); err == nil {
+		t.Errorf("image still there after release")
 	}
 }
