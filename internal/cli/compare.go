@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/compare"
+	"github.com/dietimg/diet/internal/report"
+)
+
+func init() { register(newCompare) }
+
+type compareFlags struct {
+	bases          []string
+	platform, cgo  string
+	asJSON         bool
+	svg, html      string
+	smoke          []string
+	expectStdout   string
+	expectExit     int
+	stdin, runtime string
+	timeout        time.Duration
+}
+
+func (f *compareFlags) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.bases, "base", nil, "a base image to copy the program onto, as `NAME=IMAGE` (repeatable; any transport diet reads)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch to build for (default: the program's machine, or this one's for a Go package)")
+	fl.StringVar(&f.cgo, "cgo", "", `cgo for the static builds and diet's: "" (CGO_ENABLED=0) or "musl"`)
+	fl.BoolVar(&f.asJSON, "json", false, "print the comparison as JSON")
+	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
+	fl.StringVar(&f.html, "html", "", "write a self-contained page with the table, the chart and each variant's files to `FILE`")
+	fl.StringArrayVar(&f.smoke, "smoke", nil, "run every variant with these arguments; it runs when it exits as expected (repeatable)")
+	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
+	fl.IntVar(&f.expectExit, "expect-exit", 0, "smoke runs must exit with this status")
+	fl.StringVar(&f.stdin, "smoke-stdin", "", "file given as standard input to smoke runs")
+	fl.StringVar(&f.runtime, "runtime", "auto", "runtime for smoke runs: auto (Docker if it answers, else runc), docker, runc")
+	fl.DurationVar(&f.timeout, "smoke-timeout", time.Minute, "kill a smoke run after this long")
+}
+
+func (f *compareFlags) options(source string) (compare.Options, error) {
+	o := compare.Options{Source: source, Platform: f.platform, Cgo: f.cgo, Runtime: f.runtime,
+		SmokeTimeout: f.timeout, Listings: f.html != ""}
+	for _, b := range f.bases {
+		name, ref, ok := strings.Cut(b, "=")
+		if !ok || name == "" || ref == "" {
+			return o, fmt.Errorf("--base %q: want NAME=IMAGE", b)
+		}
+		o.Bases = append(o.Bases, compare.Base{Name: name, Ref: ref})
+	}
+	var stdin []byte
+	if f.stdin != "" {
+		var err error
+		if stdin, err = os.ReadFile(f.stdin); err != nil {
+			return o, fmt.Errorf("--smoke-stdin: %w", err)
+		}
+	}
+	smokes := f.smoke
+	if len(smokes) == 0 && (f.expectStdout != "" || f.expectExit != 0 || f.stdin != "") {
+		smokes = []string{""}
+	}
+	for _, s := range smokes {
+		words, err := shellWords(s)
+		if err != nil {
+			return o, fmt.Errorf("--smoke %q: %w", s, err)
+		}
+		sm := build.Smoke{Args: words, Stdin: stdin, ExpectExit: f.expectExit}
+		if f.expectStdout != "" {
+			want := f.expectStdout
+			sm.ExpectStdout = &want
+		}
+		o.Smoke = append(o.Smoke, sm)
+	}
+	return o, nil
+}
+
+func newCompare() *cobra.Command {
+	var f compareFlags
+	cmd := &cobra.Command{
+		Use:   "compare SOURCE [--base NAME=IMAGE]...",
+		Short: "Package a program the usual ways and diet's, and compare the image sizes",
+		Long: `compare packages SOURCE (a Go package or an ELF executable) in each strategy
+and measures every result:
+
+  dynamic on NAME   the program as a glibc dynamic binary, copied onto the
+                    base as a Dockerfile's COPY would (its libraries must come
+                    from the base)
+  static on NAME    a static build (pure Go, or cgo against musl with
+                    --cgo musl) copied onto the base
+  static on empty   the static build alone
+  diet              what diet build makes by default
+
+For each it reports the uncompressed size (what docker images shows), the
+compressed size (the sum of the layer blobs, what a pull transfers), layers,
+files, the share of bytes that are the program itself, and, with --smoke,
+whether it runs. A variant that cannot be made (an unreadable base, a base of
+another architecture, a program that cannot be built statically) is reported
+as failed with the reason; the rest of the table still comes out.
+
+The exit status is 0 when every variant was made and every variant expected
+to run did run, 1 otherwise; the table is printed in both cases. A dynamic
+binary on a base without glibc's loader is not expected to run.`,
+		Example: `  diet compare ./cmd/slice --base debian=oci:bases/debian --base busybox=oci:bases/busybox \
+      --smoke '--help' --svg chart.svg --html compare.html
+  diet compare /usr/local/bin/tool --base distroless=docker://gcr.io/distroless/static --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Log = cmd.ErrOrStderr()
+			res, err := compare.Compare(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if f.svg != "" {
+				if err := writeAtomic(f.svg, func(w io.Writer) error { return report.SVG(w, res.Comparison) }); err != nil {
+					return fmt.Errorf("writing --svg %s: %w", f.svg, err)
+				}
+			}
+			if f.html != "" {
+				if err := writeAtomic(f.html, func(w io.Writer) error { return report.HTML(w, res.Comparison) }); err != nil {
+					return fmt.Errorf("writing --html %s: %w", f.html, err)
+				}
+			}
+			if f.asJSON {
+				c := *res.Comparison
+				c.Variants = append([]report.Variant(nil), c.Variants...)
+				for i := range c.Variants {
+					c.Variants[i].Listing = nil
+				}
+				if err := printJSON(cmd, c); err != nil {
+					return err
+				}
+			} else if err := report.WriteComparison(cmd.OutOrStdout(), res.Comparison); err != nil {
+				return err
+			}
+			if !res.OK() {
+				var bad []string
+				for _, v := range res.Variants {
+					if v.Failed() || (v.ShouldRun && v.Run == report.RunFailed) {
+						bad = append(bad, v.Name)
+					}
+				}
+				return ExitError{Code: 1, Err: fmt.Errorf("variants failed: %s", strings.Join(bad, ", "))}
+			}
+			return nil
+		},
+	}
+	f.addFlags(cmd)
+	return cmd
+}
+
+// writeAtomic writes a file through a temporary name beside it, so that a
+// failed write leaves nothing half-written at file.
+func writeAtomic(file string, fill func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := fill(&buf); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+// Package compare packages one program in each of the usual ways and
+// measures the results side by side: the program built (or taken) as a
+// glibc dynamic binary and copied onto each base image, as a Dockerfile's
+// COPY would; a static build copied onto each base; the static build alone
+// on an empty base; and what diet build makes. A variant that cannot be
+// made is reported with its reason; the others are still measured.
+package compare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"runtime"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/report"
+)
+
+// Strategies, as report.Variant.Strategy names them.
+const (
+	Dynamic     = "dynamic"
+	Static      = "static"
+	StaticEmpty = "static-empty"
+	Diet        = "diet"
+)
+
+// Base is a named base image.
+type Base struct {
+	Name string
+	Ref  string
+}
+
+// Options says what to compare.
+type Options struct {
+	// Source is a Go package ("./cmd/x") or the path of an ELF executable.
+	Source string
+	// Bases are the images the dynamic and static builds are copied onto.
+	Bases []Base
+	// Platform is "os/arch[/variant]"; "" means the program's own machine
+	// for an ELF file, this machine's for a Go package.
+	Platform string
+	// Cgo is "" (CGO_ENABLED=0) or "musl", for the static builds of a Go
+	// package and for diet's.
+	Cgo string
+	// GoDir is the working directory of go build ("" means ".").
+	GoDir string
+	// Smoke are the runs every variant must pass, as diet build --smoke.
+	Smoke []build.Smoke
+	// Runtime runs the smoke tests: "auto" (or ""), "docker" or "runc".
+	Runtime string
+	// SmokeTimeout bounds each run; 0 means one minute.
+	SmokeTimeout time.Duration
+	// Listings keeps each variant's file list (for the HTML page).
+	Listings bool
+	// Log receives a line per step; nil for none.
+	Log io.Writer
+}
+
+// Result is the comparison, with the images behind it.
+type Result struct {
+	*report.Comparison
+	// Images are the variants' images, in the order of Variants; nil
+	// for a variant that could not be made.
+	Images []v1.Image
+}
+
+// OK reports whether every variant was made and every variant expected
+// to run did run.
+func (r *Result) OK() bool {
+	for _, v := range r.Variants {
+		if v.Failed() || (v.ShouldRun && v.Run == report.RunFailed) {
+			return false
+		}
+	}
+	return true
+}
+
+// Compare makes and measures every variant. Its error is for problems
+// with the request itself (no source, a source that is neither a Go
+// package nor an ELF file); problems of one variant go into its row.
+func Compare(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Source == "" {
+		return nil, errors.New("no program given")
+	}
+	if opts.SmokeTimeout == 0 {
+		opts.SmokeTimeout = time.Minute
+	}
+	seen := map[string]bool{}
+	for _, b := range opts.Bases {
+		if b.Name == "" || b.Ref == "" {
+			return nil, fmt.Errorf("base %q: want NAME=IMAGE", b.Name+"="+b.Ref)
+		}
+		if seen[b.Name] {
+			return nil, fmt.Errorf("base name %q given twice", b.Name)
+		}
+		seen[b.Name] = true
+	}
+	tmp, err := os.MkdirTemp("", "diet-compare-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	progs, err := programs(ctx, opts, tmp)
+	if err != nil {
+		return nil, err
+	}
+	logf(opts, "program %s for %s: dynamic %s, static %s", progs.name, progs.platform, status(progs.dynamicErr), status(progs.staticErr))
+
+	res := &Result{Comparison: &report.Comparison{
+		Source:    opts.Source,
+		Platform:  progs.platform.String(),
+		Smoke:     smokeText(opts.Smoke),
+		Published: report.Published,
+	}}
+	add := func(v report.Variant, img v1.Image) {
+		res.Variants = append(res.Variants, v)
+		res.Images = append(res.Images, img)
+	}
+
+	bases := make([]baseImage, len(opts.Bases))
+	for i, b := range opts.Bases {
+		bases[i] = readBase(ctx, b, progs.platform)
+	}
+	for _, b := range bases {
+		v, img := onBase(ctx, opts, progs, b, Dynamic)
+		add(v, img)
+	}
+	for _, b := range bases {
+		v, img := onBase(ctx, opts, progs, b, Static)
+		add(v, img)
+	}
+	v, img := onBase(ctx, opts, progs, baseImage{}, StaticEmpty)
+	add(v, img)
+	v, img = dietVariant(ctx, opts, progs)
+	add(v, img)
+
+	rt := runtimeProblem(ctx, opts, progs.platform)
+	for i := range res.Variants {
+		smokeVariant(ctx, opts, rt, &res.Variants[i], res.Images[i])
+	}
+	return res, nil
+}
+
+func status(err error) string {
+	if err != nil {
+		return "unavailable"
+	}
+	return "ok"
+}
+
+func logf(opts Options, format string, args ...any) {
+	if opts.Log != nil {
+		fmt.Fprintf(opts.Log, "compare: "+format+"\n", args...)
+	}
+}
+
+// programPath is where the Dockerfile-like variants put the program, as
+// diet build does by default.
+func programPath(name string) string { return path.Join("/usr/local/bin", name) }
+
+// measure fills v's sizes from img, and returns its file tree.
+func measure(ctx context.Context, v *report.Variant, img v1.Image, program string, keep bool) (*report.Tree, error) {
+	a, err := report.Analyze(ctx, v.Name, img, report.Options{Top: 1, KeepFiles: true})
+	if err != nil {
+		return nil, err
+	}
+	v.Uncompressed, v.Compressed = a.Uncompressed, a.Compressed
+	v.Layers, v.Files = len(a.Layers), a.FileCount
+	t := report.NewTree(a.Files)
+	if p, ok := t.Resolve(program); ok {
+		if f, ok := t.Lookup(p); ok {
+			v.ProgramBytes = f.Size
+		}
+	}
+	if v.Uncompressed > 0 {
+		v.ProgramShare = float64(v.ProgramBytes) / float64(v.Uncompressed)
+	}
+	if keep {
+		v.Listing = a.Files
+	}
+	return t, nil
+}
+
+// smokeText shows the smoke tests as diet build --smoke takes them.
+func smokeText(ss []build.Smoke) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, strings.Join(s.Args, " "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func hostArch() string { return runtime.GOARCH }
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
