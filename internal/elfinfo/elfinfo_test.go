@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -578,6 +579,86 @@ func TestParseMemory(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
 			t.Errorf("%s: Parse allocated %d bytes (%v allocations) for a file of %d", name, got, allocs, len(b))
+		}
+	}
+}
+
+// BenchmarkParseSystem parses every regular file of the directories in
+// $DIET_BENCH_DIRS (default /usr/bin), ELF or not, as diet inspect does
+// over a root file system. bench/elfinfo.sh compares it with ldd.
+func BenchmarkParseSystem(b *testing.B) {
+	dirs := strings.Fields(os.Getenv("DIET_BENCH_DIRS"))
+	if len(dirs) == 0 {
+		dirs = []string{"/usr/bin"}
+	}
+	var files []string
+	for _, d := range dirs {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(d, e.Name()))
+			}
+		}
+	}
+	if len(files) == 0 {
+		b.Skipf("no files in %v", dirs)
+	}
+	elfs := 0
+	for b.Loop() {
+		elfs = 0
+		for _, p := range files {
+			fh, err := os.Open(p)
+			if err != nil {
+				continue
+			}
+			if _, err := Parse(fh); err == nil {
+				elfs++
+			}
+			fh.Close()
+		}
+	}
+	b.ReportMetric(float64(len(files)), "files/op")
+	b.ReportMetric(float64(elfs), "elf/op")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(files)), "µs/file")
+}
+
+// TestParseGoRootFixtures uses debug/elf's own test files for what this
+// machine cannot build: a 32-bit file and another machine. Values from
+// readelf.
+func TestParseGoRootFixtures(t *testing.T) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("go env GOROOT: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "src", "debug", "elf", "testdata")
+	for _, tc := range []struct {
+		name string
+		want File
+	}{
+		{"gcc-386-freebsd-exec", File{
+			Class: "ELF32", Machine: "i386", Type: "exec", Stripped: false,
+			// .debug_aranges 0x20 + pubnames 0x1b + info 0x11d + abbrev 0x41 +
+			// line 0x35 + frame 0x30 + str 0xd.
+			DebugSize: 523, Linkage: Dynamic, Interpreter: "/libexec/ld-elf.so.1",
+			Libc: Glibc, Needed: []string{"libc.so.6"},
+			ELFClass: elf.ELFCLASS32, ELFMachine: elf.EM_386,
+		}},
+		{"gcc-riscv64-linux-exec", File{
+			Class: "ELF64", Machine: "riscv", Type: "exec", Stripped: true, Linkage: Dynamic,
+			Interpreter: "/lib/ld-linux-riscv64-lp64d.so.1", Libc: Glibc, Needed: []string{"libc.so.6"},
+			GlibcMin: "2.34", ELFClass: elf.ELFCLASS64, ELFMachine: elf.EM_RISCV,
+		}},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, tc.name))
+		if err != nil {
+			t.Skipf("debug/elf test files: %v", err)
+		}
+		got, err := Parse(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !reflect.DeepEqual(*got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, *got, tc.want)
 		}
 	}
 }

@@ -1,11 +1,9 @@
 package elfinfo
 
 import (
-	"bytes"
 	"debug/elf"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Kinds of Need.
@@ -109,11 +107,11 @@ func (p *parser) readNeeds() []Need {
 	}
 	if !p.isLibc {
 		budget := int64(maxScan)
-		for _, pt := range p.scan(p.dataRegions(), stringPatterns, &budget) {
+		for _, pt := range p.scan(p.dataRegions(), stringSet, &budget) {
 			set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
 		}
 		if s := p.ef.Section(".gopclntab"); s != nil && p.f.Go != nil {
-			for _, pt := range p.scan([]region{{s.Offset, s.Size}}, goPatterns, &budget) {
+			for _, pt := range p.scan([]region{{s.Offset, s.Size}}, goSet, &budget) {
 				set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
 			}
 		}
@@ -170,72 +168,4 @@ func (p *parser) dataRegions() []region {
 		}
 	}
 	return out
-}
-
-const scanChunk = 1 << 20
-
-var scanBufs = sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
-
-// scan returns the patterns found in the regions, reading at most budget
-// bytes in chunks of scanChunk that overlap by the longest pattern.
-func (p *parser) scan(regions []region, pats []pattern, budget *int64) []pattern {
-	found := make([]bool, len(pats))
-	left, overlap := len(pats), 0
-	for _, pt := range pats {
-		overlap = max(overlap, len(pt.text)) // one more byte, for notNext
-	}
-	bufp := scanBufs.Get().(*[]byte)
-	defer scanBufs.Put(bufp)
-	buf := *bufp
-	for _, rg := range regions {
-		end := rg.off + rg.size
-		if rg.off >= uint64(p.size) {
-			continue
-		}
-		end = min(end, uint64(p.size))
-		if end < rg.off { // overflow
-			end = uint64(p.size)
-		}
-		for off := rg.off; off < end && left > 0 && *budget > 0; {
-			n := min(uint64(len(buf)), end-off, uint64(*budget))
-			got, _ := p.r.ReadAt(buf[:n], int64(off))
-			if got <= 0 {
-				break
-			}
-			chunk := buf[:got]
-			for i, pt := range pats {
-				if !found[i] && contains(chunk, pt) {
-					found[i] = true
-					left--
-				}
-			}
-			*budget -= int64(got)
-			if off+uint64(got) >= end || got <= overlap {
-				break
-			}
-			off += uint64(got - overlap)
-		}
-	}
-	var out []pattern
-	for i, ok := range found {
-		if ok {
-			out = append(out, pats[i])
-		}
-	}
-	return out
-}
-
-func contains(b []byte, pt pattern) bool {
-	text := []byte(pt.text)
-	for {
-		i := bytes.Index(b, text)
-		if i < 0 {
-			return false
-		}
-		j := i + len(text)
-		if pt.notNext == 0 || j >= len(b) || b[j] != pt.notNext {
-			return true
-		}
-		b = b[j:]
-	}
 }
