@@ -56,8 +56,9 @@ func newScale(values []int64) scale {
 		return scale{lo: 0, hi: 1}
 	}
 	if hi/lo > logThreshold {
-		// Whole decades, with room below the smallest bar.
-		return scale{log: true, lo: math.Pow(10, math.Floor(math.Log10(lo/2))), hi: math.Pow(10, math.Ceil(math.Log10(hi)))}
+		// From a whole decade with room below the smallest bar, to a
+		// little beyond the largest.
+		return scale{log: true, lo: math.Pow(10, math.Floor(math.Log10(lo/2))), hi: hi * 1.25}
 	}
 	step := niceStep(hi / 5)
 	return scale{lo: 0, hi: math.Ceil(hi/step) * step}
