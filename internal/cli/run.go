@@ -1,18 +1,15 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/runtime"
 )
 
@@ -36,6 +33,8 @@ func newRun() *cobra.Command {
 		asJSON    bool
 		env       []string
 		capAdd    []string
+		platform  string
+		insecure  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] IMAGE [-- ARGS...]",
@@ -57,7 +56,18 @@ The network is none (only loopback) unless --network host is given. With
 			spec.Env = env
 			spec.CapAdd = capAdd
 			ctx := cmd.Context()
-			img, err := readRunImage(ctx, ref)
+			opts := image.Options{Insecure: insecure}
+			if platform != "" {
+				ps, err := gobuild.ParsePlatforms(platform)
+				if err != nil {
+					return err
+				}
+				if len(ps) != 1 {
+					return fmt.Errorf("--platform: run one platform at a time, not %q", platform)
+				}
+				opts.Platform = &ps[0]
+			}
+			img, err := image.Read(ctx, ref, opts)
 			if err != nil {
 				return err
 			}
@@ -107,54 +117,8 @@ The network is none (only loopback) unless --network host is given. With
 	f.StringVarP(&spec.WorkingDir, "workdir", "w", "", "working directory inside the container")
 	f.StringArrayVarP(&env, "env", "e", nil, "set an environment variable (KEY=VALUE), repeatable")
 	f.StringArrayVar(&capAdd, "cap-add", nil, "add a capability to Docker's default set, repeatable")
+	f.StringVar(&platform, "platform", "", "image to take from an index (default: linux on this machine's architecture)")
+	f.BoolVar(&insecure, "insecure", false, "allow plain HTTP to the registry")
 	f.BoolVar(&asJSON, "json", false, "print the result (exit code, output, runtime, time) as JSON")
 	return cmd
-}
-
-// readRunImage reads the image for `diet run`.
-//
-// TODO: use image.Read once the image package is committed; until then
-// oci:DIR[:TAG] and docker-archive:FILE are read here.
-func readRunImage(ctx context.Context, ref string) (v1.Image, error) {
-	_ = ctx
-	switch {
-	case strings.HasPrefix(ref, "oci:"):
-		dir, tag := strings.TrimPrefix(ref, "oci:"), ""
-		if i := strings.LastIndex(dir, ":"); i >= 0 {
-			dir, tag = dir[:i], dir[i+1:]
-		}
-		p, err := layout.FromPath(dir)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		idx, err := p.ImageIndex()
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		im, err := idx.IndexManifest()
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		var found []v1.Descriptor
-		for _, d := range im.Manifests {
-			if tag == "" || d.Annotations["org.opencontainers.image.ref.name"] == tag {
-				found = append(found, d)
-			}
-		}
-		if len(found) != 1 {
-			return nil, fmt.Errorf("reading %s: %d images match (name one with oci:DIR:TAG)", ref, len(found))
-		}
-		img, err := idx.Image(found[0].Digest)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		return img, nil
-	case strings.HasPrefix(ref, "docker-archive:"):
-		img, err := tarball.ImageFromPath(strings.TrimPrefix(ref, "docker-archive:"), nil)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref, err)
-		}
-		return img, nil
-	}
-	return nil, fmt.Errorf("%s: unsupported image location (use oci:DIR[:TAG] or docker-archive:FILE)", ref)
 }
