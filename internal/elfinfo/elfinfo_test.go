@@ -662,3 +662,23 @@ func TestParseGoRootFixtures(t *testing.T) {
 		}
 	}
 }
+
+func TestFuncnametab(t *testing.T) {
+	b := readFixture(t, "go-static")
+	ef, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ef.Section(".gopclntab")
+	p := &parser{ef: ef, r: bytes.NewReader(b), size: int64(len(b))}
+	rg := p.funcnametab(s)
+	if rg.off <= s.Offset || rg.size >= s.Size/2 {
+		t.Fatalf("funcnametab = %+v, section at %d, %d bytes", rg, s.Offset, s.Size)
+	}
+	names := b[rg.off : rg.off+rg.size]
+	for _, fn := range []string{"runtime.main", "main.main", "crypto/x509.SystemCertPool"} {
+		if !bytes.Contains(names, []byte("\x00"+fn+"\x00")) {
+			t.Errorf("%s not in the function names", fn)
+		}
+	}
+}
