@@ -1,6 +1,11 @@
 package closure
 
-import "sync"
+import (
+	"io/fs"
+	"sync"
+
+	"github.com/dietimg/diet/internal/rootfs"
+)
 
 // onceMap computes one value per key, once, however many goroutines ask
 // at the same time: the first caller computes, the others wait for its
@@ -32,4 +37,21 @@ func (o *onceMap[V]) get(key string, compute func() (V, error)) (V, error) {
 	defer close(e.done)
 	e.v, e.err = compute()
 	return e.v, e.err
+}
+
+// cachingFS remembers the Lstat and ReadLink answers of a root: resolving
+// thousands of paths meets the same directories and links again and
+// again, and each answer costs several system calls through os.Root.
+type cachingFS struct {
+	rootfs.FS
+	lstat    onceMap[fs.FileInfo]
+	readlink onceMap[string]
+}
+
+func (c *cachingFS) Lstat(name string) (fs.FileInfo, error) {
+	return c.lstat.get(name, func() (fs.FileInfo, error) { return c.FS.Lstat(name) })
+}
+
+func (c *cachingFS) ReadLink(name string) (string, error) {
+	return c.readlink.get(name, func() (string, error) { return c.FS.ReadLink(name) })
 }

@@ -58,6 +58,7 @@ type Result struct {
 // and parses each shared object and the root's ld.so.cache once.
 type Resolver struct {
 	fsys rootfs.FS
+	cfs  *cachingFS // fsys, with Lstat and ReadLink remembered
 	opts Options
 
 	files   onceMap[*elfinfo.File] // by real path
@@ -70,7 +71,7 @@ type Resolver struct {
 
 // New returns a Resolver over fsys.
 func New(fsys rootfs.FS, opts Options) *Resolver {
-	return &Resolver{fsys: fsys, opts: opts}
+	return &Resolver{fsys: fsys, cfs: &cachingFS{FS: fsys}, opts: opts}
 }
 
 // FS returns the root the resolver works in.
@@ -95,16 +96,33 @@ var ErrNotRegular = errors.New("closure: not a regular file")
 // File parses the ELF file at name (absolute, inside the root), through
 // the resolver's cache.
 func (r *Resolver) File(name string) (*elfinfo.File, error) {
-	res, err := rootfs.Resolve(r.fsys, name)
+	fd, err := r.probe(name)
 	if err != nil {
 		return nil, err
 	}
-	return r.parse(res.Path)
+	return fd.file, fd.parseErr
+}
+
+// Lookup resolves name inside the root (rootfs.Resolve), through the
+// resolver's cache.
+func (r *Resolver) Lookup(name string) (rootfs.Resolved, error) {
+	fd, err := r.probe(name)
+	if err != nil {
+		return rootfs.Resolved{}, err
+	}
+	return fd.res, nil
+}
+
+// ReadLink returns the target of the symlink at name (absolute, inside
+// the root, with no symlinks in its directories, as the links of a
+// rootfs.Resolved), through the resolver's cache.
+func (r *Resolver) ReadLink(name string) (string, error) {
+	return r.cfs.ReadLink(rootfs.Rel(name))
 }
 
 func (r *Resolver) parse(real string) (*elfinfo.File, error) {
 	return r.files.get(real, func() (*elfinfo.File, error) {
-		fi, err := fs.Stat(r.fsys, rootfs.Rel(real))
+		fi, err := r.cfs.Lstat(rootfs.Rel(real))
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +139,7 @@ func (r *Resolver) parse(real string) (*elfinfo.File, error) {
 func (r *Resolver) probe(p string) (*found, error) {
 	p = rootfs.Clean(p)
 	return r.probes.get(p, func() (*found, error) {
-		res, err := rootfs.Resolve(r.fsys, p)
+		res, err := rootfs.Resolve(r.cfs, p)
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +152,7 @@ func (r *Resolver) probe(p string) (*found, error) {
 // valid (glibc then goes on without it).
 func (r *Resolver) cache() *LDCache {
 	c, _ := r.ldcache.get("", func() (*LDCache, error) {
-		res, err := rootfs.Resolve(r.fsys, "/etc/ld.so.cache")
+		res, err := rootfs.Resolve(r.cfs, "/etc/ld.so.cache")
 		if err != nil {
 			return nil, nil
 		}

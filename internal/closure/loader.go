@@ -92,7 +92,7 @@ func (r *Resolver) glibcLoaderFor(interp string, class elf.Class, machine elf.Ma
 	l, _ := r.loaders.get(key, func() (*glibcLoader, error) {
 		var dirs []string
 		if interp != "" {
-			if res, err := rootfs.Resolve(r.fsys, interp); err == nil {
+			if res, err := rootfs.Resolve(r.cfs, interp); err == nil {
 				if b, err := fs.ReadFile(r.fsys, rootfs.Rel(res.Path)); err == nil {
 					dirs = systemDirs(b)
 				}
@@ -185,7 +185,7 @@ func (r *Resolver) muslSysPath(interp string) []string {
 		}
 		arch := strings.TrimSuffix(strings.TrimPrefix(path.Base(interp), "ld-musl-"), ".so.1")
 		conf := prefix + "/etc/ld-musl-" + arch + ".path"
-		res, err := rootfs.Resolve(r.fsys, conf)
+		res, err := rootfs.Resolve(r.cfs, conf)
 		if errors.Is(err, fs.ErrNotExist) {
 			return []string{"/lib", "/usr/local/lib", "/usr/lib"}, nil
 		}

@@ -144,7 +144,7 @@ func isNameChar(c byte) bool {
 // ignored, as glibc ignores them (with a message).
 func (w *walk) preloads() {
 	list, _ := w.r.preload.get("", func() ([]string, error) {
-		res, err := rootfs.Resolve(w.r.fsys, "/etc/ld.so.preload")
+		res, err := rootfs.Resolve(w.r.cfs, "/etc/ld.so.preload")
 		if err != nil {
 			return nil, nil
 		}

@@ -96,12 +96,12 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 		return rep, fmt.Errorf("inspecting %s: %w", name, err)
 	}
 	fsys := r.FS()
-	res, err := rootfs.Resolve(fsys, name)
+	res, err := r.Lookup(name)
 	if err != nil {
 		return fail(err)
 	}
 	rep.Realpath, rep.Links = res.Path, res.Links
-	rep.addLinks(fsys, res.Links)
+	rep.addLinks(r, res.Links)
 	fh, err := fsys.Open(rootfs.Rel(res.Path))
 	if err != nil {
 		return fail(err)
@@ -139,10 +139,10 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 			}
 			rep.Closure = cl
 			if cl.Interpreter != nil {
-				rep.addLinks(fsys, cl.Interpreter.Links)
+				rep.addLinks(r, cl.Interpreter.Links)
 			}
 			for _, o := range cl.Objects {
-				rep.addLinks(fsys, o.Links)
+				rep.addLinks(r, o.Links)
 			}
 		}
 	case strings.HasPrefix(string(head), "#!"):
@@ -223,12 +223,12 @@ func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error 
 }
 
 // addLinks records the raw targets of links.
-func (rep *Report) addLinks(fsys rootfs.FS, links []string) {
+func (rep *Report) addLinks(r *closure.Resolver, links []string) {
 	for _, l := range links {
 		if _, ok := rep.linkTargets[l]; ok {
 			continue
 		}
-		if t, err := fsys.ReadLink(rootfs.Rel(l)); err == nil {
+		if t, err := r.ReadLink(l); err == nil {
 			rep.linkTargets[l] = t
 		}
 	}
