@@ -222,7 +222,7 @@ func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
 	e := rep.ELF
 	desc := []string{e.Class + " " + e.Machine + " " + e.Type, string(e.Linkage), "libc " + e.Libc}
 	if e.GlibcMin != "" {
-		desc = append(desc, "needs "+e.GlibcMin)
+		desc = append(desc, "glibc >= "+strings.TrimPrefix(e.GlibcMin, "GLIBC_"))
 	}
 	if e.Stripped {
 		desc = append(desc, "stripped")
@@ -281,8 +281,16 @@ func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
 		s = append(s, fmt.Sprintf("cgo=%v", g.CgoEnabled))
 		field("go", s)
 	}
+	var kinds []string
+	evidence := map[string][]string{}
 	for _, n := range e.Needs {
-		field("needs", []string{n.Kind + " (" + n.Evidence + ")"})
+		if evidence[n.Kind] == nil {
+			kinds = append(kinds, n.Kind)
+		}
+		evidence[n.Kind] = append(evidence[n.Kind], n.Evidence)
+	}
+	for _, k := range kinds {
+		field("needs", []string{k + ": " + strings.Join(evidence[k], ", ")})
 	}
 }
 
