@@ -70,7 +70,6 @@ func runFile(w *Writer, f io.ReaderAt, size int64, r Range, o Options) error {
 	if err != nil || hi <= lo {
 		return err
 	}
-	w.grow(o.BufSize)
 	if l.bytes {
 		return backBytes(w, f, lo, hi, r.Step, o.BufSize)
 	}
@@ -120,7 +119,7 @@ func (l *locator) at(b Bound, def int64) (int64, error) {
 
 func (l *locator) block() []byte {
 	if l.buf == nil {
-		l.buf = make([]byte, min(l.bufSize, 256<<10))
+		l.buf = make([]byte, max(1, min(int64(l.bufSize), 256<<10, l.size)))
 	}
 	return l.buf
 }
@@ -266,7 +265,7 @@ func backBytes(w *Writer, f io.ReaderAt, lo, hi int64, step uint64, bufSize int)
 // backRecords writes the records in [lo, hi) from the last one backwards,
 // every step-th one, reading blocks from the end of the region.
 func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
-	buf := make([]byte, l.bufSize)
+	buf := make([]byte, min(int64(l.bufSize), hi-lo))
 	bOff, bEnd := hi, hi // buf holds bytes [bOff, bEnd) of the file
 	var skip uint64
 	moveDelim := false

@@ -100,6 +100,7 @@ func Run(w *Writer, in Input, r Range, o Options) error {
 type Writer struct {
 	w   io.Writer
 	buf []byte
+	max int // the buffer grows up to max as the output proves large
 	err error
 }
 
@@ -108,7 +109,7 @@ func NewWriter(w io.Writer, size int) *Writer {
 	if size <= 0 {
 		size = DefaultBufSize
 	}
-	return &Writer{w: w, buf: make([]byte, 0, min(size, 1<<16))}
+	return &Writer{w: w, buf: make([]byte, 0, min(size, 4<<10)), max: size}
 }
 
 // Write buffers p; large writes go straight through.
@@ -118,6 +119,9 @@ func (b *Writer) Write(p []byte) (int, error) {
 	}
 	if len(b.buf)+len(p) > cap(b.buf) {
 		b.Flush()
+		if cap(b.buf) < b.max {
+			b.buf = make([]byte, 0, min(4*cap(b.buf), b.max))
+		}
 		if len(p) >= cap(b.buf) {
 			if b.err == nil {
 				_, b.err = b.w.Write(p)
@@ -141,6 +145,9 @@ func (b *Writer) WriteString(s string) {
 func (b *Writer) writeByte(c byte) {
 	if len(b.buf) == cap(b.buf) {
 		b.Flush()
+		if cap(b.buf) < b.max {
+			b.buf = make([]byte, 0, min(4*cap(b.buf), b.max))
+		}
 	}
 	b.buf = append(b.buf, c)
 }
@@ -156,15 +163,6 @@ func (b *Writer) Flush() error {
 
 // Err is the first write error.
 func (b *Writer) Err() error { return b.err }
-
-// grow enlarges the buffer once the output proves large.
-func (b *Writer) grow(size int) {
-	if cap(b.buf) < size {
-		nb := make([]byte, len(b.buf), size)
-		copy(nb, b.buf)
-		b.buf = nb
-	}
-}
 
 // ReadError is a failure to read the input.
 type ReadError struct{ Err error }
@@ -186,7 +184,7 @@ type reader struct {
 func newReader(r io.Reader, size int) *reader {
 	// Start small: a range that stops after a few lines should not pay for
 	// a large buffer.
-	return &reader{r: r, buf: make([]byte, min(size, 64<<10)), max: size}
+	return &reader{r: r, buf: make([]byte, min(size, 4<<10)), max: size}
 }
 
 // fill reads once more, keeping buf[pos:end]. It reports whether new bytes

@@ -1,0 +1,105 @@
+package slice
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParseRange(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "start stop step" for 10 elements, or the error
+	}{
+		{in: ":", want: "0 10 1"},
+		{in: "::", want: "0 10 1"},
+		{in: "1:2:", want: "1 2 1"},
+		{in: "+3:", want: "3 10 1"},
+		{in: "::+2", want: "0 10 2"},
+		{in: "-0:", want: "0 10 1"},
+		{in: ":-0", want: "0 0 1"},
+		{in: "::-1", want: "9 -1 -1"},
+		{in: "-3:+2", want: "7 9 1"},
+		{in: "-3:+5", want: "7 10 1"},
+		{in: "-3:+-1", want: "6 8 1"},
+		{in: "5:+-10", want: "0 10 1"},
+		{in: "18446744073709551615:+5", want: "10 10 1"},
+		{in: "-18446744073709551615:", want: "0 10 1"},
+		{in: "18446744073709551616:", want: "invalid start value '18446744073709551616': number too large to fit in target type"},
+		{in: " 1:", want: "invalid start value ' 1': invalid digit found in string"},
+		{in: "1:+x", want: "invalid end value '+x': invalid digit found in string"},
+		{in: "1:++2", want: "invalid end value '++2': invalid digit found in string"},
+		{in: "1:-", want: "invalid end value '-': cannot parse integer from empty string"},
+		{in: "1:+-", want: "a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')"},
+		{in: "::-", want: "invalid step value '-': cannot parse integer from empty string"},
+		{in: "::+", want: "invalid step value '+': invalid digit found in string"},
+		{in: "", want: "range requires a ':' separator (e.g. '3:4', '3:', or ':3')"},
+	}
+	for _, tc := range tests {
+		r, err := ParseRange(tc.in)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			s, e, st := r.Indices(10)
+			got = strconv.FormatInt(s, 10) + " " + strconv.FormatInt(e, 10) + " " + strconv.FormatInt(st, 10)
+		}
+		if got != tc.want {
+			t.Errorf("ParseRange(%q): %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1B": 1, "8KB": 8000, "64KiB": 65536, "1MiB": 1 << 20, "2k": 2048, "3": 3, "1gb": 1e9} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0", "", "KB", "-1", "1XB", "+1", "99999999999GiB"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) succeeded", in)
+		}
+	}
+}
+
+// FuzzParseRange: the parser never panics, and what it accepts resolves
+// within bounds, consistently with Count, for any length.
+func FuzzParseRange(f *testing.F) {
+	for _, s := range []string{":", "1:3", "-5:", ":-2", "::-1", "5:+3", "5:+-3", "-3:+-1", "1:2:3:4",
+		"18446744073709551615:", "+1::+2", "-:", "::0", "a:b", "1:+", ":-0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRange(s)
+		if err != nil {
+			if !strings.Contains(s, ":") && err.Error() != "range requires a ':' separator (e.g. '3:4', '3:', or ':3')" {
+				t.Fatalf("ParseRange(%q) without ':': %v", s, err)
+			}
+			return
+		}
+		if r.Step == 0 {
+			t.Fatalf("ParseRange(%q): zero step", s)
+		}
+		for _, n := range []int64{0, 1, 2, 7, 1000} {
+			start, stop, step := r.Indices(n)
+			lo := int64(0)
+			if step < 0 {
+				lo = -1
+			}
+			if start < lo || start > n || stop < lo || stop > n {
+				t.Fatalf("ParseRange(%q).Indices(%d) = %d, %d out of bounds", s, n, start, stop)
+			}
+			count := int64(0)
+			for k := start; step > 0 && k < stop || step < 0 && k > stop; k += step {
+				if k < 0 || k >= n {
+					t.Fatalf("ParseRange(%q) selects %d of %d", s, k, n)
+				}
+				count++
+			}
+			if c := r.Count(n); c != count {
+				t.Fatalf("ParseRange(%q).Count(%d) = %d, walked %d", s, n, c, count)
+			}
+		}
+	})
+}
