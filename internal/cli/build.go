@@ -105,8 +105,9 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the digest")
 }
 
-func newBuild() *cobra.Command {
-	f := &buildFlags{}
+func newBuild() *cobra.Command { return newBuildWith(&buildFlags{}) }
+
+func newBuildWith(f *buildFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [flags] SOURCE",
 		Short: "Build the smallest image that runs a program: an ELF file, a Go package or a script",

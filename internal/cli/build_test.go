@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dietimg/diet/internal/sysfiles"
+	"github.com/dietimg/diet/internal/testenv"
+)
+
+func TestShellWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                     nil,
+		"--version":            {"--version"},
+		"1:3 /etc/hostname":    {"1:3", "/etc/hostname"},
+		`'a b' "c \"d\"" e\ f`: {"a b", `c "d"`, "e f"},
+		`''`:                   {""},
+	} {
+		got, err := shellWords(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("shellWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`'a`, `"a`} {
+		if _, err := shellWords(bad); err == nil {
+			t.Errorf("shellWords(%q): no error", bad)
+		}
+	}
+}
+
+func TestBuildFlags(t *testing.T) {
+	f := &buildFlags{}
+	cmd := newBuildWith(f)
+	if err := cmd.ParseFlags([]string{"--no-certs", "--tzdata-zones", "UTC", "--user", "nonroot", "--label", "a=b",
+		"--smoke", "1:3 x", "--expect-stdout", "ok", "--entrypoint", `["/bin/x","-v"]`, "--platform", "linux/amd64,linux/arm64"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	o, err := f.options("./cmd/slice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Sysfiles.Certs != sysfiles.Off || o.Sysfiles.Tzdata != sysfiles.On || o.Sysfiles.User != "nonroot" ||
+		o.Labels["a"] != "b" || len(o.Smoke) != 1 || *o.Smoke[0].ExpectStdout != "ok" || o.Smoke[0].Args[1] != "x" ||
+		o.Entrypoint[1] != "-v" || len(o.Platforms) != 2 || o.Epoch.Unix() != 1700000000 || o.Output != "oci:out/slice:latest" {
+		t.Errorf("options %+v", o)
+	}
+	f = &buildFlags{}
+	cmd = newBuildWith(f)
+	cmd.ParseFlags([]string{"--certs", "--no-certs"})
+	if _, err := f.options("x"); err == nil {
+		t.Error("--certs --no-certs: no error")
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
+	if _, err := (&buildFlags{}).options("x"); err == nil {
+		t.Error("bad SOURCE_DATE_EPOCH: no error")
+	}
+}
+
+// TestBuildCommand runs diet build end to end in-process: the report on
+// stdout, the JSON form, and a clear error with nothing written for a
+// missing program.
+func TestBuildCommand(t *testing.T) {
+	testenv.LookPath(t, "go")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "img.tar")
+	var stdout, stderr bytes.Buffer
+	root := New()
+	root.SetArgs([]string{"build", "--json", "-o", "oci-archive:" + out, "../build/testdata/hello"})
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	if err := root.Execute(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Digest string
+		Images []struct {
+			Files []struct{ Path, Reason string }
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	if !strings.HasPrefix(res.Digest, "sha256:") || res.Images[0].Files[0].Path != "/usr/local/bin/hello" {
+		t.Errorf("json %s", stdout.String())
+	}
+	stdout.Reset()
+	root = New()
+	root.SetArgs([]string{"build", "-o", "oci-archive:" + out + "2", "../build/testdata/hello"})
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/usr/local/bin/hello", "program", "compressed", "sbom: " + out + "2.sbom.spdx.json"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	root = New()
+	missing := filepath.Join(dir, "missing")
+	root.SetArgs([]string{"build", "-o", "oci-archive:" + out + "3", missing})
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	err := root.Execute()
+	if err == nil || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("missing program: error %v", err)
+	}
+	if _, err := os.Stat(out + "3"); err == nil {
+		t.Error("output written for a missing program")
+	}
+}
