@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -102,6 +103,8 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		}
 		seen[b.Name] = true
 	}
+	shown := opts.Source
+	opts.Source = sourceIn(opts.Source, opts.GoDir)
 	tmp, err := os.MkdirTemp("", "diet-compare-")
 	if err != nil {
 		return nil, err
@@ -115,7 +118,7 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	logf(opts, "program %s for %s: dynamic %s, static %s", progs.name, progs.platform, status(progs.dynamicErr), status(progs.staticErr))
 
 	res := &Result{Comparison: &report.Comparison{
-		Source:    opts.Source,
+		Source:    shown,
 		Platform:  progs.platform.String(),
 		Smoke:     smokeText(opts.Smoke),
 		Published: report.Published,
@@ -196,6 +199,20 @@ func smokeText(ss []build.Smoke) string {
 		parts = append(parts, strings.Join(s.Args, " "))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// sourceIn makes a local package path relative to dir absolute, so that
+// it names the same package whatever the working directory.
+func sourceIn(src, dir string) string {
+	if dir == "" || filepath.IsAbs(src) {
+		return src
+	}
+	if src == "." || src == ".." || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+		if abs, err := filepath.Abs(filepath.Join(dir, src)); err == nil {
+			return abs
+		}
+	}
+	return src
 }
 
 func hostArch() string { return runtime.GOARCH }

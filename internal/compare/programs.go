@@ -62,7 +62,10 @@ func goPrograms(ctx context.Context, opts Options, tmp string) (*programSet, err
 		Cgo:      opts.Cgo,
 		Output:   filepath.Join(tmp, "static", ps.name),
 	})
-	if ps.staticErr != nil {
+	switch {
+	case ps.staticErr != nil && opts.Cgo == "" && strings.Contains(ps.staticErr.Error(), "build constraints exclude all Go files"):
+		ps.staticErr = fmt.Errorf("static build: the package needs cgo, which CGO_ENABLED=0 leaves out (--cgo musl links it statically against musl): %w", ps.staticErr)
+	case ps.staticErr != nil:
 		ps.staticErr = fmt.Errorf("static build: %w", ps.staticErr)
 	}
 	ps.dynamic, ps.dynamicErr = goDynamic(ctx, opts, ps.platform, filepath.Join(tmp, "dynamic", ps.name))
