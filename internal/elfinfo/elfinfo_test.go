@@ -255,6 +255,9 @@ func TestParseReaders(t *testing.T) {
 	if _, err := Open(mapfs, "missing"); err == nil {
 		t.Error("Open of a missing file: no error")
 	}
+	if _, err := Open(os.DirFS("."), "testdata"); !errors.Is(err, ErrNotELF) {
+		t.Errorf("Open of a directory: err = %v, want ErrNotELF", err)
+	}
 }
 
 func TestProbeSize(t *testing.T) {
