@@ -357,6 +357,12 @@ func (memReader) mem(pid int, addr uint64, n int) ([]byte, bool) {
 		[]unix.Iovec{{Base: &buf[0], Len: uint64(n)}},
 		[]unix.RemoteIovec{{Base: uintptr(addr), Len: n}}, 0)
 	if err != nil || got != n {
+		// A tracee that changed its user (a server dropping root) may not
+		// be read this way without CAP_SYS_PTRACE; PTRACE_PEEKDATA on an
+		// attached tracee needs no more than being its tracer.
+		if m, err := unix.PtracePeekData(pid, uintptr(addr), buf); err == nil && m == n {
+			return buf, true
+		}
 		return procMem(pid, addr, buf)
 	}
 	return buf, true

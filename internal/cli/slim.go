@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/spf13/cobra"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/slim"
+)
+
+func init() { register(newSlim) }
+
+type slimFlags struct {
+	dest                        string
+	execs, https, scripts       []string
+	waits                       []string
+	noTrace, noVerify, force    bool
+	keep, keepPkgs, exclude     []string
+	keepShell                   bool
+	runtime, workdir, sensor    string
+	removed, sbomFile, tag      string
+	timeout, defaultWait        time.Duration
+	insecure, asJSON, listFiles bool
+}
+
+func newSlim() *cobra.Command {
+	var f slimFlags
+	cmd := &cobra.Command{
+		Use:   "slim IMAGE -o DEST",
+		Short: "Cut an existing image down to the files its program uses, and prove it still answers the same",
+		Long: `slim reads IMAGE from any transport, keeps the static closure of its
+entrypoint, runs it in a real runtime (runc by default, no daemon) under
+diet's ptrace sensor while probes drive it, keeps every path the program
+touched, and writes one reproducible layer with the original config, a
+dpkg status.d entry per package that still has files, and an SBOM. It then
+runs the same probes against the result: any difference in exit code,
+stdout, HTTP status or body fails the command, and nothing is written
+unless --force.`,
+		Example: `  diet slim oci:nginx-fat:latest -o oci:out:nginx-slim --probe-http 80/
+  diet slim docker-daemon:jq-fat:latest -o docker-daemon:jq-slim:latest --probe-exec '-n 1+1'
+  diet slim oci:py:latest -o oci:out:py --probe-exec 'python3 /app/main.py' --keep /app
+  diet slim oci:nginx-fat -o oci:out:x --probe-http 80/ --removed removed.txt --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSlim(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.dest, "output", "o", "", "where to write the slimmed image (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, docker-daemon:REF, docker://REF)")
+	fl.StringArrayVar(&f.execs, "probe-exec", nil, "run the image with these arguments (shell-quoted) and compare exit code and stdout (repeatable)")
+	fl.StringArrayVar(&f.https, "probe-http", nil, "PORT/PATH: start the image, GET http://127.0.0.1:PORT/PATH, compare status and body (repeatable)")
+	fl.StringArrayVar(&f.scripts, "probe-script", nil, "run this host script against the running image and compare exit code and stdout (repeatable)")
+	fl.StringArrayVar(&f.waits, "probe-wait", nil, "let the running image work for this long (e.g. 5s)")
+	fl.BoolVar(&f.noTrace, "no-trace", false, "keep the static closure and the rules only; do not trace")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the probes against the result")
+	fl.BoolVar(&f.force, "force", false, "write the result even when it answers differently")
+	fl.StringArrayVar(&f.keep, "keep", nil, "keep this path or glob (a directory with everything under it)")
+	fl.StringArrayVar(&f.keepPkgs, "keep-package", nil, "keep every file of this Debian package")
+	fl.BoolVar(&f.keepShell, "keep-shell", false, "keep /bin/sh and what it needs")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "cut this path or glob even when the program used it")
+	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc or docker")
+	fl.StringVar(&f.workdir, "workdir", "", "work directory (default: a temporary directory, removed afterwards)")
+	fl.StringVar(&f.sensor, "sensor", "", "static diet binary to run as the sensor inside the container (default: this one)")
+	fl.StringVar(&f.removed, "removed", "", "write the list of every removed path to this file")
+	fl.StringVar(&f.sbomFile, "sbom", "", "write the SPDX JSON SBOM to this file (docker:// destinations also get it attached)")
+	fl.StringVarP(&f.tag, "tag", "t", "", "name for transports that need one (docker-archive, docker-daemon)")
+	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "bound on each probe")
+	fl.DurationVar(&f.defaultWait, "default-wait", 5*time.Second, "with no probe, how long the default command runs")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP registries")
+	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fl.BoolVar(&f.listFiles, "list", false, "list every kept path with its reason")
+	cmd.MarkFlagRequired("output")
+	return cmd
+}
+
+func slimProbes(f slimFlags) ([]probe.Probe, error) {
+	var ps []probe.Probe
+	add := func(vals []string, parse func(string) (probe.Probe, error)) error {
+		for _, v := range vals {
+			p, err := parse(v)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, p)
+		}
+		return nil
+	}
+	for _, step := range []struct {
+		vals  []string
+		parse func(string) (probe.Probe, error)
+	}{{f.execs, probe.ParseExec}, {f.https, probe.ParseHTTP}, {f.scripts, probe.ParseScript}, {f.waits, probe.ParseWait}} {
+		if err := add(step.vals, step.parse); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// slimEpoch is SOURCE_DATE_EPOCH, or the Unix epoch.
+func slimEpoch() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Unix(0, 0).UTC(), nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: not a number of seconds", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
+	ctx := cmd.Context()
+	probes, err := slimProbes(f)
+	if err != nil {
+		return err
+	}
+	if f.runtime != "runc" && f.runtime != "docker" {
+		return fmt.Errorf("--runtime %q: want runc or docker", f.runtime)
+	}
+	if _, err := image.Parse(f.dest); err != nil {
+		return fmt.Errorf("-o %s: %w", f.dest, err)
+	}
+	epoch, err := slimEpoch()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	img, err := image.Read(ctx, ref, image.Options{Insecure: f.insecure})
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", ref, err)
+	}
+	res, err := slim.Slim(ctx, img, slim.Options{
+		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
+		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
+		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
+		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
+	})
+	different := errors.Is(err, slim.ErrDifferent)
+	if err != nil && !different {
+		return err
+	}
+	if f.removed != "" {
+		if err := slimWriteFile(f.removed, []byte(strings.Join(res.Removed, "\n")+"\n")); err != nil {
+			return fmt.Errorf("writing --removed: %w", err)
+		}
+	}
+	out := cmd.OutOrStdout()
+	if different {
+		printDifferences(cmd.ErrOrStderr(), res)
+		if !f.force {
+			if f.asJSON {
+				printSlimJSON(out, res)
+			}
+			return ExitError{Code: 1, Err: fmt.Errorf("the slimmed image of %s answers differently from the original (%d difference(s)); nothing written to %s (use --force to write it anyway)", ref, len(res.Differences), f.dest)}
+		}
+	}
+	if err := image.Write(ctx, f.dest, res.Image, image.Options{Tag: f.tag, Insecure: f.insecure}); err != nil {
+		return err
+	}
+	if f.sbomFile != "" {
+		if err := slimWriteFile(f.sbomFile, res.SBOM); err != nil {
+			return fmt.Errorf("writing --sbom: %w", err)
+		}
+	}
+	if strings.HasPrefix(f.dest, "docker://") {
+		desc, err := partial.Descriptor(res.Image)
+		if err == nil {
+			_, err = image.Attach(ctx, f.dest, *desc, image.SPDXMediaType, res.SBOM, nil, image.Options{Insecure: f.insecure})
+		}
+		if err != nil {
+			return fmt.Errorf("attaching the SBOM: %w", err)
+		}
+	}
+	if f.asJSON {
+		return printSlimJSON(out, res)
+	}
+	printSlim(out, ref, f.dest, res, time.Since(start), f.listFiles)
+	return nil
+}
+
+func printSlimJSON(w io.Writer, res *slim.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+func printDifferences(w io.Writer, res *slim.Result) {
+	fmt.Fprintln(w, "verify: the slimmed image answers differently:")
+	for _, d := range res.Differences {
+		fmt.Fprintf(w, "  %s\n", d.String())
+		if len(d.Nearby) > 0 {
+			fmt.Fprintf(w, "    removed near it: %s\n", strings.Join(d.Nearby, ", "))
+		}
+		if s := strings.TrimSpace(d.Stderr); s != "" {
+			fmt.Fprintf(w, "    slim stderr: %s\n", strings.ReplaceAll(s, "\n", "\n                 "))
+		}
+	}
+}
+
+func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Duration, list bool) {
+	counts := map[string]int{}
+	for _, k := range res.Kept {
+		counts[k.Reason.Kind]++
+	}
+	fmt.Fprintf(w, "%s -> %s (%s)\n", ref, dest, res.Digest)
+	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
+	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
+	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d); removed %d\n", len(res.Kept), counts[slim.ReasonStatic], counts[slim.ReasonTrace], counts[slim.ReasonRule], len(res.Removed))
+	if len(res.Packages) > 0 {
+		fmt.Fprintf(w, "  packages      %s\n", strings.Join(res.Packages, " "))
+	}
+	for i, o := range res.Original {
+		status := "not verified"
+		if res.Verified {
+			status = "same answer from the slimmed image"
+		} else if len(res.Slim) > i {
+			status = "DIFFERENT (written with --force)"
+		}
+		fmt.Fprintf(w, "  probe         %s: %s; %s\n", o.Probe, describeOutcome(o), status)
+	}
+	fmt.Fprintf(w, "  took          %s\n", took.Round(100*time.Millisecond))
+	if list {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PATH\tTYPE\tSIZE\tREASON")
+		for _, k := range res.Kept {
+			reason := k.Reason.Kind
+			if k.Reason.Detail != "" {
+				reason += ": " + k.Reason.Detail
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.Path, k.Type, k.Size, reason)
+		}
+		tw.Flush()
+	}
+}
+
+func describeOutcome(o probe.Outcome) string {
+	switch {
+	case o.Error != "":
+		return "error " + o.Error
+	case o.Probe.Kind == probe.KindHTTP:
+		return fmt.Sprintf("status %d, %d bytes", o.Status, len(o.Body))
+	case o.Running:
+		return "still running"
+	}
+	return fmt.Sprintf("exit %d, %d bytes of stdout", o.ExitCode, len(o.Stdout))
+}
+
+// slimWriteFile writes a file through a temporary name in its directory.
+func slimWriteFile(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+"-")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	return os.Rename(tmp.Name(), name)
+}

@@ -1,0 +1,411 @@
+// Package slim cuts an existing image down to the files its program uses,
+// and proves the result still works.
+//
+// It reads the image's file tree without trusting it, keeps the static
+// closure of the entrypoint (interpreters, loader, libraries, dlopen
+// notes, system files on evidence), runs the image under diet's ptrace
+// sensor in a real runtime while probes drive it and keeps every path the
+// program touched, applies the keep and exclude rules, and writes one
+// reproducible layer with the original configuration, a dpkg status.d
+// entry per package that still has files, and an SBOM. Then it runs the
+// same probes against the result and compares the answers byte for byte.
+package slim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/trace"
+)
+
+// Options says how to slim.
+type Options struct {
+	// Probes drive the program while it is traced and when the result is
+	// verified. None runs the default command for DefaultWait.
+	Probes []probe.Probe
+	// NoTrace keeps the static closure and the rules only.
+	NoTrace bool
+	// Keep, KeepPackages and KeepShell add paths (or globs), every file of
+	// Debian packages, and /bin/sh with its closure.
+	Keep         []string
+	KeepPackages []string
+	KeepShell    bool
+	// Exclude cuts paths (or globs), even when the program used them.
+	Exclude []string
+	// Runtime is "runc" (the default) or "docker".
+	Runtime string
+	// WorkDir is where the image is unpacked and bundles are made; ""
+	// means a temporary directory, removed afterwards.
+	WorkDir string
+	// Sensor is a static diet binary to run inside the container; ""
+	// means this program (os.Executable).
+	Sensor string
+	// Epoch is the time stamped on every file and in the config
+	// (SOURCE_DATE_EPOCH).
+	Epoch time.Time
+	// Timeout bounds each probe; DefaultWait is how long the default
+	// command runs when no probe is given.
+	Timeout, DefaultWait time.Duration
+	// NoVerify skips running the probes against the result.
+	NoVerify bool
+	// Name names the image in the SBOM.
+	Name string
+	// Progress receives one line per step; nil for none.
+	Progress io.Writer
+}
+
+// Kept is one path of the result with the reason it is there.
+type Kept struct {
+	Path   string `json:"path"`
+	Type   string `json:"type"` // file, dir, symlink
+	Size   int64  `json:"size"`
+	Reason Reason `json:"reason"`
+}
+
+// Sizes are the bytes of an image's layers.
+type Sizes struct {
+	Compressed   int64 `json:"compressed"`
+	Uncompressed int64 `json:"uncompressed"`
+}
+
+// Difference is a probe whose answer changed, with the removed files
+// nearest to what the probe touched in the original.
+type Difference struct {
+	probe.Difference
+	Nearby []string `json:"nearby_removed,omitempty"`
+}
+
+// Result is a slimmed image and everything known about how it was made.
+type Result struct {
+	Image  v1.Image `json:"-"`
+	Digest string   `json:"digest"`
+	Before Sizes    `json:"before"`
+	After  Sizes    `json:"after"`
+	// Kept lists every path of the result with its reason; Removed every
+	// path of the original that is not in the result.
+	Kept    []Kept   `json:"kept"`
+	Removed []string `json:"-"`
+	// RemovedCount is len(Removed), for JSON readers.
+	RemovedCount int `json:"removed"`
+	// Packages are the Debian packages that still have files, each with a
+	// status.d entry.
+	Packages []string `json:"packages,omitempty"`
+	// Traced is the number of distinct path events the sensor recorded.
+	Traced int `json:"traced_events"`
+	// Original and Slim are the probes' answers; Differences how they
+	// differ. The result is good when Differences is empty.
+	Original    []probe.Outcome `json:"original"`
+	Slim        []probe.Outcome `json:"slim,omitempty"`
+	Differences []Difference    `json:"differences,omitempty"`
+	Verified    bool            `json:"verified"`
+	// SBOM is the SPDX JSON of the result.
+	SBOM []byte `json:"-"`
+}
+
+// Ratio is the uncompressed size before over after.
+func (r *Result) Ratio() float64 {
+	if r.After.Uncompressed == 0 {
+		return 0
+	}
+	return float64(r.Before.Uncompressed) / float64(r.After.Uncompressed)
+}
+
+// ErrDifferent is returned, with the Result, when the slimmed image
+// answers a probe differently from the original.
+var ErrDifferent = errors.New("slim: the slimmed image answers differently from the original")
+
+func (o Options) logf(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "slim: "+format+"\n", args...)
+	}
+}
+
+// Slim makes the slimmed copy of img. It returns ErrDifferent (with the
+// Result, whose Differences say what) when verification fails; other
+// errors mean it could not do its work.
+func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
+	if opts.Runtime == "" {
+		opts.Runtime = "runc"
+	}
+	if opts.Epoch.IsZero() {
+		opts.Epoch = time.Unix(0, 0).UTC()
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	work := opts.WorkDir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "diet-slim-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if res.Before, err = imageSizes(img); err != nil {
+		return nil, fmt.Errorf("measuring the image: %w", err)
+	}
+
+	// 1. The file tree, unpacked without trusting it.
+	opts.logf("unpacking the image (%d bytes)", res.Before.Uncompressed)
+	rootDir := filepath.Join(work, "rootfs")
+	os.RemoveAll(rootDir)
+	if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		return nil, fmt.Errorf("unpacking the image: %w", err)
+	}
+	t, err := loadTree(rootDir)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := rootfs.Dir(rootDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := dpkg.Load(fsys)
+	if err != nil && !errors.Is(err, dpkg.ErrNoDatabase) {
+		return nil, fmt.Errorf("reading the package database: %w", err)
+	}
+	k := newKeeper(t, fsys, opts.Exclude)
+
+	// 2. Static closure of what the image runs.
+	if err := addStatic(k, fsys, cfg, opts); err != nil {
+		return nil, err
+	}
+
+	// 3 and 4. The probes, traced, against the original.
+	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
+	if !opts.NoTrace {
+		exe := opts.Sensor
+		if exe == "" {
+			if exe, err = os.Executable(); err != nil {
+				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
+			}
+		}
+		if tgt.sensorHost, err = prepareSensor(exe, work); err != nil {
+			return nil, err
+		}
+		tgt.recordHost = filepath.Join(work, "record")
+		if err := os.MkdirAll(tgt.recordHost, 0o777); err != nil {
+			return nil, err
+		}
+		// The program may run as any user: it must be able to write there.
+		os.Chmod(tgt.recordHost, 0o777)
+	}
+	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait}
+	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
+	if res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts); err != nil {
+		return nil, fmt.Errorf("probing the original: %w", err)
+	}
+	records := map[int][]trace.Event{} // probe index -> its run's events
+	var all []trace.Event
+	if !opts.NoTrace {
+		ex := 0
+		for i, o := range res.Original {
+			file := tgt.service
+			if !o.Probe.Service() {
+				if ex < len(tgt.execs) {
+					file = tgt.execs[ex]
+				}
+				ex++
+			}
+			evs, err := trace.ReadRecordFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
+			}
+			records[i] = evs
+			all = append(all, evs...)
+		}
+		res.Traced = len(all)
+		k.addTrace(all)
+	}
+
+	// 5. Rules.
+	if err := k.addRules(opts.Keep, opts.KeepPackages, db); err != nil {
+		return nil, err
+	}
+	if opts.KeepShell {
+		if _, err := k.addProgram(closure.New(fsys, closure.Options{}), "/bin/sh", "--keep-shell"); err != nil {
+			return nil, fmt.Errorf("--keep-shell: %w", err)
+		}
+	}
+	for _, p := range []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"} {
+		k.add(p, Reason{Kind: ReasonRule, Detail: "users and groups"})
+	}
+	k.add("/tmp", Reason{Kind: ReasonRule, Detail: "temporary directory"})
+	if wd := cfg.Config.WorkingDir; wd != "" {
+		k.add(wd, Reason{Kind: ReasonRule, Detail: "working directory"})
+	}
+
+	// 6. One reproducible layer with the original config.
+	res.Removed = k.removed()
+	res.RemovedCount = len(res.Removed)
+	out, err := assemble(k, db, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Image, res.Kept, res.Packages, res.SBOM = out.img, out.kept, out.packages, out.sbom
+	if res.After, err = imageSizes(res.Image); err != nil {
+		return nil, err
+	}
+	d, err := res.Image.Digest()
+	if err != nil {
+		return nil, err
+	}
+	res.Digest = d.String()
+	opts.logf("kept %d paths, removed %d; %d -> %d bytes", len(res.Kept), len(res.Removed), res.Before.Uncompressed, res.After.Uncompressed)
+
+	// 7. Verify.
+	if opts.NoVerify {
+		return res, nil
+	}
+	opts.logf("running the probes against the slimmed image")
+	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
+	if res.Slim, err = probe.Run(ctx, st, opts.Probes, popts); err != nil {
+		return res, fmt.Errorf("probing the slimmed image: %w", err)
+	}
+	for _, diff := range probe.Compare(res.Original, res.Slim) {
+		idx := 0
+		for i, o := range res.Original {
+			if o.Probe.String() == diff.Probe.String() {
+				idx = i
+				break
+			}
+		}
+		res.Differences = append(res.Differences, Difference{Difference: diff, Nearby: nearby(k, records[idx], res.Removed)})
+	}
+	if len(res.Differences) > 0 {
+		return res, ErrDifferent
+	}
+	res.Verified = true
+	return res, nil
+}
+
+// addStatic keeps the static closure of the entrypoint and command, and
+// of the programs exec probes run.
+func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) error {
+	res := closure.New(fsys, closure.Options{LDLibraryPath: ldLibraryPath(cfg.Config.Env)})
+	var argvs [][]string
+	argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...))
+	for _, p := range opts.Probes {
+		if p.Kind == probe.KindExec {
+			argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), p.Args...))
+		}
+	}
+	done := map[string]bool{}
+	for _, argv := range argvs {
+		if len(argv) == 0 {
+			continue
+		}
+		progs := []string{argv[0]}
+		// A shell running a command string: the command's program too.
+		for i := 1; i+1 < len(argv); i++ {
+			if argv[i] == "-c" {
+				if words, err := probe.SplitWords(argv[i+1]); err == nil && len(words) > 0 {
+					progs = append(progs, words[0])
+				}
+				break
+			}
+		}
+		for _, name := range progs {
+			p := lookPath(fsys, name, cfg.Config.Env)
+			if p == "" || done[p] {
+				continue
+			}
+			done[p] = true
+			if _, err := k.addProgram(res, p, "entrypoint"); err != nil {
+				if name == argv[0] && len(done) == 1 {
+					return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func ldLibraryPath(env []string) []string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "LD_LIBRARY_PATH="); ok {
+			return strings.Split(v, ":")
+		}
+	}
+	return nil
+}
+
+// nearby lists the removed paths nearest to what a probe's traced run
+// touched: the paths it used that were cut (by --exclude), then removed
+// files in the directories it used. At most 20.
+func nearby(k *keeper, events []trace.Event, removed []string) []string {
+	const limit = 20
+	rm := map[string]bool{}
+	for _, p := range removed {
+		rm[p] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	addp := func(p string) {
+		if !seen[p] && len(out) < limit {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	dirs := map[string]bool{}
+	for _, e := range events {
+		if isPseudo(e.Path) {
+			continue
+		}
+		p := e.Path
+		if r, err := rootfs.Resolve(k.fsys, p); err == nil {
+			p = r.Path
+		}
+		if rm[p] {
+			addp(p)
+		}
+		dirs[path.Dir(p)] = true
+		if n := k.t.nodes[p]; n != nil && n.Mode.IsDir() {
+			dirs[p] = true
+		}
+	}
+	ex := make([]string, 0, len(k.excluded))
+	for p := range k.excluded {
+		ex = append(ex, p)
+	}
+	sort.Strings(ex)
+	for _, p := range ex {
+		if rm[p] && k.t.nodes[p] != nil && !k.t.nodes[p].Mode.IsDir() {
+			addp(p)
+		}
+	}
+	for _, p := range removed {
+		if dirs[path.Dir(p)] && k.t.nodes[p] != nil && !k.t.nodes[p].Mode.IsDir() {
+			addp(p)
+		}
+	}
+	return out
+}
+
+func firstLines(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 500 {
+		s = s[:500] + "..."
+	}
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}
