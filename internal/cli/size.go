@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
@@ -69,6 +70,14 @@ func analyzeImage(cmd *cobra.Command, ref string, io image.Options, opt report.O
 	a, err := report.Analyze(cmd.Context(), ref, img, opt)
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", ref, err)
+	}
+	if opt.Top > 1 && len(a.Reasons) == 0 {
+		// diet build keeps its SBOM beside the image, or attaches it.
+		sbom, from, err := report.SBOMBeside(cmd.Context(), ref, img, io.Insecure)
+		if err != nil {
+			slog.Warn("looking for the SBOM of "+ref, "err", err)
+		}
+		a.AddReasons(sbom, from)
 	}
 	return a, nil
 }

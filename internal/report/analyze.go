@@ -78,9 +78,14 @@ type Analysis struct {
 	Largest     []File       `json:"largest,omitempty"`      // largest first, at most Options.Top
 	Packages    *Packages    `json:"packages,omitempty"`
 	Reasons     []Reason     `json:"reasons,omitempty"`
+	// ReasonsFrom says where the reasons were read: a label, a file in
+	// the image, an SBOM beside it or attached to it.
+	ReasonsFrom string `json:"reasons_from,omitempty"`
 	// Files is the whole merged tree, sorted by path, when
 	// Options.KeepFiles asks for it.
 	Files []File `json:"files,omitempty"`
+
+	has map[string]bool // paths of the merged tree, directories aside
 }
 
 // Options tune Analyze.
@@ -134,10 +139,12 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 		a.TarBytes += l.TarBytes
 	}
 	slices.SortFunc(m.visible, func(x, y File) int { return strings.Compare(x.Path, y.Path) })
+	a.has = make(map[string]bool, len(m.visible))
 	for _, f := range m.visible {
 		if f.Kind == KindDir {
 			continue
 		}
+		a.has[f.Path] = true
 		a.FileCount++
 		a.FileBytes += f.Size
 	}
@@ -153,7 +160,7 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 	a.WastedPaths = topWaste(m.waste, opt.Top)
 	a.Largest = largest(m.visible, opt.Top)
 	a.Packages = packages(m.visible, m.content)
-	a.Reasons = reasons(cf, m.content)
+	a.Reasons, a.ReasonsFrom = reasons(cf, m.content)
 	if opt.KeepFiles {
 		a.Files = m.visible
 	}

@@ -27,7 +27,7 @@ func wantContent(p string) bool {
 
 // reasons reads why each file is there from the image's label, else from
 // an SPDX SBOM stored in the image, else returns nil.
-func reasons(cf *v1.ConfigFile, content map[string][]byte) []Reason {
+func reasons(cf *v1.ConfigFile, content map[string][]byte) ([]Reason, string) {
 	if v, ok := cf.Config.Labels[ReasonsLabel]; ok {
 		var m map[string]string
 		if json.Unmarshal([]byte(v), &m) == nil && len(m) > 0 {
@@ -36,7 +36,7 @@ func reasons(cf *v1.ConfigFile, content map[string][]byte) []Reason {
 				out = append(out, Reason{Path: rootfs.Clean(p), Reason: r})
 			}
 			sortReasons(out)
-			return out
+			return out, "label " + ReasonsLabel
 		}
 	}
 	var names []string
@@ -48,10 +48,10 @@ func reasons(cf *v1.ConfigFile, content map[string][]byte) []Reason {
 	slices.Sort(names)
 	for _, n := range names {
 		if out := ReasonsFromSPDX(content[n]); len(out) > 0 {
-			return out
+			return out, "SBOM " + n + " in the image"
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // ReasonsFromSPDX reads the reasons diet writes into the comment of each

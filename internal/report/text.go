@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -118,16 +119,54 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 	}
 
 	if len(a.Reasons) > 0 {
-		fmt.Fprintln(w, "\nWhy each file is there")
+		fmt.Fprintf(w, "\nWhy each file is there (from %s)\n", a.ReasonsFrom)
 		tw = table(w)
-		for _, r := range a.Reasons {
-			fmt.Fprintf(tw, "  %s\t%s\n", r.Path, r.Reason)
+		for _, g := range groupReasons(a.Reasons) {
+			if len(g.paths) <= 4 {
+				for _, p := range g.paths {
+					fmt.Fprintf(tw, "  %s\t%s\n", p, g.reason)
+				}
+				continue
+			}
+			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), commonDir(g.paths), g.reason)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+type reasonGroup struct {
+	reason string
+	paths  []string
+}
+
+// groupReasons gathers the files that share a reason (the hundreds of
+// time zone files kept for one piece of evidence), in path order.
+func groupReasons(rs []Reason) []*reasonGroup {
+	var out []*reasonGroup
+	by := map[string]*reasonGroup{}
+	for _, r := range rs {
+		g := by[r.Reason]
+		if g == nil {
+			g = &reasonGroup{reason: r.Reason}
+			by[r.Reason] = g
+			out = append(out, g)
+		}
+		g.paths = append(g.paths, r.Path)
+	}
+	return out
+}
+
+func commonDir(paths []string) string {
+	d := path.Dir(paths[0])
+	for _, p := range paths[1:] {
+		for d != "/" && !strings.HasPrefix(p, d+"/") {
+			d = path.Dir(d)
+		}
+	}
+	return d
 }
 
 func shorten(s string, n int) string {

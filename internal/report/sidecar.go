@@ -1,0 +1,150 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/dietimg/diet/internal/image"
+)
+
+// maxSBOM bounds an SBOM read from beside an image or from a registry.
+const maxSBOM = 64 << 20
+
+var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// SBOMBeside finds the SPDX SBOM diet build wrote for the image at ref:
+// inside an oci: layout (TAG.sbom.spdx.json, or image.sbom.spdx.json
+// without a tag), beside an archive (FILE.sbom.spdx.json), or attached to
+// the image in a registry (an OCI referrer of type application/spdx+json).
+// It returns the document and where it was found, or nil when there is
+// none.
+func SBOMBeside(ctx context.Context, ref string, img v1.Image, insecure bool) ([]byte, string, error) {
+	loc, err := image.Parse(ref)
+	if err != nil {
+		return nil, "", err
+	}
+	switch loc.Transport {
+	case image.OCI:
+		var names []string
+		if loc.Ref != "" {
+			names = []string{safeName.ReplaceAllString(loc.Ref, "_") + ".sbom.spdx.json"}
+		} else {
+			names = []string{"image.sbom.spdx.json"}
+			if m, _ := filepath.Glob(filepath.Join(loc.Path, "*.sbom.spdx.json")); len(m) == 1 {
+				names = append(names, filepath.Base(m[0]))
+			}
+		}
+		for _, n := range names {
+			if b, p, err := readSidecar(filepath.Join(loc.Path, n)); b != nil || err != nil {
+				return b, p, err
+			}
+		}
+	case image.OCIArchive, image.DockerArchive:
+		return readSidecar(loc.Path + ".sbom.spdx.json")
+	case image.Docker:
+		return attachedSBOM(ctx, loc.Ref, img, insecure)
+	}
+	return nil, "", nil
+}
+
+func readSidecar(p string) ([]byte, string, error) {
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSBOM))
+	if err != nil {
+		return nil, "", fmt.Errorf("reading %s: %w", p, err)
+	}
+	return b, p, nil
+}
+
+// attachedSBOM looks for an SPDX referrer of the image, or of the index
+// the reference names.
+func attachedSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) ([]byte, string, error) {
+	var no []name.Option
+	if insecure {
+		no = append(no, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, no...)
+	if err != nil {
+		return nil, "", err
+	}
+	ro := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+	var subjects []v1.Hash
+	if d, err := img.Digest(); err == nil {
+		subjects = append(subjects, d)
+	}
+	if desc, err := remote.Head(r, ro...); err == nil {
+		subjects = append(subjects, desc.Digest)
+	}
+	for _, d := range subjects {
+		dr := r.Context().Digest(d.String())
+		idx, err := remote.Referrers(dr, append(ro, remote.WithFilter("artifactType", image.SPDXMediaType))...)
+		if err != nil {
+			continue
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			continue
+		}
+		for _, m := range im.Manifests {
+			if m.ArtifactType != image.SPDXMediaType {
+				continue
+			}
+			art, err := remote.Image(r.Context().Digest(m.Digest.String()), ro...)
+			if err != nil {
+				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
+			}
+			ls, err := art.Layers()
+			if err != nil || len(ls) == 0 {
+				continue
+			}
+			rc, err := ls[0].Compressed()
+			if err != nil {
+				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
+			}
+			b, err := io.ReadAll(io.LimitReader(rc, maxSBOM))
+			rc.Close()
+			if err != nil {
+				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
+			}
+			return b, "attached to " + r.Context().Digest(d.String()).String(), nil
+		}
+	}
+	return nil, "", nil
+}
+
+// AddReasons fills a.Reasons from an SBOM found outside the image, when
+// the image itself recorded none and every file the SBOM names is in the
+// image (an SBOM of another build is not taken for this one's).
+func (a *Analysis) AddReasons(sbom []byte, from string) bool {
+	if len(a.Reasons) > 0 || sbom == nil {
+		return false
+	}
+	rs := ReasonsFromSPDX(sbom)
+	if len(rs) == 0 {
+		return false
+	}
+	for _, r := range rs {
+		if !a.has[r.Path] {
+			return false
+		}
+	}
+	a.Reasons, a.ReasonsFrom = rs, from
+	return true
+}
