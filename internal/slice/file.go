@@ -263,12 +263,11 @@ func backBytes(w *Writer, f io.ReaderAt, lo, hi int64, step uint64, bufSize int)
 }
 
 // backRecords writes the records in [lo, hi) from the last one backwards,
-// every step-th one, reading blocks from the end of the region.
+// every step-th one. It reads blocks from the end of the region, finds the
+// record boundaries in each with a forward SIMD scan, and writes the
+// block's records in reverse; a record longer than a block is found with a
+// backward scan and copied forwards.
 func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
-	buf := make([]byte, min(int64(l.bufSize), hi-lo))
-	bOff, bEnd := hi, hi // buf holds bytes [bOff, bEnd) of the file
-	var skip uint64
-	moveDelim := false
 	unterminated := false
 	if hi == l.size && hi > 0 {
 		last := make([]byte, 1)
@@ -277,61 +276,92 @@ func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
 		}
 		unterminated = last[0] != l.d
 	}
-	for end := hi; end > lo; {
-		start := lo
-		se := end - 1 // search [lo, se) for the delimiter before the record
-		for {
-			if se > bOff {
-				if i := bytes.LastIndexByte(buf[:se-bOff], l.d); i >= 0 {
-					start = bOff + int64(i) + 1
-					break
-				}
-				se = bOff
-			}
-			if se <= lo {
-				break
-			}
-			nOff := max(lo, bOff-int64(len(buf)))
-			if _, err := readFull(l.f, buf[:bOff-nOff], nOff, bOff); err != nil {
-				return err
-			}
-			bOff, bEnd = nOff, bOff
-		}
+	buf := make([]byte, min(int64(l.bufSize), hi-lo))
+	var bounds []int
+	var skip uint64
+	moveDelim := false
+	// emit writes record [start, end); rec holds its bytes unless it was
+	// too long for the buffer.
+	emit := func(start, end int64, rec []byte) error {
 		if l.max > 0 && end-start > l.max {
 			return &RecordTooLargeError{l.max}
 		}
 		if skip > 0 {
 			skip--
-			end = start
-			continue
+			return nil
 		}
 		skip = step - 1
-		emit := func(a, b int64) error {
-			if a >= bOff && b <= bEnd {
-				w.Write(buf[a-bOff : b-bOff])
-				return nil
-			}
-			// A record longer than the block: copy it again, forwards.
-			return copyRegion(w, l.f, a, b, l.bufSize)
-		}
-		var err error
 		switch {
 		case moveDelim:
 			w.writeByte(l.d)
-			err = emit(start, end-1)
+			end--
+			if rec != nil {
+				rec = rec[:len(rec)-1]
+			}
 		case end == l.size && unterminated:
-			err = emit(start, end)
 			moveDelim = true
-		default:
-			err = emit(start, end)
 		}
-		if err != nil {
-			return err
-		}
-		if w.err != nil {
+		if rec != nil {
+			w.Write(rec)
 			return nil
 		}
-		end = start
+		return copyRegion(w, l.f, start, end, l.bufSize)
+	}
+	for end := hi; end > lo && w.err == nil; {
+		bOff := max(lo, end-int64(len(buf)))
+		p := buf[:end-bOff]
+		if _, err := readFull(l.f, p, bOff, end); err != nil {
+			return err
+		}
+		bounds = bounds[:0]
+		if bOff == lo {
+			bounds = append(bounds, 0)
+		}
+		for k := 0; k < len(p)-1; {
+			i := bytes.IndexByte(p[k:len(p)-1], l.d)
+			if i < 0 {
+				break
+			}
+			k += i + 1
+			bounds = append(bounds, k)
+		}
+		if len(bounds) == 0 {
+			start, err := l.recordStart(lo, bOff)
+			if err != nil {
+				return err
+			}
+			if err := emit(start, end, nil); err != nil {
+				return err
+			}
+			end = start
+			continue
+		}
+		e := len(p)
+		for k := len(bounds) - 1; k >= 0; k-- {
+			if err := emit(bOff+int64(bounds[k]), bOff+int64(e), p[bounds[k]:e]); err != nil {
+				return err
+			}
+			e = bounds[k]
+		}
+		end = bOff + int64(bounds[0])
 	}
 	return nil
+}
+
+// recordStart finds where the record that contains offset at-1 starts:
+// after the last delimiter before at, or lo.
+func (l *locator) recordStart(lo, at int64) (int64, error) {
+	buf := l.block()
+	for at > lo {
+		start := max(lo, at-int64(len(buf)))
+		p := buf[:at-start]
+		if _, err := readFull(l.f, p, start, at); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(p, l.d); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		at = start
+	}
+	return lo, nil
 }

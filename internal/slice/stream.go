@@ -199,6 +199,25 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			// Skip whole runs of elements with one SIMD count.
 			storeThis = false
 			want := run
+			if want <= 8 {
+				// A few elements: find them one by one.
+				k := 0
+				for ; want > 0; want-- {
+					j := bytes.IndexByte(p[k:], byte(d1))
+					if j < 0 {
+						break
+					}
+					k += j + 1
+					i++
+				}
+				rd.pos += k
+				inElem = false
+				if want > 0 && k < len(p) {
+					rd.pos = rd.end
+					inElem = true
+				}
+				continue
+			}
 			if n := uint64(bytes.Count(p, []byte{byte(d1)})); n < want {
 				rd.pos = rd.end
 				i += n
