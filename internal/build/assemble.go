@@ -77,12 +77,6 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 			return nil, fmt.Errorf("%w in %s: %s (pass --allow-missing to build anyway)", ErrMissing, prog.rootDesc, strings.Join(missing, "; "))
 		}
 	}
-	var db *dpkg.DB
-	if d, err := dpkg.Load(prog.fsys); err == nil {
-		db = d
-	} else if !errors.Is(err, dpkg.ErrNoDatabase) {
-		return nil, err
-	}
 	inBase := func(p string) bool {
 		if baseFS == nil {
 			return false
@@ -152,7 +146,52 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 			return nil, err
 		}
 	}
-	return makeImage(opts, prog, rep, set, sys.Env, db, base, *plat)
+	owners, err := packagesOf(prog.fsys, set)
+	if err != nil {
+		return nil, err
+	}
+	return makeImage(opts, prog, rep, set, sys.Env, owners, base, *plat)
+}
+
+// packagesOf finds the Debian packages the entries' files came from,
+// when the source root has a dpkg database. Symlinks to directories (/lib
+// on merged-/usr systems) belong to no package in particular.
+func packagesOf(fsys rootfs.FS, set entrySet) (map[string]*dpkg.Package, error) {
+	var origins []string
+	for _, e := range set {
+		if e.origin == "" || !packaged(e.origin) {
+			continue
+		}
+		if e.Mode&fs.ModeSymlink != 0 {
+			if fi, err := fs.Stat(fsys, rootfs.Rel(e.origin)); err != nil || fi.IsDir() {
+				continue
+			}
+		}
+		origins = append(origins, e.origin)
+	}
+	if len(origins) == 0 {
+		return nil, nil
+	}
+	db, err := dpkg.Load(fsys)
+	if errors.Is(err, dpkg.ErrNoDatabase) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db.Owners(origins), nil
+}
+
+// packaged reports whether a path is where packages install files; a
+// program under /tmp or /home is nobody's, and asking would read the whole
+// database for nothing.
+func packaged(p string) bool {
+	top, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	switch top {
+	case "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt", "var":
+		return true
+	}
+	return false
 }
 
 // describe turns an inspect reason into a report line.
@@ -407,7 +446,7 @@ func addHost(set entrySet, spec string) error {
 }
 
 // makeImage writes the layer and the image config.
-func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, sysEnv []string, db *dpkg.DB, base v1.Image, plat v1.Platform) (*PlatformImage, error) {
+func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, sysEnv []string, owners map[string]*dpkg.Package, base v1.Image, plat v1.Platform) (*PlatformImage, error) {
 	var entries []layer.Entry
 	var files []File
 	var filesSize int64
@@ -427,8 +466,8 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 			f.SHA256, f.sha1 = hex.EncodeToString(s256[:]), hex.EncodeToString(s1[:])
 			filesSize += f.Size
 		}
-		if e.origin != "" && db != nil {
-			if p, ok := db.Owner(e.origin); ok {
+		if e.origin != "" {
+			if p, ok := owners[e.origin]; ok {
 				f.Package = p.Name
 				pkgs[p.Name] = p
 			}

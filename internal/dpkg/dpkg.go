@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dietimg/diet/internal/rootfs"
 )
@@ -56,16 +57,28 @@ func purlEscape(s string) string {
 	return r.Replace(s)
 }
 
-// DB is a loaded package database.
+// DB is a loaded package database. File ownership is indexed on first use.
 type DB struct {
 	Packages []*Package // sorted by name
-	owner    map[string]*Package
+
+	fsys  rootfs.FS
+	lists []fileList
+	once  sync.Once
+	owner map[string]*Package
+}
+
+// fileList is one file naming the files of a package: an info/*.list
+// (one path per line) or a status.d/*.md5sums ("md5  relative/path").
+type fileList struct {
+	pkg    *Package
+	name   string
+	md5sum bool
 }
 
 // Load reads the database under fsys. It returns ErrNoDatabase when there
 // is none.
 func Load(fsys rootfs.FS) (*DB, error) {
-	db := &DB{owner: map[string]*Package{}}
+	db := &DB{fsys: fsys}
 	byName := map[string]*Package{}
 	fromFile := map[string]*Package{} // status.d file name -> its package
 	add := func(b []byte, where string) {
@@ -105,23 +118,18 @@ func Load(fsys rootfs.FS) (*DB, error) {
 		db.Packages = append(db.Packages, p)
 	}
 	sort.Slice(db.Packages, func(i, j int) bool { return db.Packages[i].Name < db.Packages[j].Name })
-	// File lists: info/NAME.list or info/NAME:ARCH.list (paths), and
-	// status.d/NAME.md5sums ("md5  relative/path").
+	info := map[string]bool{}
+	if ents, err := fs.ReadDir(fsys, infoDir); err == nil {
+		for _, e := range ents {
+			info[e.Name()] = true
+		}
+	}
 	for _, p := range db.Packages {
-		for _, f := range []string{
-			path.Join(infoDir, p.Name+":"+p.Architecture+".list"),
-			path.Join(infoDir, p.Name+".list"),
-		} {
-			b, err := fs.ReadFile(fsys, f)
-			if err != nil {
-				continue
+		for _, f := range []string{p.Name + ":" + p.Architecture + ".list", p.Name + ".list"} {
+			if info[f] {
+				db.lists = append(db.lists, fileList{pkg: p, name: path.Join(infoDir, f)})
+				break
 			}
-			for _, line := range strings.Split(string(b), "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					db.claim(line, p)
-				}
-			}
-			break
 		}
 	}
 	names := make([]string, 0, len(fromFile))
@@ -130,15 +138,44 @@ func Load(fsys rootfs.FS) (*DB, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		b, err := fs.ReadFile(fsys, path.Join(statusDir, n+".md5sums"))
-		if err != nil {
-			continue
+		f := path.Join(statusDir, n+".md5sums")
+		if _, err := fs.Stat(fsys, f); err == nil {
+			db.lists = append(db.lists, fileList{pkg: fromFile[n], name: f, md5sum: true})
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if _, file, ok := strings.Cut(line, "  "); ok {
-				db.claim(file, fromFile[n])
+	}
+	return db, nil
+}
+
+// each calls fn with every path of the list (absolute, clean).
+func (db *DB) each(l fileList, fn func(string)) {
+	b, err := fs.ReadFile(db.fsys, l.name)
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if l.md5sum {
+			_, file, ok := strings.Cut(line, "  ")
+			if !ok {
+				continue
 			}
+			line = file
 		}
+		if line = strings.TrimSpace(line); line != "" {
+			fn(rootfs.Clean(line))
+		}
+	}
+}
+
+// index maps every listed file to its package; the first package (by
+// name) to list a path keeps it.
+func (db *DB) index() {
+	db.owner = map[string]*Package{}
+	for _, l := range db.lists {
+		db.each(l, func(f string) {
+			if _, ok := db.owner[f]; !ok {
+				db.owner[f] = l.pkg
+			}
+		})
 	}
 	// Directories are listed by every package with files in them: they
 	// belong to none in particular.
@@ -147,38 +184,57 @@ func Load(fsys rootfs.FS) (*DB, error) {
 			delete(db.owner, d)
 		}
 	}
-	return db, nil
 }
 
-// claim records p as the owner of file; directories are listed by many
-// packages, and the first (by name) wins, which is harmless since callers
-// ask about files.
-func (db *DB) claim(file string, p *Package) {
-	file = rootfs.Clean(file)
-	if _, ok := db.owner[file]; !ok {
-		db.owner[file] = p
+// aliases are the spellings of a path on a merged-/usr system: packages
+// list /lib/x while the file is found as /usr/lib/x, or the reverse.
+func aliases(name string) []string {
+	name = rootfs.Clean(name)
+	if rest, ok := strings.CutPrefix(name, "/usr"); ok && strings.HasPrefix(rest, "/") {
+		return []string{name, rest}
 	}
+	return []string{name, "/usr" + name}
 }
 
-// Owner returns the package that installed the file at name (absolute).
-// On merged-/usr systems a package lists /lib/x while the file is found as
-// /usr/lib/x, or the reverse: both spellings are tried.
+// Owner returns the package that installed the file at name (absolute),
+// trying both spellings of merged-/usr paths.
 func (db *DB) Owner(name string) (*Package, bool) {
 	if db == nil {
 		return nil, false
 	}
-	name = rootfs.Clean(name)
-	if p, ok := db.owner[name]; ok {
-		return p, true
-	}
-	if rest, ok := strings.CutPrefix(name, "/usr"); ok && strings.HasPrefix(rest, "/") {
-		if p, ok := db.owner[rest]; ok {
+	db.once.Do(db.index)
+	for _, a := range aliases(name) {
+		if p, ok := db.owner[a]; ok {
 			return p, true
 		}
-	} else if p, ok := db.owner["/usr"+name]; ok {
-		return p, true
 	}
 	return nil, false
+}
+
+// Owners returns the packages of a few files at once, without indexing
+// the whole database: one pass over the file lists. Ask it about files,
+// not directories (which many packages list).
+func (db *DB) Owners(names []string) map[string]*Package {
+	out := map[string]*Package{}
+	if db == nil || len(names) == 0 {
+		return out
+	}
+	want := map[string][]string{} // spelling -> asked names
+	for _, n := range names {
+		for _, a := range aliases(n) {
+			want[a] = append(want[a], n)
+		}
+	}
+	for _, l := range db.lists {
+		db.each(l, func(f string) {
+			for _, n := range want[f] {
+				if _, ok := out[n]; !ok {
+					out[n] = l.pkg
+				}
+			}
+		})
+	}
+	return out
 }
 
 // Package returns the installed package called name.

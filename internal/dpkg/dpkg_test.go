@@ -64,6 +64,11 @@ func TestLoad(t *testing.T) {
 			t.Errorf("Owner(%s): none, want %s", tc.path, tc.pkg)
 		}
 	}
+	owners := db.Owners([]string{"/usr/lib/x86_64-linux-gnu/libc.so.6", "/bin/curl", "/etc/debian_version", "/nope"})
+	if len(owners) != 3 || owners["/usr/lib/x86_64-linux-gnu/libc.so.6"].Name != "libc6" || owners["/bin/curl"].Name != "curl" ||
+		owners["/etc/debian_version"].Name != "base-files" {
+		t.Errorf("Owners = %v", owners)
+	}
 	libc, _ := db.Package("libc6")
 	if libc.Source != "glibc" || libc.InstalledSize != 12000*1024 || libc.PURL() != "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64" {
 		t.Errorf("libc6 = %+v, purl %s", libc, libc.PURL())
