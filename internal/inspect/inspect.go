@@ -102,21 +102,24 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 	}
 	rep.Realpath, rep.Links = res.Path, res.Links
 	rep.addLinks(r, res.Links)
+	f, err := r.File(res.Path)
+	switch {
+	case err == nil:
+		rep.Kind = KindELF
+		return rep.elf(r, f, fail)
+	case errors.Is(err, closure.ErrNotRegular):
+		if fi, serr := fs.Stat(fsys, rootfs.Rel(res.Path)); serr == nil && fi.IsDir() {
+			return fail(errors.New("is a directory"))
+		}
+		return fail(err)
+	case !errors.Is(err, elfinfo.ErrNotELF):
+		return fail(err) // truncated or corrupt ELF
+	}
 	fh, err := fsys.Open(rootfs.Rel(res.Path))
 	if err != nil {
 		return fail(err)
 	}
 	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	if !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return fail(errors.New("is a directory"))
-		}
-		return fail(closure.ErrNotRegular)
-	}
 	head := make([]byte, 256)
 	n, err := io.ReadFull(fh, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -124,27 +127,6 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 	}
 	head = head[:n]
 	switch {
-	case strings.HasPrefix(string(head), "\x7fELF"):
-		rep.Kind = KindELF
-		f, err := r.File(res.Path)
-		if err != nil {
-			return fail(err)
-		}
-		rep.ELF = f
-		rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{}}
-		if f.Linkage == elfinfo.Dynamic {
-			cl, err := r.Resolve(name)
-			if err != nil {
-				return fail(err)
-			}
-			rep.Closure = cl
-			if cl.Interpreter != nil {
-				rep.addLinks(r, cl.Interpreter.Links)
-			}
-			for _, o := range cl.Objects {
-				rep.addLinks(r, o.Links)
-			}
-		}
 	case strings.HasPrefix(string(head), "#!"):
 		rep.Kind = KindScript
 		interp, arg, ok := elfinfo.ParseShebang(strings.NewReader(string(head)))
@@ -175,6 +157,26 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 		}
 	default:
 		rep.Kind = KindOther
+	}
+	return rep, nil
+}
+
+// elf fills the report of an ELF file: its facts and closure.
+func (rep *Report) elf(r *closure.Resolver, f *elfinfo.File, fail func(error) (*Report, error)) (*Report, error) {
+	rep.ELF = f
+	rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{}}
+	if f.Linkage == elfinfo.Dynamic {
+		cl, err := r.Resolve(rep.Path)
+		if err != nil {
+			return fail(err)
+		}
+		rep.Closure = cl
+		if cl.Interpreter != nil {
+			rep.addLinks(r, cl.Interpreter.Links)
+		}
+		for _, o := range cl.Objects {
+			rep.addLinks(r, o.Links)
+		}
 	}
 	return rep, nil
 }
