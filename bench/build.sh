@@ -141,11 +141,16 @@ if ! { have docker-registry && have umoci && have skopeo; }; then
 	echo "skipped: needs docker-registry, umoci and skopeo"
 	exit 0
 fi
-kobin=$work/gobin
-echo "installing ko from the Go module proxy" >&2
-if ! GOBIN=$kobin GOFLAGS= go install github.com/google/ko@latest >"$work/ko.log" 2>&1; then
-	echo "skipped: go install github.com/google/ko@latest failed: $(tail -1 "$work/ko.log")"
-	exit 0
+# KO=/path/to/ko reuses an installed ko.
+if [[ -n ${KO:-} ]]; then
+	kobin=$(dirname "$KO")
+else
+	kobin=$work/gobin
+	echo "installing ko from the Go module proxy" >&2
+	if ! GOBIN=$kobin GOFLAGS= go install github.com/google/ko@latest >"$work/ko.log" 2>&1; then
+		echo "skipped: go install github.com/google/ko@latest failed: $(tail -1 "$work/ko.log")"
+		exit 0
+	fi
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/registry.yml" <<EOF
