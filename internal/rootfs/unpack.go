@@ -182,6 +182,12 @@ func (u *unpacker) layer(i int, l v1.Layer) error {
 		if err := u.entry(hdr, tr); err != nil {
 			return fmt.Errorf("%s: entry %q: %w", layerName(i, l), hdr.Name, err)
 		}
+		// Whatever data the entry has left (a whiteout or a symlink with
+		// a size, a sparse file's holes) is read here, within the limits,
+		// rather than skipped by the tar reader without any.
+		if err := u.discard(tr); err != nil {
+			return fmt.Errorf("%s: entry %q: %w", layerName(i, l), hdr.Name, err)
+		}
 	}
 }
 
@@ -220,18 +226,6 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		return u.whiteout(dirName, base)
-	}
-
-	// Data of entries that are not regular files is read and counted too,
-	// so that nothing in a layer escapes the limits.
-	switch hdr.Typeflag {
-	case tar.TypeReg:
-	default:
-		if hdr.Size > 0 {
-			if err := u.discard(r, hdr.Size); err != nil {
-				return err
-			}
-		}
 	}
 
 	if name == "" {
@@ -399,9 +393,22 @@ func (u *unpacker) copyLimited(w io.Writer, r io.Reader) (int64, error) {
 	return n, nil
 }
 
-func (u *unpacker) discard(r io.Reader, size int64) error {
-	_, err := u.copyLimited(io.Discard, io.LimitReader(r, size))
-	return err
+// discard reads what is left of the current entry, counting it against the
+// total limit.
+func (u *unpacker) discard(r io.Reader) error {
+	allowed := u.opts.MaxTotalSize - u.report.Bytes
+	n, err := io.Copy(io.Discard, io.LimitReader(r, allowed))
+	u.report.Bytes += n
+	if err != nil {
+		return err
+	}
+	if n == allowed {
+		var one [1]byte
+		if m, _ := io.ReadFull(r, one[:]); m > 0 {
+			return fmt.Errorf("more than %d bytes in all layers: %w", u.opts.MaxTotalSize, ErrLimit)
+		}
+	}
+	return nil
 }
 
 func (u *unpacker) hardlink(full, linkname string) error {
