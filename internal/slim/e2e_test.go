@@ -285,31 +285,6 @@ func TestSlimReproducible(t *testing.T) {
 	}
 }
 
-func TestSlimVerifyCatches404(t *testing.T) {
-	needRunc(t)
-	img := fatImage(t, nginxCmd, nil)
-	opts := slimOpts(t, mustProbe(t)(probe.ParseHTTP("80/")))
-	opts.Exclude = []string{"/var/www"}
-	res, err := Slim(context.Background(), img, opts)
-	if !errors.Is(err, ErrDifferent) {
-		t.Fatalf("want ErrDifferent, got %v", err)
-	}
-	found := false
-	for _, d := range res.Differences {
-		t.Logf("%s; nearby %v", d, d.Nearby)
-		if d.String() == "probe http 80/: status 200 (original) vs 404 (slim)" {
-			found = true
-			near := strings.Join(d.Nearby, " ")
-			if !strings.Contains(near, "/var/www/html/index.nginx-debian.html") {
-				t.Errorf("nearby removed files %v do not name the document root's index", d.Nearby)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("no 200 vs 404 difference in %v", res.Differences)
-	}
-}
-
 func TestSlimJq(t *testing.T) {
 	needRunc(t)
 	img := fatImage(t, []string{"jq", "--version"}, nil)

@@ -348,8 +348,9 @@ func ldLibraryPath(env []string) []string {
 }
 
 // nearby lists the removed paths nearest to what a probe's traced run
-// touched: the paths it used that were cut (by --exclude), then removed
-// files in the directories it used. At most 20.
+// touched: the paths it used that were cut, then the files an exclude cut;
+// only when there are none, removed files in the directories it used. At
+// most 20.
 func nearby(k *keeper, events []trace.Event, removed []string) []string {
 	const limit = 20
 	rm := map[string]bool{}
@@ -366,7 +367,7 @@ func nearby(k *keeper, events []trace.Event, removed []string) []string {
 	}
 	dirs := map[string]bool{}
 	for _, e := range events {
-		if isPseudo(e.Path) {
+		if isPseudo(e.Path) || e.Path == "/" {
 			continue
 		}
 		p := e.Path
@@ -376,9 +377,8 @@ func nearby(k *keeper, events []trace.Event, removed []string) []string {
 		if rm[p] {
 			addp(p)
 		}
-		dirs[path.Dir(p)] = true
-		if n := k.t.nodes[p]; n != nil && n.Mode.IsDir() {
-			dirs[p] = true
+		if p != "/" {
+			dirs[path.Dir(p)] = true
 		}
 	}
 	ex := make([]string, 0, len(k.excluded))
@@ -387,12 +387,15 @@ func nearby(k *keeper, events []trace.Event, removed []string) []string {
 	}
 	sort.Strings(ex)
 	for _, p := range ex {
-		if rm[p] && k.t.nodes[p] != nil && !k.t.nodes[p].Mode.IsDir() {
+		if n := k.t.nodes[p]; rm[p] && n != nil && n.Mode.IsRegular() {
 			addp(p)
 		}
 	}
+	if len(out) > 0 {
+		return out
+	}
 	for _, p := range removed {
-		if dirs[path.Dir(p)] && k.t.nodes[p] != nil && !k.t.nodes[p].Mode.IsDir() {
+		if n := k.t.nodes[p]; dirs[path.Dir(p)] && path.Dir(p) != "/" && n != nil && n.Mode.IsRegular() {
 			addp(p)
 		}
 	}
