@@ -94,7 +94,7 @@ func TestSlimCommand(t *testing.T) {
 			Uncompressed int64 `json:"uncompressed"`
 		} `json:"after"`
 		Kept []struct {
-			Path   string `json:"path"`
+			Path   string                `json:"path"`
 			Reason struct{ Kind string } `json:"reason"`
 		} `json:"kept"`
 	}
