@@ -47,16 +47,20 @@ func TestAgreesWithLdd(t *testing.T) {
 }
 
 func TestAgreesWithLddInDebianRoot(t *testing.T) {
-	root := testenv.DebianRoot(t)
-	testenv.Root(t)
-	testenv.LookPath(t, "chroot")
-	fsys, err := rootfs.Dir(root)
-	if err != nil {
-		t.Fatal(err)
+	for name, tree := range map[string]func(testing.TB) string{"minbase": testenv.DebianRoot, "fat": testenv.DebianFatRoot} {
+		t.Run(name, func(t *testing.T) {
+			root := tree(t)
+			testenv.Root(t)
+			testenv.LookPath(t, "chroot")
+			fsys, err := rootfs.Dir(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareWithLdd(t, root, fsys, func(ctx context.Context, file string) *exec.Cmd {
+				return exec.CommandContext(ctx, "chroot", root, "ldd", file)
+			})
+		})
 	}
-	compareWithLdd(t, root, fsys, func(ctx context.Context, file string) *exec.Cmd {
-		return exec.CommandContext(ctx, "chroot", root, "ldd", file)
-	})
 }
 
 // dynamicFiles lists the real paths (inside the root) of the x86_64
