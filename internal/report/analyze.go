@@ -97,8 +97,12 @@ type Options struct {
 }
 
 // maxCapture bounds the content of one file Analyze reads (a dpkg status
-// database of a large image is a few MB).
-const maxCapture = 64 << 20
+// database of a large image is a few MB), and captureBudget all of them
+// together; files beyond either are left unread, as if absent.
+const (
+	maxCapture    = 64 << 20
+	captureBudget = 256 << 20
+)
 
 // Analyze measures img. ref is only recorded.
 func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analysis, error) {
@@ -121,7 +125,7 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 	}
 	history := layerHistory(cf, len(layers))
 	a.Layers = make([]Layer, len(layers))
-	m := newMerger(wantContent, maxCapture)
+	m := newMerger(wantContent, maxCapture, captureBudget)
 	for i := len(layers) - 1; i >= 0; i-- {
 		if err := ctx.Err(); err != nil {
 			return nil, err

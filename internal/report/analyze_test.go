@@ -228,3 +228,31 @@ func TestTreeResolve(t *testing.T) {
 		t.Errorf("Lookup(/usr/bin/t2) = %+v, %v", f, ok)
 	}
 }
+
+// FuzzAnalyzeLayer feeds arbitrary bytes as a layer's tar stream, above a
+// well-formed one: reading may fail, but never panics, and the figures
+// stay consistent.
+func FuzzAnalyzeLayer(f *testing.F) {
+	f.Add(layerTar(f, reg("a", 3), reg(".wh.b", 0), dir("c/"), reg("c/.wh..wh..opq", 0), sym("d", "/a"), hard("e", "a")))
+	f.Add(layerTar(f, text("var/lib/dpkg/status", testStatus), text("x.spdx.json", `{"files":[{"fileName":"./a","comment":"why"}]}`)))
+	f.Add([]byte("not a tar"))
+	lower := layerTar(f, reg("a", 10), reg("b", 20), dir("c/"), reg("c/x", 5))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := newMerger(wantContent, 1<<20, 4<<20)
+		if _, err := m.addLayer(1, bytes.NewReader(b)); err != nil {
+			return
+		}
+		if _, err := m.addLayer(0, bytes.NewReader(lower)); err != nil {
+			t.Fatal(err)
+		}
+		var wasted int64
+		for _, w := range m.waste {
+			wasted += w.Size
+		}
+		if wasted < 0 || wasted > m.total {
+			t.Errorf("wasted %d of %d", wasted, m.total)
+		}
+		packages(m.visible, m.content)
+		reasons(&v1.ConfigFile{}, m.content)
+	})
+}

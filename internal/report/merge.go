@@ -80,12 +80,13 @@ type merger struct {
 	waste   []Waste
 	total   int64 // bytes of regular files over all layers and versions
 	capture func(string) bool
-	limit   int64
+	limit   int64 // of one captured file; larger ones are not read
+	budget  int64 // left for all captured files together
 	content map[string][]byte
 }
 
-func newMerger(capture func(string) bool, limit int64) *merger {
-	return &merger{masks: map[string]mask{}, capture: capture, limit: limit, content: map[string][]byte{}}
+func newMerger(capture func(string) bool, limit, budget int64) *merger {
+	return &merger{masks: map[string]mask{}, capture: capture, limit: limit, budget: budget, content: map[string][]byte{}}
 }
 
 // hiddenBy says which higher layer hides p, and how, if one does.
@@ -198,14 +199,12 @@ func (m *merger) addLayer(idx int, r io.Reader) (layerStats, error) {
 			here[p] = len(m.visible)
 			m.visible = append(m.visible, f)
 		}
-		if f.Kind == KindFile && m.capture != nil && m.capture(p) {
-			b, err := io.ReadAll(io.LimitReader(tr, m.limit+1))
+		if f.Kind == KindFile && m.capture != nil && m.capture(p) && f.Size <= m.limit && f.Size <= m.budget {
+			b, err := io.ReadAll(io.LimitReader(tr, f.Size))
 			if err != nil {
 				return st, fmt.Errorf("reading %s: %w", p, err)
 			}
-			if int64(len(b)) > m.limit {
-				return st, fmt.Errorf("reading %s: larger than %d bytes", p, m.limit)
-			}
+			m.budget -= int64(len(b))
 			m.content[p] = b
 		}
 	}
