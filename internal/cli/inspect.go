@@ -36,6 +36,7 @@ type inspectFlags struct {
 	root      string
 	asJSON    bool
 	env       []string
+	hwcaps    []string
 	recursive bool
 }
 
@@ -68,6 +69,7 @@ or a debootstrap tree); symlinks never lead out of it.`,
 	cmd.Flags().StringVar(&f.root, "root", "", "resolve everything inside `DIR` as if it were /")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print a JSON array with one object per file")
 	cmd.Flags().StringArrayVar(&f.env, "env", nil, "environment the program would run with, as `NAME=VALUE` (LD_LIBRARY_PATH)")
+	cmd.Flags().StringSliceVar(&f.hwcaps, "hwcaps", nil, "glibc-hwcaps levels the target CPU supports, best first, as `LIST` (x86-64-v3,x86-64-v2); default: the baseline libraries, which run on every CPU")
 	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "inspect every file under directories given as FILE")
 	return cmd
 }
@@ -82,7 +84,7 @@ func inspectAllImageRefs(args []string) bool {
 }
 
 func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
-	var opts closure.Options
+	opts := closure.Options{HWCaps: f.hwcaps}
 	for _, e := range f.env {
 		name, val, ok := strings.Cut(e, "=")
 		if !ok || name != "LD_LIBRARY_PATH" {

@@ -41,7 +41,8 @@ func TestAgreesWithLdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareWithLdd(t, "/", fsys, func(ctx context.Context, file string) *exec.Cmd {
+	hwcaps := loaderHWCaps(t, exec.Command("/lib64/ld-linux-x86-64.so.2", "--help"))
+	compareWithLdd(t, "/", fsys, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
 		return exec.CommandContext(ctx, "ldd", file)
 	})
 }
@@ -56,7 +57,8 @@ func TestAgreesWithLddInDebianRoot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareWithLdd(t, root, fsys, func(ctx context.Context, file string) *exec.Cmd {
+			hwcaps := loaderHWCaps(t, exec.Command("chroot", root, "/lib64/ld-linux-x86-64.so.2", "--help"))
+			compareWithLdd(t, root, fsys, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
 				return exec.CommandContext(ctx, "chroot", root, "ldd", file)
 			})
 		})
@@ -147,8 +149,35 @@ func runLdd(ctx context.Context, root string, cmd *exec.Cmd, env ...string) lddR
 	return res
 }
 
-func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, ldd func(context.Context, string) *exec.Cmd) {
-	r := closure.New(fsys, closure.Options{})
+// loaderHWCaps asks glibc's loader which glibc-hwcaps subdirectories it
+// searches on this CPU ("x86-64-v3 (supported, searched)"), best first:
+// where a root has such variants of a library, ldd shows the one this CPU
+// takes, and diet must be told the CPU to agree.
+func loaderHWCaps(t *testing.T, cmd *exec.Cmd) []string {
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	var caps []string
+	in := false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "Subdirectories of glibc-hwcaps"):
+			in = true
+		case in && strings.HasPrefix(line, "  "):
+			if f := strings.Fields(line); len(f) > 1 && strings.Contains(line, "searched") {
+				caps = append(caps, f[0])
+			}
+		case in:
+			in = false
+		}
+	}
+	return caps
+}
+
+func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, hwcaps []string, ldd func(context.Context, string) *exec.Cmd) {
+	r := closure.New(fsys, closure.Options{HWCaps: hwcaps})
+	t.Logf("glibc-hwcaps searched on this CPU: %v", hwcaps)
 	files := dynamicFiles(t, r)
 	if len(files) < 20 {
 		t.Fatalf("only %d dynamically linked files found under %v", len(files), lddDirs)
