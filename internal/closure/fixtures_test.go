@@ -86,6 +86,16 @@ func TestFixturesAgreeWithLoader(t *testing.T) {
 		}
 	}
 
+	// glibc-hwcaps: an x86-64-v2 variant beside the baseline library.
+	src, fl = clib("libh.so")
+	build("hw/lib/libh.so", src, fl...)
+	build("hw/lib/glibc-hwcaps/x86-64-v2/libh.so", src, fl...)
+	build("hw/bin/app5", main, "-L"+dir+"/hw/lib", "-lh", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib")
+	hwcaps := loaderHWCaps(t, exec.Command("/lib64/ld-linux-x86-64.so.2", "--help"))
+	if !slices.Contains(hwcaps, "x86-64-v2") {
+		hwcaps = nil // an old CPU: the loader takes the baseline
+	}
+
 	fsys, err := rootfs.Dir("/")
 	if err != nil {
 		t.Fatal(err)
@@ -94,19 +104,21 @@ func TestFixturesAgreeWithLoader(t *testing.T) {
 	tests := []struct {
 		prog     string
 		ldPath   []string
+		hwcaps   []string
 		contains []string // real paths the closure must hold
 		missing  []string
 	}{
-		{"run/bin/app1", nil, []string{"run/lib/liba.so", "run/lib/libb.so"}, nil},
-		{"rp/bin/app2", nil, []string{"rp/lib/libc2.so", "rp/lib/libd.so"}, nil},
-		{"rp/bin/app3", nil, []string{"rp/lib/libc2.so"}, []string{"libd.so"}},
-		{"env/bin/app4", []string{dir + "/env32", dir + "/env/lib"}, []string{"env/lib/libe.so"}, nil},
-		{"env/bin/app4", nil, nil, []string{"libe.so"}},
+		{"hw/bin/app5", nil, hwcaps, []string{map[bool]string{true: "hw/lib/glibc-hwcaps/x86-64-v2/libh.so", false: "hw/lib/libh.so"}[hwcaps != nil]}, nil},
+		{"run/bin/app1", nil, nil, []string{"run/lib/liba.so", "run/lib/libb.so"}, nil},
+		{"rp/bin/app2", nil, nil, []string{"rp/lib/libc2.so", "rp/lib/libd.so"}, nil},
+		{"rp/bin/app3", nil, nil, []string{"rp/lib/libc2.so"}, []string{"libd.so"}},
+		{"env/bin/app4", []string{dir + "/env32", dir + "/env/lib"}, nil, []string{"env/lib/libe.so"}, nil},
+		{"env/bin/app4", nil, nil, nil, []string{"libe.so"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/LD_LIBRARY_PATH=%d_dirs", tt.prog, len(tt.ldPath)), func(t *testing.T) {
 			prog := filepath.Join(dir, tt.prog)
-			r := closure.New(fsys, closure.Options{LDLibraryPath: tt.ldPath})
+			r := closure.New(fsys, closure.Options{LDLibraryPath: tt.ldPath, HWCaps: tt.hwcaps})
 			got, err := r.Resolve(prog)
 			if err != nil {
 				t.Fatal(err)
