@@ -56,7 +56,11 @@ command -v hyperfine >/dev/null && have_hyperfine=1
 times() {
 	local cmd=$1 runs=$2
 	if [ "$have_hyperfine" = 1 ]; then
-		hyperfine --shell=bash --warmup 1 --runs "$runs" --export-json "$dir/t.json" \
+		# Without a shell where possible: hyperfine cannot subtract a
+		# shell's start-up precisely enough for millisecond commands.
+		local shell=--shell=none
+		case $cmd in *"|"*) shell=--shell=bash ;; esac
+		hyperfine "$shell" --warmup 1 --runs "$runs" --export-json "$dir/t.json" \
 			--style none "$cmd" >/dev/null 2>&1
 		python3 -c 'import json,sys; [print(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]]' "$dir/t.json"
 	else

@@ -5,15 +5,10 @@ package main
 
 import (
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/dietimg/diet/internal/slice"
 )
 
 func main() {
-	// A reader that goes away is not an error: get EPIPE from write
-	// rather than dying of the signal.
-	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(slice.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

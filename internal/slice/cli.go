@@ -324,6 +324,9 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 	case c.Translate != "":
 		return translateMain(c, stdout, stderr)
 	}
+	if f, ok := stdout.(*os.File); ok {
+		stdout = fdWriter(f.Fd())
+	}
 	w := NewWriter(stdout, c.Opts.BufSize)
 	status := 0
 	fail := func(name string, err error) {
@@ -444,4 +447,24 @@ func translateMain(c *Command, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, fl+":"+strings.Repeat(" ", 7-len(fl))+t+"\n")
 	}
 	return 0
+}
+
+// fdWriter writes to a descriptor directly. Unlike *os.File on standard
+// output, a broken pipe comes back as EPIPE instead of killing the process
+// with SIGPIPE, so slice can stop quietly with its own status.
+type fdWriter uintptr
+
+func (fd fdWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := syscall.Write(int(fd), p[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
 }

@@ -117,9 +117,14 @@ func (l *locator) at(b Bound, def int64) (int64, error) {
 	return l.fwd(b.N)
 }
 
+// block returns the scan buffer. It starts small, so that '-10:' reads a
+// few kilobytes, and grows while a scan goes on.
 func (l *locator) block() []byte {
-	if l.buf == nil {
-		l.buf = make([]byte, max(1, min(int64(l.bufSize), 256<<10, l.size)))
+	switch {
+	case l.buf == nil:
+		l.buf = make([]byte, max(1, min(int64(l.bufSize), 16<<10, l.size)))
+	case len(l.buf) < l.bufSize && int64(len(l.buf)) < l.size:
+		l.buf = make([]byte, min(int64(4*len(l.buf)), int64(l.bufSize), l.size))
 	}
 	return l.buf
 }
@@ -130,8 +135,8 @@ func (l *locator) fwd(i uint64) (int64, error) {
 	if i < l.fwdI {
 		l.fwdI, l.fwdOff = 0, 0
 	}
-	buf := l.block()
 	for l.fwdI < i && l.fwdOff < l.size {
+		buf := l.block()
 		n, err := readFull(l.f, buf, l.fwdOff, l.size)
 		if err != nil {
 			return 0, err
@@ -141,10 +146,6 @@ func (l *locator) fwd(i uint64) (int64, error) {
 		if c := uint64(bytes.Count(p, []byte{l.d})); c < want {
 			l.fwdI += c
 			l.fwdOff += int64(n)
-			if len(buf) < l.bufSize {
-				buf = make([]byte, min(2*len(buf), l.bufSize))
-				l.buf = buf
-			}
 			continue
 		}
 		k := 0
@@ -167,10 +168,10 @@ func (l *locator) back(j uint64) (int64, error) {
 	if j < l.bwdJ {
 		l.bwdJ, l.bwdOff = 0, l.size
 	}
-	buf := l.block()
 	end := l.bwdOff - 1 // the byte before an element start ends the previous one
 	elemEnd := l.bwdOff
 	for l.bwdJ < j {
+		buf := l.block()
 		if end <= 0 {
 			if l.max > 0 && elemEnd > l.max {
 				return 0, &RecordTooLargeError{l.max}
@@ -351,8 +352,8 @@ func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
 // recordStart finds where the record that contains offset at-1 starts:
 // after the last delimiter before at, or lo.
 func (l *locator) recordStart(lo, at int64) (int64, error) {
-	buf := l.block()
 	for at > lo {
+		buf := l.block()
 		start := max(lo, at-int64(len(buf)))
 		p := buf[:at-start]
 		if _, err := readFull(l.f, p, start, at); err != nil {
