@@ -42,6 +42,7 @@ echo "# diet build benchmark"
 echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "- machine: $(uname -m), $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)"
+echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; times are wall clock)"
 echo "- go: $(go env GOVERSION); diet: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "- command: bash bench/build.sh (RUNS=$runs, best of runs)"
 echo

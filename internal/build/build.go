@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -204,7 +206,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	var res *Result
-	if isGoPackage(opts.Source) {
+	if isGoPackage(opts.Source, opts.GoDir) {
 		res, err = buildGo(ctx, opts, base)
 	} else {
 		res, err = buildFile(ctx, opts, base)
@@ -224,10 +226,27 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // isGoPackage tells a Go package from a file: an existing file is never a
-// package.
-func isGoPackage(src string) bool {
-	if fi, err := os.Stat(src); err == nil && !fi.IsDir() {
-		return false
+// package, a directory holding .go files always is (go build says what is
+// wrong with it, and asking go list first costs a few hundred
+// milliseconds); anything else is asked to go list.
+func isGoPackage(src, dir string) bool {
+	p := src
+	if dir != "" && !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	if fi, err := os.Stat(p); err == nil {
+		if !fi.IsDir() {
+			return false
+		}
+		if m, _ := filepath.Glob(filepath.Join(p, "*.go")); len(m) > 0 {
+			return true
+		}
+	}
+	if dir != "" {
+		// go list runs in the current directory: with another one, take
+		// anything that is not a file for a package.
+		_, err := os.Stat(p)
+		return err != nil && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, ".")
 	}
 	return gobuild.IsPackage(src)
 }
