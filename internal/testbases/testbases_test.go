@@ -43,8 +43,20 @@ func TestBases(t *testing.T) {
 					t.Errorf("%s has no %s", ref, p)
 				}
 			}
-			if tc.name == "debian" && (a.Packages == nil || len(a.Packages.List) < 50 || !a.Packages.FileLists) {
-				t.Errorf("debian packages: %+v", a.Packages)
+			if tc.name == "debian" {
+				p := a.Packages
+				if p == nil || len(p.List) < 50 || !p.FileLists {
+					t.Fatalf("debian packages: %+v", p)
+				}
+				// Every regular file is some package's or no package's,
+				// and a minbase tree is mostly packaged files.
+				sum := p.UnownedBytes
+				for _, pk := range p.List {
+					sum += pk.Bytes
+				}
+				if sum != a.FileBytes || p.UnownedBytes > a.FileBytes/10 {
+					t.Errorf("package bytes %d + unowned %d, file bytes %d", sum-p.UnownedBytes, p.UnownedBytes, a.FileBytes)
+				}
 			}
 		})
 	}
