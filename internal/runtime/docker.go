@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
@@ -143,14 +144,22 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		return err
 	}
 	c.exitCode = func(ctx context.Context, attached int) (int, error) {
-		out, err := docker(ctx, nil, "inspect", "--format", "{{.State.ExitCode}} {{.State.Running}}", cname)
+		out, err := docker(ctx, nil, "inspect", "--format", "{{.State.ExitCode}} {{json .State.Error}}", cname)
 		if err != nil {
 			return attached, fmt.Errorf("reading exit code: %w", err)
 		}
-		f := strings.Fields(out)
-		code, err := strconv.Atoi(f[0])
+		codeText, errJSON, _ := strings.Cut(out, " ")
+		code, err := strconv.Atoi(codeText)
 		if err != nil {
 			return attached, fmt.Errorf("reading exit code: %q", out)
+		}
+		var startErr string
+		json.Unmarshal([]byte(errJSON), &startErr)
+		// A program that is missing or cannot be executed is an exit code
+		// (127, 126), as with docker run; anything else that kept the
+		// container from starting is an error.
+		if startErr != "" && !strings.Contains(startErr, "exec:") {
+			return code, fmt.Errorf("starting container: %s", startErr)
 		}
 		return code, nil
 	}

@@ -334,3 +334,26 @@ func TestHold(t *testing.T) {
 		t.Errorf("image still there after release")
 	}
 }
+
+func TestRunErrors(t *testing.T) {
+	img := probeImage(t)
+	ctx := context.Background()
+	for _, spec := range []Spec{
+		{Runtime: "podman"},
+		{Network: "bridge"},
+	} {
+		if _, err := Run(ctx, img, spec); err == nil {
+			t.Errorf("Run with %+v: no error", spec)
+		}
+	}
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			if res, err := Run(ctx, img, Spec{Runtime: rt, User: "nosuchuser", Args: []string{"id"}}); err == nil {
+				t.Errorf("unknown user: no error, result %+v", res)
+			}
+			if _, err := Run(ctx, img, Spec{Runtime: rt, Entrypoint: []string{}}); err == nil || !strings.Contains(err.Error(), "no command") {
+				t.Errorf("no command: %v", err)
+			}
+		})
+	}
+}
