@@ -94,7 +94,9 @@ func attachedSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) 
 	}
 	for _, d := range subjects {
 		dr := r.Context().Digest(d.String())
-		idx, err := remote.Referrers(dr, append(ro, remote.WithFilter("artifactType", image.SPDXMediaType))...)
+		// No artifactType filter: registries that predate OCI 1.1's
+		// artifactType field report the config's media type instead.
+		idx, err := remote.Referrers(dr, ro...)
 		if err != nil {
 			continue
 		}
@@ -103,30 +105,48 @@ func attachedSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) 
 			continue
 		}
 		for _, m := range im.Manifests {
-			if m.ArtifactType != image.SPDXMediaType {
+			if m.ArtifactType != image.SPDXMediaType && m.ArtifactType != "" && m.ArtifactType != emptyMediaType {
 				continue
 			}
-			art, err := remote.Image(r.Context().Digest(m.Digest.String()), ro...)
+			b, err := spdxArtifact(r.Context().Digest(m.Digest.String()), ro)
 			if err != nil {
 				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
 			}
-			ls, err := art.Layers()
-			if err != nil || len(ls) == 0 {
-				continue
+			if b != nil {
+				return b, "SBOM attached to " + dr.String(), nil
 			}
-			rc, err := ls[0].Compressed()
-			if err != nil {
-				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
-			}
-			b, err := io.ReadAll(io.LimitReader(rc, maxSBOM))
-			rc.Close()
-			if err != nil {
-				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
-			}
-			return b, "attached to " + r.Context().Digest(d.String()).String(), nil
 		}
 	}
 	return nil, "", nil
+}
+
+// emptyMediaType is the config media type of OCI 1.1 artifacts.
+const emptyMediaType = "application/vnd.oci.empty.v1+json"
+
+// spdxArtifact returns the SPDX document of the artifact at ref, or nil
+// when the artifact is something else.
+func spdxArtifact(ref name.Digest, ro []remote.Option) ([]byte, error) {
+	art, err := remote.Image(ref, ro...)
+	if err != nil {
+		return nil, err
+	}
+	m, err := art.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Layers) == 0 || (m.ArtifactType != image.SPDXMediaType && m.Layers[0].MediaType != image.SPDXMediaType) {
+		return nil, nil
+	}
+	l, err := art.LayerByDigest(m.Layers[0].Digest)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxSBOM))
 }
 
 // AddReasons fills a.Reasons from an SBOM found outside the image, when
