@@ -24,11 +24,11 @@ func inspectImages(cmd *cobra.Command, refs []string, asJSON bool) error {
 	}
 	as, err := analyzeImages(cmd, refs, f, report.Options{Top: inspectTop})
 	if asJSON {
-		var v any = as
-		if len(refs) == 1 && len(as) == 1 {
-			v = as[0]
+		// An array, one object per image, as for files.
+		if as == nil {
+			as = []*report.Analysis{}
 		}
-		if perr := printJSON(cmd, v); perr != nil {
+		if perr := printJSON(cmd, as); perr != nil {
 			return perr
 		}
 		return err

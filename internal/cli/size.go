@@ -41,14 +41,14 @@ func (f *imageFlags) options() (image.Options, error) {
 // read is reported on stderr and left out; the returned error says how
 // many were.
 func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt report.Options) ([]*report.Analysis, error) {
-	io, err := f.options()
+	ro, err := f.options()
 	if err != nil {
 		return nil, err
 	}
 	var out []*report.Analysis
 	failed := 0
 	for _, ref := range refs {
-		a, err := analyzeImage(cmd, ref, io, opt)
+		a, err := analyzeImage(cmd, ref, ro, opt)
 		if err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "diet: %v\n", err)
 			failed++
@@ -62,8 +62,8 @@ func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt report.O
 	return out, nil
 }
 
-func analyzeImage(cmd *cobra.Command, ref string, io image.Options, opt report.Options) (*report.Analysis, error) {
-	img, err := image.Read(cmd.Context(), ref, io)
+func analyzeImage(cmd *cobra.Command, ref string, ro image.Options, opt report.Options) (*report.Analysis, error) {
+	img, err := image.Read(cmd.Context(), ref, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func analyzeImage(cmd *cobra.Command, ref string, io image.Options, opt report.O
 	}
 	if opt.Top > 1 && len(a.Reasons) == 0 {
 		// diet build keeps its SBOM beside the image, or attaches it.
-		sbom, from, err := report.SBOMBeside(cmd.Context(), ref, img, io.Insecure)
+		sbom, from, err := report.SBOMBeside(cmd.Context(), ref, img, ro.Insecure)
 		if err != nil {
 			slog.Warn("looking for the SBOM of "+ref, "err", err)
 		}

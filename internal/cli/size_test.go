@@ -93,11 +93,11 @@ func TestInspectImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a report.Analysis
-	if err := json.Unmarshal([]byte(out), &a); err != nil {
+	var as []report.Analysis
+	if err := json.Unmarshal([]byte(out), &as); err != nil || len(as) != 1 {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if a.Wasted != 1200 || len(a.Layers) != 2 || len(a.WastedPaths) != 2 || a.WastedPaths[0].Path != "/big" {
+	if a := as[0]; a.Wasted != 1200 || len(a.Layers) != 2 || len(a.WastedPaths) != 2 || a.WastedPaths[0].Path != "/big" {
 		t.Errorf("inspect --json: %+v", a)
 	}
 	out, _, err = runInspectCmd("inspect", ref)
