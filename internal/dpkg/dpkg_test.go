@@ -2,6 +2,7 @@ package dpkg
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -93,4 +94,20 @@ func TestLoadDebian(t *testing.T) {
 			t.Errorf("Owner(%s) = %v, want %s", path, p, pkg)
 		}
 	}
+}
+
+func FuzzParseStatus(f *testing.F) {
+	f.Add([]byte(status))
+	f.Add([]byte("Package: x\n\n\nPackage: y\nInstalled-Size: 9999999999999999999\n"))
+	f.Add([]byte("Package:\nStatus: install ok installed\n \n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, p := range ParseStatus(b) {
+			if p.Name == "" {
+				t.Fatalf("package without a name from %q", b)
+			}
+			if !strings.HasPrefix(p.PURL(), "pkg:deb/debian/") {
+				t.Fatalf("purl %q", p.PURL())
+			}
+		}
+	})
 }

@@ -270,3 +270,22 @@ func TestWriteErrorsLeaveNothing(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"oci:out/slice:latest", "docker://localhost:5000/x:1", "docker-archive:x.tar:a/b:c", "alpine", "docker-daemon:x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if loc.IsFile() && loc.Path == "" {
+			t.Fatalf("%q: file transport without a path", s)
+		}
+		again, err := Parse(loc.String())
+		if err != nil || again != loc {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, loc, loc.String(), again, err)
+		}
+	})
+}
