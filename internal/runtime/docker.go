@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,7 +111,11 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		create = append(create, "--env", e)
 	}
 	for _, m := range spec.Mounts {
-		opt := "type=bind,source=" + m.Source + ",target=" + m.Target
+		src, err := filepath.Abs(m.Source)
+		if err != nil {
+			return nil, err
+		}
+		opt := "type=bind,source=" + src + ",target=" + m.Target
 		if m.ReadOnly {
 			opt += ",readonly"
 		}
@@ -132,7 +137,7 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		rmi()
 		return nil, fmt.Errorf("creating container: %w", err)
 	}
-	c := &Container{ID: cname, Runtime: Docker}
+	c := &Container{ID: cname, Runtime: Docker, stopSignal: cfg.Config.StopSignal}
 	c.cleanup = func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()

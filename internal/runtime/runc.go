@@ -125,7 +125,7 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 
 	id := "diet-" + randomID()
 	logFile := filepath.Join(bundle, "runc.log")
-	c = &Container{ID: id, Runtime: Runc}
+	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal}
 	c.cleanup = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -185,18 +185,25 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 // environ is the container's environment: the image's, then extra, with a
 // default PATH and HOME when neither sets one.
 func environ(image, extra []string, home string) []string {
-	env := append(append([]string{}, image...), extra...)
-	hasPath, hasHome := false, false
-	for _, e := range env {
-		hasPath = hasPath || strings.HasPrefix(e, "PATH=")
-		hasHome = hasHome || strings.HasPrefix(e, "HOME=")
+	var env []string
+	index := map[string]int{}
+	set := func(kv string) {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			env[i] = kv // as Docker: a later value replaces the image's
+			return
+		}
+		index[k] = len(env)
+		env = append(env, kv)
 	}
-	if !hasPath {
-		env = append([]string{defaultPath}, env...)
+	set(defaultPath)
+	set("HOSTNAME=diet")
+	set("HOME=" + home)
+	for _, e := range image {
+		set(e)
 	}
-	env = append(env, "HOSTNAME=diet")
-	if !hasHome {
-		env = append(env, "HOME="+home)
+	for _, e := range extra {
+		set(e)
 	}
 	return env
 }

@@ -49,7 +49,8 @@ type Spec struct {
 	// Entrypoint, when not nil, replaces the image's Entrypoint (and, as
 	// in Docker, drops its Cmd); an empty non-nil slice clears it.
 	Entrypoint []string
-	// Env is added to the image's environment (KEY=VALUE).
+	// Env is added to the image's environment (KEY=VALUE); a key the
+	// image sets already gets the new value.
 	Env []string
 	// WorkingDir replaces the image's working directory.
 	WorkingDir string
@@ -193,11 +194,12 @@ type Container struct {
 	// Runtime is the runtime running it.
 	Runtime string
 
-	grace   time.Duration
-	cmd     *exec.Cmd
-	stdout  *bytes.Buffer
-	stderr  *bytes.Buffer
-	started time.Time
+	grace      time.Duration
+	stopSignal string // the image's StopSignal, else TERM
+	cmd        *exec.Cmd
+	stdout     *bytes.Buffer
+	stderr     *bytes.Buffer
+	started    time.Time
 
 	// kill sends sig ("TERM", "KILL") to the container's main process.
 	kill func(ctx context.Context, sig string) error
@@ -230,7 +232,7 @@ func (c *Container) Wait(ctx context.Context) (*Result, error) {
 	return c.result, c.err
 }
 
-// Stop sends SIGTERM to the container, kills it if it has not ended after
+// Stop sends SIGTERM (or the image's StopSignal) to the container, kills it if it has not ended after
 // the grace period, and returns how it ended with its output.
 func (c *Container) Stop(ctx context.Context) (*Result, error) {
 	select {
@@ -239,7 +241,7 @@ func (c *Container) Stop(ctx context.Context) (*Result, error) {
 	default:
 	}
 	kctx := context.WithoutCancel(ctx)
-	c.kill(kctx, "TERM")
+	c.kill(kctx, c.stopSignal)
 	t := time.NewTimer(c.grace)
 	defer t.Stop()
 	select {
@@ -272,6 +274,9 @@ func (c *Container) launch(spec Spec) error {
 	c.grace = spec.StopGrace
 	if c.grace <= 0 {
 		c.grace = 5 * time.Second
+	}
+	if c.stopSignal == "" {
+		c.stopSignal = "TERM"
 	}
 	c.done = make(chan struct{})
 	c.started = time.Now()

@@ -140,6 +140,7 @@ func TestRun(t *testing.T) {
 				{name: "stdin", spec: Spec{Args: []string{"cat"}, Stdin: []byte("line one\nline two\n")}, stdout: "line one\nline two\n"},
 				{name: "env", spec: Spec{Args: []string{"env"}, Env: []string{"FOO=bar"}}, stdout: "FOO=bar\n"},
 				{name: "path", spec: Spec{Args: []string{"env"}}, stdout: "PATH=/usr/local/sbin"},
+				{name: "env replaces", spec: Spec{Args: []string{"env"}, Env: []string{"PATH=/x"}}, stdout: "PATH=/x\n", notContain: "/usr/local/sbin"},
 				{name: "user", spec: Spec{Args: []string{"id"}, User: "www", WorkingDir: "/var/www"}, stdout: "33:44 /var/www\n"},
 				{name: "numeric user", spec: Spec{Args: []string{"id"}, User: "1234:5678"}, stdout: "1234:5678 /\n"},
 				{name: "entrypoint", spec: Spec{Entrypoint: []string{"/probe", "echo"}, Args: []string{"x"}}, code: 3, stdout: "x\n"},
@@ -239,37 +240,50 @@ func TestHostNetwork(t *testing.T) {
 
 func TestStartStop(t *testing.T) {
 	img := probeImage(t)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.StopSignal = "SIGINT"
+	intImg, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, rt := range runtimes(t) {
-		t.Run(rt, func(t *testing.T) {
-			ctx := context.Background()
-			port := freePort(t)
-			c, err := Start(ctx, img, Spec{Runtime: rt, Args: []string{"serve", fmt.Sprint(port)}, Timeout: 2 * time.Minute})
-			if err != nil {
-				t.Fatal(err)
-			}
-			url := fmt.Sprintf("http://127.0.0.1:%d/ping", port)
-			var body []byte
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
-				resp, err := http.Get(url)
-				if err == nil {
-					body, _ = io.ReadAll(resp.Body)
-					resp.Body.Close()
-					break
+		for _, c := range []struct {
+			name string
+			img  v1.Image
+			want string
+		}{{"term", img, "terminated by terminated"}, {"stopsignal", intImg, "terminated by interrupt"}} {
+			t.Run(rt+"/"+c.name, func(t *testing.T) {
+				ctx := context.Background()
+				port := freePort(t)
+				ctr, err := Start(ctx, c.img, Spec{Runtime: rt, Args: []string{"serve", fmt.Sprint(port)}, Timeout: 2 * time.Minute})
+				if err != nil {
+					t.Fatal(err)
 				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			res, err := c.Stop(ctx)
-			if err != nil {
-				t.Fatalf("Stop: %v", err)
-			}
-			if string(body) != "hello from /ping" {
-				t.Errorf("server answered %q", body)
-			}
-			if res.ExitCode != 0 || !strings.Contains(string(res.Stdout), "serving\nterminated\n") {
-				t.Errorf("after SIGTERM: exit %d, stdout %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
-			}
-		})
+				url := fmt.Sprintf("http://127.0.0.1:%d/ping", port)
+				var body []byte
+				deadline := time.Now().Add(30 * time.Second)
+				for time.Now().Before(deadline) {
+					resp, err := http.Get(url)
+					if err == nil {
+						body, _ = io.ReadAll(resp.Body)
+						resp.Body.Close()
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				res, err := ctr.Stop(ctx)
+				if err != nil {
+					t.Fatalf("Stop: %v", err)
+				}
+				if string(body) != "hello from /ping" {
+					t.Errorf("server answered %q", body)
+				}
+				if res.ExitCode != 0 || !strings.Contains(string(res.Stdout), "serving\n"+c.want+"\n") {
+					t.Errorf("after Stop: exit %d, stdout %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
+				}
+			})
+		}
 	}
 }
 

@@ -53,7 +53,7 @@ func main() {
 		}
 		b, _ := io.ReadAll(c)
 		fmt.Printf("got %q\n", b)
-	case "serve": // HTTP on 127.0.0.1:PORT until SIGTERM, then exit 0
+	case "serve": // HTTP on 127.0.0.1:PORT until SIGTERM or SIGINT, then exit 0
 		port, _ := strconv.Atoi(os.Args[2])
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
@@ -61,13 +61,12 @@ func main() {
 			os.Exit(1)
 		}
 		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
+		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 		go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "hello from %s", r.URL.Path)
 		}))
 		fmt.Println("serving")
-		<-sig
-		fmt.Println("terminated")
+		fmt.Println("terminated by", <-sig)
 	case "ptrace": // trace a child of our own, as diet's sensor does
 		runtime.LockOSThread()
 		cmd := exec.Command("/probe", "echo", "child")
