@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -288,13 +289,19 @@ func TestStartStop(t *testing.T) {
 }
 
 // TestCleanup checks that a run leaves no container, image tag or bundle.
+// Other packages' tests may run containers at the same time: only this
+// run's own are looked for.
 func TestCleanup(t *testing.T) {
 	img := probeImage(t)
 	ctx := context.Background()
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			tmp := t.TempDir()
-			if _, err := Run(ctx, img, Spec{Runtime: rt, TempDir: tmp, Args: []string{"id"}}); err != nil {
+			c, err := Start(ctx, img, Spec{Runtime: rt, TempDir: tmp, Args: []string{"id"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Wait(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if left, _ := os.ReadDir(tmp); len(left) > 0 {
@@ -302,9 +309,9 @@ func TestCleanup(t *testing.T) {
 			}
 			switch rt {
 			case Docker:
-				out, err := docker(ctx, nil, "ps", "--all", "--filter", "name=diet-run-", "--format", "{{.Names}}")
+				out, err := docker(ctx, nil, "ps", "--all", "--filter", "name=^"+c.ID+"$", "--format", "{{.Names}}")
 				if err != nil || out != "" {
-					t.Errorf("containers left: %q %v", out, err)
+					t.Errorf("container left: %q %v", out, err)
 				}
 				cfgName, _ := img.ConfigName()
 				out, _ = docker(ctx, nil, "images", "--format", "{{.Repository}}:{{.Tag}}", "diet-run/"+cfgName.Hex[:12])
@@ -313,10 +320,8 @@ func TestCleanup(t *testing.T) {
 				}
 			case Runc:
 				out, _ := exec.Command("runc", "list", "--quiet").Output()
-				for _, id := range strings.Fields(string(out)) {
-					if strings.HasPrefix(id, "diet-") {
-						t.Errorf("runc container left: %s", id)
-					}
+				if slices.Contains(strings.Fields(string(out)), c.ID) {
+					t.Errorf("runc container left: %s", c.ID)
 				}
 			}
 		})
