@@ -16,6 +16,12 @@ import (
 // changes every layer digest diet produces.
 const blockSize = 1 << 20
 
+// gzipLevel trades a few percent of size for half the time of the
+// default level: klauspost's level 2 compresses a 10 MB Go binary to 68%
+// where level 6 reaches 65%, in half the CPU time. Changing it changes
+// every layer digest diet produces.
+const gzipLevel = 2
+
 // dictSize is how much of the previous block primes each block's
 // compressor, the whole deflate window, so that splitting costs little.
 const dictSize = 32 << 10
@@ -74,7 +80,7 @@ func gzipParallel(b []byte) ([]byte, error) {
 func deflateBlock(block, dict []byte, last bool) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(block)/2 + 64)
-	w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, dict)
+	w, err := flate.NewWriterDict(&buf, gzipLevel, dict)
 	if err != nil {
 		return nil, err
 	}
