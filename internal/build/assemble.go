@@ -24,6 +24,7 @@ import (
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/elfinfo"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/rootfs"
@@ -475,7 +476,14 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 		files = append(files, f)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	l, err := layer.Build(entries, layer.Options{Epoch: opts.Epoch, Compression: opts.Compression})
+	lo := layer.Options{Epoch: opts.Epoch, Compression: opts.Compression}
+	var bar *image.Bar
+	if opts.Progress != nil && filesSize > longCompression {
+		bar = image.NewBar(opts.Progress, "compressing "+plat.String())
+		lo.Progress = bar.Update
+	}
+	l, err := layer.Build(entries, lo)
+	bar.Done()
 	if err != nil {
 		return nil, err
 	}
@@ -522,6 +530,10 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 	pi.Size.Files = filesSize
 	return pi, nil
 }
+
+// longCompression is the layer size above which compressing shows a
+// progress bar.
+const longCompression = 64 << 20
 
 func modeExtra(m fs.FileMode) uint32 {
 	var b uint32

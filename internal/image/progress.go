@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -21,36 +22,69 @@ func IsTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// Bar draws the progress of one long step: a bar redrawn in place on a
+// terminal, a line every quarter elsewhere. It is safe for concurrent use.
+type Bar struct {
+	mu          sync.Mutex
+	w           io.Writer
+	what        string
+	tty         bool
+	lastQuarter int
+	drawn       bool
+}
+
+// NewBar returns a Bar printing to w about what ("pushing x").
+func NewBar(w io.Writer, what string) *Bar {
+	return &Bar{w: w, what: what, tty: IsTerminal(w), lastQuarter: -1}
+}
+
+// Update draws complete out of total bytes.
+func (b *Bar) Update(complete, total int64) {
+	if b == nil || total <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	pct := int(100 * complete / total)
+	if b.tty {
+		fmt.Fprintf(b.w, "\r%s %s %3d%% %s / %s", b.what, bar(pct), pct, HumanSize(complete), HumanSize(total))
+		b.drawn = true
+		return
+	}
+	if q := pct / 25; q > b.lastQuarter {
+		b.lastQuarter = q
+		fmt.Fprintf(b.w, "%s: %d%% (%s of %s)\n", b.what, pct, HumanSize(complete), HumanSize(total))
+	}
+}
+
+// Done ends the bar's line on a terminal.
+func (b *Bar) Done() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty && b.drawn {
+		fmt.Fprintln(b.w)
+		b.drawn = false
+	}
+}
+
 // progress returns a channel for go-containerregistry's progress updates
 // and a function that waits until the last one is drawn, closing the
 // channel first when the writer does not (tarball does not, remote does).
-// On a terminal it draws a bar; elsewhere it prints a line every quarter.
 func progress(w io.Writer, what string) (chan v1.Update, func(closeIt bool)) {
 	ch := make(chan v1.Update, 16)
 	finished := make(chan struct{})
-	tty := IsTerminal(w)
+	b := NewBar(w, what)
 	go func() {
 		defer close(finished)
-		lastQuarter := -1
-		var last v1.Update
 		for u := range ch {
-			if u.Error != nil || u.Total <= 0 {
-				continue
-			}
-			last = u
-			pct := int(100 * u.Complete / u.Total)
-			if tty {
-				fmt.Fprintf(w, "\r%s %s %3d%% %s / %s", what, bar(pct), pct, HumanSize(u.Complete), HumanSize(u.Total))
-				continue
-			}
-			if q := pct / 25; q > lastQuarter {
-				lastQuarter = q
-				fmt.Fprintf(w, "%s: %d%% (%s of %s)\n", what, pct, HumanSize(u.Complete), HumanSize(u.Total))
+			if u.Error == nil {
+				b.Update(u.Complete, u.Total)
 			}
 		}
-		if tty && last.Total > 0 {
-			fmt.Fprintln(w)
-		}
+		b.Done()
 	}()
 	return ch, func(closeIt bool) {
 		if closeIt {

@@ -32,7 +32,7 @@ const dictSize = 32 << 10
 // one with the final block. Decompressors see a single ordinary stream; the
 // bytes depend only on the input, so any number of goroutines gives the same
 // result.
-func gzipParallel(b []byte) ([]byte, error) {
+func gzipParallel(b []byte, progress func(done, total int64)) ([]byte, error) {
 	n := (len(b) + blockSize - 1) / blockSize
 	if n == 0 {
 		n = 1
@@ -41,6 +41,8 @@ func gzipParallel(b []byte) ([]byte, error) {
 	errs := make([]error, n)
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var done int64
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -53,6 +55,12 @@ func gzipParallel(b []byte) ([]byte, error) {
 				dict = b[max(0, start-dictSize):start]
 			}
 			parts[i], errs[i] = deflateBlock(b[start:end], dict, i == n-1)
+			if progress != nil {
+				mu.Lock()
+				done += int64(end - start)
+				progress(done, int64(len(b)))
+				mu.Unlock()
+			}
 		}(i)
 	}
 	wg.Wait()

@@ -52,6 +52,9 @@ type Options struct {
 	Epoch time.Time
 	// Compression is "gzip" (the default) or "zstd".
 	Compression string
+	// Progress, when set, is called as compression goes with the bytes
+	// done and the total (gzip only; from several goroutines, in order).
+	Progress func(done, total int64)
 }
 
 // ErrDuplicate is returned when two different entries share a path.
@@ -75,16 +78,20 @@ func Build(entries []Entry, opts Options) (v1.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return FromTar(tb, opts.Compression)
+	return compress(tb, opts.Compression, opts.Progress)
 }
 
 // FromTar compresses an uncompressed layer tarball.
 func FromTar(tb []byte, compression string) (*Layer, error) {
+	return compress(tb, compression, nil)
+}
+
+func compress(tb []byte, compression string, progress func(done, total int64)) (*Layer, error) {
 	l := &Layer{tarball: tb, diffID: sha(tb)}
 	var err error
 	switch compression {
 	case "", Gzip:
-		l.compressed, err = gzipParallel(tb)
+		l.compressed, err = gzipParallel(tb, progress)
 		l.mediaType = types.OCILayer
 	case Zstd:
 		l.compressed, err = zstdCompress(tb)

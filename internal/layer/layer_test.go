@@ -95,9 +95,13 @@ func TestBuildDeterministic(t *testing.T) {
 		{Path: "/a/../c", Mode: fs.ModeSymlink | 0o777, Link: "/a"},
 	}
 	b := []Entry{a[3], a[2], a[1], a[0]}
-	l1, err := Build(a, Options{})
+	var last, total int64
+	l1, err := Build(a, Options{Progress: func(d, t int64) { last, total = d, t }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if last == 0 || last != total {
+		t.Errorf("progress ended at %d of %d", last, total)
 	}
 	old := runtime.GOMAXPROCS(1)
 	l2, err := Build(b, Options{})
