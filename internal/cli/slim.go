@@ -77,7 +77,7 @@ unless --force.`,
 	fl.StringVar(&f.sbomFile, "sbom", "", "write the SPDX JSON SBOM to this file (docker:// destinations also get it attached)")
 	fl.StringVarP(&f.tag, "tag", "t", "", "name for transports that need one (docker-archive, docker-daemon)")
 	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "bound on each probe")
-	fl.DurationVar(&f.defaultWait, "default-wait", 5*time.Second, "with no probe, how long the default command runs")
+	fl.DurationVar(&f.defaultWait, "default-wait", 15*time.Second, "with no probe, how long the default command may run (a program still running then is a server)")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP registries")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fl.BoolVar(&f.listFiles, "list", false, "list every kept path with its reason")

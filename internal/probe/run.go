@@ -43,7 +43,8 @@ type Options struct {
 	// a script. 0 means 60 seconds.
 	Timeout time.Duration
 	// DefaultWait is how long the default command runs when no probe is
-	// given. 0 means 5 seconds.
+	// given. 0 means 15 seconds: the wait includes the runtime's own
+	// start and cleanup, which take seconds for a large image.
 	DefaultWait time.Duration
 	// Env is added to the environment of script probes.
 	Env []string
@@ -149,7 +150,7 @@ func runService(ctx context.Context, svc Service, p Probe, opts Options) Outcome
 		if p.Kind == KindDefault {
 			d = opts.DefaultWait
 			if d <= 0 {
-				d = 5 * time.Second
+				d = 15 * time.Second
 			}
 		}
 		t := time.NewTimer(d)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# diet slim on the fat images (issue 6): a Debian bookworm minbase with
+# nginx-light, python3, curl and jq, as one layer in an OCI layout, run as
+# nginx (probed with GET /), curl (its default command) and jq (an exec
+# probe). For each: sizes before and after, ratio, wall time and peak
+# memory (GNU time's maximum resident set size) of the diet process.
+# Writes bench/out/slim.md (a markdown table) and bench/out/slim-*.json.
+# Run from the repository root, as root (runc):
+#   bash bench/slim.sh            # runc
+#   RUNTIMES="runc docker" bash bench/slim.sh
+# Needs: go, runc (and a Docker engine for docker), GNU time, python3, and
+# the debian-fat tree of .ci/fixtures.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench/out
+mkdir -p "$out"
+runtimes=${RUNTIMES:-runc}
+
+CGO_ENABLED=0 go build -trimpath -o "$out/diet" ./cmd/diet
+rm -rf "$out/slim-fat" "$out/slim-result"
+go run ./internal/slim/cmd/mkfat -o "$out/slim-fat" >/dev/null
+
+table="$out/slim.md"
+{
+	echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -m), $(nproc) cores, $(go version | cut -d' ' -f3), $(runc --version | head -1)."
+	echo
+	echo "| image | probe | runtime | before (uncompressed / compressed) | after (uncompressed / compressed) | ratio | kept / removed paths | verified | wall time | peak memory |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+} >"$table"
+
+bench() { # name runtime probe-args...
+	local name=$1 rt=$2
+	shift 2
+	local json="$out/slim-$name-$rt.json" tf="$out/slim-time.txt"
+	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "oci:$out/slim-fat:$name" \
+		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json"
+	read -r wall rss <"$tf"
+	python3 - "$json" "$name" "$rt" "$wall" "$rss" "$*" >>"$table" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+name, rt, wall, rss, probe = sys.argv[2:7]
+mb = lambda n: f"{n / 1e6:.1f} MB"
+b, a = r["before"], r["after"]
+print(f"| {name} | `{probe or 'default command'}` | {rt} | {mb(b['uncompressed'])} / {mb(b['compressed'])} "
+      f"| {mb(a['uncompressed'])} / {mb(a['compressed'])} | {b['uncompressed'] / a['uncompressed']:.1f}x "
+      f"| {len(r['kept'])} / {r['removed']} | {'yes' if r['verified'] else 'NO'} | {float(wall):.1f} s | {int(rss) / 1024:.0f} MiB |")
+EOF
+}
+
+for rt in $runtimes; do
+	bench nginx "$rt" --probe-http 80/
+	bench curl "$rt"
+	bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'"
+done
+# Reproducibility: the same slim twice gives the same digest.
+first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
+"$out/diet" slim "oci:$out/slim-fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
+second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
+{
+	echo
+	echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
+} >>"$table"
+cat "$table"

@@ -1,0 +1,174 @@
+package slim
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/trace"
+)
+
+// mkTree makes a small root: name -> content ("" for a directory when the
+// name ends in "/", "->target" for a symlink).
+func mkTree(t *testing.T, files map[string]string) (*tree, rootfs.FS) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, c := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasSuffix(name, "/"):
+			err := os.MkdirAll(p, 0o750)
+			if err != nil {
+				t.Fatal(err)
+			}
+		case strings.HasPrefix(c, "->"):
+			if err := os.Symlink(c[2:], p); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tr, err := loadTree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.Dir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, fsys
+}
+
+var sample = map[string]string{
+	"bin":                       "->usr/bin",
+	"usr/bin/app":               "app",
+	"usr/bin/other":             "x",
+	"usr/lib/libx.so.1":         "->libx.so.1.2",
+	"usr/lib/libx.so.1.2":       "lib",
+	"etc/app.conf":              "conf",
+	"etc/passwd":                "root:x:0:0::/root:/bin/sh\n",
+	"var/lib/app/":              "",
+	"var/log/app/":              "",
+	"var/www/html/index.html":   "hi",
+	"var/www/html/other.html":   "ho",
+	"usr/share/doc/app/README":  "doc",
+	"usr/share/doc/app/changes": "doc",
+}
+
+func TestKeepTrace(t *testing.T) {
+	tr, fsys := mkTree(t, sample)
+	k := newKeeper(tr, fsys, []string{"/var/www"})
+	k.addTrace([]trace.Event{
+		{Path: "/bin/app", Op: trace.OpExec, OK: true},
+		{Path: "/usr/lib/libx.so.1", Op: trace.OpOpen, OK: true},
+		{Path: "/etc/app.conf", Op: trace.OpStat, OK: false}, // failed, but it exists: kept
+		{Path: "/etc/missing", Op: trace.OpOpen, OK: false},  // not in the tree: nothing
+		{Path: "/var/lib/app/cache", Op: trace.OpCreate, OK: true},
+		{Path: "/var/log/app/x.log", Op: trace.OpCreate, OK: true},
+		{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}, // excluded
+		{Path: "/proc/self/maps", Op: trace.OpOpen, OK: true},
+		{Path: "/usr/share/doc/app", Op: trace.OpList, OK: true}, // the directory, not its files
+	})
+	want := []string{
+		"/bin", "/etc", "/etc/app.conf", "/usr", "/usr/bin", "/usr/bin/app",
+		"/usr/lib", "/usr/lib/libx.so.1", "/usr/lib/libx.so.1.2",
+		"/usr/share", "/usr/share/doc", "/usr/share/doc/app",
+		"/var", "/var/lib", "/var/lib/app", "/var/log", "/var/log/app",
+	}
+	if got := k.keptPaths(); !reflect.DeepEqual(got, want) {
+		t.Errorf("kept\n%q\nwant\n%q", got, want)
+	}
+	if r := k.kept["/var/lib/app"]; r.Detail != "directory written into" {
+		t.Errorf("/var/lib/app kept for %+v", r)
+	}
+	if !k.excluded["/var/www/html/index.html"] {
+		t.Errorf("the excluded document was not noted: %v", k.excluded)
+	}
+	rm := strings.Join(k.removed(), " ")
+	for _, p := range []string{"/usr/bin/other", "/var/www/html/index.html", "/usr/share/doc/app/README"} {
+		if !strings.Contains(rm, p) {
+			t.Errorf("%s not in removed %s", p, rm)
+		}
+	}
+	near := nearby(k, []trace.Event{{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}}, k.removed())
+	if len(near) == 0 || near[0] != "/var/www/html/index.html" {
+		t.Errorf("nearby %v", near)
+	}
+}
+
+func TestKeepRules(t *testing.T) {
+	tr, fsys := mkTree(t, sample)
+	k := newKeeper(tr, fsys, []string{"/usr/share/doc/app/changes"})
+	if err := k.addRules([]string{"/usr/share/doc", "/var/www/html/*.html"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(k.keptPaths(), " ")
+	for _, p := range []string{"/usr/share/doc/app/README", "/var/www/html/index.html", "/var/www/html/other.html"} {
+		if !strings.Contains(got, p) {
+			t.Errorf("%s not kept: %s", p, got)
+		}
+	}
+	if strings.Contains(got, "changes") {
+		t.Errorf("excluded file kept: %s", got)
+	}
+	if err := k.addRules([]string{"/nothing/*"}, nil, nil); err == nil {
+		t.Error("a --keep that matches nothing was accepted")
+	}
+	if err := k.addRules(nil, []string{"nginx"}, nil); err == nil {
+		t.Error("--keep-package without a database was accepted")
+	}
+}
+
+func TestTreeOwnersAndModes(t *testing.T) {
+	tr, _ := mkTree(t, sample)
+	n := tr.nodes["/var/lib/app"]
+	if n == nil || !n.Mode.IsDir() || n.Mode.Perm() != 0o750 {
+		t.Fatalf("node %+v", n)
+	}
+	if l := tr.nodes["/bin"]; l == nil || l.Link != "usr/bin" {
+		t.Errorf("symlink node %+v", l)
+	}
+	if got := tr.under("/var/www"); !reflect.DeepEqual(got, []string{"/var/www/html", "/var/www/html/index.html", "/var/www/html/other.html"}) {
+		t.Errorf("under = %v", got)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/var/www", "/var/www/html/index.html", true},
+		{"var/www/", "/var/www", true},
+		{"/var/www", "/var/wwwx", false},
+		{"/usr/share/doc/*", "/usr/share/doc/app/README", true},
+		{"*.html", "/index.html", true},
+		{"/etc/*.conf", "/etc/app.conf", true},
+		{"/etc/*.conf", "/etc/passwd", false},
+	}
+	for _, tt := range tests {
+		if got := matches(tt.pattern, tt.path); got != tt.want {
+			t.Errorf("matches(%q, %q) = %v", tt.pattern, tt.path, got)
+		}
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	_, fsys := mkTree(t, sample)
+	// The tree's files are not executable: nothing is found on PATH.
+	if p := lookPath(fsys, "app", []string{"PATH=/bin"}); p != "" {
+		t.Errorf("found non-executable %s", p)
+	}
+	if p := lookPath(fsys, "/usr/bin/app", nil); p != "/usr/bin/app" {
+		t.Errorf("absolute name: %s", p)
+	}
+}
