@@ -470,3 +470,32 @@ func TestDebianELFAndScript(t *testing.T) {
 		t.Errorf("script files %v", reasons)
 	}
 }
+
+// TestELFInBaseImage resolves a program's closure inside a base image:
+// the libraries are there already, so only the program is added.
+func TestELFInBaseImage(t *testing.T) {
+	fat := testenv.DebianFatRoot(t)
+	ctx := context.Background()
+	base := "oci:" + filepath.Join(t.TempDir(), "base")
+	off := sysfiles.Options{Certs: sysfiles.Off, Tzdata: sysfiles.Off, Passwd: sysfiles.Off, Nsswitch: sysfiles.Off}
+	if _, err := Build(ctx, Options{Source: "/usr/bin/jq", Root: fat, Sysfiles: off, Output: base}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Build(ctx, Options{Source: "/usr/local/bin/jq", Base: base, Path: "/usr/bin/jq2", Sysfiles: off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := regularFiles(res.Images[0].Files); len(got) != 1 || got[0] != "/usr/bin/jq2" {
+		t.Errorf("files added on the base: %v", got)
+	}
+	// With --root and --base, the libraries the base lacks come from the
+	// root; those it has are not added again.
+	res, err = Build(ctx, Options{Source: "/usr/bin/curl", Root: fat, Base: base, Sysfiles: off})
+	if err != nil {
+		t.Fatalf("curl from --root on a base: %v", err)
+	}
+	files := strings.Join(regularFiles(res.Images[0].Files), " ")
+	if !strings.Contains(files, "libcurl.so") || strings.Contains(files, "/libc.so.6") {
+		t.Errorf("curl on the jq base added %s", files)
+	}
+}

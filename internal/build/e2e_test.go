@@ -79,6 +79,15 @@ func TestE2EDockerDaemon(t *testing.T) {
 		t.Fatalf("docker run printed %q", got)
 	}
 	run(t, "", "skopeo", "inspect", "docker-daemon:"+tag)
+	copied := "oci:" + filepath.Join(t.TempDir(), "copy") + ":v1"
+	run(t, "", "skopeo", "copy", "docker-daemon:"+tag, copied)
+	img, err := image.Read(context.Background(), copied, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -197,6 +206,17 @@ func TestE2EMusl(t *testing.T) {
 		Smoke: []Smoke{{Args: nil, ExpectStdout: ptr("musl 1")}, {Args: []string{"a", "b"}, ExpectExit: 2, ExpectStdout: ptr("musl 3")}}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("runc"); err == nil {
+			r, err := Build(context.Background(), Options{Source: bin, Runtime: "runc", Smoke: []Smoke{{Args: []string{"x"}, ExpectExit: 1, ExpectStdout: ptr("musl 2")}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rt := r.Images[0].Smoke[0].Runtime; rt != "runc" {
+				t.Errorf("ran in %s, want runc", rt)
+			}
+		}
 	}
 	var loader bool
 	for _, f := range res.Images[0].Files {
