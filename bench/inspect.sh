@@ -5,6 +5,7 @@
 #
 #   bash bench/inspect.sh            # hyperfine when installed, else time
 #   RUNS=5 bash bench/inspect.sh
+#   HYPERFINE=no bash bench/inspect.sh   # measure with bash and python only
 #
 # Needs: go, ldd, lddtree (pax-utils), python3; hyperfine is optional.
 set -euo pipefail
@@ -49,41 +50,49 @@ cat >"$work/lddtree.sh" <<EOF
 xargs -d '\n' lddtree <"$work/files" >/dev/null 2>&1 || true
 EOF
 
-declare -A mean
-if command -v hyperfine >/dev/null; then
-	tool="hyperfine $(hyperfine --version | awk '{print $2}')"
+if [ "${HYPERFINE:-yes}" != no ] && command -v hyperfine >/dev/null; then
+	tool="hyperfine $(hyperfine --version | awk '{print $2}'), $runs runs after 1 warm-up"
 	hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/h.json" \
 		-n diet "bash $work/diet.sh" -n ldd "bash $work/ldd.sh" -n lddtree "bash $work/lddtree.sh" >&2
-	while read -r name m; do mean[$name]=$m; done < <(python3 -c '
-import json, sys
-for r in json.load(open(sys.argv[1]))["results"]:
-    print(r["command"], r["mean"])' "$work/h.json")
 else
-	tool="bash time, best of $runs"
-	for name in diet ldd lddtree; do
-		best=
-		for _ in $(seq "$runs"); do
-			s=$(date +%s.%N)
-			bash "$work/$name.sh"
-			e=$(date +%s.%N)
-			t=$(echo "$e - $s" | bc)
-			if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
-		done
-		mean[$name]=$best
-	done
+	# The same figures as hyperfine's JSON, from bash's time.
+	tool="bash time, $runs runs"
+	python3 - "$work" "$runs" >"$work/h.json" <<'EOF'
+import json, os, resource, subprocess, sys, time
+work, runs = sys.argv[1], int(sys.argv[2])
+results = []
+for name in ("diet", "ldd", "lddtree"):
+    times, cpu = [], []
+    for _ in range(runs):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        subprocess.run(["bash", f"{work}/{name}.sh"], check=False)
+        times.append(time.monotonic() - t0)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))
+    results.append({"command": name, "mean": sum(times) / runs, "min": min(times),
+                    "user": sum(c[0] for c in cpu) / runs, "system": sum(c[1] for c in cpu) / runs})
+json.dump({"results": results}, sys.stdout)
+EOF
 fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-python3 - "$n" "$tool" "$cpu" "${mean[diet]}" "${mean[ldd]}" "${mean[lddtree]}" <<'EOF'
-import os, sys, datetime
-n, tool, cpu = sys.argv[1], sys.argv[2], sys.argv[3]
-diet, ldd, lddtree = map(float, sys.argv[4:7])
+python3 - "$n" "$tool" "$cpu" "$work/h.json" <<'EOF'
+import json, os, sys, datetime
+n, tool, cpu, path = sys.argv[1:5]
+r = {x["command"]: x for x in json.load(open(path))["results"]}
+load = open("/proc/loadavg").read().split()[0]
 print(f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ")
-print(f"Machine: {os.cpu_count()} CPUs, {cpu}  ")
+print(f"Machine: {os.cpu_count()} CPUs, {cpu}, load average {load} during the run  ")
 print(f"Command: `bash bench/inspect.sh` ({tool}), {n} ELF files of /usr/bin and /usr/sbin\n")
-print("| tool | command | time (s) | diet is faster by |")
-print("|---|---|---:|---:|")
-print(f"| diet | `diet inspect FILE...` | {diet:.3f} | 1x |")
-print(f"| ldd | `for f in FILE...; do ldd $f; done` | {ldd:.3f} | {ldd/diet:.1f}x |")
-print(f"| lddtree | `lddtree FILE...` | {lddtree:.3f} | {lddtree/diet:.1f}x |")
+print("| tool | command | mean (s) | min (s) | CPU user+sys (s) | diet faster: mean | min | CPU |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+cmds = {"diet": "`diet inspect FILE...`", "ldd": "`for f in FILE...; do ldd $f; done`", "lddtree": "`lddtree FILE...`"}
+d = r["diet"]
+dcpu = d["user"] + d["system"]
+for name in ("diet", "ldd", "lddtree"):
+    x = r[name]
+    c = x["user"] + x["system"]
+    print(f"| {name} | {cmds[name]} | {x['mean']:.3f} | {x['min']:.3f} | {c:.3f} | "
+          f"{x['mean']/d['mean']:.1f}x | {x['min']/d['min']:.1f}x | {c/dcpu:.1f}x |")
 EOF
