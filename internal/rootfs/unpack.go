@@ -26,6 +26,8 @@ const (
 	DefaultMaxEntries         = 1_000_000
 )
 
+var errNotDir = errors.New("not a directory")
+
 // Whiteout markers of the OCI image layer format.
 const (
 	whiteoutPrefix = ".wh."
@@ -445,7 +447,7 @@ func (u *unpacker) whiteout(dirName, base string) error {
 		return fmt.Errorf("%w: whiteout of %q", ErrUnsafeEntry, "/"+join(dirName, victim))
 	}
 	parent, err := u.resolveDir(dirName, false)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 		return nil // nothing below to hide
 	}
 	if err != nil {
@@ -553,7 +555,7 @@ func (u *unpacker) resolveDir(name string, create bool) (string, error) {
 		case fi.IsDir():
 			done = next
 		default:
-			return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: errors.New("not a directory")}
+			return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: errNotDir}
 		}
 	}
 	return done, nil

@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 // ent is one tar entry of a test layer.
@@ -301,6 +303,9 @@ func TestUnpackHostile(t *testing.T) {
 		{name: "whiteout through symlink", layers: func() [][]ent {
 			return [][]ent{{symlink("l", base+"/outside")}, {file("l/.wh.keep", "")}}
 		}, inside: "l"},
+		{name: "whiteout under a file", layers: func() [][]ent {
+			return [][]ent{{file("a", "x")}, {file("a/.wh.b", "")}}
+		}, inside: "a"},
 		{name: "whiteout of dotdot path", layers: func() [][]ent { return [][]ent{{file("../.wh.sentinel", "")}} }, err: ErrUnsafeEntry},
 	}
 	for _, c := range cases {
@@ -433,4 +438,101 @@ func FuzzUnpack(f *testing.F) {
 		})
 		s.check(t)
 	})
+}
+
+// TestUnpackDebian packs the Debian minbase tree into a layer and checks
+// that unpacking it gives the same tree: types, modes, owners, sizes,
+// link targets, hard links.
+func TestUnpackDebian(t *testing.T) {
+	src := testenv.DebianRoot(t)
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "comparing owners needs root")
+	}
+	tmp := t.TempDir()
+	layerPath := filepath.Join(tmp, "layer.tar")
+	f, err := os.Create(layerPath)
+	must(t, err)
+	tw := tar.NewWriter(f)
+	inodes := map[uint64]string{}
+	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == src {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		link := ""
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			link, _ = os.Readlink(p)
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return nil // sockets
+		}
+		rel, _ := filepath.Rel(src, p)
+		hdr.Name = rel
+		st := fi.Sys().(*syscall.Stat_t)
+		if fi.Mode().IsRegular() && st.Nlink > 1 {
+			if first, ok := inodes[st.Ino]; ok {
+				hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
+			} else {
+				inodes[st.Ino] = rel
+			}
+		}
+		must(t, tw.WriteHeader(hdr))
+		if hdr.Typeflag == tar.TypeReg {
+			r, err := os.Open(p)
+			must(t, err)
+			_, err = io.Copy(tw, r)
+			r.Close()
+			must(t, err)
+		}
+		return nil
+	}))
+	must(t, tw.Close())
+	must(t, f.Close())
+	l, err := tarball.LayerFromFile(layerPath)
+	must(t, err)
+	root := filepath.Join(tmp, "root")
+	rep, err := UnpackLayers(context.Background(), []v1.Layer{l}, root, UnpackOptions{KeepOwners: true})
+	must(t, err)
+	n := 0
+	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == src {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		a, _ := os.Lstat(p)
+		b, err := os.Lstat(filepath.Join(root, rel))
+		if !a.Mode().IsRegular() && !a.IsDir() && a.Mode()&fs.ModeSymlink == 0 {
+			return nil // devices and the like are not created
+		}
+		n++
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			return nil
+		}
+		sa, sb := a.Sys().(*syscall.Stat_t), b.Sys().(*syscall.Stat_t)
+		if a.Mode() != b.Mode() || sa.Uid != sb.Uid || sa.Gid != sb.Gid {
+			t.Errorf("%s: %v %d:%d, want %v %d:%d", rel, b.Mode(), sb.Uid, sb.Gid, a.Mode(), sa.Uid, sa.Gid)
+		}
+		if a.Mode().IsRegular() && (a.Size() != b.Size() || a.ModTime().Sub(b.ModTime()).Abs() >= time.Second) {
+			t.Errorf("%s: size %d time %v, want %d %v", rel, b.Size(), b.ModTime(), a.Size(), a.ModTime())
+		}
+		if a.Mode()&fs.ModeSymlink != 0 {
+			la, _ := os.Readlink(p)
+			lb, _ := os.Readlink(filepath.Join(root, rel))
+			if la != lb {
+				t.Errorf("%s: -> %s, want -> %s", rel, lb, la)
+			}
+		}
+		if a.Mode().IsRegular() && sa.Nlink != sb.Nlink {
+			t.Errorf("%s: %d links, want %d", rel, sb.Nlink, sa.Nlink)
+		}
+		return nil
+	}))
+	if n < 1000 || rep.Entries < n {
+		t.Errorf("compared %d files, unpacked %d entries", n, rep.Entries)
+	}
 }
