@@ -102,15 +102,24 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if gocmd == "" {
 		gocmd = "go"
 	}
-	cmd := exec.CommandContext(ctx, gocmd, args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), env...), opts.Env...)
-	var stderr bytes.Buffer
-	cmd.Stdout = &stderr
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	run := func(args []string) (string, error) {
+		cmd := exec.CommandContext(ctx, gocmd, args...)
+		cmd.Dir = dir
+		cmd.Env = append(append(os.Environ(), env...), opts.Env...)
+		var stderr bytes.Buffer
+		cmd.Stdout = &stderr
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		return strings.TrimSpace(stderr.String()), err
+	}
+	msg, err := run(args)
+	if err != nil && strings.Contains(msg, "error obtaining VCS status") {
+		// The source is in a repository git refuses to read (another
+		// owner, no git): build without the VCS stamp rather than not at all.
+		msg, err = run(append([]string{"build", "-buildvcs=false"}, args[1:]...))
+	}
+	if err != nil {
 		os.Remove(tmpOut)
-		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			return "", fmt.Errorf("go build %s for %s: %w", opts.Package, p, err)
 		}
