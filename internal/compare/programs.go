@@ -33,7 +33,7 @@ type programSet struct {
 
 // programs builds, or takes, the dynamic and static forms of the program.
 func programs(ctx context.Context, opts Options, tmp string) (*programSet, error) {
-	if gobuild.IsPackage(opts.Source) {
+	if isPackage(opts.Source) {
 		return goPrograms(ctx, opts, tmp)
 	}
 	return elfPrograms(opts)
@@ -84,6 +84,21 @@ func goPrograms(ctx context.Context, opts Options, tmp string) (*programSet, err
 		return nil, err
 	}
 	return ps, nil
+}
+
+// isPackage tells a Go package from a file: a directory holding .go
+// files (whatever module it is in), or an import path go list finds.
+func isPackage(src string) bool {
+	if fi, err := os.Stat(src); err == nil {
+		if !fi.IsDir() {
+			return false
+		}
+		m, _ := filepath.Glob(filepath.Join(src, "*.go"))
+		if len(m) > 0 {
+			return true
+		}
+	}
+	return gobuild.IsPackage(src)
 }
 
 // dynamicLDFlags make go build link with the system's C linker against
