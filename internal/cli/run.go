@@ -86,6 +86,9 @@ The network is none (only loopback) unless --network host is given. With
 				spec.Stdout, spec.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			}
 			res, err := runtime.Run(ctx, img, spec)
+			if err != nil && res != nil && ctx.Err() != nil {
+				return ExitError{Code: 130, Err: fmt.Errorf("%s: interrupted, container killed", ref)}
+			}
 			if err != nil && !errors.Is(err, runtime.ErrTimeout) {
 				return err
 			}

@@ -219,41 +219,54 @@ type Container struct {
 func (c *Container) Done() <-chan struct{} { return c.done }
 
 // Wait waits for the container to end by itself (or its Timeout) and
-// returns how it ended. When ctx ends first the container is killed.
+// returns how it ended. When ctx ends first the container is killed, and
+// the Result comes with ctx's error.
 func (c *Container) Wait(ctx context.Context) (*Result, error) {
 	select {
 	case <-c.done:
+		return c.result, c.err
 	case <-ctx.Done():
-		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		c.kill(kctx, "KILL")
-		cancel()
-		<-c.done
+		return c.killNow(ctx)
 	}
-	return c.result, c.err
 }
 
-// Stop sends SIGTERM (or the image's StopSignal) to the container, kills it if it has not ended after
-// the grace period, and returns how it ended with its output.
+// Stop sends SIGTERM (or the image's StopSignal) to the container, kills it
+// if it has not ended after the grace period, and returns how it ended
+// with its output. When ctx ends first the container is killed at once.
 func (c *Container) Stop(ctx context.Context) (*Result, error) {
 	select {
 	case <-c.done:
 		return c.result, c.err
 	default:
 	}
-	kctx := context.WithoutCancel(ctx)
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	c.kill(kctx, c.stopSignal)
+	cancel()
 	t := time.NewTimer(c.grace)
 	defer t.Stop()
 	select {
 	case <-c.done:
+		return c.result, c.err
 	case <-t.C:
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		c.kill(kctx, "KILL")
+		cancel()
 		<-c.done
+		return c.result, c.err
 	case <-ctx.Done():
-		c.kill(kctx, "KILL")
-		<-c.done
+		return c.killNow(ctx)
 	}
-	return c.result, c.err
+}
+
+func (c *Container) killNow(ctx context.Context) (*Result, error) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	c.kill(kctx, "KILL")
+	cancel()
+	<-c.done
+	if c.err != nil {
+		return c.result, c.err
+	}
+	return c.result, ctx.Err()
 }
 
 // launch starts the attached process of c and the goroutine that collects

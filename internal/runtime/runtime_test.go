@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -192,6 +193,12 @@ func TestTimeout(t *testing.T) {
 			}
 			if d := time.Since(start); d > 40*time.Second {
 				t.Errorf("took %s", d)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			res, err = Run(ctx, img, Spec{Runtime: rt, Args: []string{"sleep"}})
+			if !errors.Is(err, context.DeadlineExceeded) || res == nil || res.ExitCode == 0 {
+				t.Errorf("canceled: %v, %+v; want the context's error and a killed container", err, res)
 			}
 		})
 	}
