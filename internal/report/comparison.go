@@ -48,15 +48,17 @@ func (v Variant) Failed() bool { return v.Error != "" }
 type Reference struct {
 	Name  string `json:"name"`
 	Bytes int64  `json:"bytes"`
+	// Like says which kind of measured variant it corresponds to.
+	Like string `json:"like"`
 }
 
 // Published are the image sizes of the comparison diet's argument starts
 // from: one small command-line tool packaged four ways (field notes).
 var Published = []Reference{
-	{"Ubuntu 22.04, glibc", 78_800_000},
-	{"Ubuntu 22.04, static musl", 78_900_000},
-	{"Alpine, static musl", 8_400_000},
-	{"distroless, static musl", 3_520_000},
+	{"Ubuntu 22.04, glibc", 78_800_000, "dynamic on a full distribution"},
+	{"Ubuntu 22.04, static musl", 78_900_000, "static on a full distribution"},
+	{"Alpine, static musl", 8_400_000, "static on a small distribution"},
+	{"distroless, static musl", 3_520_000, "static on a near-empty base"},
 }
 
 // Comparison is the result of diet compare.
@@ -131,7 +133,7 @@ func WriteComparison(w io.Writer, c *Comparison) error {
 		fmt.Fprintln(w, "\nPublished figures (not measured here; one small tool, from the comparison diet starts from):")
 		tw = table(w)
 		for _, r := range c.Published {
-			fmt.Fprintf(tw, "  %s\t%s\n", r.Name, MBString(r.Bytes))
+			fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", r.Name, MBString(r.Bytes), r.Like)
 		}
 		return tw.Flush()
 	}

@@ -32,6 +32,7 @@ th, td { padding: .3em .8em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 tr.diet td { font-weight: bold; background: #fdece6; }
 tr.failed td.reason { color: #b03030; text-align: left; }
+td.like { text-align: left; color: #666; }
 td.no { color: #b03030; }
 .note { color: #666; font-size: .9em; }
 details { margin: .4em 0; }
@@ -57,7 +58,8 @@ svg { max-width: 100%; height: auto; }
 {{if .C.Published}}<h2>Published figures</h2>
 <p class="note">Not measured here: the sizes of one small command-line tool packaged four ways, from the published comparison diet's argument starts from.</p>
 <table id="published">
-{{range .C.Published}}<tr><td>{{.Name}}</td><td>{{mb .Bytes}}</td></tr>
+<thead><tr><th>Published</th><th>Size</th><th>Like</th></tr></thead>
+{{range .C.Published}}<tr><td>{{.Name}}</td><td>{{mb .Bytes}}</td><td class="like">{{.Like}}</td></tr>
 {{end}}</table>
 {{end}}<h2>Files of each variant</h2>
 {{range .C.Variants}}{{if not .Failed}}<details class="listing" data-name="{{.Name}}"><summary>{{.Name}}: {{.Files}} file{{if ne .Files 1}}s{{end}}, {{mb .Uncompressed}}</summary>
