@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -31,6 +34,7 @@ type ent struct {
 	mode int64
 	data string
 	link string
+	pax  map[string]string
 }
 
 func file(name, data string) ent        { return ent{name: name, typ: tar.TypeReg, mode: 0o644, data: data} }
@@ -47,7 +51,7 @@ func tarOf(t testing.TB, ents []ent) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, e := range ents {
-		h := &tar.Header{Typeflag: e.typ, Name: e.name, Mode: e.mode, Linkname: e.link, ModTime: mtime, Uid: 1000, Gid: 1000}
+		h := &tar.Header{Typeflag: e.typ, Name: e.name, Mode: e.mode, Linkname: e.link, ModTime: mtime, Uid: 1000, Gid: 1000, PAXRecords: e.pax}
 		if e.typ == tar.TypeReg {
 			h.Size = int64(len(e.data))
 		}
@@ -230,25 +234,53 @@ func TestUnpackLayers(t *testing.T) {
 	s.check(t)
 }
 
+// capNetRaw is a security.capability attribute (VFS_CAP_REVISION_2,
+// effective) granting CAP_NET_RAW, as ping carries.
+const capNetRaw = "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
 func TestUnpackKeepOwners(t *testing.T) {
-	s := newSandbox(t)
-	img := imageOf(t, []ent{withMode(file("su", "su"), 0o4755), dir("d/")})
-	if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: true}); err != nil {
-		t.Fatal(err)
-	}
-	fi, _ := os.Stat(filepath.Join(s.root, "su"))
-	if fi.Mode()&fs.ModeSetuid == 0 {
-		t.Errorf("su mode %v, want setuid kept", fi.Mode())
-	}
-	if os.Geteuid() == 0 {
-		for _, n := range []string{"su", "d"} {
-			fi, _ := os.Stat(filepath.Join(s.root, n))
-			if st := fi.Sys().(*syscall.Stat_t); st.Uid != 1000 || st.Gid != 1000 {
-				t.Errorf("%s owned by %d:%d, want 1000:1000", n, st.Uid, st.Gid)
+	ping := file("ping", "ping")
+	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw}
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			s := newSandbox(t)
+			img := imageOf(t, []ent{withMode(file("su", "su"), 0o4755), withMode(file("sg", "sg"), 0o2755), dir("d/"), ping})
+			if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep}); err != nil {
+				t.Fatal(err)
 			}
-		}
+			fi, _ := os.Stat(filepath.Join(s.root, "su"))
+			if (fi.Mode()&fs.ModeSetuid != 0) != keep {
+				t.Errorf("su mode %v, want setuid only with KeepOwners", fi.Mode())
+			}
+			fi, _ = os.Stat(filepath.Join(s.root, "sg"))
+			if (fi.Mode()&fs.ModeSetgid != 0) != keep {
+				t.Errorf("sg mode %v, want setgid only with KeepOwners", fi.Mode())
+			}
+			if os.Geteuid() != 0 {
+				return
+			}
+			for _, n := range []string{"su", "d", "ping"} {
+				fi, _ := os.Stat(filepath.Join(s.root, n))
+				st := fi.Sys().(*syscall.Stat_t)
+				want := uint32(0)
+				if keep {
+					want = 1000
+				}
+				if st.Uid != want || st.Gid != want {
+					t.Errorf("%s owned by %d:%d, want %d:%d", n, st.Uid, st.Gid, want, want)
+				}
+			}
+			buf := make([]byte, 64)
+			n, err := unix.Lgetxattr(filepath.Join(s.root, "ping"), "security.capability", buf)
+			if keep && (err != nil || string(buf[:n]) != capNetRaw) {
+				t.Errorf("ping capability %x, %v; want %x", buf[:max(n, 0)], err, capNetRaw)
+			}
+			if !keep && err == nil {
+				t.Errorf("ping has a capability without KeepOwners")
+			}
+			s.check(t)
+		})
 	}
-	s.check(t)
 }
 
 // TestUnpackHostile unpacks layers made to escape the target, and checks

@@ -372,6 +372,15 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("Run with %+v: no error", spec)
 		}
 	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Architecture = "s390x"
+	if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-s390x"); err != nil {
+		foreign, _ := mutate.ConfigFile(img, cf)
+		if _, err := Run(ctx, foreign, Spec{}); err == nil || !strings.Contains(err.Error(), "linux/s390x") {
+			t.Errorf("foreign image: %v", err)
+		}
+	}
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			if res, err := Run(ctx, img, Spec{Runtime: rt, User: "nosuchuser", Args: []string{"id"}}); err == nil {
