@@ -19,15 +19,15 @@ import (
 func init() { register(newCompare) }
 
 type compareFlags struct {
-	bases          []string
-	platform, cgo  string
-	asJSON         bool
-	svg, html      string
-	smoke          []string
-	expectStdout   string
-	expectExit     int
-	stdin, runtime string
-	timeout        time.Duration
+	bases            []string
+	platform, cgo    string
+	asJSON, insecure bool
+	svg, html        string
+	smoke            []string
+	expectStdout     string
+	expectExit       int
+	stdin, runtime   string
+	timeout          time.Duration
 }
 
 func (f *compareFlags) addFlags(cmd *cobra.Command) {
@@ -36,6 +36,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.platform, "platform", "", "os/arch to build for (default: the program's machine, or this one's for a Go package)")
 	fl.StringVar(&f.cgo, "cgo", "", `cgo for the static builds and diet's: "" (CGO_ENABLED=0) or "musl"`)
 	fl.BoolVar(&f.asJSON, "json", false, "print the comparison as JSON")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries holding bases")
 	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write a self-contained page with the table, the chart and each variant's files to `FILE`")
 	fl.StringArrayVar(&f.smoke, "smoke", nil, "run every variant with these arguments; it runs when it exits as expected (repeatable)")
@@ -48,7 +49,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
 	o := compare.Options{Source: source, Platform: f.platform, Cgo: f.cgo, Runtime: f.runtime,
-		SmokeTimeout: f.timeout, Listings: f.html != ""}
+		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure}
 	for _, b := range f.bases {
 		name, ref, ok := strings.Cut(b, "=")
 		if !ok || name == "" || ref == "" {

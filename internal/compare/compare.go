@@ -58,6 +58,8 @@ type Options struct {
 	Runtime string
 	// SmokeTimeout bounds each run; 0 means one minute.
 	SmokeTimeout time.Duration
+	// Insecure allows plain HTTP to registries holding bases.
+	Insecure bool
 	// Listings keeps each variant's file list (for the HTML page).
 	Listings bool
 	// Log receives a line per step; nil for none.
@@ -130,7 +132,7 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 
 	bases := make([]baseImage, len(opts.Bases))
 	for i, b := range opts.Bases {
-		bases[i] = readBase(ctx, b, progs.platform)
+		bases[i] = readBase(ctx, b, progs.platform, opts.Insecure)
 	}
 	for _, b := range bases {
 		v, img := onBase(ctx, opts, progs, b, Dynamic)

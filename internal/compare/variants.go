@@ -26,9 +26,9 @@ type baseImage struct {
 
 // readBase opens a base and checks that it is for the program's
 // platform. Its layers are read later, when the variants are measured.
-func readBase(ctx context.Context, b Base, plat v1.Platform) baseImage {
+func readBase(ctx context.Context, b Base, plat v1.Platform, insecure bool) baseImage {
 	out := baseImage{Base: b}
-	img, err := image.Read(ctx, b.Ref, image.Options{Platform: &plat})
+	img, err := image.Read(ctx, b.Ref, image.Options{Platform: &plat, Insecure: insecure})
 	if err != nil {
 		out.err = err
 		return out
