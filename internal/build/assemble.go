@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"testing/fstest"
@@ -28,6 +30,7 @@ import (
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -151,7 +154,46 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 	if err != nil {
 		return nil, err
 	}
-	return makeImage(opts, prog, rep, set, sys.Env, owners, base, *plat)
+	pi, err := makeImage(opts, prog, rep, set, sys.Env, owners, base, *plat)
+	if err != nil {
+		return nil, err
+	}
+	pi.goModules = goModules(data)
+	return pi, nil
+}
+
+// goModules lists the Go modules a Go program was built from (its build
+// information), for the SBOM: the main module, its dependencies and the
+// standard library.
+func goModules(program []byte) []sbom.Package {
+	bi, err := buildinfo.Read(bytes.NewReader(program))
+	if err != nil {
+		return nil
+	}
+	var out []sbom.Package
+	add := func(m *debug.Module) {
+		if m == nil || m.Path == "" {
+			return
+		}
+		if m.Replace != nil {
+			m = m.Replace
+		}
+		p := sbom.Package{Name: m.Path, Version: m.Version}
+		if m.Version != "" && m.Version != "(devel)" {
+			p.PURL = "pkg:golang/" + m.Path + "@" + m.Version
+		} else {
+			p.Version = ""
+		}
+		out = append(out, p)
+	}
+	add(&bi.Main)
+	for _, d := range bi.Deps {
+		add(d)
+	}
+	if v := strings.TrimPrefix(bi.GoVersion, "go"); v != "" {
+		out = append(out, sbom.Package{Name: "stdlib", Version: "go" + v, PURL: "pkg:golang/stdlib@" + v})
+	}
+	return out
 }
 
 // packagesOf finds the Debian packages the entries' files came from,

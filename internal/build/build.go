@@ -22,6 +22,7 @@ import (
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -147,6 +148,8 @@ type PlatformImage struct {
 	Image    v1.Image      `json:"-"`
 	// packages are the Debian packages files came from, by name.
 	packages map[string]*dpkg.Package
+	// goModules are the Go modules built into the program.
+	goModules []sbom.Package
 }
 
 // Result is what Build made.

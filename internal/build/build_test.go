@@ -266,6 +266,9 @@ func TestOutputsAndSBOM(t *testing.T) {
 		if err := json.Unmarshal(sb, &doc); err != nil {
 			t.Fatal(err)
 		}
+		if !strings.Contains(string(sb), `"referenceLocator": "pkg:golang/stdlib@`) {
+			t.Errorf("%s: SBOM without the Go standard library", dest)
+		}
 		if doc.SPDXVersion != "SPDX-2.3" || len(doc.Files) != 1 || doc.Files[0].FileName != "./usr/local/bin/hello" || doc.Files[0].Comment != "program" {
 			t.Errorf("%s: SBOM %+v", dest, doc)
 		}

@@ -40,6 +40,13 @@ func SBOM(res *Result, epoch time.Time) ([]byte, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		for _, m := range pi.goModules {
+			if seen[m.Name] {
+				continue
+			}
+			seen[m.Name] = true
+			doc.Packages = append(doc.Packages, m)
+		}
 		for _, n := range names {
 			if seen[n] {
 				continue
