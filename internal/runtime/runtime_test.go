@@ -149,6 +149,9 @@ func TestRun(t *testing.T) {
 				{name: "missing program", spec: Spec{Entrypoint: []string{"/nope"}}, code: 127},
 				{name: "no network", spec: Spec{Args: []string{"ifaces"}}, stdout: "lo true\n", notContain: "eth"},
 				{name: "ptrace", spec: Spec{Args: []string{"ptrace"}}, stdout: "child exit 3\n"},
+				// Docker's default set: 0xa80425fb; SYS_PTRACE is bit 19.
+				{name: "caps", spec: Spec{Args: []string{"caps"}}, stdout: "00000000a80425fb\n"},
+				{name: "cap add", spec: Spec{Args: []string{"caps"}, CapAdd: []string{"SYS_PTRACE"}}, stdout: "00000000a80c25fb\n"},
 			}
 			for _, c := range cases {
 				t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {

@@ -98,6 +98,13 @@ func main() {
 			n++
 		}
 		fmt.Printf("traced %d stops, child exit %d\n", n, ws.ExitStatus())
+	case "caps": // the effective capability set, as /proc shows it
+		b, _ := os.ReadFile("/proc/self/status")
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "CapEff:") {
+				fmt.Println(strings.TrimSpace(strings.TrimPrefix(l, "CapEff:")))
+			}
+		}
 	case "sleep":
 		time.Sleep(time.Hour)
 	default:
