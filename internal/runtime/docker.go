@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -63,6 +66,9 @@ func loadDocker(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	}
 	ref, err := name.NewTag(tag)
 	if err != nil {
+		return "", "", err
+	}
+	if img, err = gzipLayers(img); err != nil {
 		return "", "", err
 	}
 	pr, pw := io.Pipe()
@@ -210,4 +216,40 @@ func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func()
 			docker(ctx, nil, "rmi", tag)
 		})
 	}, nil
+}
+
+// gzipLayers returns img with its zstd layers recompressed with gzip:
+// Docker engines before 23 cannot load zstd layers, and the engine checks
+// only the uncompressed contents, so the image keeps its ID.
+func gzipLayers(img v1.Image) (v1.Image, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading layers: %w", err)
+	}
+	changed := false
+	for i, l := range layers {
+		mt, err := l.MediaType()
+		if err != nil || !strings.Contains(string(mt), "zstd") {
+			continue
+		}
+		l := l
+		gz, err := tarball.LayerFromOpener(l.Uncompressed, tarball.WithCompressionLevel(gzip.BestSpeed))
+		if err != nil {
+			return nil, fmt.Errorf("recompressing layer %d: %w", i, err)
+		}
+		layers[i] = gz
+		changed = true
+	}
+	if !changed {
+		return img, nil
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	out, err := mutate.AppendLayers(empty.Image, layers...)
+	if err != nil {
+		return nil, err
+	}
+	return mutate.ConfigFile(out, cfg)
 }

@@ -18,10 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/compression"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/testenv"
@@ -393,5 +395,28 @@ func TestRunErrors(t *testing.T) {
 				t.Errorf("no command: %v", err)
 			}
 		})
+	}
+}
+
+// TestDockerZstd runs an image whose layer is zstd-compressed, which
+// Docker 20.10 cannot load as it is.
+func TestDockerZstd(t *testing.T) {
+	testenv.Docker(t)
+	img := probeImage(t)
+	layers, _ := img.Layers()
+	l := layers[0]
+	z, err := tarball.LayerFromOpener(l.Uncompressed, tarball.WithCompression(compression.ZStd), tarball.WithMediaType(types.OCILayerZStd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	zimg, _ := mutate.AppendLayers(empty.Image, z)
+	zimg, _ = mutate.ConfigFile(zimg, cf)
+	if mt, _ := z.MediaType(); !strings.Contains(string(mt), "zstd") {
+		t.Fatalf("layer media type %s", mt)
+	}
+	res, err := Run(context.Background(), zimg, Spec{Runtime: Docker, Args: []string{"echo", "zstd"}})
+	if err != nil || res.ExitCode != 3 || string(res.Stdout) != "zstd\n" {
+		t.Errorf("Run: %v, %+v", err, res)
 	}
 }
