@@ -151,6 +151,9 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	for i := range res.Variants {
 		smokeVariant(ctx, opts, rt, &res.Variants[i], res.Images[i])
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // interrupted: the rows would only say so
+	}
 	return res, nil
 }
 
