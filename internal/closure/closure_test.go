@@ -429,3 +429,24 @@ func TestResolverConcurrent(t *testing.T) {
 		t.Errorf("liba.so parsed twice (%p, %p)", a, b)
 	}
 }
+
+// FuzzResolve feeds arbitrary bytes as a program, and as a library it
+// needs: the resolver must answer with a result or an error, never panic.
+func FuzzResolve(f *testing.F) {
+	f.Add(obj{Interp: ldso, Needed: []string{"libfoo.so", "libc.so.6"}, RunPath: "$ORIGIN/../lib"}.Bytes(), obj{Soname: "libfoo.so"}.Bytes())
+	f.Add(obj{Interp: "/lib/ld-musl-x86_64.so.1", Needed: []string{"libc.so"}}.Bytes(), []byte("#!/bin/sh\n"))
+	f.Add([]byte("\x7fELF\x02\x01\x01"), []byte{})
+	f.Fuzz(func(t *testing.T, prog, lib []byte) {
+		fsys := glibcRoot(map[string]*fstest.MapFile{
+			"/usr/bin/p":         {Data: prog, Mode: 0o755},
+			"/usr/lib/libfoo.so": {Data: lib, Mode: 0o755},
+			"/etc/ld.so.cache":   {Data: lib},
+			"/etc/ld.so.preload": {Data: lib},
+		})
+		r := closure.New(fsys, closure.Options{LDLibraryPath: []string{"$ORIGIN", "/usr/lib"}})
+		res, err := r.Resolve("/usr/bin/p")
+		if err == nil && res == nil {
+			t.Fatal("no result and no error")
+		}
+	})
+}
