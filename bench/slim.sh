@@ -4,7 +4,8 @@
 # nginx (probed with GET /), curl (its default command) and jq (an exec
 # probe). For each: sizes before and after, ratio, wall time and peak
 # memory (GNU time's maximum resident set size) of the diet process.
-# Writes bench/out/slim.md (a markdown table) and bench/out/slim-*.json.
+# Writes bench/out/slim/slim.md (a markdown table) and bench/out/slim/*.json
+# (its own directory: other scripts build a dynamic diet into bench/out).
 # Run from the repository root, as root (runc):
 #   bash bench/slim.sh            # runc
 #   RUNTIMES="runc docker" bash bench/slim.sh
@@ -12,7 +13,7 @@
 # the debian-fat tree of .ci/fixtures.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=bench/out
+out=bench/out/slim
 mkdir -p "$out"
 runtimes=${RUNTIMES:-runc}
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -15,6 +16,20 @@ import (
 	"github.com/dietimg/diet/internal/testbases"
 	"github.com/dietimg/diet/internal/testenv"
 )
+
+// lockHTTPPort serialises the tests that start nginx on the host's port
+// 80 (host networking), across test binaries: packages run in parallel.
+func lockHTTPPort(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "diet-test-port-80.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+}
 
 // TestSlimCommand runs the real, static diet binary (it is its own sensor)
 // on the fat nginx image stored as an OCI layout: first with the document
@@ -25,6 +40,7 @@ func TestSlimCommand(t *testing.T) {
 		t.Skip("end-to-end slim test (-short)")
 	}
 	testenv.Runc(t)
+	lockHTTPPort(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "diet")

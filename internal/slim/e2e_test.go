@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,6 +141,20 @@ func fatImageless(t *testing.T, files map[string]string) v1.Image {
 	return img
 }
 
+// lockHTTPPort serialises the tests that start nginx on the host's port
+// 80 (host networking), across test binaries: packages run in parallel.
+func lockHTTPPort(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "diet-test-port-80.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+}
+
 func needRunc(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -179,6 +194,7 @@ var (
 func slimNginx(t *testing.T) *Result {
 	t.Helper()
 	needRunc(t)
+	lockHTTPPort(t)
 	nginxOnce.Do(func() {
 		img := fatImage(t, nginxCmd, nil)
 		nginxRes, nginxErr = Slim(context.Background(), img, slimOpts(t, mustProbe(t)(probe.ParseHTTP("80/"))))
@@ -257,7 +273,7 @@ func TestSlimNginx(t *testing.T) {
 }
 
 func TestSlimReproducible(t *testing.T) {
-	first := slimNginx(t)
+	first := slimNginx(t) // holds the port-80 lock until the test ends
 	img := fatImage(t, nginxCmd, nil)
 	opts := slimOpts(t, mustProbe(t)(probe.ParseHTTP("80/")))
 	opts.NoVerify = true
