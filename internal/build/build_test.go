@@ -309,6 +309,26 @@ func TestPushAttachesSBOM(t *testing.T) {
 	if len(im.Manifests) != 1 || im.Manifests[0].ArtifactType != image.SPDXMediaType || im.Manifests[0].Digest.String() != res.SBOMDigest {
 		t.Fatalf("referrers %+v, want the SBOM %s", im.Manifests, res.SBOMDigest)
 	}
+	// An index: pushed whole, the SBOM attached to it.
+	res, err = Build(ctx, Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: "docker://" + host + "/diet/multi:v1", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iref, _ := name.NewDigest(host+"/diet/multi@"+res.Digest.String(), name.Insecure)
+	idx, err := remote.Index(iref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Index(idx); err != nil {
+		t.Fatal(err)
+	}
+	refs, err = remote.Referrers(iref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im, _ := refs.IndexManifest(); len(im.Manifests) != 1 || im.Manifests[0].Digest.String() != res.SBOMDigest {
+		t.Fatalf("index referrers %+v", im.Manifests)
+	}
 }
 
 func TestBaseImage(t *testing.T) {
