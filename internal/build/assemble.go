@@ -78,7 +78,11 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 	}
 	if missing := missingOf(rep); len(missing) > 0 {
 		if !opts.AllowMissing {
-			return nil, fmt.Errorf("%w in %s: %s (pass --allow-missing to build anyway)", ErrMissing, prog.rootDesc, strings.Join(missing, "; "))
+			hint := "pass --allow-missing to build anyway"
+			if base != nil && opts.Root == "" {
+				hint = "pass --root / to take them from this machine, or --allow-missing to build anyway"
+			}
+			return nil, fmt.Errorf("%w in %s: %s (%s)", ErrMissing, prog.rootDesc, strings.Join(missing, "; "), hint)
 		}
 	}
 	inBase := func(p string) bool {
