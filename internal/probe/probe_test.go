@@ -228,3 +228,24 @@ func TestRunScript(t *testing.T) {
 		t.Errorf("script outcome %+v", out[0])
 	}
 }
+
+func FuzzSplitWords(f *testing.F) {
+	for _, s := range []string{`jq -n '1+1'`, `a "b c" d\ e`, `"x\"y"`, `'open`, `end\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := SplitWords(s)
+		if err != nil {
+			return
+		}
+		// Quoting each word back and splitting again gives the same words.
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, "'"+strings.ReplaceAll(w, "'", `'\''`)+"'")
+		}
+		again, err := SplitWords(strings.Join(quoted, " "))
+		if err != nil || !reflect.DeepEqual(again, words) {
+			t.Fatalf("%q: words %q, requoted %q gives %q (%v)", s, words, quoted, again, err)
+		}
+	})
+}

@@ -199,3 +199,23 @@ func TestReadRecordToleratesCutLines(t *testing.T) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
+
+// FuzzReadRecord: a record comes out of a container and is not trusted.
+func FuzzReadRecord(f *testing.F) {
+	f.Add([]byte(`{"path":"/a","op":"open","ok":true}` + "\n" + `{"path":"/b","op":"stat","ok":false}`))
+	f.Add([]byte(`{"path":"relative","op":"open"}` + "\n\n{"))
+	f.Add([]byte(strings.Repeat("x", 70000)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		evs, err := ReadRecord(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		seen := map[Event]bool{}
+		for _, e := range evs {
+			if e.Path == "" || e.Path[0] != '/' || seen[e] {
+				t.Fatalf("bad event %+v", e)
+			}
+			seen[e] = true
+		}
+	})
+}
