@@ -158,19 +158,11 @@ type fsBlob struct {
 	desc v1.Descriptor
 }
 
-func (b *fsBlob) Digest() (v1.Hash, error)             { return b.desc.Digest, nil }
-func (b *fsBlob) Compressed() (io.ReadCloser, error)   { return b.l.open(b.desc.Digest) }
-func (b *fsBlob) Size() (int64, error)                 { return b.desc.Size, nil }
-func (b *fsBlob) MediaType() (types.MediaType, error)  { return b.desc.MediaType, nil }
-func (b *fsBlob) Descriptor() (*v1.Descriptor, error)  { d := b.desc; return &d, nil }
-func (x *fsIndex) MediaType() (types.MediaType, error) { return x.mediaType() }
-func (x *fsIndex) Digest() (v1.Hash, error)            { return x.digest, nil }
-func (x *fsIndex) Size() (int64, error)                { b, err := x.raw(); return int64(len(b)), err }
-func (x *fsIndex) RawManifest() ([]byte, error)        { return x.raw() }
-func (x *fsIndex) Image(h v1.Hash) (v1.Image, error)   { return x.l.image(h) }
-func (x *fsIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
-	return &fsIndex{l: x.l, digest: h}, nil
-}
+func (b *fsBlob) Digest() (v1.Hash, error)            { return b.desc.Digest, nil }
+func (b *fsBlob) Compressed() (io.ReadCloser, error)  { return b.l.open(b.desc.Digest) }
+func (b *fsBlob) Size() (int64, error)                { return b.desc.Size, nil }
+func (b *fsBlob) MediaType() (types.MediaType, error) { return b.desc.MediaType, nil }
+func (b *fsBlob) Descriptor() (*v1.Descriptor, error) { d := b.desc; return &d, nil }
 
 // fsIndex is an image index read from a layout.
 type fsIndex struct {
@@ -179,6 +171,15 @@ type fsIndex struct {
 }
 
 func (x *fsIndex) raw() ([]byte, error) { return x.l.blob(x.digest) }
+
+func (x *fsIndex) MediaType() (types.MediaType, error) { return x.mediaType() }
+func (x *fsIndex) Digest() (v1.Hash, error)            { return x.digest, nil }
+func (x *fsIndex) Size() (int64, error)                { b, err := x.raw(); return int64(len(b)), err }
+func (x *fsIndex) RawManifest() ([]byte, error)        { return x.raw() }
+func (x *fsIndex) Image(h v1.Hash) (v1.Image, error)   { return x.l.image(h) }
+func (x *fsIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
+	return &fsIndex{l: x.l, digest: h}, nil
+}
 
 func (x *fsIndex) mediaType() (types.MediaType, error) {
 	im, err := x.IndexManifest()

@@ -42,6 +42,7 @@ type Location struct {
 	Ref string
 }
 
+// String writes the location back in transport:location form.
 func (l Location) String() string {
 	switch l.Transport {
 	case Docker:

@@ -26,6 +26,7 @@ const (
 	Off                // never
 )
 
+// String names the toggle as reports show it.
 func (t Toggle) String() string {
 	switch t {
 	case On:
