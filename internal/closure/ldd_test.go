@@ -210,6 +210,12 @@ func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, hwcaps []string, 
 			defer wg.Done()
 			for file := range work {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				// file is a real path. ldd runs the loader with the file
+				// as its argument, and $ORIGIN of a program started so is
+				// the directory of the path as given; when the kernel
+				// starts a program, $ORIGIN comes from /proc/self/exe, the
+				// real path, which is what diet uses. With real paths the
+				// two agree for programs reached through symlinks too.
 				want := runLdd(ctx, root, ldd(ctx, file))
 				cancel()
 				if want.skip != "" {
