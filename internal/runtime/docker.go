@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -190,32 +189,6 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 		return nil, err
 	}
 	return c, nil
-}
-
-// Hold keeps img loaded in the runtime until release is called, so that
-// many runs of one image (slim's probes) load it once: Docker finds it by
-// its ID and only tags it. For runc, which unpacks every run afresh, Hold
-// does nothing. release may be called more than once.
-func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func(), err error) {
-	name, err := choose(ctx, runtimeName)
-	if err != nil {
-		return nil, err
-	}
-	if name != Docker {
-		return func() {}, nil
-	}
-	tag, _, err := loadDocker(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			docker(ctx, nil, "rmi", tag)
-		})
-	}, nil
 }
 
 // gzipLayers returns img with its zstd layers recompressed with gzip:

@@ -48,8 +48,17 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 		}
 	}()
 	rootDir := filepath.Join(bundle, "rootfs")
-	if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
-		return nil, fmt.Errorf("unpacking image for runc: %w", err)
+	mounted := false
+	if key, err := img.ConfigName(); err == nil {
+		var undo func()
+		if undo, mounted = mountHeld(key.String(), bundle, rootDir); mounted {
+			closers = append(closers, undo)
+		}
+	}
+	if !mounted {
+		if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+			return nil, fmt.Errorf("unpacking image for runc: %w", err)
+		}
 	}
 	fsys, err := rootfs.Dir(rootDir)
 	if err != nil {

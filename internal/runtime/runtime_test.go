@@ -340,6 +340,65 @@ func TestCleanup(t *testing.T) {
 	}
 }
 
+func TestHoldRunc(t *testing.T) {
+	testenv.Runc(t)
+	img := probeImage(t)
+	ctx := context.Background()
+	release, err := Hold(ctx, img, Runc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	id, _ := img.ConfigName()
+	held.Lock()
+	tree := held.trees[id.String()]
+	held.Unlock()
+	if tree == nil {
+		t.Fatal("Hold kept no tree")
+	}
+	tmp := t.TempDir()
+	run := func(args ...string) string {
+		res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: args})
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("Run %v: %v %+v", args, err, res)
+		}
+		return string(res.Stdout)
+	}
+	c, err := Start(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: []string{"sleep"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	if !strings.Contains(string(mi), tmp) || !strings.Contains(string(mi), " - overlay ") {
+		t.Errorf("no overlay mount under %s while a held image runs", tmp)
+	}
+	c.Stop(ctx)
+	run("write", "/var/www/new")
+	if out := run("exists", "/var/www/new"); out != "false\n" {
+		t.Errorf("a run sees the file another wrote: %q", out)
+	}
+	if out := run("exists", "/var/www/.ok"); out != "true\n" {
+		t.Errorf("a run does not see the image's file: %q", out)
+	}
+	if out := run("id"); out != "0:0 /\n" {
+		t.Errorf("id: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(tree.dir, "rootfs", "var/www/new")); err == nil {
+		t.Errorf("a run wrote into the held tree")
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in the bundle directory: %v", left)
+	}
+	release()
+	release()
+	if _, err := os.Stat(tree.dir); err == nil {
+		t.Errorf("held tree %s still there after release", tree.dir)
+	}
+	if out := run("exists", "/var/www/.ok"); out != "true\n" {
+		t.Errorf("after release: %q", out)
+	}
+}
+
 func TestHold(t *testing.T) {
 	testenv.Docker(t)
 	img := probeImage(t)

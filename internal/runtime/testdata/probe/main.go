@@ -105,6 +105,14 @@ func main() {
 				fmt.Println(strings.TrimSpace(strings.TrimPrefix(l, "CapEff:")))
 			}
 		}
+	case "write": // create a file, to see whether another run sees it
+		if err := os.WriteFile(os.Args[2], []byte("x"), 0o644); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+	case "exists":
+		_, err := os.Stat(os.Args[2])
+		fmt.Println(err == nil)
 	case "sleep":
 		time.Sleep(time.Hour)
 	default:
