@@ -115,6 +115,11 @@ func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
 			failed = true
 			continue
 		}
+		if !f.recursive && inspectIsDir(fsys, name) {
+			fmt.Fprintf(stderr, "diet: inspecting %s: is a directory (-r inspects the files under it)\n", name)
+			failed = true
+			continue
+		}
 		if f.recursive && inspectIsDir(fsys, name) {
 			files, err := inspect.Walk(fsys, name)
 			if err != nil {
