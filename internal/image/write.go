@@ -2,6 +2,7 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/daemon"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/match"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -61,21 +62,52 @@ func WriteIndex(ctx context.Context, dest string, idx v1.ImageIndex, opts Option
 	return nil
 }
 
-// appendTo adds img or idx to a layout, under tag when there is one.
+// appendTo adds img or idx to a layout, under tag when there is one
+// (replacing the manifest of that name). The blobs go first, each renamed
+// into place; index.json is then replaced in one rename, so a reader (or
+// a crash) never sees a half-written index.
 func appendTo(p layout.Path, tag string, img v1.Image, idx v1.ImageIndex) error {
-	var lo []layout.Option
-	if tag != "" {
-		lo = append(lo, layout.WithAnnotations(map[string]string{refNameAnnotation: tag}))
-		m := match.Annotation(refNameAnnotation, tag)
-		if img != nil {
-			return p.ReplaceImage(img, m, lo...)
-		}
-		return p.ReplaceIndex(idx, m, lo...)
-	}
+	var desc *v1.Descriptor
+	var err error
 	if img != nil {
-		return p.AppendImage(img, lo...)
+		if err = p.WriteImage(img); err == nil {
+			desc, err = partial.Descriptor(img)
+		}
+	} else {
+		if err = p.WriteIndex(idx); err == nil {
+			desc, err = partial.Descriptor(idx)
+		}
 	}
-	return p.AppendIndex(idx, lo...)
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(filepath.Join(string(p), "index.json"))
+	if err != nil {
+		return err
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("index.json: %w", err)
+	}
+	if tag != "" {
+		desc.Annotations = map[string]string{refNameAnnotation: tag}
+		kept := im.Manifests[:0]
+		for _, d := range im.Manifests {
+			if d.Annotations[refNameAnnotation] != tag {
+				kept = append(kept, d)
+			}
+		}
+		im.Manifests = kept
+	}
+	im.Manifests = append(im.Manifests, *desc)
+	out, err := json.MarshalIndent(im, "", "   ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(string(p), "index.json"), func(f *os.File) error {
+		_, err := f.Write(out)
+		return err
+	})
 }
 
 func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, opts Options) error {
