@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -93,10 +94,18 @@ func treeImage(tb testing.TB, root, dir string, cmd []string) v1.Image {
 }
 
 func benchRun(b *testing.B, img v1.Image, args []string) {
-	for _, rt := range []string{Docker, Runc} {
+	for _, rt := range []string{Docker, Runc, Docker + "-held", Runc + "-held"} {
 		b.Run(rt, func(b *testing.B) {
+			rt, isHeld := strings.CutSuffix(rt, "-held")
 			if err := Available(context.Background(), rt); err != nil {
 				b.Skip(err)
+			}
+			if isHeld {
+				release, err := Hold(context.Background(), img, rt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer release()
 			}
 			for b.Loop() {
 				res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: args})
