@@ -169,16 +169,7 @@ func choose(ctx context.Context, want string) (string, error) {
 func Available(ctx context.Context, name string) error {
 	switch name {
 	case Docker:
-		if _, err := exec.LookPath("docker"); err != nil {
-			return errors.New("docker: the docker command is not installed")
-		}
-		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
-		}
-		return nil
+		return dockerAvailable(ctx)
 	case Runc:
 		if _, err := exec.LookPath("runc"); err != nil {
 			return errors.New("runc: the runc command is not installed")
@@ -193,6 +184,32 @@ func Available(ctx context.Context, name string) error {
 	default:
 		return fmt.Errorf("unknown runtime %q (want auto, docker or runc)", name)
 	}
+}
+
+// dockerCheck remembers for a while that the engine answered, so that a
+// series of runs asks it once.
+var dockerCheck struct {
+	sync.Mutex
+	ok time.Time
+}
+
+func dockerAvailable(ctx context.Context) error {
+	dockerCheck.Lock()
+	defer dockerCheck.Unlock()
+	if time.Since(dockerCheck.ok) < 30*time.Second {
+		return nil
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return errors.New("docker: the docker command is not installed")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
+	}
+	dockerCheck.ok = time.Now()
+	return nil
 }
 
 // Container is a running container started by Start.
