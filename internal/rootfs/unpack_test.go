@@ -568,3 +568,23 @@ func TestUnpackDebian(t *testing.T) {
 		t.Errorf("compared %d files, unpacked %d entries", n, rep.Entries)
 	}
 }
+
+// TestUnpackHardlinkToSymlink checks that a hard link to a symlink that
+// points out of the tree links the symlink, never the file outside.
+func TestUnpackHardlinkToSymlink(t *testing.T) {
+	s := newSandbox(t)
+	sentinel := filepath.Join(s.base, "sentinel")
+	img := imageOf(t, []ent{symlink("s", sentinel), hardlink("hl", "s")})
+	if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hl, err := os.Lstat(filepath.Join(s.root, "hl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.Stat(sentinel)
+	if hl.Mode()&fs.ModeSymlink == 0 || os.SameFile(hl, out) {
+		t.Errorf("hl is %v, same file as the sentinel: %v", hl.Mode(), os.SameFile(hl, out))
+	}
+	s.check(t)
+}
