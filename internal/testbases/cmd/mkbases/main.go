@@ -21,7 +21,12 @@ func main() {
 	busybox := flag.String("busybox", "/bin/busybox", "static busybox binary")
 	flag.Parse()
 	ctx := context.Background()
-	debian, err := testbases.EnsureDebian(ctx, filepath.Join(*cache, "debian-minbase"), *cache)
+	tree := filepath.Join(*cache, "debian-minbase")
+	if _, err := os.Stat(filepath.Join(tree, ".complete")); err != nil {
+		fmt.Fprintf(os.Stderr, "mkbases: no Debian minbase tree at %s (run: sudo .ci/fixtures.sh)\n", tree)
+		os.Exit(1)
+	}
+	debian, err := testbases.EnsureDebian(ctx, tree, *cache)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkbases:", err)
 		os.Exit(1)
