@@ -8,7 +8,9 @@ package testbases
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,9 +40,19 @@ func Debian(t testing.TB) string {
 	root := testenv.DebianRoot(t)
 	ref, err := EnsureDebian(context.Background(), root, testenv.CacheDir())
 	if err != nil {
-		t.Fatalf("making the Debian base image: %v", err)
+		failed(t, "Debian", err)
 	}
 	return ref
+}
+
+// failed reports a base that could not be made: missing when the cache
+// cannot be written (tests run as a user), a failure otherwise.
+func failed(t testing.TB, what string, err error) {
+	t.Helper()
+	if errors.Is(err, fs.ErrPermission) {
+		testenv.Missing(t, "cannot write the %s base image under %s: %v (set DIET_TEST_CACHE to a writable directory)", what, Dir(testenv.CacheDir()), err)
+	}
+	t.Fatalf("making the %s base image: %v", what, err)
 }
 
 // BusyBox returns an oci: reference to the BusyBox base image, made from
@@ -53,7 +65,7 @@ func BusyBox(t testing.TB) string {
 	}
 	ref, err := EnsureBusyBox(context.Background(), bb, testenv.CacheDir())
 	if err != nil {
-		t.Fatalf("making the BusyBox base image: %v", err)
+		failed(t, "BusyBox", err)
 	}
 	return ref
 }
