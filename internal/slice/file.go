@@ -5,21 +5,47 @@ import (
 	"io"
 )
 
-// runFile selects from a regular file of the given size in byte mode or
-// with a one-byte delimiter. It turns the range into a byte region whose
-// ends are element boundaries, found by counting forwards from the start
-// or backwards from the end (so '-10:' reads only the last blocks), then
-// copies the region forwards or walks it backwards.
-func runFile(w *Writer, f io.ReaderAt, size int64, r Range, o Options) error {
-	l := &locator{f: f, size: size, bufSize: o.BufSize, bytes: o.Mode == Bytes}
-	if !l.bytes {
-		l.d = o.Delim[0]
-		l.bwdJ = 0
-		l.bwdOff = size
-	}
+// finder locates element boundaries in a regular file and walks a region
+// of it backwards.
+type finder interface {
+	// at returns the offset where the element that b designates starts,
+	// or def when b is unset.
+	at(b Bound, def int64) (int64, error)
+	// walkBack writes the elements of [lo, hi), the last one first, then
+	// every step-th one before it.
+	walkBack(w *Writer, lo, hi int64, step uint64) error
+}
+
+// newFinder returns a finder for o's mode, or nil when the file must be
+// read forwards (a delimiter whose occurrences may overlap).
+func newFinder(f io.ReaderAt, size int64, r Range, o Options) finder {
+	l := &locator{f: f, size: size, bufSize: o.BufSize, bytes: o.Mode == Bytes, bwdOff: size}
 	if r.NeedsLen() || r.Back {
 		l.max = o.MaxRecord
 	}
+	switch {
+	case o.Mode == Bytes:
+		return l
+	case o.Mode == Records && len(o.Delim) == 1:
+		l.d = o.Delim[0]
+		return l
+	case o.Mode == Records && !selfOverlapping(o.Delim):
+		return newSegFinder(l, o)
+	case o.Mode == Chars || o.Mode == Graphemes:
+		if o.Mode == Chars {
+			l.max = 0
+		}
+		return newSegFinder(l, o)
+	}
+	return nil
+}
+
+// runFile selects from a regular file of the given size. It turns the
+// range into a byte region whose ends are element boundaries, found by
+// counting forwards from the start or backwards from the end (so '-10:'
+// reads only the last blocks), then copies the region forwards or walks
+// it backwards.
+func runFile(w *Writer, l finder, f io.ReaderAt, size int64, r Range, o Options) error {
 	var lo, hi int64
 	var err error
 	if !r.Back {
@@ -45,7 +71,7 @@ func runFile(w *Writer, f io.ReaderAt, size int64, r Range, o Options) error {
 		}
 		sub := Range{Step: r.Step}
 		sec := io.NewSectionReader(f, lo, hi-lo)
-		if l.bytes {
+		if o.Mode == Bytes {
 			return runBytes(w, newReader(sec, o.BufSize), sub)
 		}
 		return runStream(w, newReader(sec, o.BufSize), sub, o)
@@ -70,10 +96,14 @@ func runFile(w *Writer, f io.ReaderAt, size int64, r Range, o Options) error {
 	if err != nil || hi <= lo {
 		return err
 	}
+	return l.walkBack(w, lo, hi, r.Step)
+}
+
+func (l *locator) walkBack(w *Writer, lo, hi int64, step uint64) error {
 	if l.bytes {
-		return backBytes(w, f, lo, hi, r.Step, o.BufSize)
+		return backBytes(w, l.f, lo, hi, step, l.bufSize)
 	}
-	return l.backRecords(w, lo, hi, r.Step)
+	return l.backRecords(w, lo, hi, step)
 }
 
 // next is the bound of the element after b: s+1 from the start, or -(k-1)

@@ -90,6 +90,13 @@ var modeCases = []modeCase{
 		}
 		return s + ", "
 	}},
+	{"overlapping", Options{Delim: []byte("::")}, "::", func(i, n int) string {
+		s := []string{"a", ":b", "", "b:c", "c"}[i%5] // none ends in ":"
+		if i == n-1 && n%2 == 1 {
+			return "z" + s
+		}
+		return s + "::"
+	}},
 	{"comma", Options{Delim: []byte(",")}, ",", func(i, n int) string {
 		if i == n-1 && n%2 == 1 {
 			return "end"

@@ -81,9 +81,13 @@ func Run(w *Writer, in Input, r Range, o Options) error {
 		o.Delim = []byte{'\n'}
 	}
 	var err error
+	var fd finder
+	if in.At != nil {
+		fd = newFinder(in.At, in.Size, r, o)
+	}
 	switch {
-	case in.At != nil && (o.Mode == Bytes || o.Mode == Records && len(o.Delim) == 1):
-		err = runFile(w, in.At, in.Size, r, o)
+	case fd != nil:
+		err = runFile(w, fd, in.At, in.Size, r, o)
 	case o.Mode == Bytes:
 		err = runBytes(w, newReader(in.R, o.BufSize), r)
 	default:
