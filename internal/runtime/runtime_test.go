@@ -275,7 +275,7 @@ func TestStartStop(t *testing.T) {
 				}
 				url := fmt.Sprintf("http://127.0.0.1:%d/ping", port)
 				var body []byte
-				deadline := time.Now().Add(30 * time.Second)
+				deadline := time.Now().Add(60 * time.Second)
 				for time.Now().Before(deadline) {
 					resp, err := http.Get(url)
 					if err == nil {
