@@ -74,13 +74,27 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
+	pkg, name := opts.Package, binaryName(opts.Package)
+	if isLocal(pkg) {
+		// Build a directory from inside it, so that go finds the module
+		// it belongs to, whichever that is.
+		d := pkg
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			if abs, err := filepath.Abs(d); err == nil {
+				dir, pkg, name = abs, ".", binaryName(abs)
+			}
+		}
+	}
 	out := opts.Output
 	if out == "" {
 		tmp, err := os.MkdirTemp("", "diet-gobuild-")
 		if err != nil {
 			return "", fmt.Errorf("gobuild: %w", err)
 		}
-		out = filepath.Join(tmp, binaryName(opts.Package))
+		out = filepath.Join(tmp, name)
 	}
 	if !filepath.IsAbs(out) {
 		// go build -o is relative to its working directory, ours is not.
@@ -97,7 +111,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if len(opts.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(opts.Tags, ","))
 	}
-	args = append(args, "--", opts.Package)
+	args = append(args, "--", pkg)
 	gocmd := opts.Go
 	if gocmd == "" {
 		gocmd = "go"
@@ -169,23 +183,28 @@ func buildEnv(p v1.Platform, cgo string) (env []string, flags string, err error)
 
 // binaryName is the name go build would give the binary of pkg.
 func binaryName(pkg string) string {
-	p := strings.TrimRight(filepath.ToSlash(pkg), "/")
-	if p == "." || p == ".." || p == "" {
-		if wd, err := os.Getwd(); err == nil {
-			abs := filepath.Join(wd, p)
-			return filepath.Base(abs)
+	p := filepath.ToSlash(pkg)
+	if isLocal(pkg) {
+		if abs, err := filepath.Abs(pkg); err == nil {
+			p = filepath.ToSlash(abs)
 		}
-		return "main"
 	}
+	p = strings.TrimRight(p, "/")
 	base := path.Base(p)
 	// Major-version suffixes name the module, not the command: example.com/x/v2.
 	if len(base) >= 2 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
 		base = path.Base(path.Dir(p))
 	}
-	if base == "." || base == "/" || base == ".." {
+	if base == "." || base == "/" || base == ".." || base == "" {
 		return "main"
 	}
 	return base
+}
+
+// isLocal reports whether pkg is a file system path rather than an import
+// path, as go build tells them apart.
+func isLocal(pkg string) bool {
+	return pkg == "." || pkg == ".." || strings.HasPrefix(pkg, "./") || strings.HasPrefix(pkg, "../") || filepath.IsAbs(pkg)
 }
 
 // IsPackage reports whether arg names a Go package rather than a file: a
@@ -199,12 +218,14 @@ func IsPackage(arg string) bool {
 	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
 		return false
 	}
-	local := arg == "." || arg == ".." || strings.HasPrefix(arg, "./") || strings.HasPrefix(arg, "../") || filepath.IsAbs(arg)
-	if local {
+	dir := ""
+	if isLocal(arg) {
 		fi, err := os.Stat(arg)
 		if err != nil || !fi.IsDir() {
 			return false
 		}
+		// Asked from inside the directory, so that any module will do.
+		dir, arg = arg, "."
 	} else if strings.Contains(arg, ":") {
 		// Image transports (oci:DIR, docker://REF) are never import paths.
 		return false
@@ -212,7 +233,7 @@ func IsPackage(arg string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "list", "-find", "-f", "{{.Name}}", "--", arg)
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
 		return false

@@ -219,3 +219,30 @@ func TestIsPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherModule builds a package of another module, named by its
+// directory, from here.
+func TestOtherModule(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "greeter")
+	if err := os.MkdirAll(filepath.Join(dir, "docs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/greeter\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "docs", "README"), []byte("no Go here"), 0o644)
+	if !IsPackage(dir) {
+		t.Errorf("IsPackage(%s) = false", dir)
+	}
+	if IsPackage(filepath.Join(dir, "docs")) {
+		t.Errorf("IsPackage of a directory without Go files = true")
+	}
+	bin, err := Build(context.Background(), Options{Package: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	if filepath.Base(bin) != "greeter" {
+		t.Errorf("binary %s, want one named greeter", bin)
+	}
+	checkStatic(t, bin, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0"})
+}
