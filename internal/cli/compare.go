@@ -22,7 +22,7 @@ type compareFlags struct {
 	bases            []string
 	platform, cgo    string
 	asJSON, insecure bool
-	svg, html        string
+	svg, html, keep  string
 	smoke            []string
 	expectStdout     string
 	expectExit       int
@@ -38,6 +38,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.asJSON, "json", false, "print the comparison as JSON")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries holding bases")
 	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
+	fl.StringVar(&f.keep, "keep", "", "write each variant to `DIR` as NAME.tar (docker-archive, tagged diet-compare/NAME:latest) for docker load")
 	fl.StringVar(&f.html, "html", "", "write a self-contained page with the table, the chart and each variant's files to `FILE`")
 	fl.StringArrayVar(&f.smoke, "smoke", nil, "run every variant with these arguments; it runs when it exits as expected (repeatable)")
 	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
@@ -49,7 +50,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
 	o := compare.Options{Source: source, Platform: f.platform, Cgo: f.cgo, Runtime: f.runtime,
-		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure}
+		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure, Keep: f.keep}
 	for _, b := range f.bases {
 		name, ref, ok := strings.Cut(b, "=")
 		if !ok || name == "" || ref == "" {

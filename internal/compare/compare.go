@@ -21,6 +21,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/report"
 )
 
@@ -60,6 +61,10 @@ type Options struct {
 	SmokeTimeout time.Duration
 	// Insecure allows plain HTTP to registries holding bases.
 	Insecure bool
+	// Keep, when set, is a directory where each variant is written as a
+	// docker-archive, NAME.tar tagged diet-compare/NAME:latest, ready for
+	// docker load.
+	Keep string
 	// Listings keeps each variant's file list (for the HTML page).
 	Listings bool
 	// Log receives a line per step; nil for none.
@@ -154,6 +159,11 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: the rows would only say so
 	}
+	if opts.Keep != "" {
+		if err := keep(ctx, opts.Keep, res); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -204,6 +214,48 @@ func smokeText(ss []build.Smoke) string {
 		parts = append(parts, strings.Join(s.Args, " "))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// keep writes every variant that was made into dir as a docker-archive.
+func keep(ctx context.Context, dir string, res *Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := range res.Variants {
+		v := &res.Variants[i]
+		if res.Images[i] == nil {
+			continue
+		}
+		slug := Slug(v.Name)
+		dest := "docker-archive:" + filepath.Join(dir, slug+".tar")
+		if err := image.Write(ctx, dest, res.Images[i], image.Options{Tag: "diet-compare/" + slug + ":latest"}); err != nil {
+			return fmt.Errorf("keeping %s: %w", v.Name, err)
+		}
+		v.Image = dest
+	}
+	return nil
+}
+
+// Slug turns a variant's name into a file and image name
+// ("static on busybox" → "static-on-busybox").
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '.' || r == '_' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	if b.Len() == 0 {
+		return "variant"
+	}
+	return b.String()
 }
 
 // sourceIn makes a local package path relative to dir absolute, so that

@@ -276,3 +276,11 @@ func TestCompareELF(t *testing.T) {
 		t.Error("a Go source file was taken as a program")
 	}
 }
+
+func TestSlug(t *testing.T) {
+	for in, want := range map[string]string{"static on busybox": "static-on-busybox", "dynamic on My Base!": "dynamic-on-my-base", "diet": "diet", "é": "variant"} {
+		if got := Slug(in); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

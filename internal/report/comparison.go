@@ -125,7 +125,9 @@ func WriteComparison(w io.Writer, c *Comparison) error {
 	fmt.Fprintln(w, "\nuncompressed: as docker images shows; compressed: sum of the layer blobs;")
 	fmt.Fprintln(w, "program: share of the uncompressed bytes that are the program itself; * diet build")
 	for _, v := range c.Variants {
-		if !v.Failed() && v.RunDetail != "" && v.Run != RunOK {
+		// Why a variant did not run, or is not expected to; nothing when
+		// no smoke test was asked for.
+		if !v.Failed() && v.RunDetail != "" && v.Run != RunOK && (c.Smoke != "" || !v.ShouldRun) {
 			fmt.Fprintf(w, "%s: %s\n", v.Name, oneLine(v.RunDetail))
 		}
 	}
