@@ -211,6 +211,10 @@ func measure(ctx context.Context, v *report.Variant, img v1.Image, program strin
 func smokeText(ss []build.Smoke) string {
 	var parts []string
 	for _, s := range ss {
+		if len(s.Args) == 0 {
+			parts = append(parts, "(the image's command)")
+			continue
+		}
 		parts = append(parts, strings.Join(s.Args, " "))
 	}
 	return strings.Join(parts, "; ")
