@@ -40,6 +40,7 @@ bench() { # name runtime probe-args...
 import json, sys
 r = json.load(open(sys.argv[1]))
 name, rt, wall, rss, probe = sys.argv[2:7]
+probe = probe.replace("|", "\\|")
 mb = lambda n: f"{n / 1e6:.1f} MB"
 b, a = r["before"], r["after"]
 print(f"| {name} | `{probe or 'default command'}` | {rt} | {mb(b['uncompressed'])} / {mb(b['compressed'])} "

@@ -274,9 +274,12 @@ func (k *keeper) keptPaths() []string {
 
 // lookPath finds a command the way execvp would, with the image's PATH,
 // inside the tree.
-func lookPath(fsys rootfs.FS, name string, env []string) string {
+func lookPath(fsys rootfs.FS, name string, env []string, workdir string) string {
+	if strings.HasPrefix(name, "/") {
+		return path.Clean(name)
+	}
 	if strings.Contains(name, "/") {
-		return path.Clean("/" + name)
+		return path.Join("/", workdir, name)
 	}
 	pathVar := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	for _, e := range env {

@@ -165,10 +165,13 @@ func TestMatches(t *testing.T) {
 func TestLookPath(t *testing.T) {
 	_, fsys := mkTree(t, sample)
 	// The tree's files are not executable: nothing is found on PATH.
-	if p := lookPath(fsys, "app", []string{"PATH=/bin"}); p != "" {
+	if p := lookPath(fsys, "app", []string{"PATH=/bin"}, "/"); p != "" {
 		t.Errorf("found non-executable %s", p)
 	}
-	if p := lookPath(fsys, "/usr/bin/app", nil); p != "/usr/bin/app" {
+	if p := lookPath(fsys, "/usr/bin/app", nil, "/"); p != "/usr/bin/app" {
 		t.Errorf("absolute name: %s", p)
+	}
+	if p := lookPath(fsys, "./app", nil, "/usr/bin"); p != "/usr/bin/app" {
+		t.Errorf("relative name: %s", p)
 	}
 }

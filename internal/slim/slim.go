@@ -323,7 +323,7 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 			}
 		}
 		for _, name := range progs {
-			p := lookPath(fsys, name, cfg.Config.Env)
+			p := lookPath(fsys, name, cfg.Config.Env, cfg.Config.WorkingDir)
 			if p == "" || done[p] {
 				continue
 			}
