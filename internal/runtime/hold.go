@@ -61,7 +61,7 @@ func holdRunc(ctx context.Context, img v1.Image) (func(), error) {
 		return nil, fmt.Errorf("reading image config digest: %w", err)
 	}
 	if _, ok := acquireHeld(key.String()); !ok {
-		dir, err := os.MkdirTemp("", "diet-runc-held-")
+		dir, err := os.MkdirTemp(bundleParent(""), "diet-runc-held-")
 		if err != nil {
 			return nil, err
 		}

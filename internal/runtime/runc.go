@@ -14,6 +14,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sys/unix"
 
 	"github.com/dietimg/diet/internal/rootfs"
 )
@@ -31,7 +32,7 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 	if err != nil {
 		return nil, err
 	}
-	bundle, err := os.MkdirTemp(spec.TempDir, "diet-runc-")
+	bundle, err := os.MkdirTemp(bundleParent(spec.TempDir), "diet-runc-")
 	if err != nil {
 		return nil, fmt.Errorf("making runc bundle: %w", err)
 	}
@@ -263,4 +264,19 @@ func runcError(logFile string) string {
 		}
 	}
 	return last
+}
+
+// bundleParent is where bundles go: dir, or the temporary directory unless
+// it is mounted noexec (a tmpfs /tmp often is), where no program of the
+// image could start; /var/tmp then.
+func bundleParent(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	dir = os.TempDir()
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) == nil && st.Flags&unix.ST_NOEXEC != 0 {
+		return "/var/tmp"
+	}
+	return dir
 }
