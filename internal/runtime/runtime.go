@@ -64,6 +64,9 @@ type Spec struct {
 	// Stdout and Stderr, when set, receive the program's output as it
 	// comes; Result then carries no copy of that stream.
 	Stdout, Stderr io.Writer
+	// MaxOutput bounds the bytes of each stream kept in Result (the rest
+	// is read and dropped, and Result.Truncated says so); 0 means 64 MiB.
+	MaxOutput int64
 	// Runtime is "auto" (or ""): Docker when an engine answers, else runc;
 	// or "docker", or "runc".
 	Runtime string
@@ -92,6 +95,29 @@ type Result struct {
 	Runtime  string        `json:"runtime"`
 	Duration time.Duration `json:"duration_ns"`
 	TimedOut bool          `json:"timed_out,omitempty"`
+	// Truncated says that Stdout or Stderr reached Spec.MaxOutput.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// defaultMaxOutput is the default of Spec.MaxOutput.
+const defaultMaxOutput = 64 << 20
+
+// capped keeps the first max bytes written to it and drops the rest, so
+// that a chatty program cannot fill diet's memory.
+type capped struct {
+	buf     bytes.Buffer
+	max     int64
+	dropped bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	room := c.max - int64(c.buf.Len())
+	if int64(len(p)) > room {
+		c.dropped = true
+		c.buf.Write(p[:max(room, 0)])
+		return len(p), nil
+	}
+	return c.buf.Write(p)
 }
 
 // Run runs img to completion and returns how it ended. A program that
@@ -222,8 +248,8 @@ type Container struct {
 	grace      time.Duration
 	stopSignal string // the image's StopSignal, else TERM
 	cmd        *exec.Cmd
-	stdout     *bytes.Buffer
-	stderr     *bytes.Buffer
+	stdout     *capped
+	stderr     *capped
 	started    time.Time
 
 	// kill sends sig ("TERM", "KILL") to the container's main process.
@@ -297,16 +323,20 @@ func (c *Container) killNow(ctx context.Context) (*Result, error) {
 // launch starts the attached process of c and the goroutine that collects
 // its end.
 func (c *Container) launch(spec Spec) error {
+	limit := spec.MaxOutput
+	if limit <= 0 {
+		limit = defaultMaxOutput
+	}
 	if spec.Stdout != nil {
 		c.cmd.Stdout = spec.Stdout
 	} else {
-		c.stdout = new(bytes.Buffer)
+		c.stdout = &capped{max: limit}
 		c.cmd.Stdout = c.stdout
 	}
 	if spec.Stderr != nil {
 		c.cmd.Stderr = spec.Stderr
 	} else {
-		c.stderr = new(bytes.Buffer)
+		c.stderr = &capped{max: limit}
 		c.cmd.Stderr = c.stderr
 	}
 	c.grace = spec.StopGrace
@@ -341,10 +371,12 @@ func (c *Container) launch(spec Spec) error {
 		}
 		res := &Result{Runtime: c.Runtime, Duration: time.Since(c.started)}
 		if c.stdout != nil {
-			res.Stdout = c.stdout.Bytes()
+			res.Stdout = c.stdout.buf.Bytes()
+			res.Truncated = c.stdout.dropped
 		}
 		if c.stderr != nil {
-			res.Stderr = c.stderr.Bytes()
+			res.Stderr = c.stderr.buf.Bytes()
+			res.Truncated = res.Truncated || c.stderr.dropped
 		}
 		attached := 0
 		var ee *exec.ExitError

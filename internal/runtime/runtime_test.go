@@ -184,6 +184,22 @@ func TestRun(t *testing.T) {
 	}
 }
 
+func TestMaxOutput(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			in := strings.Repeat("0123456789", 10000)
+			res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"cat"}, Stdin: []byte(in), MaxOutput: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.Stdout) != in[:1000] || !res.Truncated || res.ExitCode != 0 {
+				t.Errorf("kept %d bytes, truncated %v, exit %d", len(res.Stdout), res.Truncated, res.ExitCode)
+			}
+		})
+	}
+}
+
 func TestTimeout(t *testing.T) {
 	img := probeImage(t)
 	for _, rt := range runtimes(t) {
