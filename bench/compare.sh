@@ -3,7 +3,9 @@
 # glibc dynamic binary and as a static one on a Debian minbase base and a
 # BusyBox base, alone on an empty base, and as diet build makes it. Every
 # variant is smoke-tested (slice 1:3 on four lines must print two).
-# Writes bench/out/compare.{txt,json,svg,html}. Run from the repository root:
+# Writes bench/out/compare.{txt,json,svg,html} and the variants as
+# docker-archives under bench/out/compare-images/, which it loads into
+# Docker to record what docker images says. Run from the repository root:
 #   bash bench/compare.sh
 # Needs: go, gcc, a Docker engine (or runc as root), and the Debian minbase
 # tree of .ci/fixtures.sh; the base images are made once per machine.
@@ -26,8 +28,20 @@ args=(compare ./cmd/slice --base "debian=$debian" --base "busybox=$busybox"
 } >"$out/compare.txt"
 start=$(date +%s)
 status=0
-"$out/diet" "${args[@]}" --svg "$out/compare.svg" --html "$out/compare.html" >>"$out/compare.txt" || status=$?
+rm -rf "$out/compare-images"
+"$out/diet" "${args[@]}" --svg "$out/compare.svg" --html "$out/compare.html" --keep "$out/compare-images" >>"$out/compare.txt" || status=$?
 echo "# $(($(date +%s) - start)) s, exit status $status" >>"$out/compare.txt"
+# What Docker says of the same images once loaded.
+if docker version >/dev/null 2>&1; then
+	echo "# docker images after docker load:" >>"$out/compare.txt"
+	for f in "$out"/compare-images/*.tar; do
+		tag=diet-compare/$(basename "$f" .tar):latest
+		docker load -q -i "$f" >/dev/null
+		printf '#   %-40s %s (%s bytes)\n' "$tag" "$(docker images --format '{{.Size}}' "$tag")" \
+			"$(docker image inspect --format '{{.Size}}' "$tag")" >>"$out/compare.txt"
+		docker rmi -f "$tag" >/dev/null
+	done
+fi
 "$out/diet" "${args[@]}" --json >"$out/compare.json" 2>/dev/null || true
 cat "$out/compare.txt"
 exit "$status"
