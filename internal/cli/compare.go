@@ -107,9 +107,11 @@ whether it runs. A variant that cannot be made (an unreadable base, a base of
 another architecture, a program that cannot be built statically) is reported
 as failed with the reason; the rest of the table still comes out.
 
-The exit status is 0 when every variant was made and every variant expected
-to run did run, 1 otherwise; the table is printed in both cases. A dynamic
-binary on a base without glibc's loader is not expected to run.`,
+The exit status is 0 when every variant that applies was made and every
+variant expected to run did run, 1 otherwise; the table is printed in both
+cases. A dynamic binary on a base without glibc's loader is not expected to
+run; a prebuilt static binary has no dynamic variants (n/a), and a prebuilt
+dynamic one no static variants.`,
 		Example: `  diet compare ./cmd/slice --base debian=oci:bases/debian --base busybox=oci:bases/busybox \
       --smoke '--help' --svg chart.svg --html compare.html
   diet compare /usr/local/bin/tool --base distroless=docker://gcr.io/distroless/static --json`,
@@ -149,7 +151,7 @@ binary on a base without glibc's loader is not expected to run.`,
 			if !res.OK() {
 				var bad []string
 				for _, v := range res.Variants {
-					if v.Failed() || (v.ShouldRun && v.Run == report.RunFailed) {
+					if v.Problem() {
 						bad = append(bad, v.Name)
 					}
 				}

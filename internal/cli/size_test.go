@@ -118,19 +118,21 @@ func TestCompareCommand(t *testing.T) {
 	bb := testbases.BusyBox(t)
 	dir := t.TempDir()
 	svg, page := filepath.Join(dir, "chart.svg"), filepath.Join(dir, "page.html")
+	missing := "oci:" + filepath.Join(dir, "missing")
 	out, _, err := runInspectCmd("compare", "../elfinfo/testdata/hello-static", "--base", "busybox="+bb,
-		"--svg", svg, "--html", page, "--json")
-	// A static binary has no dynamic variant: that row fails, so the
-	// status is 1, and everything is still written.
+		"--base", "missing="+missing, "--svg", svg, "--html", page, "--json")
+	// The missing base fails its row, so the status is 1, and everything
+	// is still written. A static binary has no dynamic form: those rows
+	// do not apply, which is no failure.
 	var ee ExitError
-	if !errors.As(err, &ee) || ee.Code != 1 {
-		t.Errorf("err %v, want exit status 1", err)
+	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(err.Error(), "static on missing") || strings.Contains(err.Error(), "dynamic") {
+		t.Errorf("err %v, want exit status 1 for static on missing only", err)
 	}
 	var c report.Comparison
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if len(c.Variants) != 4 || !c.Variants[0].Failed() || c.Variants[3].Name != "diet" || c.Variants[3].Uncompressed == 0 {
+	if len(c.Variants) != 6 || !c.Variants[0].NotApplicable || c.Variants[5].Name != "diet" || c.Variants[5].Uncompressed == 0 {
 		t.Errorf("variants: %+v", c.Variants)
 	}
 	for _, f := range []string{svg, page} {

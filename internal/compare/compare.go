@@ -79,11 +79,11 @@ type Result struct {
 	Images []v1.Image
 }
 
-// OK reports whether every variant was made and every variant expected
-// to run did run.
+// OK reports whether every variant that applies was made and every
+// variant expected to run did run.
 func (r *Result) OK() bool {
 	for _, v := range r.Variants {
-		if v.Failed() || (v.ShouldRun && v.Run == report.RunFailed) {
+		if v.Problem() {
 			return false
 		}
 	}

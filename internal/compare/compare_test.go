@@ -261,9 +261,12 @@ func TestCompareELF(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, n := range tc.failed {
-				if v := variant(t, res, n); !v.Failed() {
-					t.Errorf("%s was made", n)
+				if v := variant(t, res, n); !v.Failed() || !v.NotApplicable {
+					t.Errorf("%s: made, or not marked as not applicable: %+v", n, v)
 				}
+			}
+			if !res.OK() {
+				t.Error("a variant that does not apply made the comparison fail")
 			}
 			for _, n := range tc.made {
 				if v := variant(t, res, n); v.Failed() || v.ProgramBytes == 0 || (v.Base != "" && v.Files < 100) {

@@ -29,6 +29,9 @@ type programSet struct {
 	dynamicErr error
 	static     string
 	staticErr  error
+	// dynamicNA and staticNA mark a missing form that does not apply to
+	// the source (a prebuilt binary is one or the other).
+	dynamicNA, staticNA bool
 }
 
 // programs builds, or takes, the dynamic and static forms of the program.
@@ -199,12 +202,14 @@ func elfPrograms(opts Options) (*programSet, error) {
 	}
 	if f.Linkage == elfinfo.Dynamic {
 		ps.dynamic, ps.interp = abs, f.Interpreter
+		ps.staticNA = true
 		ps.staticErr = fmt.Errorf("%s is dynamically linked (%s); a prebuilt binary cannot be relinked statically (give its Go package or a static build)", opts.Source, f.Libc)
 		if f.Libc != elfinfo.Glibc {
 			ps.dynamicErr = fmt.Errorf("%s is a %s dynamic binary, not a glibc one", opts.Source, f.Libc)
 		}
 	} else {
 		ps.static = abs
+		ps.dynamicNA = true
 		ps.dynamicErr = fmt.Errorf("%s is statically linked; there is no dynamic build of it to copy", opts.Source)
 	}
 	return ps, nil

@@ -55,11 +55,11 @@ func readBase(ctx context.Context, b Base, plat v1.Platform, insecure bool) base
 //	ENTRYPOINT ["/usr/local/bin/prog"]
 func onBase(ctx context.Context, opts Options, ps *programSet, b baseImage, strategy string) (report.Variant, v1.Image) {
 	v := report.Variant{Strategy: strategy, Base: b.Name, BaseRef: b.Ref, ShouldRun: true}
-	bin, binErr := ps.static, ps.staticErr
+	bin, binErr, na := ps.static, ps.staticErr, ps.staticNA
 	switch strategy {
 	case Dynamic:
 		v.Name = "dynamic on " + b.Name
-		bin, binErr = ps.dynamic, ps.dynamicErr
+		bin, binErr, na = ps.dynamic, ps.dynamicErr, ps.dynamicNA
 	case Static:
 		v.Name = "static on " + b.Name
 	case StaticEmpty:
@@ -67,7 +67,7 @@ func onBase(ctx context.Context, opts Options, ps *programSet, b baseImage, stra
 		b.img = emptyBase(ps.platform)
 	}
 	if binErr != nil {
-		v.Error = oneLine(binErr)
+		v.Error, v.NotApplicable = oneLine(binErr), na
 		return v, nil
 	}
 	if b.err != nil {

@@ -22,13 +22,17 @@ type Variant struct {
 	BaseRef  string `json:"base_ref,omitempty"` // the --base image
 	Image    string `json:"image,omitempty"`    // where the variant was written, when kept
 	// Error says why the variant could not be made; the sizes are then 0.
-	Error        string  `json:"error,omitempty"`
-	Uncompressed int64   `json:"uncompressed"` // as docker images shows
-	Compressed   int64   `json:"compressed"`   // sum of the layer blobs
-	Layers       int     `json:"layers"`
-	Files        int     `json:"files"`
-	ProgramBytes int64   `json:"program_bytes"` // the program's own file
-	ProgramShare float64 `json:"program_share"` // ProgramBytes / Uncompressed
+	Error string `json:"error,omitempty"`
+	// NotApplicable marks a variant the source has no form for (a
+	// prebuilt static binary has no dynamic one): Error says why, and it
+	// is not a failure.
+	NotApplicable bool    `json:"not_applicable,omitempty"`
+	Uncompressed  int64   `json:"uncompressed"` // as docker images shows
+	Compressed    int64   `json:"compressed"`   // sum of the layer blobs
+	Layers        int     `json:"layers"`
+	Files         int     `json:"files"`
+	ProgramBytes  int64   `json:"program_bytes"` // the program's own file
+	ProgramShare  float64 `json:"program_share"` // ProgramBytes / Uncompressed
 	// Run is RunOK, RunFailed or RunSkipped; RunDetail says why.
 	Run       string `json:"run"`
 	RunDetail string `json:"run_detail,omitempty"`
@@ -40,8 +44,23 @@ type Variant struct {
 	Listing []File `json:"listing,omitempty"`
 }
 
-// Failed reports whether the variant could not be made.
+// Failed reports whether the variant could not be made (or does not
+// apply).
 func (v Variant) Failed() bool { return v.Error != "" }
+
+// Problem reports whether the variant is a failure: it could not be made
+// though it applies, or it did not run though it should have.
+func (v Variant) Problem() bool {
+	return (v.Failed() && !v.NotApplicable) || (!v.Failed() && v.ShouldRun && v.Run == RunFailed)
+}
+
+// failedText is how a variant that was not made shows in tables.
+func failedText(v Variant) string {
+	if v.NotApplicable {
+		return "n/a: " + oneLine(v.Error)
+	}
+	return "failed: " + oneLine(v.Error)
+}
 
 // Reference is a published figure, shown beside measured ones and
 // marked as not measured.
@@ -113,7 +132,7 @@ func WriteComparison(w io.Writer, c *Comparison) error {
 			name += " *"
 		}
 		if v.Failed() {
-			fmt.Fprintf(tw, "%s\tfailed: %s\n", name, oneLine(v.Error))
+			fmt.Fprintf(tw, "%s\t%s\n", name, failedText(v))
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", name, MBString(v.Uncompressed), MBString(v.Compressed),

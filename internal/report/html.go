@@ -32,6 +32,7 @@ th, td { padding: .3em .8em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 tr.diet td { font-weight: bold; background: #fdece6; }
 tr.failed td.reason { color: #b03030; text-align: left; }
+tr.failed td.na { color: #666; }
 td.like { text-align: left; color: #666; }
 td.no { color: #b03030; }
 .note { color: #666; font-size: .9em; }
@@ -48,7 +49,7 @@ svg { max-width: 100%; height: auto; }
 <table id="comparison">
 <thead><tr><th>Variant</th><th>Uncompressed</th><th>Compressed</th><th>Layers</th><th>Files</th><th>Program</th><th>Runs</th></tr></thead>
 <tbody>
-{{range .C.Variants}}{{if .Failed}}<tr class="variant failed" data-name="{{.Name}}"><td>{{.Name}}</td><td class="reason" colspan="6">failed: {{.Error}}</td></tr>
+{{range .C.Variants}}{{if .Failed}}<tr class="variant failed" data-name="{{.Name}}"><td>{{.Name}}</td><td class="reason{{if .NotApplicable}} na{{end}}" colspan="6">{{if .NotApplicable}}n/a{{else}}failed{{end}}: {{.Error}}</td></tr>
 {{else}}<tr class="variant{{if .Highlight}} diet{{end}}" data-name="{{.Name}}"><td>{{.Name}}</td><td>{{mb .Uncompressed}}</td><td>{{mb .Compressed}}</td><td>{{.Layers}}</td><td>{{.Files}}</td><td>{{percent .ProgramShare}}</td><td{{if and (eq .Run "failed") .ShouldRun}} class="no"{{end}}{{if .RunDetail}} title="{{.RunDetail}}"{{end}}>{{runs .}}</td></tr>
 {{end}}{{end}}</tbody>
 </table>

@@ -152,7 +152,11 @@ func SVG(w io.Writer, c *Comparison) error {
 
 	y := topRows
 	for _, v := range c.Variants {
-		bar(&b, sc, y, v.Name, v.Uncompressed, v.Highlight, v.Error, false)
+		failed := ""
+		if v.Failed() {
+			failed = failedText(v)
+		}
+		bar(&b, sc, y, v.Name, v.Uncompressed, v.Highlight, failed, false)
 		y += rowHeight
 	}
 	if len(c.Published) > 0 {
@@ -179,11 +183,14 @@ func bar(b *strings.Builder, sc scale, y int, label string, bytes int64, highlig
 	fmt.Fprintf(b, `<g class="bar" data-name="%s">`, esc(label))
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end" fill="%s"%s>%s</text>`, labelRight, cy+5, colourText, weight, esc(label))
 	if failed != "" {
-		msg := "failed: " + oneLine(failed)
+		msg, colour := failed, colourFailed
+		if strings.HasPrefix(msg, "n/a") {
+			colour = colourMuted
+		}
 		if r := []rune(msg); len(r) > 70 {
 			msg = string(r[:69]) + "…"
 		}
-		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s">%s</text></g>`+"\n", barLeft+4, cy+5, colourFailed, esc(msg))
+		fmt.Fprintf(b, `<text x="%d" y="%d" fill="%s">%s</text></g>`+"\n", barLeft+4, cy+5, colour, esc(msg))
 		return
 	}
 	colour := colourBar
