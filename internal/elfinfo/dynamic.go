@@ -356,7 +356,9 @@ func (p *parser) readDynsym(dynLink int) error {
 			continue
 		}
 		if bo.Uint16(syms[i+shndxAt:]) != uint16(elf.SHN_UNDEF) {
-			if bytes.HasPrefix(strtab[name:], []byte(start)) {
+			// The third byte first: most names differ there already
+			// (C++ names start with "_Z").
+			if rest := strtab[name:]; len(rest) >= len(start) && rest[2] == 'l' && string(rest[:len(start)]) == start {
 				p.isLibc = true
 			}
 			continue

@@ -112,13 +112,33 @@ var fixtures = []struct {
 				"GOARCH": "amd64", "GOOS": "linux", "GOAMD64": "v1",
 			},
 		},
+		// Function names only: the zoneinfo and certificate paths the
+		// standard library holds say nothing.
 		Needs: []Need{
-			{NeedCertificates, "go package crypto/x509"},
-			{NeedCertificates, "string /etc/ssl/certs"},
-			{NeedCertificates, "string /etc/ssl/cert.pem"},
+			{NeedCertificates, "go func crypto/x509.loadSystemRoots"},
+			{NeedCertificates, "go func crypto/x509.SystemCertPool"},
+			{NeedCertificates, "go func crypto/x509.systemRootsPool"},
 			{NeedTimezone, "go func time.LoadLocation"},
-			{NeedTimezone, "string /usr/share/zoneinfo"},
-			{NeedTimezone, "string zoneinfo.zip"},
+		},
+	}},
+	{"go-net", File{
+		Class: "ELF64", Machine: "x86_64", Type: "exec", Stripped: true, Linkage: Static, Libc: None,
+		Go: &GoInfo{
+			Version: "go1.26.8", Path: "example.com/gonet", Module: "example.com/gonet",
+			CgoEnabled: false, Trimpath: true,
+			Settings: map[string]string{
+				"-buildmode": "exe", "-compiler": "gc", "-trimpath": "true", "CGO_ENABLED": "0",
+				"GOARCH": "amd64", "GOOS": "linux", "GOAMD64": "v1",
+			},
+		},
+		// time.LoadLocation is there, but so is the zoneinfo database
+		// of time/tzdata: no timezone need.
+		Needs: []Need{
+			{NeedDNS, "go func net.dnsReadConfig"},
+			{NeedDNS, "go func net.(*Resolver).lookupIP"},
+			{NeedDNS, "go func net.(*Resolver).lookupHost"},
+			{NeedNSS, "go func os/user.lookupUser"},
+			{NeedNSS, "go func os/user.lookupUserId"},
 		},
 	}},
 	{"go-cgo", File{
@@ -204,9 +224,9 @@ func TestNeedsEvidence(t *testing.T) {
 				if f.Go == nil {
 					t.Errorf("%s: %s: not a Go binary", tc.name, n.Evidence)
 				}
-				pkg, _, _ := strings.Cut(strings.Fields(arg)[1], ".")
-				if !bytes.Contains(b, []byte(pkg)) {
-					t.Errorf("%s: %s: %q not in the file", tc.name, n.Evidence, pkg)
+				fn := strings.TrimPrefix(arg, "func ")
+				if !bytes.Contains(b, []byte("\x00"+fn+"\x00")) {
+					t.Errorf("%s: %s: %q not a function name in the file", tc.name, n.Evidence, fn)
 				}
 			default:
 				t.Errorf("%s: unknown evidence %q", tc.name, n.Evidence)

@@ -70,32 +70,58 @@ var stringPatterns = []pattern{
 	{kind: NeedDNS, text: "/etc/hosts", evidence: "string /etc/hosts", notNext: '.'}, // not hosts.allow
 }
 
-// goPatterns are searched in a Go binary's function names (.gopclntab):
-// build information lists modules, not packages. Names there end with
-// NUL, so the NUL before a name anchors it at a package path.
-var goPatterns = []pattern{
-	{kind: NeedCertificates, text: "\x00crypto/x509.", evidence: "go package crypto/x509"},
-	{kind: NeedNSS, text: "\x00os/user.", evidence: "go package os/user"},
-	{kind: NeedDNS, text: "\x00net.(*Resolver).", evidence: "go package net"},
-	{kind: NeedTimezone, text: "\x00time.LoadLocation", evidence: "go func time.LoadLocation"},
+// goFuncs are exact function names looked up in a Go binary's table of
+// function names (.gopclntab), in order of how much they tell, the most
+// telling first. Build information lists modules, not packages, and
+// strings say nothing for Go: the standard library holds the paths of
+// zoneinfo (package time, in nearly every program) and of certificate
+// bundles (crypto/x509) whether or not the program loads them. Only
+// functions the linker kept show use: time.LoadLocation, not
+// time.LoadLocationFromTZData, which time itself calls for $TZ.
+var goFuncs = []pattern{
+	goFunc(NeedCertificates, "crypto/x509.loadSystemRoots"),
+	goFunc(NeedCertificates, "crypto/x509.SystemCertPool"),
+	goFunc(NeedCertificates, "crypto/x509.systemRootsPool"),
+	goFunc(NeedTimezone, "time.LoadLocation"),
+	goFunc(NeedNSS, "os/user.lookupUser"),
+	goFunc(NeedNSS, "os/user.lookupUserId"),
+	goFunc(NeedNSS, "os/user.lookupGroup"),
+	goFunc(NeedNSS, "os/user.lookupGroupId"),
+	goFunc(NeedDNS, "net.dnsReadConfig"),
+	goFunc(NeedDNS, "net.(*Resolver).lookupIP"),
+	goFunc(NeedDNS, "net.(*Resolver).lookupHost"),
+	goFunc(NeedDNS, "net.readHosts"),
+	// time/tzdata embeds the zoneinfo database: time.LoadLocation falls
+	// back to it, so the program does not need the system's.
+	{kind: embeddedTZData, text: "time/tzdata.loadFromEmbeddedTZData"},
+}
+
+// embeddedTZData marks the function of time/tzdata among goFuncs.
+const embeddedTZData = "-tzdata"
+
+func goFunc(kind, name string) pattern {
+	return pattern{kind: kind, text: name, evidence: "go func " + name}
 }
 
 // rank orders evidence: a symbol the program imports says more than a Go
-// function name, which says more than a string; strings come in the
-// order of stringPatterns, the most telling first.
+// function name, which says more than a string; function names and
+// strings come in the order of goFuncs and stringPatterns, the most
+// telling first.
 func rank(evidence string) int {
-	switch {
-	case strings.HasPrefix(evidence, "symbol "):
+	if strings.HasPrefix(evidence, "symbol ") {
 		return 0
-	case strings.HasPrefix(evidence, "go "):
-		return 1
+	}
+	for i, pt := range goFuncs {
+		if pt.evidence == evidence {
+			return 1 + i
+		}
 	}
 	for i, pt := range stringPatterns {
 		if pt.evidence == evidence {
-			return 2 + i
+			return 1 + len(goFuncs) + i
 		}
 	}
-	return 2 + len(stringPatterns)
+	return 1 + len(goFuncs) + len(stringPatterns)
 }
 
 // readNeeds gathers the evidence of needs, sorted by kind, then by
@@ -105,15 +131,29 @@ func (p *parser) readNeeds() []Need {
 	for _, s := range p.imports {
 		set[Need{Kind: symbolNeeds[s], Evidence: "symbol " + s}] = true
 	}
-	if !p.isLibc {
-		budget := int64(maxScan)
-		for _, pt := range p.scan(p.dataRegions(), stringSet, &budget) {
+	budget := int64(maxScan)
+	switch {
+	case p.isLibc:
+		// The C library holds every path it may open, used or not.
+	case p.f.Go != nil:
+		tzdata := false
+		for _, pt := range p.scanNames(p.goNameRegions(), goNames, &budget) {
+			if pt.kind == embeddedTZData {
+				tzdata = true
+				continue
+			}
 			set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
 		}
-		if s := p.ef.Section(".gopclntab"); s != nil && p.f.Go != nil {
-			for _, pt := range p.scan([]region{p.funcnametab(s)}, goSet, &budget) {
-				set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
+		if tzdata {
+			for n := range set {
+				if n.Kind == NeedTimezone && strings.HasPrefix(n.Evidence, "go ") {
+					delete(set, n)
+				}
 			}
+		}
+	default:
+		for _, pt := range p.scan(p.dataRegions(), stringSet, &budget) {
+			set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
 		}
 	}
 	if len(set) == 0 {
@@ -168,6 +208,19 @@ func (p *parser) dataRegions() []region {
 		}
 	}
 	return out
+}
+
+// goNameRegions lists where a Go binary keeps its function names: the
+// name table of .gopclntab; without section headers, every loaded
+// segment (names are NUL-terminated wherever they are).
+func (p *parser) goNameRegions() []region {
+	if s := p.ef.Section(".gopclntab"); s != nil && s.Type != elf.SHT_NOBITS {
+		return []region{p.funcnametab(s)}
+	}
+	if len(p.ef.Sections) > 0 {
+		return nil
+	}
+	return p.dataRegions()
 }
 
 // funcnametab narrows a Go .gopclntab section to its table of function

@@ -31,6 +31,7 @@ musl-gcc "${cflags[@]}" -s -static -o $out/needs-musl-static $src/needs.c
 
 # Go: buildinfo survives -s -w.
 (cd $src/gofix && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../go-static .)
+(cd $src/gonet && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../go-net .)
 (cd $src/gocgo && CGO_ENABLED=1 go build -trimpath -ldflags='-s -w' -o ../../go-cgo .)
 
 ls -l $out | grep -v -e build.sh -e src

@@ -1,0 +1,115 @@
+package elfinfo
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+)
+
+func evidences(pats []pattern) []string {
+	var out []string
+	for _, pt := range pats {
+		out = append(out, pt.evidence)
+	}
+	return out
+}
+
+func scanParser(b []byte) *parser {
+	return &parser{r: bytes.NewReader(b), size: int64(len(b))}
+}
+
+// filler is binary-looking data holding every probe byte often, but none
+// of the patterns.
+func filler(n int) []byte {
+	b := make([]byte, n)
+	const noise = "\x00\x01/etc-/zTZLSSL_ ca-zone\xff"
+	for i := range b {
+		b[i] = noise[i%len(noise)]
+	}
+	return b
+}
+
+func TestScanStrings(t *testing.T) {
+	at := func(b []byte, off int, s string) { copy(b[off:], s) }
+	for _, tc := range []struct {
+		name string
+		put  func(b []byte)
+		want []string
+	}{
+		{"none", func([]byte) {}, nil},
+		{"start and end", func(b []byte) {
+			at(b, 0, "/etc/resolv.conf\x00")
+			at(b, len(b)-4, "TZif")
+		}, []string{"string TZif", "string /etc/resolv.conf"}},
+		{"across chunks", func(b []byte) {
+			at(b, scanChunk-7, "\x00/usr/share/zoneinfo\x00")
+			at(b, 2*scanChunk-30, "x/etc/ssl/certs/ca-certificates.crt\x00")
+		}, []string{"string /etc/ssl/certs", "string ca-certificates.crt", "string /usr/share/zoneinfo"}},
+		{"not hosts.allow", func(b []byte) { at(b, 100, "/etc/hosts.allow\x00") }, nil},
+		{"hosts", func(b []byte) { at(b, 100, "/etc/hosts.allow\x00/etc/hosts\x00") }, []string{"string /etc/hosts"}},
+		{"SSL_CERT_", func(b []byte) { at(b, 100, "SSL_CERT_DIR\x00") }, []string{"string SSL_CERT_DIR"}},
+	} {
+		b := filler(3*scanChunk + 100)
+		tc.put(b)
+		budget := int64(maxScan)
+		got := evidences(scanParser(b).scan([]region{{0, uint64(len(b))}}, stringSet, &budget))
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+		if budget >= maxScan {
+			t.Errorf("%s: budget %d not spent", tc.name, budget)
+		}
+	}
+}
+
+// TestScanNames checks that Go function names match whole: the names of
+// the standard library that extend one of goFuncs
+// (time.LoadLocationFromTZData, in every program that uses package time)
+// must not count.
+func TestScanNames(t *testing.T) {
+	long := string(bytes.Repeat([]byte("a"), scanChunk+10))
+	for _, tc := range []struct {
+		name  string
+		table string
+		want  []string
+	}{
+		{"prefix of a longer name", "\x00time.LoadLocationFromTZData\x00time.LoadLocation.func1\x00", nil},
+		{"suffix of a longer name", "\x00xtime.LoadLocation\x00os/user.lookupUserIdx\x00", nil},
+		{"exact", "\x00time.LoadLocationFromTZData\x00time.LoadLocation\x00", []string{"go func time.LoadLocation"}},
+		{"first and last, no NULs around", "net.dnsReadConfig\x00main.main\x00os/user.lookupGroup",
+			[]string{"go func os/user.lookupGroup", "go func net.dnsReadConfig"}},
+		{"across chunks", string(bytes.Repeat([]byte("runtime.x\x00"), scanChunk/10)) + "crypto/x509.loadSystemRoots\x00",
+			[]string{"go func crypto/x509.loadSystemRoots"}},
+		{"tail of a name longer than a chunk", "\x00" + long[:scanChunk] + "time.LoadLocation\x00", nil},
+		{"after a name longer than a chunk", "\x00" + long + "\x00time.LoadLocation\x00", []string{"go func time.LoadLocation"}},
+	} {
+		b := []byte(tc.table)
+		budget := int64(maxScan)
+		got := evidences(scanParser(b).scanNames([]region{{0, uint64(len(b))}}, goNames, &budget))
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestScanBudget checks that the scans stop at the budget.
+func TestScanBudget(t *testing.T) {
+	b := filler(2 * scanChunk)
+	copy(b[scanChunk+10:], "/etc/passwd\x00time.LoadLocation\x00")
+	budget := int64(scanChunk)
+	if got := scanParser(b).scan([]region{{0, uint64(len(b))}}, stringSet, &budget); len(got) != 0 || budget != 0 {
+		t.Errorf("scan past the budget: %q, budget %d", evidences(got), budget)
+	}
+	budget = int64(scanChunk)
+	if got := scanParser(b).scanNames([]region{{0, uint64(len(b))}}, goNames, &budget); len(got) != 0 || budget != 0 {
+		t.Errorf("scanNames past the budget: %q, budget %d", evidences(got), budget)
+	}
+}
+
+func TestRarest(t *testing.T) {
+	for s, want := range map[string]byte{"/etc/": '/', "zoneinfo": 'z', "TZif": 'Z', "ca-certificates.crt": '.'} {
+		if got := s[rarest(s)]; got != want {
+			t.Errorf("rarest(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
