@@ -137,7 +137,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 			return nil, err
 		}
 	}
-	sys, err := sysfiles.Select(prog.fsys, goNeeds(needsOf(rep), rep, data), opts.Sysfiles)
+	sys, err := sysfiles.Select(prog.fsys, needsOf(rep), opts.Sysfiles)
 	if err != nil {
 		return nil, err
 	}
@@ -409,32 +409,6 @@ func needsOf(rep *inspect.Report) []elfinfo.Need {
 		walk(r.EnvProgram, false)
 	}
 	walk(rep, true)
-	return out
-}
-
-// goNeeds drops evidence that every Go program carries. The standard
-// library holds the paths of certificate bundles and zoneinfo whether or
-// not the program uses them, so only function names count for a Go
-// program; and time.LoadLocationFromTZData, which time's own start-up
-// uses for $TZ, is not time.LoadLocation.
-func goNeeds(needs []elfinfo.Need, rep *inspect.Report, program []byte) []elfinfo.Need {
-	if rep.ELF == nil || rep.ELF.Go == nil {
-		return needs
-	}
-	var out []elfinfo.Need
-	for _, n := range needs {
-		ev := n.Evidence
-		switch {
-		case strings.HasPrefix(ev, "string "):
-			continue
-		case strings.HasPrefix(ev, "go func "):
-			fn := strings.TrimPrefix(ev, "go func ")
-			if !bytes.Contains(program, []byte("\x00"+fn+"\x00")) {
-				continue
-			}
-		}
-		out = append(out, n)
-	}
 	return out
 }
 
