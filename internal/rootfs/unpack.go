@@ -297,6 +297,10 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		if err := u.owner(full, hdr); err != nil {
 			return err
 		}
+		// os.Root has no Lchtimes. full is free of symlinks up to its
+		// last component, which is not followed, in a tree only we write.
+		ts := unix.NsecToTimespec(hdr.ModTime.UnixNano())
+		_ = unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(u.dir, filepath.FromSlash(full)), []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW)
 	case tar.TypeLink:
 		if err := u.hardlink(full, hdr.Linkname); err != nil {
 			return err
