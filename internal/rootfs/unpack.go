@@ -306,7 +306,11 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 			return err
 		}
 	}
-	u.current[full] = true
+	// The entry and its directories belong to this layer: an opaque
+	// marker that comes later in the layer keeps them.
+	for p := full; p != "." && !u.current[p]; p = path.Dir(p) {
+		u.current[p] = true
+	}
 	return nil
 }
 

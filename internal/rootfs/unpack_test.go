@@ -175,6 +175,7 @@ func TestUnpackLayers(t *testing.T) {
 			dir("opq/"), file("opq/old", "old"), dir("opq/sub/"), file("opq/sub/deep", "deep"),
 			withMode(file("bin/su", "su"), 0o4755),
 			dir("ro/"), file("ro/f", "f"),
+			dir("opq2/"), file("opq2/old", "old"), dir("opq2/a/"), file("opq2/a/old", "old"),
 		},
 		[]ent{
 			file("etc/.wh.gone", ""),
@@ -182,6 +183,9 @@ func TestUnpackLayers(t *testing.T) {
 			file("lib/libm.so", "libm"),
 			hardlink("usr/lib/libc.so.6", "lib/libc.so"),
 			file("opq/new", "new"), dir("opq/"), file("opq/.wh..wh..opq", ""), dir("opq/sub/"), file("opq/sub/x", "x"),
+			// A file whose directories this layer makes only implicitly,
+			// before an opaque marker above them.
+			file("opq2/a/b/c", "c"), file("opq2/.wh..wh..opq", ""),
 			withMode(dir("ro/"), 0o555),
 			file("/abs", "absolute names are relative"),
 		},
@@ -196,6 +200,7 @@ func TestUnpackLayers(t *testing.T) {
 		"usr": "dir", "usr/lib": "dir", "usr/lib/libc.so": "libc", "usr/lib/libm.so": "libm", "usr/lib/libc.so.6": "libc",
 		"lib": "-> usr/lib",
 		"opq": "dir", "opq/new": "new", "opq/sub": "dir", "opq/sub/x": "x",
+		"opq2": "dir", "opq2/a": "dir", "opq2/a/b": "dir", "opq2/a/b/c": "c",
 		"bin": "dir", "bin/su": "su",
 		"ro": "dir", "ro/f": "f",
 		"abs": "absolute names are relative",
