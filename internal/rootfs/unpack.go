@@ -477,6 +477,10 @@ func (u *unpacker) whiteout(dirName, base string) error {
 	if full == "." || full == "" {
 		return fmt.Errorf("%w: whiteout of the root", ErrUnsafeEntry)
 	}
+	if u.current[full] {
+		// A whiteout hides lower layers only, never its own layer's files.
+		return nil
+	}
 	if err := u.root.RemoveAll(full); err != nil {
 		return fmt.Errorf("whiteout of %s: %w", full, err)
 	}

@@ -186,6 +186,8 @@ func TestUnpackLayers(t *testing.T) {
 			// A file whose directories this layer makes only implicitly,
 			// before an opaque marker above them.
 			file("opq2/a/b/c", "c"), file("opq2/.wh..wh..opq", ""),
+			// A whiteout never hides a file of its own layer.
+			file("etc/same", "same"), file("etc/.wh.same", ""),
 			withMode(dir("ro/"), 0o555),
 			file("/abs", "absolute names are relative"),
 		},
@@ -196,7 +198,7 @@ func TestUnpackLayers(t *testing.T) {
 	}
 	got := readTree(t, s.root)
 	want := map[string]string{
-		"etc": "dir", "etc/passwd": "root:x:0:0::/:/bin/sh\n",
+		"etc": "dir", "etc/passwd": "root:x:0:0::/:/bin/sh\n", "etc/same": "same",
 		"usr": "dir", "usr/lib": "dir", "usr/lib/libc.so": "libc", "usr/lib/libm.so": "libm", "usr/lib/libc.so.6": "libc",
 		"lib": "-> usr/lib",
 		"opq": "dir", "opq/new": "new", "opq/sub": "dir", "opq/sub/x": "x",
