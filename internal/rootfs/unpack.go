@@ -478,7 +478,12 @@ func (u *unpacker) whiteout(dirName, base string) error {
 		return fmt.Errorf("%w: whiteout of the root", ErrUnsafeEntry)
 	}
 	if u.current[full] {
-		// A whiteout hides lower layers only, never its own layer's files.
+		// A whiteout hides lower layers only, never its own layer's
+		// files: of a directory this layer writes into, it removes what
+		// lower layers put there, like an opaque marker.
+		if fi, err := u.root.Lstat(full); err == nil && fi.IsDir() {
+			return u.opaque(full)
+		}
 		return nil
 	}
 	if err := u.root.RemoveAll(full); err != nil {

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -598,4 +601,96 @@ func TestUnpackHardlinkToSymlink(t *testing.T) {
 		t.Errorf("hl is %v, same file as the sentinel: %v", hl.Mode(), os.SameFile(hl, out))
 	}
 	s.check(t)
+}
+
+// TestUnpackAgainstExtract applies random layers of files, directories,
+// whiteouts and opaque markers with Unpack and with go-containerregistry's
+// mutate.Extract, and compares the files they give.
+func TestUnpackAgainstExtract(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	// Names say their type, so that no path is a file in one layer and a
+	// directory in another (Extract does not model that).
+	dirs := []string{"d1", "d2", "d1/d1", "d1/d2", "d2/d1", "d1/d1/d1"}
+	var files []string
+	for _, d := range append([]string{""}, dirs...) {
+		for _, f := range []string{"f1", "f2"} {
+			files = append(files, path.Join(d, f))
+		}
+	}
+	for iter := range 200 {
+		var layers [][]ent
+		for range 1 + r.IntN(4) {
+			var l []ent
+			for range 1 + r.IntN(8) {
+				switch r.IntN(5) {
+				case 0:
+					l = append(l, dir(dirs[r.IntN(len(dirs))]+"/"))
+				case 1, 2:
+					l = append(l, file(files[r.IntN(len(files))], fmt.Sprint(r.IntN(1000))))
+				case 3:
+					all := append(append([]string{}, dirs...), files...)
+					victim := all[r.IntN(len(all))]
+					l = append(l, file(path.Join(path.Dir(victim), ".wh."+path.Base(victim)), ""))
+				case 4:
+					l = append(l, file(dirs[r.IntN(len(dirs))]+"/.wh..wh..opq", ""))
+				}
+			}
+			// A tar names each path once.
+			seen := map[string]bool{}
+			l = slices.DeleteFunc(l, func(e ent) bool {
+				k := strings.TrimSuffix(e.name, "/")
+				defer func() { seen[k] = true }()
+				return seen[k]
+			})
+			// mutate.Extract lets a whiteout hide entries of its own layer
+			// below the path it names; containerd and the OCI format do
+			// not. Leave such whiteouts out.
+			l = slices.DeleteFunc(l, func(e ent) bool {
+				dir, base := path.Split(e.name)
+				victim, ok := strings.CutPrefix(base, ".wh.")
+				if !ok || victim == ".wh..opq" {
+					return false
+				}
+				victim = path.Join(dir, victim)
+				return slices.ContainsFunc(l, func(o ent) bool {
+					n := strings.TrimSuffix(o.name, "/")
+					return (n == victim || strings.HasPrefix(n, victim+"/")) && !strings.Contains(n, ".wh.")
+				})
+			})
+			layers = append(layers, l)
+		}
+		img := imageOf(t, layers...)
+		want := map[string]string{}
+		tr := tar.NewReader(mutate.Extract(img))
+		for {
+			hdr, err := tr.Next()
+			if err != nil {
+				break
+			}
+			if hdr.Typeflag == tar.TypeReg {
+				b, _ := io.ReadAll(tr)
+				want[path.Clean(hdr.Name)] = string(b)
+			}
+		}
+		root := filepath.Join(t.TempDir(), "root")
+		if _, err := Unpack(context.Background(), img, root, UnpackOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for k, v := range readTree(t, root) {
+			if v != "dir" {
+				got[k] = v
+			}
+		}
+		if !maps.Equal(got, want) {
+			for i, l := range layers {
+				var names []string
+				for _, e := range l {
+					names = append(names, e.name)
+				}
+				t.Logf("layer %d: %v", i, names)
+			}
+			t.Fatalf("iteration %d: Unpack gives %v, mutate.Extract %v", iter, got, want)
+		}
+	}
 }
