@@ -495,3 +495,34 @@ func TestDockerZstd(t *testing.T) {
 		t.Errorf("Run: %v, %+v", err, res)
 	}
 }
+
+// TestParallel runs several containers of one image at once.
+func TestParallel(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					arg := fmt.Sprint("run-", i)
+					res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"echo", arg}, Timeout: 2 * time.Minute})
+					switch {
+					case err != nil:
+						errs[i] = err
+					case string(res.Stdout) != arg+"\n" || res.ExitCode != 3:
+						errs[i] = fmt.Errorf("stdout %q, exit %d", res.Stdout, res.ExitCode)
+					}
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("run %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
