@@ -8,6 +8,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
@@ -95,7 +96,8 @@ func onBase(ctx context.Context, opts Options, ps *programSet, b baseImage, stra
 }
 
 func emptyBase(p v1.Platform) v1.Image {
-	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant,
+	oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.ConfigFile(oci, &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant,
 		RootFS: v1.RootFS{Type: "layers"}})
 	if err != nil {
 		return empty.Image // cannot happen: the empty image has no layers to mismatch
@@ -106,9 +108,15 @@ func emptyBase(p v1.Platform) v1.Image {
 // copyOnto appends a layer holding the binary at dst, and makes it the
 // entrypoint (which, as in a Dockerfile, clears the base's Cmd).
 func copyOnto(base v1.Image, bin, dst string) (v1.Image, error) {
+	var l v1.Layer
 	l, err := layer.Build([]layer.Entry{{Path: dst, Mode: 0o755, Source: bin}}, layer.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("making the layer of %s: %w", dst, err)
+	}
+	// A Docker manifest lists Docker layers: keep the base's kind, as
+	// docker build would.
+	if mt, err := base.MediaType(); err == nil && mt == types.DockerManifestSchema2 {
+		l = dockerLayer{l}
 	}
 	img, err := mutate.Append(base, mutate.Addendum{Layer: l, History: v1.History{
 		CreatedBy: fmt.Sprintf("COPY %s %s # diet compare", strings.TrimPrefix(dst, "/usr/local/bin/"), dst),
@@ -125,6 +133,11 @@ func copyOnto(base v1.Image, bin, dst string) (v1.Image, error) {
 	cf.Config.Cmd = nil
 	return mutate.ConfigFile(img, cf)
 }
+
+// dockerLayer is a gzip layer under Docker's media type.
+type dockerLayer struct{ v1.Layer }
+
+func (dockerLayer) MediaType() (types.MediaType, error) { return types.DockerLayer, nil }
 
 // dietVariant is what diet build makes by default.
 func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Variant, v1.Image) {

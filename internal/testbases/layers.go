@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // epoch is the modification time of every entry, so that a base made
@@ -127,7 +128,7 @@ func dirLayer(ctx context.Context, root, file string) (v1.Layer, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	return tarball.LayerFromFile(file)
+	return tarball.LayerFromFile(file, tarball.WithMediaType(types.OCILayer))
 }
 
 // busyboxLayer lays out the busybox binary with a symlink for each applet
@@ -198,5 +199,5 @@ func busyboxLayer(bb string, applets []string) (v1.Layer, error) {
 	tb := buf.Bytes()
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(tb)), nil
-	})
+	}, tarball.WithMediaType(types.OCILayer))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -99,7 +100,9 @@ func EnsureBusyBox(ctx context.Context, bb, cache string) (string, error) {
 }
 
 func baseImage(l v1.Layer, what string, cmd []string) (v1.Image, error) {
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "diet testbases: " + what}})
+	// OCI media types throughout, as skopeo and umoci expect in a layout.
+	oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.Append(oci, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "diet testbases: " + what}})
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +112,7 @@ func baseImage(l v1.Layer, what string, cmd []string) (v1.Image, error) {
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", runtime.GOARCH
+	cf.Created = v1.Time{Time: epoch}
 	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cf.Config.Cmd = cmd
 	return mutate.ConfigFile(img, cf)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/report"
 )
@@ -26,6 +28,9 @@ func TestBases(t *testing.T) {
 			img, err := image.Read(context.Background(), ref, image.Options{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if mt, err := img.MediaType(); err != nil || mt != types.OCIManifestSchema1 {
+				t.Errorf("%s: manifest media type %s, %v; want OCI's", ref, mt, err)
 			}
 			a, err := report.Analyze(context.Background(), ref, img, report.Options{KeepFiles: true})
 			if err != nil {
