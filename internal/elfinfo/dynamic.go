@@ -332,6 +332,11 @@ func (p *parser) readDynsym(dynLink int) error {
 	if s == nil {
 		return nil
 	}
+	bo := p.ef.ByteOrder
+	ent, shndxAt := 24, 6
+	if p.ef.Class == elf.ELFCLASS32 {
+		ent, shndxAt = 16, 14
+	}
 	syms, err := p.readAt(s.Offset, s.Size, maxSymtab, ".dynsym")
 	if err != nil {
 		return err
@@ -342,11 +347,6 @@ func (p *parser) readDynsym(dynLink int) error {
 		if strtab, err = p.readAt(ls.Offset, ls.Size, maxStrtab, ".dynsym strings"); err != nil {
 			return err
 		}
-	}
-	bo := p.ef.ByteOrder
-	ent, shndxAt := 24, 6
-	if p.ef.Class == elf.ELFCLASS32 {
-		ent, shndxAt = 16, 14
 	}
 	const start = "__libc_start_main\x00"
 	seen := map[string]bool{}
@@ -363,7 +363,10 @@ func (p *parser) readDynsym(dynLink int) error {
 			}
 			continue
 		}
-		b := strtab[name:min(uint64(len(strtab)), name+64)] // the names of interest are short
+		if !symbolFirst[strtab[name]] {
+			continue
+		}
+		b := strtab[name:min(uint64(len(strtab)), name+uint64(symbolMaxLen)+1)]
 		j := bytes.IndexByte(b, 0)
 		if j < 0 {
 			continue

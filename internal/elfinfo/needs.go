@@ -20,6 +20,13 @@ const maxEvidence = 3
 // symbolNeeds maps imported symbols to the need they show.
 var symbolNeeds = map[string]string{}
 
+// symbolFirst and symbolMaxLen rule out most symbols before a lookup in
+// symbolNeeds.
+var (
+	symbolFirst  [256]bool
+	symbolMaxLen int
+)
+
 func init() {
 	for kind, names := range map[string]string{
 		NeedDNS: "getaddrinfo getnameinfo gethostbyname gethostbyname2 gethostbyname_r gethostbyname2_r " +
@@ -33,6 +40,8 @@ func init() {
 	} {
 		for _, n := range strings.Fields(names) {
 			symbolNeeds[n] = kind
+			symbolFirst[n[0]] = true
+			symbolMaxLen = max(symbolMaxLen, len(n))
 		}
 	}
 }

@@ -7,25 +7,35 @@ import (
 )
 
 // patternSet groups patterns by an anchor, a substring several of them
-// share ("/etc/"), so that a chunk is searched once per anchor rather
-// than once per pattern; each hit of an anchor is then checked against
-// its patterns. An anchor is searched for by its rarest byte with
-// bytes.IndexByte, which runs at memory speed and stops rarely.
+// share ("/etc/"), and anchors by a probe byte each holds ('/'), so that
+// a chunk is searched once per probe byte, with bytes.IndexByte, which
+// runs at memory speed; each hit of a probe byte is checked against the
+// anchors holding it, and each anchor found against its patterns.
 type patternSet struct {
 	pats    []pattern
 	anchors []anchor
+	probes  []probe
 	longest int
 }
 
 type anchor struct {
 	text  string
-	probe int   // index in text of its rarest byte, the one searched for
+	probe int   // index in text of its probe byte
 	pats  []int // indexes into pats
 	offs  []int // where text sits in each pattern
 }
 
+// probe is a byte searched for, with the anchors it may be part of.
+type probe struct {
+	c       byte
+	anchors []int // indexes into anchors
+}
+
 var (
-	stringSet = newPatternSet(stringPatterns, "/etc/", "zoneinfo", "SSL_CERT_")
+	// Three passes: '/' for the paths under /etc, 'f' for zoneinfo and
+	// ca-certificates.crt, 'T' for SSL_CERT_ and TZif. All three are
+	// rare in read-only data (see byteOrder), so hits are few.
+	stringSet = newPatternSet(stringPatterns, "/fT", "/etc/", "zoneinfo", "SSL_CERT_")
 	goNames   = newNameSet(goFuncs)
 )
 
@@ -50,8 +60,9 @@ func rarest(s string) int {
 }
 
 // newPatternSet anchors each pattern at the first of anchors it contains,
-// else at itself.
-func newPatternSet(pats []pattern, anchors ...string) *patternSet {
+// else at itself, and probes each anchor by the first byte of probes it
+// holds, else by its rarest byte.
+func newPatternSet(pats []pattern, probes string, anchors ...string) *patternSet {
 	ps := &patternSet{pats: pats}
 	byText := map[string]int{}
 	for i, pt := range pats {
@@ -66,11 +77,29 @@ func newPatternSet(pats []pattern, anchors ...string) *patternSet {
 		if !ok {
 			j = len(ps.anchors)
 			byText[a] = j
-			ps.anchors = append(ps.anchors, anchor{text: a, probe: rarest(a)})
+			at := rarest(a)
+			for k := 0; k < len(probes); k++ {
+				if x := strings.IndexByte(a, probes[k]); x >= 0 {
+					at = x
+					break
+				}
+			}
+			ps.anchors = append(ps.anchors, anchor{text: a, probe: at})
 		}
 		ps.anchors[j].pats = append(ps.anchors[j].pats, i)
 		ps.anchors[j].offs = append(ps.anchors[j].offs, strings.Index(pt.text, a))
 		ps.longest = max(ps.longest, len(pt.text)+1) // one more byte, for notNext
+	}
+	for j, a := range ps.anchors {
+		c := a.text[a.probe]
+		k := 0
+		for k < len(ps.probes) && ps.probes[k].c != c {
+			k++
+		}
+		if k == len(ps.probes) {
+			ps.probes = append(ps.probes, probe{c: c})
+		}
+		ps.probes[k].anchors = append(ps.probes[k].anchors, j)
 	}
 	return ps
 }
@@ -79,41 +108,45 @@ func newPatternSet(pats []pattern, anchors ...string) *patternSet {
 // it newly found.
 func (ps *patternSet) find(chunk []byte, found []bool) int {
 	n := 0
-	for ai := range ps.anchors {
-		a := &ps.anchors[ai]
+	for _, pr := range ps.probes {
 		left := 0
-		for _, i := range a.pats {
-			if !found[i] {
-				left++
+		for _, j := range pr.anchors {
+			for _, i := range ps.anchors[j].pats {
+				if !found[i] {
+					left++
+				}
 			}
 		}
-		c := a.text[a.probe]
 		for pos := 0; left > 0 && pos < len(chunk); {
-			i := bytes.IndexByte(chunk[pos:], c)
+			i := bytes.IndexByte(chunk[pos:], pr.c)
 			if i < 0 {
 				break
 			}
-			hit := pos + i - a.probe // where the anchor would start
-			pos += i + 1
-			if hit < 0 || hit+len(a.text) > len(chunk) || string(chunk[hit:hit+len(a.text)]) != a.text {
-				continue
-			}
-			for k, pi := range a.pats {
-				if found[pi] {
+			at := pos + i
+			pos = at + 1
+			for _, j := range pr.anchors {
+				a := &ps.anchors[j]
+				hit := at - a.probe // where the anchor would start
+				if hit < 0 || hit+len(a.text) > len(chunk) || string(chunk[hit:hit+len(a.text)]) != a.text {
 					continue
 				}
-				pt := ps.pats[pi]
-				start := hit - a.offs[k]
-				end := start + len(pt.text)
-				if start < 0 || end > len(chunk) || string(chunk[start:end]) != pt.text {
-					continue
+				for k, pi := range a.pats {
+					if found[pi] {
+						continue
+					}
+					pt := ps.pats[pi]
+					start := hit - a.offs[k]
+					end := start + len(pt.text)
+					if start < 0 || end > len(chunk) || string(chunk[start:end]) != pt.text {
+						continue
+					}
+					if pt.notNext != 0 && end < len(chunk) && chunk[end] == pt.notNext {
+						continue
+					}
+					found[pi] = true
+					left--
+					n++
 				}
-				if pt.notNext != 0 && end < len(chunk) && chunk[end] == pt.notNext {
-					continue
-				}
-				found[pi] = true
-				left--
-				n++
 			}
 		}
 	}
