@@ -126,6 +126,7 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 	history := layerHistory(cf, len(layers))
 	a.Layers = make([]Layer, len(layers))
 	m := newMerger(wantContent, maxCapture, captureBudget)
+	m.ctx = ctx
 	for i := len(layers) - 1; i >= 0; i-- {
 		if err := ctx.Err(); err != nil {
 			return nil, err

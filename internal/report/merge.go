@@ -2,6 +2,7 @@ package report
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,7 @@ type merger struct {
 	limit   int64 // of one captured file; larger ones are not read
 	budget  int64 // left for all captured files together
 	content map[string][]byte
+	ctx     context.Context // checked now and then in long layers; may be nil
 }
 
 func newMerger(capture func(string) bool, limit, budget int64) *merger {
@@ -131,7 +133,10 @@ func (m *merger) addLayer(idx int, r io.Reader) (layerStats, error) {
 	pending := map[string]mask{}
 	set := func(p string, k mask) { pending[p] = pending[p].over(k) }
 	here := map[string]int{} // path -> index in visible, for duplicates inside this layer
-	for {
+	for n := 0; ; n++ {
+		if n%4096 == 0 && m.ctx != nil && m.ctx.Err() != nil {
+			return st, m.ctx.Err()
+		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
