@@ -108,6 +108,9 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		if seen[b.Name] {
 			return nil, fmt.Errorf("base name %q given twice", b.Name)
 		}
+		if b.Name == "empty" {
+			return nil, errors.New(`base name "empty" names the static-on-empty variant already; choose another`)
+		}
 		seen[b.Name] = true
 	}
 	shown := opts.Source
