@@ -49,7 +49,25 @@ func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error
 
 // loadDocker makes img known to the engine under a new tag and returns the
 // tag and the image ID to run.
+//
+// The engine goes on with a load or a tag after the command dies, so both
+// run to their end whatever ctx says; when ctx has ended meanwhile, the
+// tag is removed again and ctx's error returned.
 func loadDocker(ctx context.Context, img v1.Image) (tag, id string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	tag, id, err = loadDockerUncanceled(context.WithoutCancel(ctx), img)
+	if err == nil && ctx.Err() != nil {
+		rmiCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		docker(rmiCtx, nil, "rmi", tag)
+		cancel()
+		return "", "", ctx.Err()
+	}
+	return tag, id, err
+}
+
+func loadDockerUncanceled(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	cfgName, err := img.ConfigName()
 	if err != nil {
 		return "", "", fmt.Errorf("reading image config digest: %w", err)
@@ -138,7 +156,9 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 	args = append(args, spec.Args...)
 	create = append(create, id)
 	create = append(create, args...)
-	if _, err := docker(ctx, nil, create...); err != nil {
+	// As with loading, the engine creates the container even if the
+	// command dies: create runs to its end, and ctx is looked at after.
+	if _, err := docker(context.WithoutCancel(ctx), nil, create...); err != nil {
 		rmi()
 		return nil, fmt.Errorf("creating container: %w", err)
 	}
@@ -172,6 +192,10 @@ func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, erro
 			return code, fmt.Errorf("starting container: %s", startErr)
 		}
 		return code, nil
+	}
+	if err := ctx.Err(); err != nil {
+		c.cleanup()
+		return nil, err
 	}
 	startArgs := []string{"start", "--attach"}
 	if interactive {

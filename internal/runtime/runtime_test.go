@@ -215,11 +215,21 @@ func TestTimeout(t *testing.T) {
 			if d := time.Since(start); d > 40*time.Second {
 				t.Errorf("took %s", d)
 			}
+			c, err := Start(context.Background(), img, Spec{Runtime: rt, Args: []string{"sleep"}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			res, err = Run(ctx, img, Spec{Runtime: rt, Args: []string{"sleep"}})
+			res, err = c.Wait(ctx)
 			if !errors.Is(err, context.DeadlineExceeded) || res == nil || res.ExitCode == 0 {
 				t.Errorf("canceled: %v, %+v; want the context's error and a killed container", err, res)
+			}
+			// A run whose context ends while the image loads leaves nothing.
+			ctx, cancel = context.WithCancel(context.Background())
+			go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+			if _, err := Run(ctx, img, Spec{Runtime: rt, Args: []string{"sleep"}}); !errors.Is(err, context.Canceled) {
+				t.Errorf("canceled early: %v, want context.Canceled", err)
 			}
 		})
 	}
