@@ -74,14 +74,15 @@ func (p *parser) readDynamic() error {
 	strs := func(offs []uint64, tag string) ([]string, error) {
 		var out []string
 		for _, o := range offs {
-			s, ok := cstring(p.dynstr, o)
+			s, whole, ok := p.dynstr.cstr(o, budget)
 			if !ok {
 				return nil, errCorrupt("%s string at %d outside the dynamic string table", tag, o)
 			}
-			if budget -= len(s); budget < 0 {
+			if !whole {
 				return nil, errCorrupt("dynamic strings longer than %d bytes", maxDynStrings)
 			}
-			out = append(out, s)
+			budget -= len(s)
+			out = append(out, string(s))
 		}
 		return out, nil
 	}
@@ -150,17 +151,14 @@ func (p *parser) parseDynamic(raw []byte) *dynamic {
 	return d
 }
 
-// readDynstr reads the dynamic string table: the section the dynamic
+// readDynstr finds the dynamic string table: the section the dynamic
 // section links to, else DT_STRTAB and DT_STRSZ.
 func (p *parser) readDynstr(d *dynamic, link int) error {
+	var err error
 	if link > 0 && link < len(p.ef.Sections) {
 		if s := p.ef.Sections[link]; s.Type == elf.SHT_STRTAB {
-			b, err := p.readAt(s.Offset, s.Size, maxStrtab, ".dynstr")
-			if err != nil {
-				return err
-			}
-			p.dynstr = b
-			return nil
+			p.dynstr, err = p.newStrtab(s.Offset, s.Size, ".dynstr")
+			return err
 		}
 	}
 	if d.strtab == 0 {
@@ -173,12 +171,8 @@ func (p *parser) readDynstr(d *dynamic, link int) error {
 	if !ok {
 		return errCorrupt("DT_STRTAB address %#x outside the loaded segments", d.strtab)
 	}
-	b, err := p.readAt(off, min(d.strsz, avail), maxStrtab, "DT_STRTAB")
-	if err != nil {
-		return err
-	}
-	p.dynstr = b
-	return nil
+	p.dynstr, err = p.newStrtab(off, min(d.strsz, avail), "DT_STRTAB")
+	return err
 }
 
 // vaddrToOff maps a virtual address to a file offset through PT_LOAD,
@@ -191,18 +185,6 @@ func (p *parser) vaddrToOff(addr uint64) (off, avail uint64, ok bool) {
 		}
 	}
 	return 0, 0, false
-}
-
-// cstring returns the NUL-terminated string at off in tab.
-func cstring(tab []byte, off uint64) (string, bool) {
-	if off >= uint64(len(tab)) {
-		return "", false
-	}
-	b := tab[off:]
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b), true
 }
 
 func splitPaths(vals []string) []string {
@@ -241,21 +223,14 @@ func (p *parser) glibcMin(d *dynamic) string {
 	bo := p.ef.ByteOrder
 	best, bestV := "", []int(nil)
 	consider := func(name uint64) {
-		if name >= uint64(len(p.dynstr)) {
+		b, whole, ok := p.dynstr.cstr(name, 39) // versions are short
+		if !ok || !whole || !bytes.HasPrefix(b, []byte("GLIBC_")) {
 			return
 		}
-		b := p.dynstr[name:]
-		if !bytes.HasPrefix(b, []byte("GLIBC_")) {
-			return
-		}
-		b = b[len("GLIBC_"):min(len(b), 40)] // versions are short
-		i := bytes.IndexByte(b, 0)
-		if i < 0 {
-			return
-		}
-		v, ok := parseVersion(string(b[:i]))
+		b = b[len("GLIBC_"):]
+		v, ok := parseVersion(string(b))
 		if ok && compareVersions(v, bestV) > 0 {
-			best, bestV = string(b[:i]), v
+			best, bestV = string(b), v
 		}
 	}
 	// Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32,
@@ -326,7 +301,10 @@ func compareVersions(a, b []int) int {
 
 // readDynsym walks the dynamic symbol table once: the undefined symbols
 // that are evidence of needs, and whether the object defines
-// __libc_start_main, which only a C library does.
+// __libc_start_main, which only a C library does. The names of defined
+// symbols are only read when the object may be a C library (mayBeLibc):
+// a program that exports thousands of functions needs no lookup of
+// each.
 func (p *parser) readDynsym(dynLink int) error {
 	s := p.ef.SectionByType(elf.SHT_DYNSYM)
 	if s == nil {
@@ -344,38 +322,46 @@ func (p *parser) readDynsym(dynLink int) error {
 	strtab := p.dynstr
 	if l := int(s.Link); l != dynLink && l > 0 && l < len(p.ef.Sections) && p.ef.Sections[l].Type == elf.SHT_STRTAB {
 		ls := p.ef.Sections[l]
-		if strtab, err = p.readAt(ls.Offset, ls.Size, maxStrtab, ".dynsym strings"); err != nil {
+		if strtab, err = p.newStrtab(ls.Offset, ls.Size, ".dynsym strings"); err != nil {
 			return err
 		}
 	}
-	const start = "__libc_start_main\x00"
+	const start = "__libc_start_main"
+	checkLibc := p.mayBeLibc()
 	seen := map[string]bool{}
 	for i := ent; i+ent <= len(syms); i += ent { // entry 0 is the null symbol
 		name := uint64(bo.Uint32(syms[i:]))
-		if name >= uint64(len(strtab)) {
-			continue
-		}
 		if bo.Uint16(syms[i+shndxAt:]) != uint16(elf.SHN_UNDEF) {
-			// The third byte first: most names differ there already
-			// (C++ names start with "_Z").
-			if rest := strtab[name:]; len(rest) >= len(start) && rest[2] == 'l' && string(rest[:len(start)]) == start {
+			if !checkLibc {
+				continue
+			}
+			if b, whole, _ := strtab.cstr(name, len(start)); whole && string(b) == start {
 				p.isLibc = true
 			}
 			continue
 		}
-		if !symbolFirst[strtab[name]] {
+		if c, ok := strtab.byteAt(name); !ok || !symbolFirst[c] {
 			continue
 		}
-		b := strtab[name:min(uint64(len(strtab)), name+uint64(symbolMaxLen)+1)]
-		j := bytes.IndexByte(b, 0)
-		if j < 0 {
+		b, whole, _ := strtab.cstr(name, symbolMaxLen)
+		if !whole {
 			continue
 		}
-		b = b[:j]
 		if _, ok := symbolNeeds[string(b)]; ok && !seen[string(b)] {
 			seen[string(b)] = true
 			p.imports = append(p.imports, string(b))
 		}
 	}
 	return nil
+}
+
+// mayBeLibc reports whether the object may be a C library: one whose
+// soname names a C library or loader, or one without a soname that is
+// not a program (musl's libc.so). glibc's libc.so.6 has an interpreter,
+// so that it runs, but also its soname.
+func (p *parser) mayBeLibc() bool {
+	if so := p.f.Soname; so != "" {
+		return strings.HasPrefix(so, "libc.") || strings.HasPrefix(so, "ld-") || strings.HasPrefix(so, "ld64.")
+	}
+	return p.f.Interpreter == ""
 }

@@ -155,6 +155,7 @@ func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
 		ELFMachine: ef.Machine,
 	}
 	p := &parser{ef: ef, r: r, size: size, f: f}
+	defer p.release()
 	f.readSections(ef)
 	if err := p.readDynamic(); err != nil {
 		return nil, err
@@ -173,10 +174,11 @@ type parser struct {
 	size int64
 	f    *File
 
-	dynstr  []byte
-	imports []string // imported symbols of interest, from .dynsym
-	verdef  bool     // has DT_VERDEF: the object defines symbol versions
-	isLibc  bool     // the object is the C library (defines __libc_start_main)
+	dynstr  *strtab
+	imports []string  // imported symbols of interest, from .dynsym
+	verdef  bool      // has DT_VERDEF: the object defines symbol versions
+	isLibc  bool      // the object is the C library (defines __libc_start_main)
+	pooled  []*[]byte // buffers to give back at the end of the parse
 }
 
 // readSections fills Stripped and DebugSize from the section headers.

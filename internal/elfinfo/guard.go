@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 )
 
 // Caps on what one Parse reads, whatever the headers of the file claim.
@@ -153,7 +154,8 @@ func checkHeader(r io.ReaderAt, size int64) error {
 }
 
 // readAt reads n bytes at off, refusing ranges outside the file or
-// larger than limit.
+// larger than limit. Large reads land in pooled buffers that the next
+// Parse reuses: nothing Parse returns may point into them.
 func (p *parser) readAt(off, n uint64, limit int, what string) ([]byte, error) {
 	if n > uint64(limit) {
 		return nil, errCorrupt("%s of %d bytes is larger than %d", what, n, limit)
@@ -161,9 +163,41 @@ func (p *parser) readAt(off, n uint64, limit int, what string) ([]byte, error) {
 	if off > uint64(p.size) || n > uint64(p.size)-off {
 		return nil, errCorrupt("%s at offset %d (%d bytes) outside the file of %d bytes", what, off, n, p.size)
 	}
-	b := make([]byte, n)
+	b := p.buffer(n)
 	if _, err := p.r.ReadAt(b, int64(off)); err != nil {
 		return nil, fmt.Errorf("elfinfo: reading %s: %w", what, err)
 	}
 	return b, nil
+}
+
+// minPooled is the smallest read that takes a pooled buffer: smaller ones
+// are cheap to allocate, larger ones cost zeroing, page faults and
+// garbage collection (a large library's symbol tables take megabytes).
+const minPooled = 32 << 10
+
+var tableBufs sync.Pool // of *[]byte
+
+// buffer returns n bytes to read into, pooled when large; release gives
+// the pooled ones back.
+func (p *parser) buffer(n uint64) []byte {
+	if n < minPooled {
+		return make([]byte, n)
+	}
+	bp, _ := tableBufs.Get().(*[]byte)
+	if bp == nil || uint64(cap(*bp)) < n {
+		if bp != nil {
+			tableBufs.Put(bp)
+		}
+		b := make([]byte, n)
+		bp = &b
+	}
+	p.pooled = append(p.pooled, bp)
+	return (*bp)[:n]
+}
+
+func (p *parser) release() {
+	for _, bp := range p.pooled {
+		tableBufs.Put(bp)
+	}
+	p.pooled = nil
 }
