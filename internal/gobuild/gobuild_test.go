@@ -246,3 +246,28 @@ func TestOtherModule(t *testing.T) {
 	}
 	checkStatic(t, bin, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0"})
 }
+
+// FuzzParsePlatforms checks that every accepted list round-trips through
+// String and names only Linux platforms.
+func FuzzParsePlatforms(f *testing.F) {
+	for _, s := range []string{"linux/amd64", "linux/arm/v7,linux/arm64", "linux/x86_64", "darwin/arm64", "linux//", ","} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ps, err := ParsePlatforms(s)
+		if err != nil {
+			return
+		}
+		var strs []string
+		for _, p := range ps {
+			if p.OS != "linux" || p.Architecture == "" {
+				t.Fatalf("ParsePlatforms(%q) gave %v", s, p)
+			}
+			strs = append(strs, p.String())
+		}
+		again, err := ParsePlatforms(strings.Join(strs, ","))
+		if err != nil || len(again) != len(ps) {
+			t.Fatalf("ParsePlatforms(%q) = %v, which does not parse again: %v", s, strs, err)
+		}
+	})
+}
