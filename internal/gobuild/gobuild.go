@@ -104,6 +104,9 @@ func Build(ctx context.Context, opts Options) (string, error) {
 		}
 		out = abs
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", fmt.Errorf("gobuild: %w", err)
+	}
 	// Write next to the destination and rename, so that a failed build
 	// never leaves a half-written binary behind.
 	tmpOut := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".tmp"+fmt.Sprint(time.Now().UnixNano()))

@@ -80,7 +80,7 @@ func sameBytes(t *testing.T, a, b string) {
 func TestBuildStatic(t *testing.T) {
 	a := build(t, Options{Package: "./testdata/hello"})
 	checkStatic(t, a, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOOS": "linux", "GOARCH": "amd64"})
-	b := build(t, Options{Package: "./testdata/hello", Platform: "linux/amd64"})
+	b := build(t, Options{Package: "./testdata/hello", Platform: "linux/amd64", Output: filepath.Join(t.TempDir(), "new", "dir", "hello")})
 	sameBytes(t, a, b)
 	out, err := exec.Command(a).Output()
 	if err != nil || string(out) != "hello from Go\n" {
