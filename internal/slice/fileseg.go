@@ -103,19 +103,10 @@ func (g *segFinder) fwd(i uint64) (int64, error) {
 		}
 		p := rd.buf[rd.pos:rd.end]
 		if g.o.Mode == Chars {
-			// Count whole runes in bulk, up to the last rune start (which
-			// may be cut): utf8 counts an invalid byte as one, as slice does.
-			k := len(p)
-			for j := len(p) - 1; j >= 0 && j >= len(p)-4; j-- {
-				if utf8.RuneStart(p[j]) {
-					k = j
-					break
-				}
-			}
-			if c := uint64(utf8.RuneCount(p[:k])); k > 0 && c <= i-g.fwdI {
+			if m, c := skipRunes(p, i-g.fwdI); m > 0 {
 				g.fwdI += c
-				g.fwdOff += int64(k)
-				rd.pos += k
+				g.fwdOff += int64(m)
+				rd.pos += m
 				continue
 			}
 		}
@@ -248,4 +239,27 @@ func (g *segFinder) walkBack(w *Writer, lo, hi int64, step uint64) error {
 		end = bOff + int64(starts[0])
 	}
 	return nil
+}
+
+// skipRunes steps over up to want characters at the start of p, in bulk,
+// stopping before the last rune start of p (that rune may be cut). It
+// returns the bytes and characters stepped over. utf8 counts an invalid
+// byte as one character, as slice does.
+func skipRunes(p []byte, want uint64) (int, uint64) {
+	k := len(p)
+	for j := len(p) - 1; j >= 0 && j >= len(p)-4; j-- {
+		if utf8.RuneStart(p[j]) {
+			k = j
+			break
+		}
+	}
+	if c := uint64(utf8.RuneCount(p[:k])); c <= want {
+		return k, c
+	}
+	m := 0
+	for w := want; w > 0; w-- {
+		_, n := utf8.DecodeRune(p[m:k])
+		m += n
+	}
+	return m, want
 }

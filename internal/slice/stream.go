@@ -79,6 +79,8 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 	var onDone func() // after an element was stored
 	const all = uint64(math.MaxUint64)
 	stream := !r.Back && !r.Start.Neg
+	// Held ranges keep elements [lo, hi), at most the last keep of them.
+	lo, hi, keep := uint64(0), all, all
 	if stream {
 		stop := all
 		if r.End.Set && !r.End.Neg {
@@ -124,7 +126,7 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			}
 		}
 	} else {
-		lo, hi, keep := uint64(0), all, all
+		lo, hi, keep = 0, all, all
 		stopAtHi := false
 		if !r.Back {
 			keep = r.Start.N
@@ -232,6 +234,39 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			i += want
 			inElem = false
 			continue
+		}
+		if a == actStore && !inElem && keep < all && (d1 >= 0 || o.Mode == Chars) {
+			// Elements followed in the buffer by keep more before hi would
+			// be dropped anyway: step over them and start the ring afresh.
+			var c uint64
+			var m int
+			if d1 >= 0 {
+				c = uint64(bytes.Count(p, []byte{byte(d1)}))
+			} else {
+				m, c = skipRunes(p, all)
+			}
+			if c = min(c, hi-i); c > keep {
+				if d1 >= 0 {
+					m = 0
+					for k := c - keep; k > 0; k-- {
+						m += bytes.IndexByte(p[m:], byte(d1)) + 1
+					}
+				} else {
+					m, _ = skipRunes(p, c-keep)
+				}
+				i += c - keep
+				rd.pos += m
+				h = held{data: h.data[:0], ends: h.ends[:0], idx: i}
+				continue
+			}
+		}
+		if a == actSkip && o.Mode == Chars {
+			if m, c := skipRunes(p, run); m > 0 {
+				rd.pos += m
+				i += c
+				storeThis = false
+				continue
+			}
 		}
 		n, done := sp.split(p, rd.eof)
 		if n == 0 && !done {
