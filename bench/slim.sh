@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # diet slim on the fat images (issue 6): a Debian bookworm minbase with
-# nginx-light, python3, curl and jq, as one layer in an OCI layout, run as
+# nginx-light, python3, curl and jq, as one layer in an OCI layout made once
+# per machine (go run ./internal/slim/cmd/mkfat), run as
 # nginx (probed with GET /), curl (its default command) and jq (an exec
 # probe). For each: sizes before and after, ratio, wall time and peak
 # memory (GNU time's maximum resident set size) of the diet process.
@@ -18,8 +19,9 @@ mkdir -p "$out"
 runtimes=${RUNTIMES:-runc}
 
 CGO_ENABLED=0 go build -trimpath -o "$out/diet" ./cmd/diet
-rm -rf "$out/slim-fat" "$out/slim-result"
-go run ./internal/slim/cmd/mkfat -o "$out/slim-fat" >/dev/null
+rm -rf "$out/slim-result"
+refs=$(go run ./internal/slim/cmd/mkfat)
+fat=$(sed -n 's/^nginx=oci:\(.*\):nginx$/\1/p' <<<"$refs")
 
 table="$out/slim.md"
 {
@@ -33,7 +35,7 @@ bench() { # name runtime probe-args...
 	local name=$1 rt=$2
 	shift 2
 	local json="$out/slim-$name-$rt.json" tf="$out/slim-time.txt"
-	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "oci:$out/slim-fat:$name" \
+	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "oci:$fat:$name" \
 		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json"
 	read -r wall rss <"$tf"
 	python3 - "$json" "$name" "$rt" "$wall" "$rss" "$*" >>"$table" <<'EOF'
@@ -56,7 +58,7 @@ for rt in $runtimes; do
 done
 # Reproducibility: the same slim twice gives the same digest.
 first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
-"$out/diet" slim "oci:$out/slim-fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
+"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
 second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
 {
 	echo

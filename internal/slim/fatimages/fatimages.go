@@ -1,0 +1,162 @@
+// Package fatimages makes the "fat" images that diet slim's tests and
+// benchmark start from: the Debian bookworm fixture tree with nginx-light,
+// python3, curl, jq and ca-certificates installed (testenv.DebianFatRoot),
+// as one layer, with a different command per image, in one OCI layout.
+// The layout is written once per machine under the test cache, guarded
+// by a lock file, and renamed into place only when complete.
+package fatimages
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/testbases"
+)
+
+// PythonScript is /app/main.py of the python image: it imports json and
+// decimal only when asked to work, so a trace without that probe would
+// miss them.
+const PythonScript = `import sys
+def main():
+    if sys.argv[1:] == ["work"]:
+        import json, decimal
+        print(json.dumps({"sum": str(decimal.Decimal("1.1") + decimal.Decimal("2.2"))}))
+    else:
+        print("idle")
+main()
+`
+
+// Image is one fat image of the layout.
+type Image struct {
+	Tag string
+	Cmd []string
+	// Files are added as a second layer (path -> content; a path ending
+	// in "/" is a directory).
+	Files map[string]string
+}
+
+// Images are the images of the layout, by tag.
+var Images = []Image{
+	{Tag: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}},
+	{Tag: "jq", Cmd: []string{"jq", "--version"}},
+	{Tag: "curl", Cmd: []string{"curl", "--version"}},
+	{Tag: "python", Cmd: []string{"python3", "/app/main.py"}, Files: map[string]string{"app/": "", "app/main.py": PythonScript}},
+}
+
+// Ensure returns the directory of the OCI layout holding the fat images,
+// made from the tree at root under cache on first use; refer to an image
+// as "oci:DIR:TAG".
+func Ensure(ctx context.Context, root, cache string) (string, error) {
+	base := filepath.Join(cache, "slim-fat")
+	final := filepath.Join(base, "images")
+	if _, err := os.Stat(filepath.Join(final, "index.json")); err == nil {
+		return final, nil
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(filepath.Join(base, ".images.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("locking %s: %w", lock.Name(), err)
+	}
+	if _, err := os.Stat(filepath.Join(final, "index.json")); err == nil {
+		return final, nil // made while we waited
+	}
+	ref, err := testbases.EnsureDebian(ctx, root, base)
+	if err != nil {
+		return "", fmt.Errorf("making the fat base: %w", err)
+	}
+	fat, err := image.Read(ctx, ref, image.Options{})
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(base, ".images-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	for _, im := range Images {
+		img, err := build(fat, im)
+		if err != nil {
+			return "", fmt.Errorf("making fat image %s: %w", im.Tag, err)
+		}
+		if err := image.Write(ctx, "oci:"+filepath.Join(tmp, "oci")+":"+im.Tag, img, image.Options{}); err != nil {
+			return "", err
+		}
+	}
+	os.RemoveAll(final)
+	if err := os.Rename(filepath.Join(tmp, "oci"), final); err != nil {
+		return "", err
+	}
+	return final, nil
+}
+
+func build(base v1.Image, im Image) (v1.Image, error) {
+	img := base
+	if len(im.Files) > 0 {
+		l, err := filesLayer(im.Files)
+		if err != nil {
+			return nil, err
+		}
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			return nil, err
+		}
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Cmd = im.Cmd
+	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
+	if im.Tag == "nginx" {
+		cf.Config.ExposedPorts = map[string]struct{}{"80/tcp": {}}
+		cf.Config.StopSignal = "SIGQUIT"
+	}
+	return mutate.ConfigFile(img, cf)
+}
+
+func filesLayer(files map[string]string) (v1.Layer, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		data := files[name]
+		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
+		if name[len(name)-1] == '/' {
+			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write([]byte(data)); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+}
