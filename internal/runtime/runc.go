@@ -143,9 +143,10 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 		cleanup()
 	}
 	c.kill = func(ctx context.Context, sig string) error {
-		// The container may not exist yet, or any more: try for a while.
+		// The container may not exist yet, or any more: try until it
+		// has ended or ctx has.
 		var last error
-		for range 20 {
+		for {
 			out, err := exec.CommandContext(ctx, "runc", "kill", id, sig).CombinedOutput()
 			if err == nil {
 				return nil
@@ -159,7 +160,6 @@ func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err 
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		return last
 	}
 	c.exitCode = func(ctx context.Context, attached int) (int, error) {
 		if attached == 0 {

@@ -299,10 +299,7 @@ func (c *Container) Stop(ctx context.Context) (*Result, error) {
 	case <-c.done:
 		return c.result, c.err
 	case <-t.C:
-		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		c.kill(kctx, "KILL")
-		cancel()
-		<-c.done
+		c.killAndWait(ctx)
 		return c.result, c.err
 	case <-ctx.Done():
 		return c.killNow(ctx)
@@ -310,14 +307,29 @@ func (c *Container) Stop(ctx context.Context) (*Result, error) {
 }
 
 func (c *Container) killNow(ctx context.Context) (*Result, error) {
-	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	c.kill(kctx, "KILL")
-	cancel()
-	<-c.done
+	c.killAndWait(ctx)
 	if c.err != nil {
 		return c.result, c.err
 	}
 	return c.result, ctx.Err()
+}
+
+// killAndWait kills the container and waits for its end. Should the
+// runtime not manage (the container was never created), the attached
+// command is killed instead; the cleanup's forced removal then takes care
+// of any process left.
+func (c *Container) killAndWait(ctx context.Context) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	c.kill(kctx, "KILL")
+	cancel()
+	t := time.NewTimer(30 * time.Second)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.cmd.Process.Kill()
+		<-c.done
+	}
 }
 
 // launch starts the attached process of c and the goroutine that collects
@@ -358,9 +370,7 @@ func (c *Container) launch(spec Spec) error {
 			c.mu.Lock()
 			c.timedOut = true
 			c.mu.Unlock()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			c.kill(ctx, "KILL")
+			c.killAndWait(context.Background())
 		})
 	}
 	go func() {
