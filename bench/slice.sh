@@ -107,15 +107,15 @@ EOF
 
 q=$(printf %q "$F")
 echo "timing ($rounds rounds per row)..." >&2
-row "slice -10: F" "$S -10: $q" "tail -n 10 F" "tail -n 10 $q" 20
-row "slice :10 F" "$S :10 $q" "head -n 10 F" "head -n 10 $q" 20
+row "slice -10: F" "$S -10: $q" "tail -n 10 F" "tail -n 10 $q" 30
+row "slice :10 F" "$S :10 $q" "head -n 10 F" "head -n 10 $q" 30
 row "slice 5000000:5000010 F" "$S 5000000:5000010 $q" "sed -n '5000001,5000010p;5000010q' F" "sed -n '5000001,5000010p;5000010q' $q" 3
 row "slice 9999990: F" "$S 9999990: $q" "tail -n +9999991 F" "tail -n +9999991 $q" 3
 row "slice ::2 F" "$S ::2 $q" "awk 'NR%2==1' F" "awk 'NR%2==1' $q" 3
 row "slice ::-1 F" "$S ::-1 $q" "tac F" "tac $q" 3
-row "slice -b -100: F" "$S -b -100: $q" "tail -c 100 F" "tail -c 100 $q" 20
-row "slice -b 500000000:+100 F" "$S -b 500000000:+100 $q" "dd skip=500000000 count=100 (bytes)" "dd if=$q iflag=skip_bytes,count_bytes skip=500000000 count=100 status=none" 20
-row "cat F | slice 0:10" "cat $q | $S 0:10" "cat F | head -n 10" "cat $q | head -n 10" 20
+row "slice -b -100: F" "$S -b -100: $q" "tail -c 100 F" "tail -c 100 $q" 30
+row "slice -b 500000000:+100 F" "$S -b 500000000:+100 $q" "dd skip=500000000 count=100 (bytes)" "dd if=$q iflag=skip_bytes,count_bytes skip=500000000 count=100 status=none" 30
+row "cat F | slice 0:10" "cat $q | $S 0:10" "cat F | head -n 10" "cat $q | head -n 10" 30
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 echo

@@ -80,24 +80,7 @@ func runBytes(w *Writer, rd *reader, r Range) error {
 		return nil
 	}
 
-	lo, hi, keep := uint64(0), all, all
-	stopAtHi := false
-	if !r.Back {
-		keep = r.Start.N
-		if r.End.Set && !r.End.Neg {
-			hi = r.End.N
-		}
-	} else {
-		if r.Start.Set && !r.Start.Neg {
-			hi = satAdd(r.Start.N, 1)
-			stopAtHi = !r.End.Neg
-		}
-		if r.End.Neg {
-			keep = r.End.N - 1
-		} else if r.End.Set {
-			lo = satAdd(r.End.N, 1)
-		}
-	}
+	lo, hi, keep, stopAtHi := r.window()
 	base = lo
 	for !(stopAtHi && off >= hi) {
 		if !rd.fill() {

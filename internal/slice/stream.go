@@ -9,12 +9,11 @@ import (
 // slice; dropping the oldest is amortised O(1).
 type held struct {
 	data  []byte
-	ends  []int // end offset in data of each element
-	first int   // index in ends of the oldest element
-	base  int   // offset in data where the oldest element starts
-	idx   uint64
-	// idx is the element index of the oldest element.
-	cur int // size of the element being added
+	ends  []int  // end offset in data of each element
+	first int    // index in ends of the oldest element
+	base  int    // offset in data where the oldest element starts
+	idx   uint64 // element index of the oldest element
+	cur   int    // size of the element being added
 }
 
 func (h *held) len() int { return len(h.ends) - h.first }
@@ -48,6 +47,33 @@ func (h *held) drop() []byte {
 		h.first, h.base = 0, 0
 	}
 	return e
+}
+
+// window is what a forward read must keep for a range that depends on the
+// input's length: elements [lo, hi), at most the last keep of them;
+// stopAtHi when nothing from hi on matters, not even the count.
+func (r Range) window() (lo, hi, keep uint64, stopAtHi bool) {
+	const all = uint64(math.MaxUint64)
+	lo, hi, keep = 0, all, all
+	if !r.Back {
+		// -k: the last k elements, none from a nonnegative end on.
+		keep = r.Start.N
+		if r.End.Set && !r.End.Neg {
+			hi = r.End.N
+		}
+		return
+	}
+	// Backwards from start down to end (excluded).
+	if r.Start.Set && !r.Start.Neg {
+		hi = satAdd(r.Start.N, 1)
+		stopAtHi = !r.End.Neg
+	}
+	if r.End.Neg {
+		keep = r.End.N - 1
+	} else if r.End.Set {
+		lo = satAdd(r.End.N, 1)
+	}
+	return
 }
 
 // Actions on one element in the forward engine.
@@ -126,24 +152,8 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			}
 		}
 	} else {
-		lo, hi, keep = 0, all, all
-		stopAtHi := false
-		if !r.Back {
-			keep = r.Start.N
-			if r.End.Set && !r.End.Neg {
-				hi = r.End.N
-			}
-		} else {
-			if r.Start.Set && !r.Start.Neg {
-				hi = satAdd(r.Start.N, 1)
-				stopAtHi = !r.End.Neg
-			}
-			if r.End.Neg {
-				keep = r.End.N - 1
-			} else if r.End.Set {
-				lo = satAdd(r.End.N, 1)
-			}
-		}
+		var stopAtHi bool
+		lo, hi, keep, stopAtHi = r.window()
 		h.idx = lo
 		act = func(i uint64) (int, uint64) {
 			switch {
