@@ -20,9 +20,9 @@ import (
 	"github.com/dietimg/diet/internal/testenv"
 )
 
-// busyboxImage writes an OCI layout holding the static busybox as
+// runTestImage writes an OCI layout holding the static busybox as
 // /bin/busybox and returns its oci: location.
-func busyboxImage(t *testing.T) string {
+func runTestImage(t *testing.T) string {
 	t.Helper()
 	bin := testenv.LookPath(t, "busybox")[0]
 	data, err := os.ReadFile(bin)
@@ -63,7 +63,7 @@ func busyboxImage(t *testing.T) string {
 	return "oci:" + dir
 }
 
-func runDiet(t *testing.T, args ...string) (stdout, stderr string, err error) {
+func runTestDiet(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	cmd := New()
 	var o, e bytes.Buffer
@@ -76,7 +76,7 @@ func runDiet(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func TestRunCommand(t *testing.T) {
-	ref := busyboxImage(t)
+	ref := runTestImage(t)
 	stdinFile := filepath.Join(t.TempDir(), "in")
 	os.WriteFile(stdinFile, []byte("from a file\n"), 0o644)
 	var rts []string
@@ -89,11 +89,11 @@ func TestRunCommand(t *testing.T) {
 	}
 	for _, rt := range rts {
 		t.Run(rt, func(t *testing.T) {
-			out, _, err := runDiet(t, "run", "--runtime", rt, ref)
+			out, _, err := runTestDiet(t, "run", "--runtime", rt, ref)
 			if err != nil || out != "default\n" {
 				t.Errorf("image's own command: %q, %v", out, err)
 			}
-			out, errOut, err := runDiet(t, "run", "--runtime", rt, ref, "--", "sh", "-c", "echo out; echo err >&2; exit 7")
+			out, errOut, err := runTestDiet(t, "run", "--runtime", rt, ref, "--", "sh", "-c", "echo out; echo err >&2; exit 7")
 			var ex ExitError
 			if !errors.As(err, &ex) || ex.Code != 7 || ex.Err != nil {
 				t.Errorf("exit: %v, want ExitError 7", err)
@@ -101,15 +101,15 @@ func TestRunCommand(t *testing.T) {
 			if out != "out\n" || errOut != "err\n" {
 				t.Errorf("stdout %q, stderr %q", out, errOut)
 			}
-			out, _, err = runDiet(t, "run", "--runtime", rt, "--stdin", stdinFile, ref, "--", "cat")
+			out, _, err = runTestDiet(t, "run", "--runtime", rt, "--stdin", stdinFile, ref, "--", "cat")
 			if err != nil || out != "from a file\n" {
 				t.Errorf("--stdin FILE: %q, %v", out, err)
 			}
-			out, _, err = runDiet(t, "run", "--runtime", rt, "--stdin", "-", ref, "--", "cat")
+			out, _, err = runTestDiet(t, "run", "--runtime", rt, "--stdin", "-", ref, "--", "cat")
 			if err != nil || out != "from diet's stdin\n" {
 				t.Errorf("--stdin -: %q, %v", out, err)
 			}
-			out, _, err = runDiet(t, "run", "--runtime", rt, "--json", "-e", "X=1", ref, "--", "sh", "-c", "echo $X; exit 3")
+			out, _, err = runTestDiet(t, "run", "--runtime", rt, "--json", "-e", "X=1", ref, "--", "sh", "-c", "echo $X; exit 3")
 			var res runOutput
 			if jerr := json.Unmarshal([]byte(out), &res); jerr != nil {
 				t.Fatalf("--json: %v in %q", jerr, out)
@@ -117,7 +117,7 @@ func TestRunCommand(t *testing.T) {
 			if res.ExitCode != 3 || res.Stdout != "1\n" || res.Runtime != rt || !errors.As(err, &ex) || ex.Code != 3 {
 				t.Errorf("--json: %+v, %v", res, err)
 			}
-			_, _, err = runDiet(t, "run", "--runtime", rt, "--timeout", "1s", ref, "--", "sleep", "60")
+			_, _, err = runTestDiet(t, "run", "--runtime", rt, "--timeout", "1s", ref, "--", "sleep", "60")
 			if !errors.As(err, &ex) || ex.Code != 124 {
 				t.Errorf("--timeout: %v, want exit 124", err)
 			}
@@ -132,7 +132,7 @@ func TestRunCommandErrors(t *testing.T) {
 		{"run", "--runtime", "podman", "oci:/does/not/exist"},
 		{"run", "--platform", "linux/sparc", "oci:/x"},
 	} {
-		if _, _, err := runDiet(t, args...); err == nil {
+		if _, _, err := runTestDiet(t, args...); err == nil {
 			t.Errorf("diet %v: no error", args)
 		}
 	}
