@@ -40,12 +40,12 @@ type ent struct {
 	pax  map[string]string
 }
 
-func file(name, data string) ent        { return ent{name: name, typ: tar.TypeReg, mode: 0o644, data: data} }
-func dir(name string) ent               { return ent{name: name, typ: tar.TypeDir, mode: 0o755} }
-func symlink(name, target string) ent   { return ent{name: name, typ: tar.TypeSymlink, link: target} }
-func hardlink(name, target string) ent  { return ent{name: name, typ: tar.TypeLink, link: target} }
-func special(name string, typ byte) ent { return ent{name: name, typ: typ, mode: 0o644} }
-func withMode(e ent, mode int64) ent    { e.mode = mode; return e }
+func tfile(name, data string) ent        { return ent{name: name, typ: tar.TypeReg, mode: 0o644, data: data} }
+func tdir(name string) ent               { return ent{name: name, typ: tar.TypeDir, mode: 0o755} }
+func tsymlink(name, target string) ent   { return ent{name: name, typ: tar.TypeSymlink, link: target} }
+func thardlink(name, target string) ent  { return ent{name: name, typ: tar.TypeLink, link: target} }
+func tspecial(name string, typ byte) ent { return ent{name: name, typ: typ, mode: 0o644} }
+func twithMode(e ent, mode int64) ent    { e.mode = mode; return e }
 
 var mtime = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -103,9 +103,9 @@ type sandbox struct {
 func newSandbox(t *testing.T) sandbox {
 	base := t.TempDir()
 	s := sandbox{base: base, root: filepath.Join(base, "root")}
-	must(t, os.WriteFile(filepath.Join(base, "sentinel"), []byte("keep"), 0o644))
-	must(t, os.Mkdir(filepath.Join(base, "outside"), 0o755))
-	must(t, os.WriteFile(filepath.Join(base, "outside", "keep"), []byte("keep"), 0o644))
+	tmust(t, os.WriteFile(filepath.Join(base, "sentinel"), []byte("keep"), 0o644))
+	tmust(t, os.Mkdir(filepath.Join(base, "outside"), 0o755))
+	tmust(t, os.WriteFile(filepath.Join(base, "outside", "keep"), []byte("keep"), 0o644))
 	return s
 }
 
@@ -139,7 +139,7 @@ func (s sandbox) check(t *testing.T) {
 	}
 }
 
-func must(t testing.TB, err error) {
+func tmust(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -173,26 +173,26 @@ func TestUnpackLayers(t *testing.T) {
 	s := newSandbox(t)
 	img := imageOf(t,
 		[]ent{
-			dir("etc/"), file("etc/passwd", "root:x:0:0::/:/bin/sh\n"), file("etc/gone", "x"),
-			dir("usr/"), dir("usr/lib/"), file("usr/lib/libc.so", "libc"), symlink("lib", "usr/lib"),
-			dir("opq/"), file("opq/old", "old"), dir("opq/sub/"), file("opq/sub/deep", "deep"),
-			withMode(file("bin/su", "su"), 0o4755),
-			dir("ro/"), file("ro/f", "f"),
-			dir("opq2/"), file("opq2/old", "old"), dir("opq2/a/"), file("opq2/a/old", "old"),
+			tdir("etc/"), tfile("etc/passwd", "root:x:0:0::/:/bin/sh\n"), tfile("etc/gone", "x"),
+			tdir("usr/"), tdir("usr/lib/"), tfile("usr/lib/libc.so", "libc"), tsymlink("lib", "usr/lib"),
+			tdir("opq/"), tfile("opq/old", "old"), tdir("opq/sub/"), tfile("opq/sub/deep", "deep"),
+			twithMode(tfile("bin/su", "su"), 0o4755),
+			tdir("ro/"), tfile("ro/f", "f"),
+			tdir("opq2/"), tfile("opq2/old", "old"), tdir("opq2/a/"), tfile("opq2/a/old", "old"),
 		},
 		[]ent{
-			file("etc/.wh.gone", ""),
+			tfile("etc/.wh.gone", ""),
 			// Written through the symlink lib -> usr/lib, as a runtime would.
-			file("lib/libm.so", "libm"),
-			hardlink("usr/lib/libc.so.6", "lib/libc.so"),
-			file("opq/new", "new"), dir("opq/"), file("opq/.wh..wh..opq", ""), dir("opq/sub/"), file("opq/sub/x", "x"),
+			tfile("lib/libm.so", "libm"),
+			thardlink("usr/lib/libc.so.6", "lib/libc.so"),
+			tfile("opq/new", "new"), tdir("opq/"), tfile("opq/.wh..wh..opq", ""), tdir("opq/sub/"), tfile("opq/sub/x", "x"),
 			// A file whose directories this layer makes only implicitly,
 			// before an opaque marker above them.
-			file("opq2/a/b/c", "c"), file("opq2/.wh..wh..opq", ""),
+			tfile("opq2/a/b/c", "c"), tfile("opq2/.wh..wh..opq", ""),
 			// A whiteout never hides a file of its own layer.
-			file("etc/same", "same"), file("etc/.wh.same", ""),
-			withMode(dir("ro/"), 0o555),
-			file("/abs", "absolute names are relative"),
+			tfile("etc/same", "same"), tfile("etc/.wh.same", ""),
+			twithMode(tdir("ro/"), 0o555),
+			tfile("/abs", "absolute names are relative"),
 		},
 	)
 	rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{})
@@ -253,12 +253,12 @@ func TestUnpackLayers(t *testing.T) {
 const capNetRaw = "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
 func TestUnpackKeepOwners(t *testing.T) {
-	ping := file("ping", "ping")
+	ping := tfile("ping", "ping")
 	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw}
 	for _, keep := range []bool{true, false} {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			s := newSandbox(t)
-			img := imageOf(t, []ent{withMode(file("su", "su"), 0o4755), withMode(file("sg", "sg"), 0o2755), dir("d/"), ping})
+			img := imageOf(t, []ent{twithMode(tfile("su", "su"), 0o4755), twithMode(tfile("sg", "sg"), 0o2755), tdir("d/"), ping})
 			if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep}); err != nil {
 				t.Fatal(err)
 			}
@@ -308,51 +308,51 @@ func TestUnpackHostile(t *testing.T) {
 		inside string // a path that must exist in the root afterwards
 		skip   int    // entries reported as skipped
 	}{
-		{name: "dotdot", layers: func() [][]ent { return [][]ent{{file("../escape", "x")}} }, err: ErrUnsafeEntry},
-		{name: "dotdot inside", layers: func() [][]ent { return [][]ent{{file("a/../../escape", "x")}} }, err: ErrUnsafeEntry},
+		{name: "dotdot", layers: func() [][]ent { return [][]ent{{tfile("../escape", "x")}} }, err: ErrUnsafeEntry},
+		{name: "dotdot inside", layers: func() [][]ent { return [][]ent{{tfile("a/../../escape", "x")}} }, err: ErrUnsafeEntry},
 		{name: "absolute symlink out", layers: func() [][]ent {
-			return [][]ent{{symlink("link", base+"/outside")}, {file("link/pwned", "x")}}
+			return [][]ent{{tsymlink("link", base+"/outside")}, {tfile("link/pwned", "x")}}
 		}, inside: "{base}/outside/pwned"},
 		{name: "absolute symlink to root", layers: func() [][]ent {
-			return [][]ent{{symlink("link", "/"), file("link/etc/pwned", "x")}}
+			return [][]ent{{tsymlink("link", "/"), tfile("link/etc/pwned", "x")}}
 		}, inside: "etc/pwned"},
 		{name: "relative symlink escape", layers: func() [][]ent {
-			return [][]ent{{symlink("link", "../../../../.."), file("link/pwned", "x")}}
+			return [][]ent{{tsymlink("link", "../../../../.."), tfile("link/pwned", "x")}}
 		}, inside: "pwned"},
 		{name: "symlink chain", layers: func() [][]ent {
-			return [][]ent{{symlink("a", "b"), symlink("b", "../outside"), file("a/pwned", "x")}}
+			return [][]ent{{tsymlink("a", "b"), tsymlink("b", "../outside"), tfile("a/pwned", "x")}}
 		}, inside: "outside/pwned"},
 		{name: "file over symlink", layers: func() [][]ent {
-			return [][]ent{{symlink("f", base+"/sentinel")}, {file("f", "pwned")}}
+			return [][]ent{{tsymlink("f", base+"/sentinel")}, {tfile("f", "pwned")}}
 		}, inside: "f"},
 		{name: "dir over symlink", layers: func() [][]ent {
-			return [][]ent{{symlink("d", base+"/outside")}, {dir("d/"), file("d/keep", "pwned")}}
+			return [][]ent{{tsymlink("d", base+"/outside")}, {tdir("d/"), tfile("d/keep", "pwned")}}
 		}, inside: "d/keep"},
-		{name: "hard link to host passwd", layers: func() [][]ent { return [][]ent{{hardlink("hl", "/etc/passwd")}} }, err: fs.ErrNotExist},
-		{name: "hard link dotdot", layers: func() [][]ent { return [][]ent{{hardlink("hl", "../sentinel")}} }, err: ErrUnsafeEntry},
+		{name: "hard link to host passwd", layers: func() [][]ent { return [][]ent{{thardlink("hl", "/etc/passwd")}} }, err: fs.ErrNotExist},
+		{name: "hard link dotdot", layers: func() [][]ent { return [][]ent{{thardlink("hl", "../sentinel")}} }, err: ErrUnsafeEntry},
 		{name: "hard link through symlink", layers: func() [][]ent {
-			return [][]ent{{symlink("x", base), hardlink("hl", "x/sentinel")}}
+			return [][]ent{{tsymlink("x", base), thardlink("hl", "x/sentinel")}}
 		}, err: fs.ErrNotExist},
 		{name: "hard link to outside symlink", layers: func() [][]ent {
-			return [][]ent{{symlink("s", base+"/sentinel"), hardlink("hl", "s"), file("hl", "pwned")}}
+			return [][]ent{{tsymlink("s", base+"/sentinel"), thardlink("hl", "s"), tfile("hl", "pwned")}}
 		}, inside: "hl"},
 		{name: "devices", layers: func() [][]ent {
-			return [][]ent{{special("dev/null", tar.TypeChar), special("dev/sda", tar.TypeBlock), special("fifo", tar.TypeFifo)}}
+			return [][]ent{{tspecial("dev/null", tar.TypeChar), tspecial("dev/sda", tar.TypeBlock), tspecial("fifo", tar.TypeFifo)}}
 		}, skip: 3},
-		{name: "whiteout dot", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file(".wh..", "")}} }, err: ErrUnsafeEntry},
-		{name: "whiteout empty", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file("./.wh.", "")}} }, err: ErrUnsafeEntry},
-		{name: "whiteout dotdot", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file("d/.wh...", "")}} }, err: ErrUnsafeEntry},
-		{name: "opaque root", layers: func() [][]ent { return [][]ent{{file("x", "")}, {file(".wh..wh..opq", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout dot", layers: func() [][]ent { return [][]ent{{tfile("x", "")}, {tfile(".wh..", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout empty", layers: func() [][]ent { return [][]ent{{tfile("x", "")}, {tfile("./.wh.", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout dotdot", layers: func() [][]ent { return [][]ent{{tfile("x", "")}, {tfile("d/.wh...", "")}} }, err: ErrUnsafeEntry},
+		{name: "opaque root", layers: func() [][]ent { return [][]ent{{tfile("x", "")}, {tfile(".wh..wh..opq", "")}} }, err: ErrUnsafeEntry},
 		{name: "opaque root through symlink", layers: func() [][]ent {
-			return [][]ent{{file("x", ""), symlink("up", "../..")}, {file("up/.wh..wh..opq", "")}}
+			return [][]ent{{tfile("x", ""), tsymlink("up", "../..")}, {tfile("up/.wh..wh..opq", "")}}
 		}, err: ErrUnsafeEntry},
 		{name: "whiteout through symlink", layers: func() [][]ent {
-			return [][]ent{{symlink("l", base+"/outside")}, {file("l/.wh.keep", "")}}
+			return [][]ent{{tsymlink("l", base+"/outside")}, {tfile("l/.wh.keep", "")}}
 		}, inside: "l"},
 		{name: "whiteout under a file", layers: func() [][]ent {
-			return [][]ent{{file("a", "x")}, {file("a/.wh.b", "")}}
+			return [][]ent{{tfile("a", "x")}, {tfile("a/.wh.b", "")}}
 		}, inside: "a"},
-		{name: "whiteout of dotdot path", layers: func() [][]ent { return [][]ent{{file("../.wh.sentinel", "")}} }, err: ErrUnsafeEntry},
+		{name: "whiteout of dotdot path", layers: func() [][]ent { return [][]ent{{tfile("../.wh.sentinel", "")}} }, err: ErrUnsafeEntry},
 	}
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
@@ -387,18 +387,18 @@ func bomb(t testing.TB, name string, size int64) v1.Layer {
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	tw := tar.NewWriter(zw)
-	must(t, tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size}))
+	tmust(t, tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size}))
 	zeros := make([]byte, 1<<20)
 	for n := int64(0); n < size; n += int64(len(zeros)) {
 		_, err := tw.Write(zeros[:min(int64(len(zeros)), size-n)])
-		must(t, err)
+		tmust(t, err)
 	}
-	must(t, tw.Close())
-	must(t, zw.Close())
+	tmust(t, tw.Close())
+	tmust(t, zw.Close())
 	_ = tbuf
 	b := gz.Bytes()
 	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-	must(t, err)
+	tmust(t, err)
 	return l
 }
 
@@ -411,7 +411,7 @@ func TestUnpackLimits(t *testing.T) {
 			t.Fatalf("the bomb is not one: %d compressed bytes", sz)
 		}
 		img, err := mutate.AppendLayers(empty.Image, l)
-		must(t, err)
+		tmust(t, err)
 		_, err = Unpack(ctx, img, s.root, UnpackOptions{MaxTotalSize: 1 << 20})
 		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), `"zeros"`) || !strings.Contains(err.Error(), "layer 0") {
 			t.Errorf("Unpack: %v, want ErrLimit naming layer 0 and entry zeros", err)
@@ -423,7 +423,7 @@ func TestUnpackLimits(t *testing.T) {
 	})
 	t.Run("file size", func(t *testing.T) {
 		s := newSandbox(t)
-		img := imageOf(t, []ent{file("small", "ok"), file("big", strings.Repeat("x", 4096))})
+		img := imageOf(t, []ent{tfile("small", "ok"), tfile("big", strings.Repeat("x", 4096))})
 		_, err := Unpack(ctx, img, s.root, UnpackOptions{MaxFileSize: 1024})
 		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), `"big"`) {
 			t.Errorf("Unpack: %v, want ErrLimit naming big", err)
@@ -432,7 +432,7 @@ func TestUnpackLimits(t *testing.T) {
 	})
 	t.Run("total over layers", func(t *testing.T) {
 		s := newSandbox(t)
-		img := imageOf(t, []ent{file("a", strings.Repeat("x", 600))}, []ent{file("b", strings.Repeat("x", 600))})
+		img := imageOf(t, []ent{tfile("a", strings.Repeat("x", 600))}, []ent{tfile("b", strings.Repeat("x", 600))})
 		_, err := Unpack(ctx, img, s.root, UnpackOptions{MaxTotalSize: 1000})
 		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "layer 1") {
 			t.Errorf("Unpack: %v, want ErrLimit in layer 1", err)
@@ -442,7 +442,7 @@ func TestUnpackLimits(t *testing.T) {
 		s := newSandbox(t)
 		var ents []ent
 		for i := range 20 {
-			ents = append(ents, file(strings.Repeat("f", i+1), ""))
+			ents = append(ents, tfile(strings.Repeat("f", i+1), ""))
 		}
 		_, err := Unpack(ctx, imageOf(t, ents), s.root, UnpackOptions{MaxEntries: 10})
 		if !errors.Is(err, ErrLimit) {
@@ -453,7 +453,7 @@ func TestUnpackLimits(t *testing.T) {
 		s := newSandbox(t)
 		ctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, err := Unpack(ctx, imageOf(t, []ent{file("a", "a")}), s.root, UnpackOptions{})
+		_, err := Unpack(ctx, imageOf(t, []ent{tfile("a", "a")}), s.root, UnpackOptions{})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Unpack: %v, want context.Canceled", err)
 		}
@@ -464,9 +464,9 @@ func TestUnpackLimits(t *testing.T) {
 // the target changed, whatever the outcome.
 func FuzzUnpack(f *testing.F) {
 	seeds := [][]ent{
-		{dir("etc/"), file("etc/passwd", "x"), symlink("lib", "usr/lib"), file("lib/x", "y"), hardlink("h", "etc/passwd")},
-		{symlink("up", "../../.."), file("up/pwned", "x"), symlink("abs", "/tmp"), file("abs/pwned", "x")},
-		{file(".wh.etc", ""), file("d/.wh..wh..opq", ""), special("dev/null", tar.TypeChar), hardlink("l", "/etc/passwd")},
+		{tdir("etc/"), tfile("etc/passwd", "x"), tsymlink("lib", "usr/lib"), tfile("lib/x", "y"), thardlink("h", "etc/passwd")},
+		{tsymlink("up", "../../.."), tfile("up/pwned", "x"), tsymlink("abs", "/tmp"), tfile("abs/pwned", "x")},
+		{tfile(".wh.etc", ""), tfile("d/.wh..wh..opq", ""), tspecial("dev/null", tar.TypeChar), thardlink("l", "/etc/passwd")},
 	}
 	for _, s := range seeds {
 		f.Add(tarOf(f, s))
@@ -474,7 +474,7 @@ func FuzzUnpack(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := newSandbox(t)
 		l := layerOf(t, data)
-		lower := layerOf(t, tarOf(t, []ent{dir("etc/"), file("etc/passwd", "x"), symlink("out", s.base), symlink("rel", "../..")}))
+		lower := layerOf(t, tarOf(t, []ent{tdir("etc/"), tfile("etc/passwd", "x"), tsymlink("out", s.base), tsymlink("rel", "../..")}))
 		UnpackLayers(context.Background(), []v1.Layer{lower, l}, s.root, UnpackOptions{MaxTotalSize: 1 << 20, MaxEntries: 1000})
 		filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
@@ -497,10 +497,10 @@ func TestUnpackDebian(t *testing.T) {
 	tmp := t.TempDir()
 	layerPath := filepath.Join(tmp, "layer.tar")
 	f, err := os.Create(layerPath)
-	must(t, err)
+	tmust(t, err)
 	tw := tar.NewWriter(f)
 	inodes := map[uint64]string{}
-	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	tmust(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == src {
 			return err
 		}
@@ -526,25 +526,25 @@ func TestUnpackDebian(t *testing.T) {
 				inodes[st.Ino] = rel
 			}
 		}
-		must(t, tw.WriteHeader(hdr))
+		tmust(t, tw.WriteHeader(hdr))
 		if hdr.Typeflag == tar.TypeReg {
 			r, err := os.Open(p)
-			must(t, err)
+			tmust(t, err)
 			_, err = io.Copy(tw, r)
 			r.Close()
-			must(t, err)
+			tmust(t, err)
 		}
 		return nil
 	}))
-	must(t, tw.Close())
-	must(t, f.Close())
+	tmust(t, tw.Close())
+	tmust(t, f.Close())
 	l, err := tarball.LayerFromFile(layerPath)
-	must(t, err)
+	tmust(t, err)
 	root := filepath.Join(tmp, "root")
 	rep, err := UnpackLayers(context.Background(), []v1.Layer{l}, root, UnpackOptions{KeepOwners: true})
-	must(t, err)
+	tmust(t, err)
 	n := 0
-	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	tmust(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == src {
 			return err
 		}
@@ -588,7 +588,7 @@ func TestUnpackDebian(t *testing.T) {
 func TestUnpackHardlinkToSymlink(t *testing.T) {
 	s := newSandbox(t)
 	sentinel := filepath.Join(s.base, "sentinel")
-	img := imageOf(t, []ent{symlink("s", sentinel), hardlink("hl", "s")})
+	img := imageOf(t, []ent{tsymlink("s", sentinel), thardlink("hl", "s")})
 	if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -624,15 +624,15 @@ func TestUnpackAgainstExtract(t *testing.T) {
 			for range 1 + r.IntN(8) {
 				switch r.IntN(5) {
 				case 0:
-					l = append(l, dir(dirs[r.IntN(len(dirs))]+"/"))
+					l = append(l, tdir(dirs[r.IntN(len(dirs))]+"/"))
 				case 1, 2:
-					l = append(l, file(files[r.IntN(len(files))], fmt.Sprint(r.IntN(1000))))
+					l = append(l, tfile(files[r.IntN(len(files))], fmt.Sprint(r.IntN(1000))))
 				case 3:
 					all := append(append([]string{}, dirs...), files...)
 					victim := all[r.IntN(len(all))]
-					l = append(l, file(path.Join(path.Dir(victim), ".wh."+path.Base(victim)), ""))
+					l = append(l, tfile(path.Join(path.Dir(victim), ".wh."+path.Base(victim)), ""))
 				case 4:
-					l = append(l, file(dirs[r.IntN(len(dirs))]+"/.wh..wh..opq", ""))
+					l = append(l, tfile(dirs[r.IntN(len(dirs))]+"/.wh..wh..opq", ""))
 				}
 			}
 			// A tar names each path once.
