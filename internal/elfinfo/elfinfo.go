@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 )
 
 // ErrNotELF is returned for a file that does not start with the ELF magic.
@@ -127,6 +128,13 @@ func Parse(r io.ReaderAt) (*File, error) {
 // Nothing beyond size is read, and no table larger than the file is
 // allocated, whatever the headers claim.
 func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
+	// One read of the head of the file serves the ELF and program
+	// headers, and in most programs the interpreter, notes and dynamic
+	// symbols: a dozen reads fewer per file.
+	hp := heads.Get().(*[headSize]byte)
+	defer heads.Put(hp)
+	n, _ := r.ReadAt(hp[:min(max(size, 0), headSize)], 0)
+	r = &headReader{r: r, head: hp[:max(n, 0)]}
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
 		return nil, ErrNotELF
@@ -165,6 +173,25 @@ func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
 	f.Go = p.readGo()
 	f.Needs = p.readNeeds()
 	return f, nil
+}
+
+// headSize is how much of the start of a file ParseSize reads at once.
+const headSize = 16 << 10
+
+var heads = sync.Pool{New: func() any { return new([headSize]byte) }}
+
+// headReader serves reads inside head, the start of the file, from
+// memory.
+type headReader struct {
+	r    io.ReaderAt
+	head []byte
+}
+
+func (h *headReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= 0 && off <= int64(len(h.head)) && int64(len(p)) <= int64(len(h.head))-off {
+		return copy(p, h.head[off:]), nil
+	}
+	return h.r.ReadAt(p, off)
 }
 
 // parser carries the state shared by the steps of one Parse.

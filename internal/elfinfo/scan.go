@@ -21,6 +21,7 @@ type patternSet struct {
 type anchor struct {
 	text  string
 	probe int   // index in text of its probe byte
+	check int   // index in text of the byte checked next, after the probe
 	pats  []int // indexes into pats
 	offs  []int // where text sits in each pattern
 }
@@ -84,7 +85,11 @@ func newPatternSet(pats []pattern, probes string, anchors ...string) *patternSet
 					break
 				}
 			}
-			ps.anchors = append(ps.anchors, anchor{text: a, probe: at})
+			check := at + 1
+			if check == len(a) {
+				check = max(at-1, 0)
+			}
+			ps.anchors = append(ps.anchors, anchor{text: a, probe: at, check: check})
 		}
 		ps.anchors[j].pats = append(ps.anchors[j].pats, i)
 		ps.anchors[j].offs = append(ps.anchors[j].offs, strings.Index(pt.text, a))
@@ -127,7 +132,12 @@ func (ps *patternSet) find(chunk []byte, found []bool) int {
 			for _, j := range pr.anchors {
 				a := &ps.anchors[j]
 				hit := at - a.probe // where the anchor would start
-				if hit < 0 || hit+len(a.text) > len(chunk) || string(chunk[hit:hit+len(a.text)]) != a.text {
+				if hit < 0 || hit+len(a.text) > len(chunk) {
+					continue
+				}
+				// One more byte before the call to compare: most hits
+				// fail there.
+				if chunk[hit+a.check] != a.text[a.check] || string(chunk[hit:hit+len(a.text)]) != a.text {
 					continue
 				}
 				for k, pi := range a.pats {
