@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -173,5 +176,36 @@ func TestLookPath(t *testing.T) {
 	}
 	if p := lookPath(fsys, "./app", nil, "/usr/bin"); p != "/usr/bin/app" {
 		t.Errorf("relative name: %s", p)
+	}
+}
+
+// TestStaticWrapper: an entrypoint script that execs its arguments (here
+// Debian's which, a #! /bin/sh script, standing in for
+// docker-entrypoint.sh) brings its interpreter and the program named by
+// its first argument, with their libraries, without any trace.
+func TestStaticWrapper(t *testing.T) {
+	root := testenv.DebianFatRoot(t)
+	tr, err := loadTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.Dir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newKeeper(tr, fsys, nil)
+	cfg := &v1.ConfigFile{}
+	cfg.Config.Entrypoint = []string{"which"}
+	cfg.Config.Cmd = []string{"nginx", "-g", "daemon off;"}
+	if err := addStatic(k, fsys, cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/usr/bin/which", "/etc/alternatives/which", "/usr/bin/which.debianutils", "/bin", "/usr/bin/dash", "/usr/sbin/nginx", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libc.so.6"} {
+		if _, ok := k.kept[p]; !ok {
+			t.Errorf("%s not kept", p)
+		}
+	}
+	if r := k.kept["/usr/sbin/nginx"]; r.Kind != ReasonStatic {
+		t.Errorf("nginx kept for %+v", r)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
@@ -322,16 +323,21 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 				break
 			}
 		}
-		for _, name := range progs {
+		for i := 0; i < len(progs); i++ {
+			name := progs[i]
 			p := lookPath(fsys, name, cfg.Config.Env, cfg.Config.WorkingDir)
 			if p == "" || done[p] {
 				continue
 			}
 			done[p] = true
-			if _, err := k.addProgram(res, p, "entrypoint"); err != nil {
-				if name == argv[0] && len(done) == 1 {
-					return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
-				}
+			rep, err := k.addProgram(res, p, "entrypoint")
+			if err != nil && i == 0 && len(done) == 1 {
+				return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
+			}
+			// A wrapper script (docker-entrypoint.sh ending in exec "$@")
+			// runs its first argument: that program too.
+			if i == 0 && rep != nil && rep.Kind == inspect.KindScript && len(argv) > 1 && !strings.HasPrefix(argv[1], "-") {
+				progs = append(progs, argv[1])
 			}
 		}
 	}
