@@ -342,8 +342,9 @@ func (t *tracer) syscall(tid int, th *thread) {
 	}
 }
 
-// memReader reads a stopped tracee's memory with process_vm_readv, page
-// by page so that a string ending just before an unmapped page is read.
+// memReader reads a stopped tracee's memory with process_vm_readv, never
+// across a page boundary, so that a string ending just before an unmapped
+// page is read.
 type memReader struct{}
 
 const maxPath = 4096
@@ -371,7 +372,9 @@ func (memReader) mem(pid int, addr uint64, n int) ([]byte, bool) {
 func (r memReader) str(pid int, addr uint64) (string, bool) {
 	var out []byte
 	for len(out) < maxPath {
-		n := 4096 - int(addr%4096)
+		// Small reads: most paths are short, and the PTRACE_PEEKDATA
+		// fallback reads one word per call.
+		n := min(256, 4096-int(addr%4096))
 		b, ok := r.mem(pid, addr, n)
 		if !ok {
 			return "", false
