@@ -146,7 +146,7 @@ func (p *parser) readNeeds() []Need {
 		// The C library holds every path it may open, used or not.
 	case p.f.Go != nil:
 		tzdata := false
-		for _, pt := range p.scanNames(p.goNameRegions(), goNames, &budget) {
+		for _, pt := range p.scanNames(p.goNameRegions(&budget), goNames, &budget) {
 			if pt.kind == embeddedTZData {
 				tzdata = true
 				continue
@@ -217,56 +217,4 @@ func (p *parser) dataRegions() []region {
 		}
 	}
 	return out
-}
-
-// goNameRegions lists where a Go binary keeps its function names: the
-// name table of .gopclntab; without section headers, every loaded
-// segment (names are NUL-terminated wherever they are).
-func (p *parser) goNameRegions() []region {
-	if s := p.ef.Section(".gopclntab"); s != nil && s.Type != elf.SHT_NOBITS {
-		return []region{p.funcnametab(s)}
-	}
-	if len(p.ef.Sections) > 0 {
-		return nil
-	}
-	return p.dataRegions()
-}
-
-// funcnametab narrows a Go .gopclntab section to its table of function
-// names, from the header the runtime reads (runtime.pcHeader, Go 1.16
-// and later); the whole section when the header is not understood.
-func (p *parser) funcnametab(s *elf.Section) region {
-	whole := region{s.Offset, s.Size}
-	var h [8 + 8*8]byte
-	if s.Size < uint64(len(h)) {
-		return whole
-	}
-	if _, err := p.r.ReadAt(h[:], int64(s.Offset)); err != nil {
-		return whole
-	}
-	bo := p.ef.ByteOrder
-	ps := int(h[7])
-	var at int // index of funcnameOffset among the pointer-sized fields
-	switch bo.Uint32(h[:]) {
-	case 0xfffffff1, 0xfffffff0: // Go 1.20+, 1.18: nfunc, nfiles, textStart, funcnameOffset, cuOffset
-		at = 3
-	case 0xfffffffa: // Go 1.16: nfunc, nfiles, funcnameOffset, cuOffset
-		at = 2
-	default:
-		return whole
-	}
-	word := func(i int) uint64 {
-		switch ps {
-		case 8:
-			return bo.Uint64(h[8+8*i:])
-		case 4:
-			return uint64(bo.Uint32(h[8+4*i:]))
-		}
-		return 0
-	}
-	start, end := word(at), word(at+1)
-	if start == 0 || start >= end || end > s.Size {
-		return whole
-	}
-	return region{s.Offset + start, end - start}
 }

@@ -2,6 +2,7 @@ package elfinfo
 
 import (
 	"bytes"
+	"debug/elf"
 	"reflect"
 	"testing"
 )
@@ -110,6 +111,45 @@ func TestRarest(t *testing.T) {
 	for s, want := range map[string]byte{"/etc/": '/', "zoneinfo": 'z', "TZif": 'Z', "ca-certificates.crt": '.'} {
 		if got := s[rarest(s)]; got != want {
 			t.Errorf("rarest(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestGoNamesWithoutGopclntab finds the function names of a Go program
+// whose pclntab has no section of its own, as when the system linker
+// links it (inside .data.rel.ro or .rodata), or when the file has no
+// section headers at all.
+func TestGoNamesWithoutGopclntab(t *testing.T) {
+	b := readFixture(t, "go-net")
+	want, err := Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Needs) == 0 {
+		t.Fatal("go-net: no needs")
+	}
+	// Rename .gopclntab to .rodata: the search passes over the real
+	// .rodata first.
+	renamed := bytes.Clone(b)
+	i := bytes.Index(renamed, []byte("\x00.gopclntab\x00"))
+	if i < 0 {
+		t.Fatal("no .gopclntab in the section names")
+	}
+	copy(renamed[i+1:], ".rodata\x00\x00\x00")
+	for name, file := range map[string][]byte{"renamed": renamed, "no sections": noSections(b)} {
+		ef, err := elf.NewFile(bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ef.Section(".gopclntab") != nil {
+			t.Fatalf("%s: still a .gopclntab", name)
+		}
+		got, err := Parse(bytes.NewReader(file))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got.Go == nil || !reflect.DeepEqual(got.Needs, want.Needs) {
+			t.Errorf("%s: go %v, needs %v; want %v", name, got.Go, got.Needs, want.Needs)
 		}
 	}
 }
