@@ -158,6 +158,27 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, err
 	}
+	// The sensor is checked first: a dynamic diet cannot trace, and should
+	// say so before minutes of unpacking.
+	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
+	if !opts.NoTrace {
+		exe := opts.Sensor
+		if exe == "" {
+			if exe, err = os.Executable(); err != nil {
+				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
+			}
+		}
+		if tgt.sensorHost, err = prepareSensor(exe, work); err != nil {
+			return nil, err
+		}
+		tgt.recordHost = filepath.Join(work, "record")
+		os.RemoveAll(tgt.recordHost) // no stale records from an earlier run in --workdir
+		if err := os.MkdirAll(tgt.recordHost, 0o777); err != nil {
+			return nil, err
+		}
+		// The program may run as any user: it must be able to write there.
+		os.Chmod(tgt.recordHost, 0o777)
+	}
 	res := &Result{}
 	if res.Before, err = imageSizes(img); err != nil {
 		return nil, fmt.Errorf("measuring the image: %w", err)
@@ -190,24 +211,6 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 
 	// 3 and 4. The probes, traced, against the original.
-	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
-	if !opts.NoTrace {
-		exe := opts.Sensor
-		if exe == "" {
-			if exe, err = os.Executable(); err != nil {
-				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
-			}
-		}
-		if tgt.sensorHost, err = prepareSensor(exe, work); err != nil {
-			return nil, err
-		}
-		tgt.recordHost = filepath.Join(work, "record")
-		if err := os.MkdirAll(tgt.recordHost, 0o777); err != nil {
-			return nil, err
-		}
-		// The program may run as any user: it must be able to write there.
-		os.Chmod(tgt.recordHost, 0o777)
-	}
 	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	if res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts); err != nil {
