@@ -289,14 +289,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
-func TestLoadError(t *testing.T) {
-	img := testImage(t)
-	if err := loadError(`{"stream":"Loaded image: x:y\n"}`, img); err != nil {
-		t.Errorf("success read as %v", err)
-	}
-	err := loadError(`{"stream":"..."}`+"\n"+`{"errorDetail":{"message":"invalid tar header"},"error":"invalid tar header"}`, img)
-	if err == nil || !strings.Contains(err.Error(), "invalid tar header") {
-		t.Errorf("error stream read as %v", err)
-	}
-}

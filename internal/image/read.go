@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/daemon"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
@@ -27,7 +26,9 @@ func hostPlatform() v1.Platform {
 // Read opens the image at ref in any transport. From an image index it
 // takes the image for opts.Platform (default: linux on this machine's
 // architecture). Images from files are read lazily: the file must stay in
-// place while the image is used.
+// place while the image is used. A docker-daemon: image is saved with
+// `docker save` to an unlinked temporary file that lives as long as the
+// image does.
 func Read(ctx context.Context, ref string, opts Options) (v1.Image, error) {
 	loc, err := Parse(ref)
 	if err != nil {
@@ -67,11 +68,7 @@ func read(ctx context.Context, loc Location, opts Options) (v1.Image, error) {
 		}
 		return tarball.ImageFromPath(loc.Path, tag)
 	case DockerDaemon:
-		r, err := name.ParseReference(loc.Ref)
-		if err != nil {
-			return nil, err
-		}
-		return daemon.Image(r, daemon.WithContext(ctx))
+		return readDaemon(ctx, loc.Ref)
 	case Docker:
 		r, err := name.ParseReference(loc.Ref, nameOptions(opts)...)
 		if err != nil {

@@ -11,19 +11,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/daemon"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Write stores img at dest. File transports write to a temporary name
@@ -158,15 +155,14 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 			return tarball.Write(ref, img, f, to...)
 		})
 	case DockerDaemon:
-		tag, _, err := tagFor(loc, opts)
+		tag, ok, err := tagFor(loc, opts)
 		if err != nil {
 			return err
 		}
-		resp, err := daemon.Write(tag, img, daemon.WithContext(ctx))
-		if err != nil {
-			return err
+		if !ok {
+			return fmt.Errorf("docker-daemon: needs an image name")
 		}
-		return loadError(resp, img)
+		return writeDaemon(ctx, tag, img, opts.Progress)
 	case Docker:
 		ref, err := name.ParseReference(loc.Ref, nameOptions(opts)...)
 		if err != nil {
@@ -184,40 +180,6 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 		return remote.WriteIndex(ref, idx, ro...)
 	}
 	return fmt.Errorf("unknown transport %q", loc.Transport)
-}
-
-// loadError finds the error in the JSON stream of a docker load, which
-// go-containerregistry passes through without reading: the engine answers
-// 200 and reports failures (a layer it cannot read) inside the stream.
-func loadError(resp string, img v1.Image) error {
-	dec := json.NewDecoder(strings.NewReader(resp))
-	for {
-		var msg struct {
-			Error       string `json:"error"`
-			ErrorDetail struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); err != nil {
-			return nil
-		}
-		e := msg.Error
-		if e == "" {
-			e = msg.ErrorDetail.Message
-		}
-		if e == "" {
-			continue
-		}
-		if layers, err := img.Layers(); err == nil {
-			for _, l := range layers {
-				if mt, _ := l.MediaType(); mt == types.OCILayerZStd {
-					e += " (this Docker engine may not read zstd layers: use gzip)"
-					break
-				}
-			}
-		}
-		return fmt.Errorf("docker load: %s", e)
-	}
 }
 
 func remoteOptions(ctx context.Context) []remote.Option {
