@@ -161,7 +161,11 @@ func (p *parser) readNeeds() []Need {
 			}
 		}
 	default:
-		for _, pt := range p.scan(p.dataRegions(), stringSet, &budget) {
+		regions := p.dataRegions()
+		if p.dataOnly(regions) {
+			break
+		}
+		for _, pt := range p.scan(regions, stringSet, &budget) {
 			set[Need{Kind: pt.kind, Evidence: pt.evidence}] = true
 		}
 	}
@@ -191,6 +195,29 @@ func (p *parser) readNeeds() []Need {
 		}
 	}
 	return out
+}
+
+// dataOnly reports whether the object is a data library: megabytes of
+// data and no more code than the start-up stubs compilers add to every
+// object (.init, .plt, .fini and a few functions in .text, 4 KiB at
+// most). Such a library (ICU's 30 MB libicudata) opens nothing, so its
+// strings are not searched. A small program has little code too, but
+// little data to search.
+func (p *parser) dataOnly(data []region) bool {
+	const maxStubs, minData = 4 << 10, 1 << 20
+	var code, n uint64
+	for _, s := range p.ef.Sections {
+		if s.Flags&elf.SHF_EXECINSTR != 0 && s.Type != elf.SHT_NOBITS {
+			code += s.Size
+		}
+	}
+	if len(p.ef.Sections) == 0 {
+		return false // the data regions are then the loaded segments, code included
+	}
+	for _, rg := range data {
+		n += rg.size
+	}
+	return code < maxStubs && n >= minData
 }
 
 // region is a byte range of the file.

@@ -153,3 +153,33 @@ func TestGoNamesWithoutGopclntab(t *testing.T) {
 		}
 	}
 }
+
+// TestDataOnly checks that the strings of a data library (megabytes of
+// data, no code beyond start-up stubs) are not searched, and that those of
+// a program with code are.
+func TestDataOnly(t *testing.T) {
+	b := append(readFixture(t, "needs-glibc"), make([]byte, 2<<20)...)
+	big := patch(b, sectionHeader(t, b, ".rodata")+32, le64(2<<20)...)
+	withCode := patch(big, sectionHeader(t, big, ".text")+32, le64(8<<10)...)
+	for _, tc := range []struct {
+		name  string
+		b     []byte
+		certs bool
+	}{
+		{"small program", b, true},
+		{"data library", big, false},
+		{"program with code", withCode, true},
+	} {
+		f, err := Parse(bytes.NewReader(tc.b))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		certs := false
+		for _, n := range f.Needs {
+			certs = certs || n.Kind == NeedCertificates
+		}
+		if certs != tc.certs {
+			t.Errorf("%s: needs %v, want certificates %v", tc.name, f.Needs, tc.certs)
+		}
+	}
+}
