@@ -268,6 +268,29 @@ func TestSlimJq(t *testing.T) {
 	t.Logf("jq: %d -> %d bytes", run.res.Before.Uncompressed, run.res.After.Uncompressed)
 }
 
+// TestSlimJqDocker traces and verifies under the Docker engine instead of
+// runc, and must give the same image as runc does.
+func TestSlimJqDocker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end slim test (-short)")
+	}
+	testenv.Docker(t)
+	probeArgs := []string{"--probe-exec", `jq -n '[1,2,3] | add'`}
+	run := runSlim(t, "jq", append([]string{"--runtime", "docker"}, probeArgs...)...)
+	run.mustSucceed(t)
+	if string(run.res.Slim[0].Stdout) != "6\n" {
+		t.Errorf("output %q", run.res.Slim[0].Stdout)
+	}
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("runc"); err == nil {
+			other := runSlim(t, "jq", append([]string{"--no-verify"}, probeArgs...)...)
+			if other.code != 0 || other.res.Digest != run.res.Digest {
+				t.Errorf("runc gives %s (exit %d), docker %s", other.res.Digest, other.code, run.res.Digest)
+			}
+		}
+	}
+}
+
 func TestSlimPythonLazyImports(t *testing.T) {
 	needRunc(t)
 	run := runSlim(t, "python", "--probe-exec", "python3 /app/main.py work")
