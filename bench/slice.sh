@@ -128,6 +128,7 @@ echo
 echo "| slice | reference | slice (s) | reference (s) | ratio | slice peak RSS | reference peak RSS | runs |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 while IFS=$'\t' read -r l rl ta tb ratio ma mb n; do
+	l=${l//|/\\|} rl=${rl//|/\\|} # a pipe inside a table cell
 	printf '| `%s` | `%s` | %s | %s | %s | %s MB | %s MB | %s |\n' "$l" "$rl" "$ta" "$tb" "$ratio" \
 		"$(awk -v k="$ma" 'BEGIN{printf "%.1f", k/1024}')" "$(awk -v k="$mb" 'BEGIN{printf "%.1f", k/1024}')" "$n"
 done <"$results"
