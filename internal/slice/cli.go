@@ -50,10 +50,12 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 		io.WriteString(stderr, msg+reason(err)+"\n")
 		status = 1
 	}
+	writeFailed := false
 	// stop reports whether to skip the remaining inputs.
 	stop := func(name string, err error) bool {
 		var we *WriteError
 		if errors.As(err, &we) {
+			writeFailed = true
 			if !errors.Is(err, syscall.EPIPE) {
 				fail("", err)
 			}
@@ -83,7 +85,7 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 			break
 		}
 	}
-	if err := w.Flush(); err != nil && !errors.Is(err, syscall.EPIPE) && status == 0 {
+	if err := w.Flush(); err != nil && !errors.Is(err, syscall.EPIPE) && !writeFailed {
 		fail("", &WriteError{err})
 	}
 	return status

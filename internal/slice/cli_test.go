@@ -255,6 +255,31 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// TestWriteError: a full disk is reported once, with status 1.
+func TestWriteError(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a\nb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"::", "a"}, {"::", "a", "missing"}} {
+		cmd := exec.Command(binary, args...)
+		cmd.Dir = dir
+		cmd.Stdout = full
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+			strings.Count(stderr.String(), "slice: write error: No space left on device (os error 28)\n") != 1 {
+			t.Errorf("slice %q > /dev/full: %v, stderr %q", args, err, stderr.String())
+		}
+	}
+}
+
 // TestSpecialInputs reads a FIFO and /dev/stdin.
 func TestSpecialInputs(t *testing.T) {
 	dir := t.TempDir()
