@@ -75,7 +75,15 @@ func validPrefix(p []byte) (int, bool) {
 }
 
 func (graphemeSplit) split(p []byte, atEOF bool) (int, bool) {
-	for w := min(len(p), 256); ; w = min(len(p), 4*w) {
+	// Two ASCII characters never join, except CR LF (UAX #29 GB3); only
+	// what follows can extend a cluster, so one more byte decides.
+	if len(p) >= 2 && p[0] < utf8.RuneSelf && p[1] < utf8.RuneSelf {
+		if p[0] == '\r' && p[1] == '\n' {
+			return 2, true
+		}
+		return 1, true
+	}
+	for w := min(len(p), 32); ; w = min(len(p), 4*w) {
 		v, invalid := validPrefix(p[:w])
 		if v == 0 {
 			if invalid || atEOF || w == len(p) && utf8.FullRune(p) {
