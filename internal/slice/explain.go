@@ -108,11 +108,11 @@ func Explain(r Range, o Options) string {
 	var b strings.Builder
 	line := func(k, v string) { b.WriteString(k + strings.Repeat(" ", 8-len(k)) + v + "\n") }
 	line("range:", r.Text+" ("+many+")")
-	dir := "forwards"
+	step, dir := u64(r.Step), "forwards"
 	if r.Back {
-		dir = "backwards"
+		step, dir = "-"+step, "backwards"
 	}
-	line("step:", map[bool]string{false: "", true: "-"}[r.Back]+u64(r.Step)+" ("+dir+", every "+ordinal(r.Step)+" "+one+")")
+	line("step:", step+" ("+dir+", every "+ordinal(r.Step)+" "+one+")")
 	switch {
 	case r.Start.Set:
 		line("start:", describe(r.Start, one, false))
@@ -133,7 +133,11 @@ func Explain(r Range, o Options) string {
 		if n == 0 {
 			line("count:", "0: the range selects nothing")
 		} else {
-			line("count:", "at most "+u64(n)+" "+map[bool]string{true: one, false: many}[n == 1]+" (fewer when the input is shorter)")
+			unit := many
+			if n == 1 {
+				unit = one
+			}
+			line("count:", "at most "+u64(n)+" "+unit+" (fewer when the input is shorter)")
 		}
 	} else {
 		line("count:", "depends on the input's length")

@@ -103,3 +103,31 @@ func FuzzParseRange(f *testing.F) {
 		}
 	})
 }
+
+// TestMaxCount: what --explain prints as the most a range can select is
+// the most it selects from any input.
+func TestMaxCount(t *testing.T) {
+	fields := []string{"", "0", "3", "7", "-1", "-3", "-7"}
+	for _, s := range fields {
+		for _, e := range fields {
+			for _, st := range []string{"", "2", "-1", "-3"} {
+				text := s + ":" + e + ":" + st
+				r, err := ParseRange(text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, ok := r.maxCount()
+				if !ok {
+					continue
+				}
+				most := int64(0)
+				for n := int64(0); n <= 50; n++ {
+					most = max(most, r.Count(n))
+				}
+				if uint64(most) != want {
+					t.Errorf("%s: maxCount %d, but selects up to %d", text, want, most)
+				}
+			}
+		}
+	}
+}
