@@ -20,9 +20,6 @@ type finder interface {
 // read forwards (a delimiter whose occurrences may overlap).
 func newFinder(f io.ReaderAt, size int64, r Range, o Options) finder {
 	l := &locator{f: f, size: size, bufSize: o.BufSize, bytes: o.Mode == Bytes, bwdOff: size}
-	if r.NeedsLen() || r.Back {
-		l.max = o.MaxRecord
-	}
 	switch {
 	case o.Mode == Bytes:
 		return l
@@ -32,9 +29,6 @@ func newFinder(f io.ReaderAt, size int64, r Range, o Options) finder {
 	case o.Mode == Records && !selfOverlapping(o.Delim):
 		return newSegFinder(l, o)
 	case o.Mode == Chars || o.Mode == Graphemes:
-		if o.Mode == Chars {
-			l.max = 0
-		}
 		return newSegFinder(l, o)
 	}
 	return nil
@@ -123,7 +117,6 @@ type locator struct {
 	bufSize int
 	bytes   bool
 	d       byte
-	max     int64 // record size limit for backward scans; 0: none
 	buf     []byte
 
 	fwdI   uint64 // fwdOff is where element fwdI starts
@@ -199,42 +192,28 @@ func (l *locator) back(j uint64) (int64, error) {
 		l.bwdJ, l.bwdOff = 0, l.size
 	}
 	end := l.bwdOff - 1 // the byte before an element start ends the previous one
-	elemEnd := l.bwdOff
 	for l.bwdJ < j {
-		buf := l.block()
 		if end <= 0 {
-			if l.max > 0 && elemEnd > l.max {
-				return 0, &RecordTooLargeError{l.max}
-			}
 			l.bwdJ, l.bwdOff = j, 0
-			return 0, nil
+			break
 		}
+		buf := l.block()
 		start := max(0, end-int64(len(buf)))
 		p := buf[:end-start]
-		if _, err := l.f.ReadAt(p, start); err != nil && err != io.EOF {
+		if _, err := readFull(l.f, p, start, end); err != nil {
 			return 0, err
 		}
-		if l.max == 0 {
-			if c := uint64(bytes.Count(p, []byte{l.d})); c < j-l.bwdJ {
-				l.bwdJ += c
-				end = start
-				continue
-			}
+		if c := uint64(bytes.Count(p, []byte{l.d})); c < j-l.bwdJ {
+			l.bwdJ += c
+			end = start
+			continue
 		}
-		for len(p) > 0 && l.bwdJ < j {
+		for l.bwdJ < j {
 			i := bytes.LastIndexByte(p, l.d)
-			if i < 0 {
-				break
-			}
-			if l.max > 0 && elemEnd-(start+int64(i)+1) > l.max {
-				return 0, &RecordTooLargeError{l.max}
-			}
 			l.bwdJ++
-			elemEnd = start + int64(i) + 1
-			l.bwdOff = elemEnd
+			l.bwdOff = start + int64(i) + 1
 			p = p[:i]
 		}
-		end = start
 	}
 	return l.bwdOff, nil
 }
@@ -314,9 +293,6 @@ func (l *locator) backRecords(w *Writer, lo, hi int64, step uint64) error {
 	// emit writes record [start, end); rec holds its bytes unless it was
 	// too long for the buffer.
 	emit := func(start, end int64, rec []byte) error {
-		if l.max > 0 && end-start > l.max {
-			return &RecordTooLargeError{l.max}
-		}
 		if skip > 0 {
 			skip--
 			return nil

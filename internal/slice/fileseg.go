@@ -161,13 +161,6 @@ func (g *segFinder) bounds(dst []int, p []byte, from int) []int {
 	return dst
 }
 
-func (g *segFinder) checkSize(n int64) error {
-	if g.max > 0 && n > g.max {
-		return &RecordTooLargeError{g.max}
-	}
-	return nil
-}
-
 // back returns where element len-j starts, reading backwards.
 func (g *segFinder) back(j uint64) (int64, error) {
 	if j < g.bwdJ {
@@ -182,9 +175,6 @@ func (g *segFinder) back(j uint64) (int64, error) {
 		starts = g.bounds(starts, p, s)
 		e := int64(len(p))
 		for k := len(starts) - 1; k >= 0 && g.bwdJ < j; k-- {
-			if err := g.checkSize(e - int64(starts[k])); err != nil {
-				return 0, err
-			}
 			e = int64(starts[k])
 			g.bwdJ++
 			g.bwdOff = bOff + e
@@ -217,9 +207,6 @@ func (g *segFinder) walkBack(w *Writer, lo, hi int64, step uint64) error {
 		for k := len(starts) - 1; k >= 0; k-- {
 			rec := p[starts[k]:e]
 			e = starts[k]
-			if err := g.checkSize(int64(len(rec))); err != nil {
-				return err
-			}
 			if skip > 0 {
 				skip--
 				continue

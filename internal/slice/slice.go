@@ -82,7 +82,11 @@ func Run(w *Writer, in Input, r Range, o Options) error {
 	}
 	var err error
 	var fd finder
-	if in.At != nil {
+	// A regular file read backwards holds no records; with a record size
+	// limit, read it forwards like any input so that the limit applies
+	// to the same records whatever the input.
+	holds := o.MaxRecord > 0 && (r.NeedsLen() || r.Back) && (o.Mode == Records || o.Mode == Graphemes)
+	if in.At != nil && !holds {
 		fd = newFinder(in.At, in.Size, r, o)
 	}
 	switch {

@@ -245,7 +245,7 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			inElem = false
 			continue
 		}
-		if a == actStore && !inElem && keep < all && (d1 >= 0 || o.Mode == Chars) {
+		if a == actStore && !inElem && keep < all && limit == 0 && (d1 >= 0 || o.Mode == Chars) {
 			// Elements followed in the buffer by keep more before hi would
 			// be dropped anyway: step over them and start the ring afresh.
 			var c uint64
@@ -294,9 +294,10 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			w.Write(piece)
 		case actStore:
 			if stream && (i-s)%step != 0 {
-				break // an unselected element only takes its place
+				h.cur += len(piece) // an unselected element only takes its place
+			} else {
+				h.add(piece)
 			}
-			h.add(piece)
 			if limit > 0 && int64(h.cur) > limit {
 				return &RecordTooLargeError{limit}
 			}
