@@ -18,6 +18,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"syscall"
 )
 
 // Op says what the program did with a path.
@@ -135,12 +136,25 @@ func ReadRecord(r io.Reader) ([]Event, error) {
 	return out, nil
 }
 
-// ReadRecordFile reads the record file at name.
+// maxRecord bounds a record file.
+const maxRecord = 256 << 20
+
+// ReadRecordFile reads the record file at name. The file was written from
+// inside a container, by whatever the image runs: it must be a regular
+// file, not a symlink planted to make diet read a host file, and is read
+// up to a bound.
 func ReadRecordFile(name string) ([]Event, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadRecord(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("trace record %s is not a regular file", name)
+	}
+	return ReadRecord(io.LimitReader(f, maxRecord))
 }

@@ -219,3 +219,24 @@ func FuzzReadRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestReadRecordFileRefusesLinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.WriteFile(real, []byte(`{"path":"/a","op":"open","ok":true}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := ReadRecordFile(real); err != nil || len(evs) != 1 {
+		t.Fatalf("regular record: %v, %v", evs, err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRecordFile(link); err == nil {
+		t.Error("a symlinked record was read")
+	}
+	if _, err := ReadRecordFile(dir); err == nil {
+		t.Error("a directory was read as a record")
+	}
+}
