@@ -3,6 +3,7 @@ package elfinfo
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -310,15 +311,17 @@ func (p *parser) readDynsym(dynLink int) error {
 	if s == nil {
 		return nil
 	}
-	bo := p.ef.ByteOrder
 	ent, shndxAt := 24, 6
 	if p.ef.Class == elf.ELFCLASS32 {
 		ent, shndxAt = 16, 14
 	}
-	syms, err := p.readAt(s.Offset, s.Size, maxSymtab, ".dynsym")
-	if err != nil {
-		return err
+	if s.Size > maxSymtab {
+		return errCorrupt(".dynsym of %d bytes is larger than %d", s.Size, maxSymtab)
 	}
+	if s.Offset > uint64(p.size) || s.Size > uint64(p.size)-s.Offset {
+		return errCorrupt(".dynsym at offset %d (%d bytes) outside the file of %d bytes", s.Offset, s.Size, p.size)
+	}
+	var err error
 	strtab := p.dynstr
 	if l := int(s.Link); l != dynLink && l > 0 && l < len(p.ef.Sections) && p.ef.Sections[l].Type == elf.SHT_STRTAB {
 		ls := p.ef.Sections[l]
@@ -326,10 +329,33 @@ func (p *parser) readDynsym(dynLink int) error {
 			return err
 		}
 	}
-	const start = "__libc_start_main"
 	checkLibc := p.mayBeLibc()
-	seen := map[string]bool{}
-	for i := ent; i+ent <= len(syms); i += ent { // entry 0 is the null symbol
+	var seen map[string]bool
+	// Read in chunks: Go programs built by distributions export every
+	// function, megabytes of symbols, through one reused buffer.
+	bufp := scanBufs.Get().(*[]byte)
+	defer scanBufs.Put(bufp)
+	step := uint64(len(*bufp) / ent * ent)
+	for off := uint64(0); off < s.Size; off += step {
+		syms := (*bufp)[:min(step, s.Size-off)]
+		if _, err := p.r.ReadAt(syms, int64(s.Offset+off)); err != nil {
+			return fmt.Errorf("elfinfo: reading .dynsym: %w", err)
+		}
+		first := 0
+		if off == 0 {
+			first = min(ent, len(syms)) // entry 0 is the null symbol
+		}
+		seen = p.symbols(syms[first:], ent, shndxAt, strtab, checkLibc, seen)
+	}
+	return nil
+}
+
+// symbols notes the imports of interest among the symbol entries in
+// syms, and whether one defines __libc_start_main when checkLibc.
+func (p *parser) symbols(syms []byte, ent, shndxAt int, strtab *strtab, checkLibc bool, seen map[string]bool) map[string]bool {
+	const start = "__libc_start_main"
+	bo := p.ef.ByteOrder
+	for i := 0; i+ent <= len(syms); i += ent {
 		name := uint64(bo.Uint32(syms[i:]))
 		if bo.Uint16(syms[i+shndxAt:]) != uint16(elf.SHN_UNDEF) {
 			if !checkLibc {
@@ -348,11 +374,14 @@ func (p *parser) readDynsym(dynLink int) error {
 			continue
 		}
 		if _, ok := symbolNeeds[string(b)]; ok && !seen[string(b)] {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
 			seen[string(b)] = true
 			p.imports = append(p.imports, string(b))
 		}
 	}
-	return nil
+	return seen
 }
 
 // mayBeLibc reports whether the object may be a C library: one whose

@@ -202,10 +202,10 @@ type parser struct {
 	f    *File
 
 	dynstr  *strtab
-	imports []string  // imported symbols of interest, from .dynsym
-	verdef  bool      // has DT_VERDEF: the object defines symbol versions
-	isLibc  bool      // the object is the C library (defines __libc_start_main)
-	pooled  []*[]byte // buffers to give back at the end of the parse
+	imports []string    // imported symbols of interest, from .dynsym
+	verdef  bool        // has DT_VERDEF: the object defines symbol versions
+	isLibc  bool        // the object is the C library (defines __libc_start_main)
+	pooled  []pooledBuf // buffers to give back at the end of the parse
 }
 
 // readSections fills Stripped and DebugSize from the section headers.

@@ -175,29 +175,52 @@ func (p *parser) readAt(off, n uint64, limit int, what string) ([]byte, error) {
 // garbage collection (a large library's symbol tables take megabytes).
 const minPooled = 32 << 10
 
-var tableBufs sync.Pool // of *[]byte
+// tableBufs pools buffers by size class: class k holds buffers of
+// minPooled<<k bytes.
+var tableBufs [16]sync.Pool // of *[]byte
 
 // buffer returns n bytes to read into, pooled when large; release gives
 // the pooled ones back.
 func (p *parser) buffer(n uint64) []byte {
-	if n < minPooled {
+	k := 0
+	for k < len(tableBufs) && uint64(minPooled)<<k < n {
+		k++
+	}
+	if n < minPooled || k == len(tableBufs) {
 		return make([]byte, n)
 	}
-	bp, _ := tableBufs.Get().(*[]byte)
-	if bp == nil || uint64(cap(*bp)) < n {
-		if bp != nil {
-			tableBufs.Put(bp)
-		}
-		b := make([]byte, n)
+	bp, _ := tableBufs[k].Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, minPooled<<k)
 		bp = &b
 	}
-	p.pooled = append(p.pooled, bp)
+	p.pooled = append(p.pooled, pooledBuf{k, bp})
 	return (*bp)[:n]
 }
 
+// pooledBuf is a buffer of tableBufs[class].
+type pooledBuf struct {
+	class int
+	buf   *[]byte
+}
+
+// pages pools the pages of large string tables (class -1).
+var pages = sync.Pool{New: func() any { b := make([]byte, strtabPage); return &b }}
+
+// page returns a pooled buffer of strtabPage bytes.
+func (p *parser) page() []byte {
+	bp := pages.Get().(*[]byte)
+	p.pooled = append(p.pooled, pooledBuf{-1, bp})
+	return *bp
+}
+
 func (p *parser) release() {
-	for _, bp := range p.pooled {
-		tableBufs.Put(bp)
+	for _, b := range p.pooled {
+		if b.class < 0 {
+			pages.Put(b.buf)
+		} else {
+			tableBufs[b.class].Put(b.buf)
+		}
 	}
 	p.pooled = nil
 }

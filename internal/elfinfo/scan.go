@@ -216,21 +216,35 @@ func (p *parser) scan(regions []region, ps *patternSet, budget *int64) []pattern
 }
 
 // nameSet looks up whole NUL-terminated names: the function names of a
-// Go binary.
+// Go binary. Names are compared by length first, then by their last
+// byte: hundreds of thousands of names go by per program.
 type nameSet struct {
-	pats           []pattern
-	index          map[string]int
-	minLen, maxLen int
+	pats  []pattern
+	byLen [][]int // indexes into pats by the length of their text
 }
 
 func newNameSet(pats []pattern) *nameSet {
-	ns := &nameSet{pats: pats, index: map[string]int{}, minLen: len(pats[0].text)}
+	ns := &nameSet{pats: pats}
 	for i, pt := range pats {
-		ns.index[pt.text] = i
-		ns.minLen = min(ns.minLen, len(pt.text))
-		ns.maxLen = max(ns.maxLen, len(pt.text))
+		for len(ns.byLen) <= len(pt.text) {
+			ns.byLen = append(ns.byLen, nil)
+		}
+		ns.byLen[len(pt.text)] = append(ns.byLen[len(pt.text)], i)
 	}
 	return ns
+}
+
+// lookup returns the index of name in ns.pats.
+func (ns *nameSet) lookup(name []byte) (int, bool) {
+	if len(name) >= len(ns.byLen) || len(name) == 0 {
+		return 0, false
+	}
+	for _, k := range ns.byLen[len(name)] {
+		if t := ns.pats[k].text; t[len(t)-1] == name[len(name)-1] && t == string(name) {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // scanNames returns the patterns of ns that occur as whole names,
@@ -268,8 +282,8 @@ func (p *parser) scanNames(regions []region, ns *nameSet, budget *int64) []patte
 				if i < 0 {
 					i = len(chunk)
 				}
-				if i >= ns.minLen && i <= ns.maxLen && !(first && midName) {
-					if k, ok := ns.index[string(chunk[:i])]; ok && !found[k] {
+				if !(first && midName) {
+					if k, ok := ns.lookup(chunk[:i]); ok && !found[k] {
 						found[k] = true
 						left--
 					}

@@ -50,7 +50,7 @@ func (t *strtab) page(n uint64) []byte {
 		return b
 	}
 	start := n * strtabPage
-	b := make([]byte, min(strtabPage, t.size-start))
+	b := t.p.page()[:min(strtabPage, t.size-start)]
 	if got, _ := t.p.r.ReadAt(b, int64(t.off+start)); got < len(b) {
 		b = b[:max(got, 0)] // a short read ends the table early
 	}
