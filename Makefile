@@ -1,4 +1,6 @@
 # diet: thin wrappers; every target is one command anyone can run by hand.
+# diet is built static (CGO_ENABLED=0): diet slim places its own binary in
+# containers as the tracing sensor.
 GO      ?= go
 BIN     ?= bin
 FUZZTIME ?= 20s
@@ -6,10 +8,10 @@ FUZZTIME ?= 20s
 .PHONY: build install test unit fuzz bench lint fixtures image clean
 
 build:
-	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 install:
-	$(GO) install -trimpath ./cmd/...
+	CGO_ENABLED=0 $(GO) install -trimpath ./cmd/...
 
 # Everything CI runs: lint, every test (end-to-end ones skip without their
 # components unless DIET_E2E=require), then each fuzz target for $(FUZZTIME).
