@@ -56,9 +56,10 @@ type pattern struct {
 
 func str(kind, s string) pattern { return pattern{kind: kind, text: s, evidence: "string " + s} }
 
-// stringPatterns are searched in the read-only data of every file but the
-// C library itself (which holds them all whether or not a program uses
-// them). C strings and Go string literals both live there.
+// stringPatterns are searched in the read-only and initialised data of
+// every file but the C library itself (which holds them all whether or
+// not a program uses them), data-only libraries and Go programs (whose
+// standard library holds them too; see goFuncs).
 var stringPatterns = []pattern{
 	str(NeedCertificates, "/etc/ssl/certs"),
 	str(NeedCertificates, "/etc/ssl/cert.pem"),
