@@ -17,8 +17,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dir=${SLICE_BENCH_DIR:-$(mktemp -d)}
-mkdir -p "$dir"
+made_dir=0
+if [ -z "${SLICE_BENCH_DIR:-}" ]; then
+	dir=$(mktemp -d)
+	made_dir=1
+else
+	dir=$SLICE_BENCH_DIR
+	mkdir -p "$dir"
+fi
 rounds=${SLICE_BENCH_ROUNDS:-5}
 F=$dir/data.txt
 S=$dir/slice
@@ -26,9 +32,12 @@ results=$dir/results.tsv
 : >"$results"
 
 cleanup() {
+	rm -f "$dir/results.tsv" "$dir/t.json" "$dir/rss" "$dir/cur" "$S"
 	if [ "${SLICE_BENCH_KEEP:-0}" != 1 ]; then
-		rm -f "$F" "$dir/results.tsv" "$dir"/*.json
+		rm -f "$F"
+		[ "$made_dir" = 1 ] && rmdir "$dir" 2>/dev/null
 	fi
+	return 0
 }
 trap cleanup EXIT
 
