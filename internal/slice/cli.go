@@ -12,6 +12,9 @@ import (
 // Main runs slice with args (without the program name) and returns the
 // exit status.
 func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int {
+	if f, ok := stdout.(*os.File); ok {
+		stdout = fdWriter(f.Fd())
+	}
 	if len(args) == 0 {
 		io.WriteString(stderr, Help)
 		return 2
@@ -36,9 +39,6 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 		return 0
 	case c.Translate != "":
 		return translateMain(c, stdout, stderr)
-	}
-	if f, ok := stdout.(*os.File); ok {
-		stdout = fdWriter(f.Fd())
 	}
 	w := NewWriter(stdout, c.Opts.BufSize)
 	status := 0
@@ -94,21 +94,10 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 // reason is an error as the reference prints it: the system's message and
 // number, without Go's "open PATH:" prefix.
 func reason(err error) string {
-	var re *ReadError
-	if errors.As(err, &re) {
-		err = re.Err
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	var we *WriteError
 	prefix := ""
+	var we *WriteError
 	if errors.As(err, &we) {
-		prefix, err = "write error: ", we.Err
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
+		prefix = "write error: "
 	}
 	var en syscall.Errno
 	if errors.As(err, &en) {
@@ -118,7 +107,11 @@ func reason(err error) string {
 		}
 		return prefix + s + " (os error " + strconv.Itoa(int(en)) + ")"
 	}
-	return prefix + err.Error()
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return prefix + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // fileInput describes an opened file: regular files can be read at any
