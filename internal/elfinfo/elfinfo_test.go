@@ -552,7 +552,7 @@ func TestParseShebang(t *testing.T) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	for _, name := range []string{"hello-glibc", "needs-glibc", "hello-static", "go-static"} {
+	for _, name := range []string{"hello-glibc", "needs-glibc", "hello-static", "go-static", "go-net"} {
 		data := readFixture(b, name)
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
