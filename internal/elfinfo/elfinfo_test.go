@@ -52,6 +52,24 @@ var fixtures = []struct {
 		Class: "ELF64", Machine: "x86_64", Type: "dyn", Stripped: true, Linkage: Dynamic,
 		Libc: Glibc, Soname: "libdemo.so.1", Needed: []string{"libc.so.6"}, GlibcMin: "2.2.5",
 	}},
+	// The same code twice (testdata/src/tlslib.c): as a TLS library its
+	// certificate string and its import of X509_STORE_set_default_paths
+	// say nothing, its import of getaddrinfo still does.
+	{"libssl.so.3", File{
+		Class: "ELF64", Machine: "x86_64", Type: "dyn", Stripped: true, Linkage: Dynamic,
+		Libc: Glibc, Soname: "libssl.so.3", Needed: []string{"libc.so.6"}, GlibcMin: "2.2.5",
+		Needs: []Need{{NeedDNS, "symbol getaddrinfo"}},
+	}},
+	{"libtlsuser.so.1", File{
+		Class: "ELF64", Machine: "x86_64", Type: "dyn", Stripped: true, Linkage: Dynamic,
+		Libc: Glibc, Soname: "libtlsuser.so.1", Needed: []string{"libc.so.6"}, GlibcMin: "2.2.5",
+		Needs: []Need{
+			{NeedCertificates, "symbol X509_STORE_set_default_paths"},
+			{NeedCertificates, "string /etc/ssl/certs"},
+			{NeedCertificates, "string ca-certificates.crt"},
+			{NeedDNS, "symbol getaddrinfo"},
+		},
+	}},
 	{"usedemo-runpath", File{
 		Class: "ELF64", Machine: "x86_64", Type: "dyn", Stripped: true, Linkage: Dynamic,
 		Interpreter: "/lib64/ld-linux-x86-64.so.2", Libc: Glibc,

@@ -35,8 +35,17 @@ func init() {
 		NeedNSS: "getpwnam getpwnam_r getpwuid getpwuid_r getpwent getpwent_r getgrnam getgrnam_r " +
 			"getgrgid getgrgid_r getgrent getgrent_r getgrouplist initgroups getspnam getspnam_r",
 		NeedTimezone: "tzset localtime localtime_r mktime timelocal ctime ctime_r",
+		// Only the functions that load, or name, the system's default
+		// trust store: SSL_CTX_load_verify_locations, X509_STORE_load_locations,
+		// gnutls_certificate_set_x509_trust_file and the like take the
+		// paths from the caller (nginx's ssl_trusted_certificate), and
+		// mbedTLS and NSS have no default store under /etc/ssl at all.
 		NeedCertificates: "SSL_CTX_set_default_verify_paths SSL_CTX_set_default_verify_dir " +
-			"SSL_CTX_set_default_verify_file X509_STORE_set_default_paths gnutls_certificate_set_x509_system_trust",
+			"SSL_CTX_set_default_verify_file SSL_CTX_set_default_verify_store " +
+			"X509_STORE_set_default_paths X509_STORE_set_default_paths_ex " +
+			"X509_get_default_cert_file X509_get_default_cert_dir " +
+			"gnutls_certificate_set_x509_system_trust gnutls_x509_trust_list_add_system_trust " +
+			"wolfSSL_CTX_set_default_verify_paths wolfSSL_CTX_load_system_CA_certs",
 	} {
 		for _, n := range strings.Fields(names) {
 			symbolNeeds[n] = kind
@@ -58,8 +67,9 @@ func str(kind, s string) pattern { return pattern{kind: kind, text: s, evidence:
 
 // stringPatterns are searched in the read-only and initialised data of
 // every file but the C library itself (which holds them all whether or
-// not a program uses them), data-only libraries and Go programs (whose
-// standard library holds them too; see goFuncs).
+// not a program uses them), TLS libraries (see isTLS), data-only
+// libraries and Go programs (whose standard library holds them too; see
+// goFuncs).
 var stringPatterns = []pattern{
 	str(NeedCertificates, "/etc/ssl/certs"),
 	str(NeedCertificates, "/etc/ssl/cert.pem"),
@@ -138,13 +148,19 @@ func rank(evidence string) int {
 // rank, then by text, with at most maxEvidence per kind.
 func (p *parser) readNeeds() []Need {
 	set := map[Need]bool{}
+	tls := isTLS(p.f.Soname)
 	for _, s := range p.imports {
-		set[Need{Kind: symbolNeeds[s], Evidence: "symbol " + s}] = true
+		if kind := symbolNeeds[s]; !(tls && kind == NeedCertificates) {
+			set[Need{Kind: kind, Evidence: "symbol " + s}] = true
+		}
 	}
 	budget := int64(maxScan)
 	switch {
 	case p.isLibc:
 		// The C library holds every path it may open, used or not.
+	case tls:
+		// So does a TLS library, for the trust store its callers may
+		// ask for; see isTLS.
 	case p.f.Go != nil:
 		tzdata := false
 		for _, pt := range p.scanNames(p.goNameRegions(&budget), goNames, &budget) {
@@ -245,4 +261,34 @@ func (p *parser) dataRegions() []region {
 		}
 	}
 	return out
+}
+
+// isTLS reports whether soname names a TLS or crypto library: OpenSSL
+// and its forks, GnuTLS, Mozilla NSS, mbedTLS or wolfSSL. Such a library
+// reports no certificate evidence of its own: it holds the default trust
+// store's paths (libcrypto's /usr/lib/ssl/certs and SSL_CERT_FILE,
+// GnuTLS's ca-certificates.crt) and imports the functions that load it
+// (libssl calls X509_STORE_set_default_paths to implement
+// SSL_CTX_set_default_verify_paths) whatever its caller does, exactly as
+// the C library holds every path it may open. The evidence comes from
+// the caller instead: a program or library that imports a default-path
+// loader (Python's _ssl module), or holds a CA path of its own
+// (libcurl's compiled-in bundle). Its strings are not searched for the
+// other kinds either (no path in libcrypto says a program resolves
+// names), but the functions it imports still count: libcrypto calls
+// getaddrinfo when a caller connects a BIO by host name.
+func isTLS(soname string) bool {
+	base, _, ok := strings.Cut(soname, ".so")
+	if !ok {
+		return false
+	}
+	switch base {
+	case "libssl", "libcrypto", "libboringssl", // OpenSSL, LibreSSL, BoringSSL, AWS-LC
+		"libgnutls",
+		"libnss3", "libssl3", "libsmime3", "libnssutil3", // Mozilla NSS
+		"libmbedtls", "libmbedx509", "libmbedcrypto",
+		"libwolfssl":
+		return true
+	}
+	return false
 }

@@ -3,8 +3,12 @@ package elfinfo
 import (
 	"bytes"
 	"debug/elf"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 func evidences(pats []pattern) []string {
@@ -180,6 +184,80 @@ func TestDataOnly(t *testing.T) {
 		}
 		if certs != tc.certs {
 			t.Errorf("%s: needs %v, want certificates %v", tc.name, f.Needs, tc.certs)
+		}
+	}
+}
+
+func TestIsTLS(t *testing.T) {
+	for soname, want := range map[string]bool{
+		"libssl.so.3":         true,
+		"libcrypto.so.3":      true,
+		"libssl.so.1.1":       true,
+		"libcrypto.so.1.0.0":  true,
+		"libgnutls.so.30":     true,
+		"libnss3.so":          true,
+		"libssl3.so":          true, // NSS's
+		"libmbedtls.so.14":    true,
+		"libmbedx509.so.1":    true,
+		"libmbedcrypto.so.7":  true,
+		"libwolfssl.so.35":    true,
+		"libboringssl.so":     true,
+		"libcurl.so.4":        false, // its CA path is its own
+		"libcurl-gnutls.so.4": false,
+		"libtls.so.26":        false, // LibreSSL's libtls loads the default CA file itself
+		"libgnutls-dane.so.0": false,
+		"libk5crypto.so.3":    false,
+		"libssl":              false,
+		"":                    false,
+	} {
+		if got := isTLS(soname); got != want {
+			t.Errorf("isTLS(%q) = %v, want %v", soname, got, want)
+		}
+	}
+}
+
+// TestCertificateEvidenceDebian reads the real programs and libraries of
+// a Debian tree: the TLS libraries nginx loads report no certificate
+// evidence, so nginx, which only loads the files its configuration names
+// (SSL_CTX_load_verify_locations), needs none; curl does through
+// libcurl's compiled-in bundle, Python's _ssl module through
+// SSL_CTX_set_default_verify_paths.
+func TestCertificateEvidenceDebian(t *testing.T) {
+	root := testenv.DebianFatRoot(t)
+	const lib = "usr/lib/x86_64-linux-gnu/"
+	for _, tc := range []struct {
+		path  string
+		certs string // the first piece of certificate evidence; "" for none
+		other string // evidence of another kind that must remain
+	}{
+		{"usr/sbin/nginx", "", "symbol getaddrinfo"},
+		{lib + "libssl.so.3", "", ""},
+		{lib + "libcrypto.so.3", "", "symbol getaddrinfo"},
+		{lib + "libgnutls.so.30", "", "symbol getpwuid_r"},
+		{lib + "libpcre2-8.so.0", "", ""},
+		{lib + "libcrypt.so.1", "", ""},
+		{lib + "libz.so.1", "", ""},
+		{lib + "libcurl.so.4", "string /etc/ssl/certs", "symbol getaddrinfo"},
+		{"usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", "symbol SSL_CTX_set_default_verify_paths", ""},
+	} {
+		fh, err := os.Open(filepath.Join(root, tc.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Parse(fh)
+		fh.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		certs, other := "", tc.other == ""
+		for _, n := range f.Needs {
+			if n.Kind == NeedCertificates && certs == "" {
+				certs = n.Evidence
+			}
+			other = other || n.Evidence == tc.other
+		}
+		if certs != tc.certs || !other {
+			t.Errorf("%s: needs %v; want certificates %q and %q", tc.path, f.Needs, tc.certs, tc.other)
 		}
 	}
 }

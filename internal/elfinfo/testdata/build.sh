@@ -25,6 +25,11 @@ gcc "${cflags[@]}" -s -o $out/usedemo-runpath $src/usedemo.c $out/libdemo.so.1 \
 gcc "${cflags[@]}" -s -o $out/usedemo-rpath $src/usedemo.c $out/libdemo.so.1 \
 	-Wl,--disable-new-dtags -Wl,-rpath,'/opt/old/lib:$ORIGIN'
 
+# The same library as a TLS library (no certificate evidence of its own)
+# and as one that uses a TLS library.
+gcc "${cflags[@]}" -s -shared -fPIC -Wl,-soname,libssl.so.3 -o $out/libssl.so.3 $src/tlslib.c
+gcc "${cflags[@]}" -s -shared -fPIC -Wl,-soname,libtlsuser.so.1 -o $out/libtlsuser.so.1 $src/tlslib.c
+
 gcc "${cflags[@]}" -s -o $out/dlopen-note $src/dlopen.c
 gcc "${cflags[@]}" -s -o $out/needs-glibc $src/needs.c
 musl-gcc "${cflags[@]}" -s -static -o $out/needs-musl-static $src/needs.c
