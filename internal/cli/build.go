@@ -17,6 +17,7 @@ import (
 
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -48,11 +49,7 @@ type buildFlags struct {
 	env, labels, ports, annotations, adds, ldPath       []string
 	compression                                         string
 	allowMissing, insecure, noSBOM, sbom, asJSON, quiet bool
-	smoke                                               []string
-	expectStdout                                        string
-	expectExit                                          int
-	stdin, runtime                                      string
-	timeout                                             time.Duration
+	smokeFlags
 }
 
 func (f *buildFlags) addFlags(cmd *cobra.Command) {
@@ -95,12 +92,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
 	fl.BoolVar(&f.sbom, "sbom", true, "write the SPDX SBOM and report beside the output (attach the SBOM on push)")
 	fl.BoolVar(&f.noSBOM, "no-sbom", false, "write no SBOM or report")
-	fl.StringArrayVar(&f.smoke, "smoke", nil, "run the image with these arguments before writing it; fail when it exits non-zero (repeatable)")
-	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
-	fl.IntVar(&f.expectExit, "expect-exit", 0, "smoke runs must exit with this status")
-	fl.StringVar(&f.stdin, "smoke-stdin", "", "file given as standard input to smoke runs")
-	fl.StringVar(&f.runtime, "runtime", "auto", "runtime for smoke runs: auto (Docker if it answers, else runc), docker, runc")
-	fl.DurationVar(&f.timeout, "smoke-timeout", time.Minute, "kill a smoke run after this long")
+	f.smokeFlags.addFlags(cmd, "run the image with these arguments before writing it; fail when it exits non-zero (repeatable)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the digest")
 }
@@ -217,27 +209,8 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 	if o.Epoch, err = buildEpoch(); err != nil {
 		return o, err
 	}
-	var stdin []byte
-	if f.stdin != "" {
-		if stdin, err = os.ReadFile(f.stdin); err != nil {
-			return o, fmt.Errorf("--smoke-stdin: %w", err)
-		}
-	}
-	smokes := f.smoke
-	if len(smokes) == 0 && (f.expectStdout != "" || f.expectExit != 0 || f.stdin != "") {
-		smokes = []string{""}
-	}
-	for _, s := range smokes {
-		words, err := shellWords(s)
-		if err != nil {
-			return o, fmt.Errorf("--smoke %q: %w", s, err)
-		}
-		sm := build.Smoke{Args: words, Stdin: stdin, ExpectExit: f.expectExit}
-		if f.expectStdout != "" {
-			want := f.expectStdout
-			sm.ExpectStdout = &want
-		}
-		o.Smoke = append(o.Smoke, sm)
+	if o.Smoke, err = f.smokes(); err != nil {
+		return o, err
 	}
 	if o.Output == "" {
 		o.Output = "oci:out/" + buildDefaultName(source, f.name) + ":latest"
@@ -297,62 +270,11 @@ func commandWords(flag, s string) ([]string, error) {
 		}
 		return words, nil
 	}
-	w, err := shellWords(s)
+	w, err := probe.SplitWords(s)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
 	return w, nil
-}
-
-// shellWords splits s into words with sh's quoting: '...', "..." and \.
-func shellWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		case c == '\\':
-			if i+1 < len(s) {
-				i++
-				cur.WriteByte(s[i])
-			}
-			inWord = true
-		case c == '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return nil, errors.New("unterminated '")
-			}
-			cur.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-			inWord = true
-		case c == '"':
-			i++
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
-					i++
-				}
-				cur.WriteByte(s[i])
-			}
-			if i >= len(s) {
-				return nil, errors.New(`unterminated "`)
-			}
-			inWord = true
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }
 
 // printBuildReport prints every file with its size and reason, then the

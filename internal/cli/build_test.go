@@ -5,33 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/testenv"
 )
-
-func TestShellWords(t *testing.T) {
-	for in, want := range map[string][]string{
-		"":                     nil,
-		"--version":            {"--version"},
-		"1:3 /etc/hostname":    {"1:3", "/etc/hostname"},
-		`'a b' "c \"d\"" e\ f`: {"a b", `c "d"`, "e f"},
-		`''`:                   {""},
-	} {
-		got, err := shellWords(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("shellWords(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{`'a`, `"a`} {
-		if _, err := shellWords(bad); err == nil {
-			t.Errorf("shellWords(%q): no error", bad)
-		}
-	}
-}
 
 func TestBuildFlags(t *testing.T) {
 	f := &buildFlags{}

@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/compare"
 	"github.com/dietimg/diet/internal/report"
 )
@@ -23,11 +21,7 @@ type compareFlags struct {
 	platform, cgo    string
 	asJSON, insecure bool
 	svg, html, keep  string
-	smoke            []string
-	expectStdout     string
-	expectExit       int
-	stdin, runtime   string
-	timeout          time.Duration
+	smokeFlags
 }
 
 func (f *compareFlags) addFlags(cmd *cobra.Command) {
@@ -40,12 +34,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
 	fl.StringVar(&f.keep, "keep", "", "write each variant to `DIR` as NAME.tar (docker-archive, tagged diet-compare/NAME:latest) for docker load")
 	fl.StringVar(&f.html, "html", "", "write a self-contained page with the table, the chart and each variant's files to `FILE`")
-	fl.StringArrayVar(&f.smoke, "smoke", nil, "run every variant with these arguments; it runs when it exits as expected (repeatable)")
-	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
-	fl.IntVar(&f.expectExit, "expect-exit", 0, "smoke runs must exit with this status")
-	fl.StringVar(&f.stdin, "smoke-stdin", "", "file given as standard input to smoke runs")
-	fl.StringVar(&f.runtime, "runtime", "auto", "runtime for smoke runs: auto (Docker if it answers, else runc), docker, runc")
-	fl.DurationVar(&f.timeout, "smoke-timeout", time.Minute, "kill a smoke run after this long")
+	f.smokeFlags.addFlags(cmd, "run every variant with these arguments; it runs when it exits as expected (repeatable)")
 }
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
@@ -58,28 +47,9 @@ func (f *compareFlags) options(source string) (compare.Options, error) {
 		}
 		o.Bases = append(o.Bases, compare.Base{Name: name, Ref: ref})
 	}
-	var stdin []byte
-	if f.stdin != "" {
-		var err error
-		if stdin, err = os.ReadFile(f.stdin); err != nil {
-			return o, fmt.Errorf("--smoke-stdin: %w", err)
-		}
-	}
-	smokes := f.smoke
-	if len(smokes) == 0 && (f.expectStdout != "" || f.expectExit != 0 || f.stdin != "") {
-		smokes = []string{""}
-	}
-	for _, s := range smokes {
-		words, err := shellWords(s)
-		if err != nil {
-			return o, fmt.Errorf("--smoke %q: %w", s, err)
-		}
-		sm := build.Smoke{Args: words, Stdin: stdin, ExpectExit: f.expectExit}
-		if f.expectStdout != "" {
-			want := f.expectStdout
-			sm.ExpectStdout = &want
-		}
-		o.Smoke = append(o.Smoke, sm)
+	var err error
+	if o.Smoke, err = f.smokes(); err != nil {
+		return o, err
 	}
 	return o, nil
 }

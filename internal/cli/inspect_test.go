@@ -130,11 +130,12 @@ func TestInspectCommandBadInput(t *testing.T) {
 
 func TestInspectImageHook(t *testing.T) {
 	var got []string
+	old := inspectImage
 	inspectImage = func(cmd *cobra.Command, refs []string, asJSON bool) error {
 		got = refs
 		return nil
 	}
-	defer func() { inspectImage = nil }()
+	defer func() { inspectImage = old }()
 	if _, _, err := runInspectCmd("inspect", "oci:dir:tag", "docker://x/y"); err != nil {
 		t.Fatal(err)
 	}

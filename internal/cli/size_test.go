@@ -85,9 +85,6 @@ func TestSizeCommand(t *testing.T) {
 }
 
 func TestInspectImage(t *testing.T) {
-	old := inspectImage
-	inspectImage = inspectImages
-	defer func() { inspectImage = old }()
 	ref := twoLayerLayout(t)
 	out, _, err := runInspectCmd("inspect", "--json", ref)
 	if err != nil {
