@@ -170,8 +170,10 @@ func TestSlimNginx(t *testing.T) {
 		!bytes.Equal(res.Original[0].Body, res.Slim[0].Body) || !bytes.Contains(res.Original[0].Body, []byte("Welcome to nginx")) {
 		t.Fatalf("original %+v\nslim %+v", res.Original, res.Slim)
 	}
-	if res.After.Uncompressed > 10<<20 {
-		t.Errorf("slimmed image is %d bytes uncompressed, want at most 10 MiB", res.After.Uncompressed)
+	// The bound, in the decimal megabytes docker images shows
+	// (9,927,680 bytes on 2026-11-26: the CA bundle is no longer kept).
+	if res.After.Uncompressed > 10_000_000 {
+		t.Errorf("slimmed image is %d bytes uncompressed, want at most 10 MB", res.After.Uncompressed)
 	}
 	if res.Before.Uncompressed < 100<<20 {
 		t.Errorf("the fat image is only %d bytes", res.Before.Uncompressed)
