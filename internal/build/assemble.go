@@ -29,6 +29,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
@@ -571,42 +572,12 @@ func baseImage(base v1.Image) (v1.Image, error) {
 	return mutate.ConfigMediaType(img, types.OCIConfigJSON), nil
 }
 
-// imageSize adds up what a pull downloads and what the layers unpack to.
+// imageSize measures img as every diet command does (report.Sizes):
+// uncompressed as `docker images` shows it, compressed as the sum of the
+// layer blobs.
 func imageSize(img v1.Image) (Size, error) {
 	var s Size
-	m, err := img.RawManifest()
-	if err != nil {
-		return s, err
-	}
-	c, err := img.RawConfigFile()
-	if err != nil {
-		return s, err
-	}
-	s.Compressed = int64(len(m) + len(c))
-	layers, err := img.Layers()
-	if err != nil {
-		return s, err
-	}
-	for _, l := range layers {
-		n, err := l.Size()
-		if err != nil {
-			return s, err
-		}
-		s.Compressed += n
-		if ml, ok := l.(*layer.Layer); ok {
-			s.Uncompressed += ml.UncompressedSize()
-			continue
-		}
-		rc, err := l.Uncompressed()
-		if err != nil {
-			return s, err
-		}
-		n, err = countBytes(rc)
-		rc.Close()
-		if err != nil {
-			return s, err
-		}
-		s.Uncompressed += n
-	}
-	return s, nil
+	var err error
+	s.Uncompressed, s.Compressed, err = report.Sizes(img)
+	return s, err
 }

@@ -119,10 +119,12 @@ type File struct {
 
 // Size is an image's size.
 type Size struct {
-	// Compressed is what a pull downloads: manifest, config and
-	// compressed layers (for an index, all of them, and the index).
+	// Compressed is the sum of the layer blobs, what a pull transfers;
+	// manifests and configs are not counted (report.Sizes). For an index,
+	// the sum over its images.
 	Compressed int64 `json:"compressed"`
-	// Uncompressed is the size of the layers as tarballs.
+	// Uncompressed is what `docker images` shows once the image is
+	// loaded (report.Sizes); for an index, the sum over its images.
 	Uncompressed int64 `json:"uncompressed"`
 	// Files is the sum of the regular files' sizes.
 	Files int64 `json:"files"`

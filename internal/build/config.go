@@ -2,7 +2,6 @@ package build
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"strconv"
 	"strings"
@@ -115,8 +114,4 @@ func annotations(opts Options, prog *program, base v1.Image) map[string]string {
 	}
 	maps.Copy(ann, opts.Annotations)
 	return ann
-}
-
-func countBytes(r io.Reader) (int64, error) {
-	return io.Copy(io.Discard, r)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,9 @@ func TestE2EDockerLoadAndRun(t *testing.T) {
 	}
 	size := strings.TrimSpace(run(t, "", "docker", "image", "inspect", "--format", "{{.Size}}", tag))
 	t.Logf("%s: %s bytes as docker counts them (%d files)", tag, size, len(res.Images[0].Files))
+	if want := strconv.FormatInt(res.Size.Uncompressed, 10); size != want {
+		t.Errorf("docker image inspect says %s bytes, diet build says %s", size, want)
+	}
 }
 
 func TestE2EDockerDaemon(t *testing.T) {

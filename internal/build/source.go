@@ -273,11 +273,6 @@ func multi(opts Options, prog *program, images []*PlatformImage) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	sz, err := idx.Size()
-	if err != nil {
-		return nil, err
-	}
-	res.Size.Compressed += sz
 	res.Digest, res.Index, res.Image = d, idx, images[0].Image
 	return res, nil
 }

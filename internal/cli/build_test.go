@@ -61,12 +61,25 @@ func TestBuildCommand(t *testing.T) {
 		Images []struct {
 			Files []struct{ Path, Reason string }
 		}
+		Size struct{ Uncompressed, Compressed int64 }
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, stdout.String())
 	}
 	if !strings.HasPrefix(res.Digest, "sha256:") || res.Images[0].Files[0].Path != "/usr/local/bin/hello" {
 		t.Errorf("json %s", stdout.String())
+	}
+	// diet build reports the sizes diet size measures of what it wrote.
+	sizeOut, _, err := runInspectCmd("size", "--json", "oci-archive:"+out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []sizeLine
+	if err := json.Unmarshal([]byte(sizeOut), &lines); err != nil {
+		t.Fatalf("%v: %s", err, sizeOut)
+	}
+	if len(lines) != 1 || lines[0].Uncompressed != res.Size.Uncompressed || lines[0].Compressed != res.Size.Compressed || res.Size.Compressed <= 0 {
+		t.Errorf("diet build says size %+v, diet size %+v", res.Size, lines)
 	}
 	stdout.Reset()
 	root = New()
@@ -86,7 +99,7 @@ func TestBuildCommand(t *testing.T) {
 	root.SetArgs([]string{"build", "-o", "oci-archive:" + out + "3", missing})
 	root.SetOut(&stdout)
 	root.SetErr(&stderr)
-	err := root.Execute()
+	err = root.Execute()
 	if err == nil || !strings.Contains(err.Error(), missing) {
 		t.Fatalf("missing program: error %v", err)
 	}

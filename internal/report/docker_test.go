@@ -50,6 +50,13 @@ func TestSizesAgreeWithDocker(t *testing.T) {
 			if got != a.Uncompressed {
 				t.Errorf("docker image inspect says %d bytes, diet says %d (tar stream %d)", got, a.Uncompressed, a.TarBytes)
 			}
+			u, c, err := Sizes(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u != got || c != a.Compressed {
+				t.Errorf("Sizes = %d, %d; docker image inspect says %d, Analyze says compressed %d", u, c, got, a.Compressed)
+			}
 			if layoutDir == "" {
 				return
 			}

@@ -163,20 +163,17 @@ func (m *merger) addLayer(idx int, r io.Reader) (layerStats, error) {
 			}
 			continue
 		}
+		st.DockerSize += entrySize(hdr)
 		f := File{Path: p, Layer: idx}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA:
 			f.Kind, f.Size = KindFile, hdr.Size
-			st.DockerSize += hdr.Size
 			st.FileBytes += hdr.Size
 			m.total += hdr.Size
 		case tar.TypeDir:
 			f.Kind = KindDir
 		case tar.TypeSymlink:
 			f.Kind, f.Link = KindSymlink, hdr.Linkname
-			// Docker measures a layer with lstat, and a symlink's size is
-			// the length of its target.
-			st.DockerSize += int64(len(hdr.Linkname))
 		case tar.TypeLink:
 			f.Kind, f.Link = KindHardlink, rootfs.Clean(hdr.Linkname)
 		default:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -148,29 +149,10 @@ func fileSums(name string) (sbom.File, error) {
 	return sbom.File{SHA1: hex.EncodeToString(h1.Sum(nil)), SHA256: hex.EncodeToString(h256.Sum(nil))}, nil
 }
 
-// imageSizes adds up the layers of img, compressed and not.
+// imageSizes measures img as every diet command does (report.Sizes).
 func imageSizes(img v1.Image) (Sizes, error) {
 	var s Sizes
-	layers, err := img.Layers()
-	if err != nil {
-		return s, err
-	}
-	for _, l := range layers {
-		n, err := l.Size()
-		if err != nil {
-			return s, err
-		}
-		s.Compressed += n
-		rc, err := l.Uncompressed()
-		if err != nil {
-			return s, err
-		}
-		m, err := io.Copy(io.Discard, rc)
-		rc.Close()
-		if err != nil {
-			return s, err
-		}
-		s.Uncompressed += m
-	}
-	return s, nil
+	var err error
+	s.Uncompressed, s.Compressed, err = report.Sizes(img)
+	return s, err
 }

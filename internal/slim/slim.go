@@ -77,9 +77,12 @@ type Kept struct {
 	Reason Reason `json:"reason"`
 }
 
-// Sizes are the bytes of an image's layers.
+// Sizes are an image's sizes as every diet command reports them
+// (report.Sizes).
 type Sizes struct {
-	Compressed   int64 `json:"compressed"`
+	// Compressed is the sum of the layer blobs, what a pull transfers.
+	Compressed int64 `json:"compressed"`
+	// Uncompressed is what `docker images` shows once the image is loaded.
 	Uncompressed int64 `json:"uncompressed"`
 }
 
