@@ -175,6 +175,9 @@ func choose(ctx context.Context, want string) (string, error) {
 		if derr == nil {
 			return Docker, nil
 		}
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
 		rerr := Available(ctx, Runc)
 		if rerr == nil {
 			return Runc, nil
@@ -228,10 +231,14 @@ func dockerAvailable(ctx context.Context) error {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return errors.New("docker: the docker command is not installed")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	out, err := exec.CommandContext(cctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up while we asked: that is not the engine's fault.
+			return ctx.Err()
+		}
 		return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
 	}
 	dockerCheck.ok = time.Now()
