@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `diet inspect` over every ELF file of /usr/bin and /usr/sbin against
 # a shell loop of ldd and against lddtree over the same files, in one run,
-# and prints a markdown table with the ratios (for bench/results/inspect.md).
+# and prints a markdown table with the ratios (for BENCHMARKS.md).
 #
 #   bash bench/inspect.sh            # hyperfine when installed, else time
 #   RUNS=5 bash bench/inspect.sh
