@@ -287,8 +287,15 @@ func printBuildReport(w io.Writer, res *build.Result) {
 			fmt.Fprintf(w, "\n%s  %s\n", pi.Digest, pi.Platform.String())
 		}
 		printBuildFiles(w, pi.Files)
-		fmt.Fprintf(w, "  %s in %d files; layers %s compressed, %s uncompressed\n",
-			image.HumanSize(pi.Size.Files), countRegular(pi.Files), image.HumanSize(pi.Size.Compressed), image.HumanSize(pi.Size.Uncompressed))
+		n, unit := countRegular(pi.Files), "files"
+		if n == 1 {
+			unit = "file"
+		}
+		fmt.Fprintf(w, "  %s in %d %s", image.HumanSize(pi.Size.Files), n, unit)
+		if len(res.Images) > 1 {
+			fmt.Fprintf(w, "; layers %s compressed, %s uncompressed", image.HumanSize(pi.Size.Compressed), image.HumanSize(pi.Size.Uncompressed))
+		}
+		fmt.Fprintln(w)
 		for _, s := range pi.Smoke {
 			fmt.Fprintf(w, "  smoke: %s: exit %d (%s, %.2fs)\n", strings.Join(s.Args, " "), s.ExitCode, s.Runtime, s.Seconds)
 		}
