@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -144,14 +144,14 @@ func write(ctx context.Context, opts Options, res *Result) error {
 		return nil
 	}
 	res.SBOMPath, res.ReportPath = sp, rp
-	if err := writeAtomic(sp, sbomBytes); err != nil {
+	if err := safefile.WriteBytes(sp, sbomBytes); err != nil {
 		return fmt.Errorf("writing the SBOM: %w", err)
 	}
 	rb, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(rp, append(rb, '\n')); err != nil {
+	if err := safefile.WriteBytes(rp, append(rb, '\n')); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
@@ -173,30 +173,4 @@ func subject(res *Result) (v1.Descriptor, error) {
 	}
 	d.Digest = res.Digest
 	return d, err
-}
-
-func writeAtomic(p string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }

@@ -1,17 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/compare"
 	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/safefile"
 )
 
 func init() { register(newCompare) }
@@ -97,12 +95,12 @@ dynamic one no static variants.`,
 				return err
 			}
 			if f.svg != "" {
-				if err := writeAtomic(f.svg, func(w io.Writer) error { return report.SVG(w, res.Comparison) }); err != nil {
+				if err := safefile.Write(f.svg, func(w *os.File) error { return report.SVG(w, res.Comparison) }); err != nil {
 					return fmt.Errorf("writing --svg %s: %w", f.svg, err)
 				}
 			}
 			if f.html != "" {
-				if err := writeAtomic(f.html, func(w io.Writer) error { return report.HTML(w, res.Comparison) }); err != nil {
+				if err := safefile.Write(f.html, func(w *os.File) error { return report.HTML(w, res.Comparison) }); err != nil {
 					return fmt.Errorf("writing --html %s: %w", f.html, err)
 				}
 			}
@@ -132,35 +130,4 @@ dynamic one no static variants.`,
 	}
 	f.addFlags(cmd)
 	return cmd
-}
-
-// writeAtomic writes a file through a temporary name beside it, so that a
-// failed write leaves nothing half-written at file.
-func writeAtomic(file string, fill func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := fill(&buf); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }

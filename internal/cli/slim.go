@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
 )
 
@@ -153,7 +153,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		return err
 	}
 	if f.removed != "" {
-		if err := slimWriteFile(f.removed, []byte(strings.Join(res.Removed, "\n")+"\n")); err != nil {
+		if err := safefile.WriteBytes(f.removed, []byte(strings.Join(res.Removed, "\n")+"\n")); err != nil {
 			return fmt.Errorf("writing --removed: %w", err)
 		}
 	}
@@ -171,7 +171,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		return err
 	}
 	if f.sbomFile != "" {
-		if err := slimWriteFile(f.sbomFile, res.SBOM); err != nil {
+		if err := safefile.WriteBytes(f.sbomFile, res.SBOM); err != nil {
 			return fmt.Errorf("writing --sbom: %w", err)
 		}
 	}
@@ -256,23 +256,4 @@ func describeOutcome(o probe.Outcome) string {
 		return "still running"
 	}
 	return fmt.Sprintf("exit %d, %d bytes of stdout", o.ExitCode, len(o.Stdout))
-}
-
-// slimWriteFile writes a file through a temporary name in its directory.
-func slimWriteFile(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+"-")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	return os.Rename(tmp.Name(), name)
 }

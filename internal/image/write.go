@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/safefile"
 )
 
 // Write stores img at dest. File transports write to a temporary name
@@ -101,7 +103,7 @@ func appendTo(p layout.Path, tag string, img v1.Image, idx v1.ImageIndex) error 
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(string(p), "index.json"), func(f *os.File) error {
+	return safefile.Write(filepath.Join(string(p), "index.json"), func(f *os.File) error {
 		_, err := f.Write(out)
 		return err
 	})
@@ -112,7 +114,7 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 	case OCI:
 		return writeLayout(loc.Path, func(p layout.Path) error { return appendTo(p, loc.Ref, img, idx) })
 	case OCIArchive:
-		return writeFile(loc.Path, func(f *os.File) error {
+		return safefile.Write(loc.Path, func(f *os.File) error {
 			tmp, err := os.MkdirTemp("", "diet-oci-archive-")
 			if err != nil {
 				return err
@@ -145,7 +147,7 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 				return err
 			}
 		}
-		return writeFile(loc.Path, func(f *os.File) error {
+		return safefile.Write(loc.Path, func(f *os.File) error {
 			var to []tarball.WriteOption
 			if opts.Progress != nil {
 				ch, done := progress(opts.Progress, "writing "+loc.Path)
@@ -250,40 +252,6 @@ func writeLayout(dir string, add func(layout.Path) error) error {
 		}
 	}
 	return err
-}
-
-// writeFile writes a file through fill into a temporary file beside dest,
-// then renames it to dest.
-func writeFile(dest string, fill func(*os.File) error) error {
-	dir := filepath.Dir(dest)
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory", dest)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".tmp-")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), dest); err != nil {
-		return err
-	}
-	ok = true
-	return nil
 }
 
 // tarDir writes the files under dir as a tar archive with normalised
