@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,36 +16,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// ErrUnsupported is returned on architectures whose syscall numbers the
-// sensor does not know.
-var ErrUnsupported = errors.New("trace: the sensor only runs on x86_64 (linux/amd64)")
-
-// Options says how to run the traced program.
-type Options struct {
-	// Stdin, Stdout and Stderr are the program's standard files; nil means
-	// the sensor's own.
-	Stdin, Stdout, Stderr *os.File
-	// Env is the program's environment; nil means the sensor's own.
-	Env []string
-	// Dir is the program's working directory; "" means the sensor's own.
-	Dir string
-	// Record, when set, receives every distinct event as a JSON line as
-	// soon as it is seen.
-	Record io.Writer
-	// Forward lists the signals the sensor passes on to the program; nil
-	// means SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH.
-	Forward []os.Signal
-}
-
-// Result is what a traced run gives.
-type Result struct {
-	// ExitCode is the program's exit status, or 128+N when signal N
-	// killed it, as shells report it.
-	ExitCode int
-	// Events lists every distinct path event, sorted.
-	Events []Event
-}
 
 var defaultForward = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
 
