@@ -47,46 +47,13 @@ func contents(t *testing.T, img v1.Image) map[string]*tar.Header {
 	}
 }
 
-// checkSizes recomputes an image's sizes from its layers, independently
-// of report.Sizes: uncompressed sums the regular files and the symlink
-// targets' lengths, as Docker does; compressed sums the layer blobs. It
-// returns how many symlinks it counted.
+// checkSizes checks got against testenv.ImageSizes, which measures the
+// image independently of report.Sizes. It returns how many symlinks the
+// image holds.
 func checkSizes(t *testing.T, img v1.Image, got Size) (symlinks int) {
 	t.Helper()
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want Size
-	for _, l := range layers {
-		n, err := l.Size()
-		if err != nil {
-			t.Fatal(err)
-		}
-		want.Compressed += n
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch h.Typeflag {
-			case tar.TypeReg:
-				want.Uncompressed += h.Size
-			case tar.TypeSymlink:
-				want.Uncompressed += int64(len(h.Linkname))
-				symlinks++
-			}
-		}
-		rc.Close()
-	}
+	want.Uncompressed, want.Compressed, symlinks = testenv.ImageSizes(t, img)
 	if got.Uncompressed != want.Uncompressed || got.Compressed != want.Compressed {
 		t.Errorf("sizes %+v, want uncompressed %d (files and symlink targets) and compressed %d (layer blobs)", got, want.Uncompressed, want.Compressed)
 	}

@@ -276,48 +276,16 @@ func TestSlimJq(t *testing.T) {
 	}
 }
 
-// layerSizes measures the image at ref independently of report.Sizes:
-// uncompressed sums the regular files and the symlink targets' lengths of
-// every layer, as Docker does; compressed sums the layer blobs.
+// layerSizes measures the image at ref independently of report.Sizes
+// (testenv.ImageSizes).
 func layerSizes(t *testing.T, ref string) Sizes {
 	t.Helper()
 	img, err := image.Read(context.Background(), ref, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s Sizes
-	for _, l := range layers {
-		n, err := l.Size()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Compressed += n
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch h.Typeflag {
-			case tar.TypeReg:
-				s.Uncompressed += h.Size
-			case tar.TypeSymlink:
-				s.Uncompressed += int64(len(h.Linkname))
-			}
-		}
-		rc.Close()
-	}
+	s.Uncompressed, s.Compressed, _ = testenv.ImageSizes(t, img)
 	return s
 }
 
