@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,21 +115,20 @@ func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
 			failed = true
 			continue
 		}
-		if !f.recursive && inspectIsDir(fsys, name) {
+		switch {
+		case !inspectIsDir(fsys, name):
+			names = append(names, name)
+		case !f.recursive:
 			fmt.Fprintf(stderr, "diet: inspecting %s: is a directory (-r inspects the files under it)\n", name)
 			failed = true
-			continue
-		}
-		if f.recursive && inspectIsDir(fsys, name) {
+		default:
 			files, err := inspect.Walk(fsys, name)
 			if err != nil {
 				fmt.Fprintf(stderr, "diet: walking %s: %v\n", a, err)
 				failed = true
 			}
 			names = append(names, files...)
-			continue
 		}
-		names = append(names, name)
 	}
 	reps, errs := inspect.Many(r, names)
 	for _, err := range errs {
@@ -138,20 +137,17 @@ func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
 			failed = true
 		}
 	}
-	out := cmd.OutOrStdout()
 	if f.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
 		if reps == nil {
 			reps = []*inspect.Report{}
 		}
-		if err := enc.Encode(reps); err != nil {
+		if err := printJSON(cmd, reps); err != nil {
 			return err
 		}
 	} else {
 		for _, rep := range reps {
 			if rep.Error == "" {
-				printInspectReport(out, rep, "")
+				printInspectReport(cmd.OutOrStdout(), rep, "")
 			}
 		}
 	}
@@ -185,17 +181,8 @@ func inspectIsDir(fsys rootfs.FS, name string) bool {
 	if err != nil {
 		return false
 	}
-	fi, err := inspectStat(fsys, res.Path)
+	fi, err := fs.Stat(fsys, rootfs.Rel(res.Path))
 	return err == nil && fi.IsDir()
-}
-
-func inspectStat(fsys rootfs.FS, p string) (os.FileInfo, error) {
-	fh, err := fsys.Open(rootfs.Rel(p))
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	return fh.Stat()
 }
 
 // printReport writes the readable form of rep, each line indented.
