@@ -35,10 +35,7 @@ func (p *parser) readDynamic() error {
 		if err != nil {
 			return err
 		}
-		if i := bytes.IndexByte(b, 0); i >= 0 {
-			b = b[:i]
-		}
-		f.Interpreter = string(b)
+		f.Interpreter = cString(b)
 		break // the kernel uses the first
 	}
 
