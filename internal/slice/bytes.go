@@ -1,24 +1,51 @@
 package slice
 
-import "math"
-
 // runBytes selects bytes from a forward-only input: the byte-mode twin of
-// runStream, with arithmetic in place of splitting.
+// runStream, with arithmetic in place of splitting. It keeps the bytes of
+// [lo, hi) in a window of at most keep; a range that needs no length
+// writes the bytes that leave the window, any other selects from the
+// window at the end of the input.
 func runBytes(w *Writer, rd *reader, r Range) error {
-	const all = uint64(math.MaxUint64)
 	var win []byte // held bytes: offsets [base, base+len(win)-ws)
 	ws := 0
 	base := uint64(0)
-	hold := func(p []byte, keep uint64) {
+	s, step := r.Start.N, r.Step
+	var lo, hi, keep uint64
+	stopAtHi, stream := true, r.streams()
+	if stream {
+		var delay uint64
+		hi, delay = r.forward()
+		if hi <= s {
+			return nil
+		}
+		// The bytes before the last delay ones are known to be selected.
+		lo, keep = s, delay
+	} else {
+		lo, hi, keep, stopAtHi = r.window()
+	}
+	base = lo
+	// drop writes old, at offset at, when it leaves the window of a range
+	// that streams.
+	drop := func(old []byte, at uint64) {
+		if stream && len(old) > 0 {
+			emitStride(w, old, at, s, step)
+		}
+	}
+	// hold appends p to the window and keeps only its last keep bytes.
+	hold := func(p []byte) {
 		if uint64(len(p)) >= keep {
-			base += uint64(len(win)-ws) + uint64(len(p)) - keep
-			win = append(win[:0], p[uint64(len(p))-keep:]...)
+			cut := uint64(len(p)) - keep
+			drop(win[ws:], base)
+			drop(p[:cut], base+uint64(len(win)-ws))
+			base += uint64(len(win)-ws) + cut
+			win = append(win[:0], p[cut:]...)
 			ws = 0
 			return
 		}
 		win = append(win, p...)
 		if n := uint64(len(win) - ws); n > keep {
 			cut := int(n - keep)
+			drop(win[ws:ws+cut], base)
 			ws += cut
 			base += uint64(cut)
 		}
@@ -27,61 +54,7 @@ func runBytes(w *Writer, rd *reader, r Range) error {
 			ws = 0
 		}
 	}
-	s, step := r.Start.N, r.Step
 	var off uint64
-	if !r.Back && !r.Start.Neg {
-		stop, delay := all, uint64(0)
-		if r.End.Set && !r.End.Neg {
-			stop = r.End.N
-		}
-		if r.End.Neg {
-			delay = r.End.N
-		}
-		if stop <= s {
-			return nil
-		}
-		base = s
-		for off < stop {
-			if !rd.fill() {
-				break
-			}
-			p := rd.buf[rd.pos:rd.end]
-			rd.pos = rd.end
-			pOff := off
-			off += uint64(len(p))
-			lo, hi := max(s, pOff), min(stop, off)
-			if lo >= hi {
-				continue
-			}
-			seg := p[lo-pOff : hi-pOff]
-			if delay == 0 {
-				emitStride(w, seg, lo, s, step)
-				continue
-			}
-			// Hold the last delay bytes; older ones are known to be selected.
-			win = append(win, seg...)
-			if n := uint64(len(win) - ws); n > delay {
-				out := win[ws : ws+int(n-delay)]
-				emitStride(w, out, base, s, step)
-				ws += len(out)
-				base += uint64(len(out))
-			}
-			if ws > len(win)/2 && ws > 1<<16 {
-				win = win[:copy(win, win[ws:])]
-				ws = 0
-			}
-			if w.err != nil {
-				return nil
-			}
-		}
-		if rd.err != nil {
-			return &ReadError{rd.err}
-		}
-		return nil
-	}
-
-	lo, hi, keep, stopAtHi := r.window()
-	base = lo
 	for !(stopAtHi && off >= hi) {
 		if !rd.fill() {
 			break
@@ -90,13 +63,18 @@ func runBytes(w *Writer, rd *reader, r Range) error {
 		rd.pos = rd.end
 		pOff := off
 		off += uint64(len(p))
-		a, b := max(lo, pOff), min(hi, off)
-		if a < b {
-			hold(p[a-pOff:b-pOff], keep)
+		if a, b := max(lo, pOff), min(hi, off); a < b {
+			hold(p[a-pOff : b-pOff])
+		}
+		if w.err != nil {
+			return nil
 		}
 	}
 	if rd.err != nil {
 		return &ReadError{rd.err}
+	}
+	if stream {
+		return nil // what is still held lies in the last -m bytes
 	}
 	start, stop, st := r.Indices(int64(off))
 	h := win[ws:]

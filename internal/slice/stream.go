@@ -49,6 +49,23 @@ func (h *held) drop() []byte {
 	return e
 }
 
+// streams reports whether r can be written as the input comes: it counts
+// from the start and steps forwards.
+func (r Range) streams() bool { return !r.Back && !r.Start.Neg }
+
+// forward is the plan of a range that streams: elements [start, stop),
+// of which the last delay are held until more arrive (an end of -delay).
+func (r Range) forward() (stop, delay uint64) {
+	stop = math.MaxUint64
+	if r.End.Set && !r.End.Neg {
+		stop = r.End.N
+	}
+	if r.End.Neg {
+		delay = r.End.N
+	}
+	return
+}
+
 // window is what a forward read must keep for a range that depends on the
 // input's length: elements [lo, hi), at most the last keep of them;
 // stopAtHi when nothing from hi on matters, not even the count.
@@ -104,18 +121,11 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 	var act func(i uint64) (int, uint64)
 	var onDone func() // after an element was stored
 	const all = uint64(math.MaxUint64)
-	stream := !r.Back && !r.Start.Neg
+	stream := r.streams()
 	// Held ranges keep elements [lo, hi), at most the last keep of them.
 	lo, hi, keep := uint64(0), all, all
 	if stream {
-		stop := all
-		if r.End.Set && !r.End.Neg {
-			stop = r.End.N
-		}
-		delay := uint64(0)
-		if r.End.Neg {
-			delay = r.End.N
-		}
+		stop, delay := r.forward()
 		if stop <= s {
 			return nil
 		}
