@@ -475,7 +475,7 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 	pkgs := map[string]*dpkg.Package{}
 	for _, e := range set {
 		entries = append(entries, e.Entry)
-		f := File{Path: e.Path, Reason: e.reason, Mode: fmt.Sprintf("%04o", uint32(e.Mode.Perm())|modeExtra(e.Mode))}
+		f := File{Path: e.Path, Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
 		switch {
 		case e.Mode.IsDir():
 			f.Type = "dir"
@@ -555,14 +555,6 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 // longCompression is the layer size above which compressing shows a
 // progress bar.
 const longCompression = 64 << 20
-
-func modeExtra(m fs.FileMode) uint32 {
-	var b uint32
-	if m&fs.ModeSticky != 0 {
-		b |= 0o1000
-	}
-	return b
-}
 
 func baseImage(base v1.Image) (v1.Image, error) {
 	if base != nil {

@@ -81,11 +81,6 @@ func Build(entries []Entry, opts Options) (v1.Layer, error) {
 	return compress(tb, opts.Compression, opts.Progress)
 }
 
-// FromTar compresses an uncompressed layer tarball.
-func FromTar(tb []byte, compression string) (*Layer, error) {
-	return compress(tb, compression, nil)
-}
-
 func compress(tb []byte, compression string, progress func(done, total int64)) (*Layer, error) {
 	l := &Layer{tarball: tb, diffID: sha(tb)}
 	var err error
@@ -124,7 +119,7 @@ func Tar(entries []Entry, epoch time.Time) ([]byte, error) {
 		name := strings.TrimPrefix(e.Path, "/")
 		hdr := &tar.Header{
 			Name:    name,
-			Mode:    int64(e.Mode.Perm()) | modeBits(e.Mode),
+			Mode:    TarMode(e.Mode),
 			Uid:     e.UID,
 			Gid:     e.GID,
 			ModTime: epoch,
@@ -166,8 +161,10 @@ func Tar(entries []Entry, epoch time.Time) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func modeBits(m fs.FileMode) int64 {
-	var b int64
+// TarMode is the tar header mode of m: the permission bits with setuid,
+// setgid and sticky.
+func TarMode(m fs.FileMode) int64 {
+	b := int64(m.Perm())
 	if m&fs.ModeSetuid != 0 {
 		b |= 0o4000
 	}
@@ -253,9 +250,6 @@ func (l *Layer) Uncompressed() (io.ReadCloser, error) {
 
 // Size is the size of the compressed layer.
 func (l *Layer) Size() (int64, error) { return int64(len(l.compressed)), nil }
-
-// UncompressedSize is the size of the tarball.
-func (l *Layer) UncompressedSize() int64 { return int64(len(l.tarball)) }
 
 // MediaType is the OCI layer media type for the compression used.
 func (l *Layer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
