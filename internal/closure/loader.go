@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-
-	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // glibcLoader is what a glibc ld.so has compiled in: its default search
@@ -92,10 +90,8 @@ func (r *Resolver) glibcLoaderFor(interp string, class elf.Class, machine elf.Ma
 	l, _ := r.loaders.get(key, func() (*glibcLoader, error) {
 		var dirs []string
 		if interp != "" {
-			if res, err := rootfs.Resolve(r.cfs, interp); err == nil {
-				if b, err := fs.ReadFile(r.fsys, rootfs.Rel(res.Path)); err == nil {
-					dirs = systemDirs(b)
-				}
+			if b, err := r.readFile(interp); err == nil {
+				dirs = systemDirs(b)
 			}
 		}
 		if dirs == nil {
@@ -185,16 +181,12 @@ func (r *Resolver) muslSysPath(interp string) []string {
 		}
 		arch := strings.TrimSuffix(strings.TrimPrefix(path.Base(interp), "ld-musl-"), ".so.1")
 		conf := prefix + "/etc/ld-musl-" + arch + ".path"
-		res, err := rootfs.Resolve(r.cfs, conf)
+		b, err := r.readFile(conf)
 		if errors.Is(err, fs.ErrNotExist) {
 			return []string{"/lib", "/usr/local/lib", "/usr/lib"}, nil
 		}
 		if err != nil {
 			return nil, nil // musl searches nothing when the file is unreadable
-		}
-		b, err := fs.ReadFile(r.fsys, rootfs.Rel(res.Path))
-		if err != nil {
-			return nil, nil
 		}
 		return strings.FieldsFunc(string(b), func(c rune) bool { return c == ':' || c == '\n' }), nil
 	})

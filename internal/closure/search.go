@@ -3,7 +3,6 @@ package closure
 import (
 	"debug/elf"
 	"fmt"
-	"io/fs"
 	"path"
 	"strings"
 
@@ -144,11 +143,7 @@ func isNameChar(c byte) bool {
 // ignored, as glibc ignores them (with a message).
 func (w *walk) preloads() {
 	list, _ := w.r.preload.get("", func() ([]string, error) {
-		res, err := rootfs.Resolve(w.r.cfs, "/etc/ld.so.preload")
-		if err != nil {
-			return nil, nil
-		}
-		b, err := fs.ReadFile(w.r.fsys, rootfs.Rel(res.Path))
+		b, err := w.r.readFile("/etc/ld.so.preload")
 		if err != nil {
 			return nil, nil
 		}
