@@ -103,10 +103,7 @@ func appendTo(p layout.Path, tag string, img v1.Image, idx v1.ImageIndex) error 
 	if err != nil {
 		return err
 	}
-	return safefile.Write(filepath.Join(string(p), "index.json"), func(f *os.File) error {
-		_, err := f.Write(out)
-		return err
-	})
+	return safefile.WriteBytes(filepath.Join(string(p), "index.json"), out)
 }
 
 func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, opts Options) error {
