@@ -77,9 +77,6 @@ func New(fsys rootfs.FS, opts Options) *Resolver {
 // FS returns the root the resolver works in.
 func (r *Resolver) FS() rootfs.FS { return r.fsys }
 
-// Options returns the options the resolver was made with.
-func (r *Resolver) Options() Options { return r.opts }
-
 // found is a path that exists in the root, resolved, with its facts (nil
 // file and a non-nil parseErr when it is not a usable ELF file).
 type found struct {
