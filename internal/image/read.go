@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -74,7 +73,7 @@ func read(ctx context.Context, loc Location, opts Options) (v1.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		ro := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+		ro := remoteOptions(ctx)
 		p := hostPlatform()
 		if opts.Platform != nil {
 			p = *opts.Platform
@@ -118,7 +117,7 @@ func ReadIndex(ctx context.Context, ref string, opts Options) (v1.ImageIndex, er
 		if err != nil {
 			return nil, fmt.Errorf("reading image index %s: %w", ref, err)
 		}
-		idx, err := remote.Index(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
+		idx, err := remote.Index(r, remoteOptions(ctx)...)
 		if err != nil {
 			return nil, fmt.Errorf("reading image index %s: %w", ref, err)
 		}
