@@ -7,20 +7,16 @@ import (
 	"io"
 	"log"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
@@ -116,39 +112,10 @@ func TestCompareSlice(t *testing.T) {
 		if v.Name == "static on debian" {
 			continue // the same 117 MB base as dynamic on debian: load it once
 		}
-		if got := dockerSize(t, img, fmt.Sprintf("diet-test/compare-%d:%d", i, time.Now().UnixNano())); got != v.Uncompressed {
+		if got := testbases.DockerSize(t, img, fmt.Sprintf("diet-test/compare-%d:%d", i, time.Now().UnixNano())); got != v.Uncompressed {
 			t.Errorf("%s: docker says %d bytes, compare says %d", v.Name, got, v.Uncompressed)
 		}
 	}
-}
-
-// dockerSize loads img into Docker as tag and returns the size Docker
-// gives it, removing the image afterwards.
-func dockerSize(t *testing.T, img v1.Image, tag string) int64 {
-	t.Helper()
-	ref, err := name.NewTag(tag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive := filepath.Join(t.TempDir(), "image.tar")
-	if err := tarball.WriteToFile(archive, ref, img); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "docker", "load", "-i", archive).CombinedOutput(); err != nil {
-		t.Fatalf("docker load: %v: %s", err, out)
-	}
-	defer exec.Command("docker", "rmi", "-f", tag).Run()
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", tag).Output()
-	if err != nil {
-		t.Fatalf("docker image inspect: %v", err)
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		t.Fatalf("docker image inspect: %q: %v", out, err)
-	}
-	return n
 }
 
 // armCopy writes the image at ref, relabelled as linux/arm64, to a new

@@ -46,7 +46,7 @@ func TestSizesAgreeWithDocker(t *testing.T) {
 				t.Fatal(err)
 			}
 			tag := fmt.Sprintf("diet-test/report-%s:%d", tc.name, time.Now().UnixNano())
-			got := dockerSize(t, img, tag)
+			got := testbases.DockerSize(t, img, tag)
 			if got != a.Uncompressed {
 				t.Errorf("docker image inspect says %d bytes, diet says %d (tar stream %d)", got, a.Uncompressed, a.TarBytes)
 			}
@@ -89,37 +89,6 @@ func readRef(t *testing.T, ref string) (v1.Image, string) {
 		t.Fatal(err)
 	}
 	return img, loc.Path
-}
-
-// dockerSize loads img into Docker as tag and returns the size Docker
-// reports for it, removing the image afterwards.
-func dockerSize(t *testing.T, img v1.Image, tag string) int64 {
-	t.Helper()
-	ref, err := name.NewTag(tag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive := filepath.Join(t.TempDir(), "image.tar")
-	if err := tarball.WriteToFile(archive, ref, img); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "docker", "load", "-i", archive).CombinedOutput(); err != nil {
-		t.Fatalf("docker load: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", tag).Output()
-	if err != nil {
-		t.Fatalf("docker image inspect: %v", err)
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		t.Fatalf("docker image inspect: %q: %v", out, err)
-	}
-	images, _ := exec.CommandContext(ctx, "docker", "images", "--format", "{{.Size}}", tag).Output()
-	t.Logf("%s: docker images shows %s; docker image inspect %d bytes", tag, strings.TrimSpace(string(images)), n)
-	return n
 }
 
 // TestDockerBuiltWaste measures an image Docker itself built, whose second
