@@ -171,12 +171,8 @@ func (l *locator) fwd(i uint64) (int64, error) {
 			l.fwdOff += int64(n)
 			continue
 		}
-		k := 0
-		for ; want > 0; want-- {
-			k += bytes.IndexByte(p[k:], l.d) + 1
-		}
 		l.fwdI = i
-		l.fwdOff += int64(k)
+		l.fwdOff += int64(afterNth(p, l.d, want))
 		return l.fwdOff, nil
 	}
 	if l.fwdI < i {
@@ -216,6 +212,15 @@ func (l *locator) back(j uint64) (int64, error) {
 		}
 	}
 	return l.bwdOff, nil
+}
+
+// afterNth is the offset just after the n-th d in p, which has at least n.
+func afterNth(p []byte, d byte, n uint64) int {
+	k := 0
+	for ; n > 0; n-- {
+		k += bytes.IndexByte(p[k:], d) + 1
+	}
+	return k
 }
 
 // readFull reads buf's worth of bytes at off, or up to size.

@@ -246,11 +246,7 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 				inElem = p[len(p)-1] != byte(d1)
 				continue
 			}
-			k := 0
-			for c := uint64(0); c < want; c++ {
-				k += bytes.IndexByte(p[k:], byte(d1)) + 1
-			}
-			rd.pos += k
+			rd.pos += afterNth(p, byte(d1), want)
 			i += want
 			inElem = false
 			continue
@@ -267,10 +263,7 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 			}
 			if c = min(c, hi-i); c > keep {
 				if d1 >= 0 {
-					m = 0
-					for k := c - keep; k > 0; k-- {
-						m += bytes.IndexByte(p[m:], byte(d1)) + 1
-					}
+					m = afterNth(p, byte(d1), c-keep)
 				} else {
 					m, _ = skipRunes(p, c-keep)
 				}
