@@ -169,9 +169,6 @@ func (b *Writer) Flush() error {
 	return b.err
 }
 
-// Err is the first write error.
-func (b *Writer) Err() error { return b.err }
-
 // ReadError is a failure to read the input.
 type ReadError struct{ Err error }
 
