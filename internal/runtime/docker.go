@@ -98,11 +98,7 @@ func loadDockerUncanceled(ctx context.Context, img v1.Image) (tag, id string, er
 	return tag, id, nil
 }
 
-func startDocker(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading image config: %w", err)
-	}
+func startDocker(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec) (*Container, error) {
 	if _, err := command(cfg, spec); err != nil {
 		return nil, err
 	}

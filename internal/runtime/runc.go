@@ -23,11 +23,7 @@ import (
 // gives it.
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-func startRunc(ctx context.Context, img v1.Image, spec Spec) (c *Container, err error) {
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading image config: %w", err)
-	}
+func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec) (c *Container, err error) {
 	args, err := command(cfg, spec)
 	if err != nil {
 		return nil, err

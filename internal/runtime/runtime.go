@@ -161,9 +161,9 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	}
 	switch name {
 	case Docker:
-		return startDocker(ctx, img, spec)
+		return startDocker(ctx, img, cfg, spec)
 	default:
-		return startRunc(ctx, img, spec)
+		return startRunc(ctx, img, cfg, spec)
 	}
 }
 
