@@ -28,10 +28,7 @@ func ParseSize(s string) (int64, error) {
 			break
 		}
 	}
-	if low == "" || strings.HasPrefix(low, "+") {
-		return 0, errors.New("invalid size '" + s + "' (expected a number with an optional unit: B, KB, KiB, MB, MiB, GB, GiB)")
-	}
-	n, err := parseU64(low)
+	n, err := parseU64NoPlus(low)
 	if err != nil {
 		return 0, errors.New("invalid size '" + s + "' (expected a number with an optional unit: B, KB, KiB, MB, MiB, GB, GiB)")
 	}
