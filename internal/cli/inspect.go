@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,11 +176,7 @@ func inspectRootPath(hostRoot, arg string) (string, error) {
 }
 
 func inspectIsDir(fsys rootfs.FS, name string) bool {
-	res, err := rootfs.Resolve(fsys, name)
-	if err != nil {
-		return false
-	}
-	fi, err := fs.Stat(fsys, rootfs.Rel(res.Path))
+	fi, err := rootfs.Stat(fsys, name)
 	return err == nil && fi.IsDir()
 }
 

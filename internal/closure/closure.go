@@ -5,7 +5,6 @@ package closure
 
 import (
 	"errors"
-	"io/fs"
 	"path"
 
 	"github.com/dietimg/diet/internal/elfinfo"
@@ -145,21 +144,11 @@ func (r *Resolver) probe(p string) (*found, error) {
 	})
 }
 
-// readFile reads the file at name (absolute, inside the root), resolved
-// through the resolver's cache.
-func (r *Resolver) readFile(name string) ([]byte, error) {
-	res, err := rootfs.Resolve(r.cfs, name)
-	if err != nil {
-		return nil, err
-	}
-	return fs.ReadFile(r.fsys, rootfs.Rel(res.Path))
-}
-
 // cache returns the root's ld.so.cache, nil when it has none or it is not
 // valid (glibc then goes on without it).
 func (r *Resolver) cache() *LDCache {
 	c, _ := r.ldcache.get("", func() (*LDCache, error) {
-		b, err := r.readFile("/etc/ld.so.cache")
+		b, err := rootfs.ReadFile(r.cfs, "/etc/ld.so.cache")
 		if err != nil {
 			return nil, nil
 		}

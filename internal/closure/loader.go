@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // glibcLoader is what a glibc ld.so has compiled in: its default search
@@ -90,7 +92,7 @@ func (r *Resolver) glibcLoaderFor(interp string, class elf.Class, machine elf.Ma
 	l, _ := r.loaders.get(key, func() (*glibcLoader, error) {
 		var dirs []string
 		if interp != "" {
-			if b, err := r.readFile(interp); err == nil {
+			if b, err := rootfs.ReadFile(r.cfs, interp); err == nil {
 				dirs = systemDirs(b)
 			}
 		}
@@ -181,7 +183,7 @@ func (r *Resolver) muslSysPath(interp string) []string {
 		}
 		arch := strings.TrimSuffix(strings.TrimPrefix(path.Base(interp), "ld-musl-"), ".so.1")
 		conf := prefix + "/etc/ld-musl-" + arch + ".path"
-		b, err := r.readFile(conf)
+		b, err := rootfs.ReadFile(r.cfs, conf)
 		if errors.Is(err, fs.ErrNotExist) {
 			return []string{"/lib", "/usr/local/lib", "/usr/lib"}, nil
 		}

@@ -143,7 +143,7 @@ func isNameChar(c byte) bool {
 // ignored, as glibc ignores them (with a message).
 func (w *walk) preloads() {
 	list, _ := w.r.preload.get("", func() ([]string, error) {
-		b, err := w.r.readFile("/etc/ld.so.preload")
+		b, err := rootfs.ReadFile(w.r.cfs, "/etc/ld.so.preload")
 		if err != nil {
 			return nil, nil
 		}

@@ -204,11 +204,7 @@ func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error 
 		}
 	}
 	for _, c := range candidates {
-		res, err := rootfs.Resolve(r.FS(), c)
-		if err != nil {
-			continue
-		}
-		if fi, err := fs.Stat(r.FS(), rootfs.Rel(res.Path)); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		if fi, err := rootfs.Stat(r.FS(), c); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
 			continue
 		}
 		sub, err := inspect(r, c, depth+1)

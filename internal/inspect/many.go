@@ -53,10 +53,8 @@ func Walk(fsys rootfs.FS, dir string) ([]string, error) {
 		if d.Type()&fs.ModeSymlink != 0 {
 			// A link to a directory is not a program; a dangling one is
 			// listed, to be reported.
-			if t, err := rootfs.Resolve(fsys, p); err == nil {
-				if fi, err := fs.Stat(fsys, rootfs.Rel(t.Path)); err == nil && fi.IsDir() {
-					return nil
-				}
+			if fi, err := rootfs.Stat(fsys, p); err == nil && fi.IsDir() {
+				return nil
 			}
 		} else if !d.Type().IsRegular() {
 			return nil

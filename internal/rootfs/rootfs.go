@@ -119,6 +119,26 @@ func Resolve(fsys FS, name string) (Resolved, error) {
 	return res, nil
 }
 
+// Stat returns the FileInfo of what name (absolute or relative to the
+// root) names inside fsys, resolved with chroot semantics.
+func Stat(fsys FS, name string) (fs.FileInfo, error) {
+	res, err := Resolve(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return fs.Stat(fsys, rel(res.Path))
+}
+
+// ReadFile reads the file name (absolute or relative to the root) names
+// inside fsys, resolved with chroot semantics.
+func ReadFile(fsys FS, name string) ([]byte, error) {
+	res, err := Resolve(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return fs.ReadFile(fsys, rel(res.Path))
+}
+
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

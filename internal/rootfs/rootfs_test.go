@@ -95,3 +95,24 @@ func TestDirStaysInside(t *testing.T) {
 		t.Errorf("reading abs through the root escaped it")
 	}
 }
+
+func TestStatReadFile(t *testing.T) {
+	fsys := fstest.MapFS{
+		"usr/lib/libz.so.1": {Data: []byte("zz")},
+		"lib":               link("/usr/lib"),
+		"abs":               link("/lib/libz.so.1"),
+	}
+	fi, err := Stat(fsys, "/lib")
+	if err != nil || !fi.IsDir() {
+		t.Errorf("Stat(/lib) = %v, %v; want a directory", fi, err)
+	}
+	if fi, err := Stat(fsys, "/abs"); err != nil || fi.Size() != 2 {
+		t.Errorf("Stat(/abs) = %v, %v; want the 2-byte library", fi, err)
+	}
+	if b, err := ReadFile(fsys, "abs"); err != nil || string(b) != "zz" {
+		t.Errorf("ReadFile(abs) = %q, %v; want \"zz\"", b, err)
+	}
+	if _, err := ReadFile(fsys, "/nope"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile(/nope) error = %v; want fs.ErrNotExist", err)
+	}
+}
