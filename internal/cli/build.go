@@ -145,9 +145,7 @@ attached on push. --smoke runs the image before anything is written.`,
 			case f.quiet:
 				fmt.Fprintln(out, res.Digest)
 			case f.asJSON:
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return printJSON(cmd, res)
 			default:
 				printBuildReport(out, res)
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -93,9 +92,7 @@ The network is none (only loopback) unless --network host is given. With
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(runOutput{
+				if err := printJSON(cmd, runOutput{
 					Image: ref, Runtime: res.Runtime, ExitCode: res.ExitCode, TimedOut: res.TimedOut,
 					Seconds: res.Duration.Seconds(), Stdout: string(res.Stdout), Stderr: string(res.Stderr),
 				}); err != nil {

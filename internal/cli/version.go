@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 
@@ -49,9 +48,7 @@ func newVersion() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v := readVersion()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return printJSON(cmd, v)
 			}
 			commit := v.Commit
 			if commit == "" {
