@@ -212,16 +212,7 @@ func (g *segFinder) walkBack(w *Writer, lo, hi int64, step uint64) error {
 				continue
 			}
 			skip = step - 1
-			switch {
-			case moveDelim:
-				w.Write(g.delim)
-				w.Write(rec[:len(rec)-len(g.delim)])
-			case unterminated && bOff+int64(e)+int64(len(rec)) == g.size:
-				w.Write(rec)
-				moveDelim = true
-			default:
-				w.Write(rec)
-			}
+			moveDelim = writeBack(w, rec, g.delim, moveDelim, unterminated && bOff+int64(e)+int64(len(rec)) == g.size)
 		}
 		end = bOff + int64(starts[0])
 	}

@@ -330,20 +330,25 @@ func emitHeld(w *Writer, h *held, r Range, n int64, unterminated bool, delim []b
 		if j < 0 || j >= int64(h.len()) {
 			continue // not held: cannot happen for a consistent plan
 		}
-		e := h.elem(int(j))
-		switch {
-		case moveDelim:
-			w.Write(delim)
-			w.Write(e[:len(e)-len(delim)])
-		case step < 0 && unterminated && k == n-1:
-			w.Write(e)
-			moveDelim = true
-		default:
-			w.Write(e)
-		}
+		moveDelim = writeBack(w, h.elem(int(j)), delim, moveDelim, step < 0 && unterminated && k == n-1)
 		if w.err != nil {
 			return nil
 		}
 	}
 	return nil
+}
+
+// writeBack writes rec, the next record of a backward walk. After the
+// input's last record when it lacks its delimiter (last), each record is
+// written with its delimiter moved to its front, so that the output stays
+// delimited; moved says whether that is already so. It returns moved for
+// the next record.
+func writeBack(w *Writer, rec, delim []byte, moved, last bool) bool {
+	if moved {
+		w.Write(delim)
+		w.Write(rec[:len(rec)-len(delim)])
+		return true
+	}
+	w.Write(rec)
+	return last
 }
