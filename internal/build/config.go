@@ -9,11 +9,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
-
-// defaultPath is the PATH of an image without one, as Docker sets it.
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // configure fills the image config: platform, times, entrypoint, command,
 // environment, user, working directory, labels and ports.
@@ -30,7 +28,7 @@ func configure(cf *v1.ConfigFile, opts Options, prog *program, sysEnv []string, 
 	c.Cmd = opts.Cmd
 	env := c.Env
 	if len(env) == 0 {
-		env = []string{defaultPath}
+		env = []string{runtime.DefaultPath}
 	}
 	for _, kv := range append(append([]string(nil), sysEnv...), opts.Env...) {
 		if !strings.Contains(kv, "=") {

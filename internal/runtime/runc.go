@@ -19,9 +19,9 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-// defaultPath is the PATH of a container whose image sets none, as Docker
+// DefaultPath is the PATH of a container whose image sets none, as Docker
 // gives it.
-const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec) (c *Container, err error) {
 	args, err := command(cfg, spec)
@@ -202,7 +202,7 @@ func environ(image, extra []string, home string) []string {
 		index[k] = len(env)
 		env = append(env, kv)
 	}
-	set(defaultPath)
+	set(DefaultPath)
 	set("HOSTNAME=diet")
 	set("HOME=" + home)
 	for _, e := range image {
