@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 
@@ -101,11 +100,7 @@ func resolveUser(fsys rootfs.FS, user string) (execUser, error) {
 // readDB reads a colon-separated database (passwd, group) from fsys,
 // resolving symlinks inside the root; a missing file is empty.
 func readDB(fsys rootfs.FS, name string) [][]string {
-	res, err := rootfs.Resolve(fsys, name)
-	if err != nil {
-		return nil
-	}
-	data, err := fs.ReadFile(fsys, rootfs.Rel(res.Path))
+	data, err := rootfs.ReadFile(fsys, name)
 	if err != nil {
 		return nil
 	}
