@@ -178,14 +178,10 @@ const (
 // symlinks inside it (Debian's bundle is a plain file, others link).
 func readFirst(src rootfs.FS, names []string) ([]byte, string, error) {
 	for _, n := range names {
-		res, err := rootfs.Resolve(src, n)
+		b, err := rootfs.ReadFile(src, n)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return nil, "", fmt.Errorf("reading %s: %w", n, err)
-		}
-		b, err := fs.ReadFile(src, rootfs.Rel(res.Path))
 		if err != nil {
 			return nil, "", fmt.Errorf("reading %s: %w", n, err)
 		}
