@@ -30,6 +30,7 @@ import (
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -216,7 +217,13 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// 3 and 4. The probes, traced, against the original.
 	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
-	if res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts); err != nil {
+	release, err := opts.hold(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("probing the original: %w", err)
+	}
+	res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts)
+	release()
+	if err != nil {
 		return nil, fmt.Errorf("probing the original: %w", err)
 	}
 	records := map[int][]trace.Event{} // probe index -> its run's events
@@ -283,7 +290,12 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 	opts.logf("running the probes against the slimmed image")
 	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
-	if res.Slim, err = probe.Run(ctx, st, opts.Probes, popts); err != nil {
+	if release, err = opts.hold(ctx, res.Image); err != nil {
+		return res, fmt.Errorf("probing the slimmed image: %w", err)
+	}
+	res.Slim, err = probe.Run(ctx, st, opts.Probes, popts)
+	release()
+	if err != nil {
 		return res, fmt.Errorf("probing the slimmed image: %w", err)
 	}
 	for _, diff := range probe.Compare(res.Original, res.Slim) {
@@ -301,6 +313,17 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 	res.Verified = true
 	return res, nil
+}
+
+// hold gets img into the runtime once for all the probe runs, which would
+// otherwise each get it in again (for runc, a whole unpack per run). A
+// held runc tree lives in the system's temporary directory, not in
+// WorkDir: with a WorkDir, runc runs unpack into it as before.
+func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err error) {
+	if o.WorkDir != "" && o.Runtime == "runc" {
+		return func() {}, nil
+	}
+	return runtime.Hold(ctx, img, o.Runtime)
 }
 
 // addStatic keeps the static closure of the entrypoint and command, and
