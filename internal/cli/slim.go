@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,7 +161,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		printDifferences(cmd.ErrOrStderr(), res)
 		if !f.force {
 			if f.asJSON {
-				printSlimJSON(out, res)
+				printJSON(cmd, res)
 			}
 			return ExitError{Code: 1, Err: fmt.Errorf("the slimmed image of %s answers differently from the original (%d difference(s)); nothing written to %s (use --force to write it anyway)", ref, len(res.Differences), f.dest)}
 		}
@@ -185,16 +184,10 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		}
 	}
 	if f.asJSON {
-		return printSlimJSON(out, res)
+		return printJSON(cmd, res)
 	}
 	printSlim(out, ref, f.dest, res, time.Since(start), f.listFiles)
 	return nil
-}
-
-func printSlimJSON(w io.Writer, res *slim.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(res)
 }
 
 func printDifferences(w io.Writer, res *slim.Result) {
