@@ -305,7 +305,7 @@ func checkPlatform(src string, rep *inspect.Report, plat *v1.Platform) (*v1.Plat
 		}
 		return plat, nil
 	}
-	arch, variant := goArch(f)
+	arch, variant := f.GoArch()
 	if plat == nil {
 		return &v1.Platform{OS: "linux", Architecture: arch, Variant: variant}, nil
 	}
@@ -313,29 +313,6 @@ func checkPlatform(src string, rep *inspect.Report, plat *v1.Platform) (*v1.Plat
 		return nil, fmt.Errorf("%w: %s is a %s %s program, --platform asks for %s", ErrPlatform, src, f.Class, f.Machine, plat.String())
 	}
 	return plat, nil
-}
-
-// goArch maps an ELF machine to the OCI architecture name.
-func goArch(f *elfinfo.File) (string, string) {
-	switch f.Machine {
-	case "x86_64":
-		return "amd64", ""
-	case "i386":
-		return "386", ""
-	case "aarch64":
-		return "arm64", "v8"
-	case "arm":
-		return "arm", ""
-	case "riscv":
-		if f.Class == "ELF64" {
-			return "riscv64", ""
-		}
-	case "ppc64":
-		return "ppc64le", ""
-	case "s390":
-		return "s390x", ""
-	}
-	return f.Machine, ""
 }
 
 // missingOf lists what the program's loaders would not find, with who

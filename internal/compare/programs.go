@@ -165,12 +165,6 @@ func openELF(file string) (*elfinfo.File, error) {
 	return e, nil
 }
 
-// archOf maps ELF machine names to Go's architecture names.
-var archOf = map[string]string{
-	"x86_64": "amd64", "aarch64": "arm64", "arm": "arm", "i386": "386", "386": "386",
-	"riscv64": "riscv64", "ppc64le": "ppc64le", "ppc64": "ppc64", "s390x": "s390x",
-}
-
 // elfPrograms takes a prebuilt ELF executable as it is: it is the dynamic
 // form or the static one, and the other form is missing.
 func elfPrograms(opts Options) (*programSet, error) {
@@ -181,10 +175,7 @@ func elfPrograms(opts Options) (*programSet, error) {
 		}
 		return nil, fmt.Errorf("%s is neither a Go package nor an ELF executable: %w", opts.Source, err)
 	}
-	arch, ok := archOf[f.Machine]
-	if !ok {
-		arch = strings.ToLower(f.Machine)
-	}
+	arch, _ := f.GoArch()
 	ps := &programSet{name: filepath.Base(opts.Source), platform: v1.Platform{OS: "linux", Architecture: arch}}
 	if opts.Platform != "" {
 		p, err := v1.ParsePlatform(opts.Platform)
