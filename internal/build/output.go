@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -66,17 +65,7 @@ func SBOM(res *Result, epoch time.Time) ([]byte, error) {
 // a file, inside an oci:DIR layout, nowhere for a daemon or a registry
 // (a push attaches the SBOM to the image instead).
 func sidecars(loc image.Location) (sbomPath, reportPath string) {
-	switch loc.Transport {
-	case image.OCI:
-		base := "image"
-		if loc.Ref != "" {
-			base = safeName.ReplaceAllString(loc.Ref, "_")
-		}
-		return filepath.Join(loc.Path, base+".sbom.spdx.json"), filepath.Join(loc.Path, base+".report.json")
-	case image.OCIArchive, image.DockerArchive:
-		return loc.Path + ".sbom.spdx.json", loc.Path + ".report.json"
-	}
-	return "", ""
+	return loc.Sidecar(".sbom.spdx.json"), loc.Sidecar(".report.json")
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

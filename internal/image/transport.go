@@ -3,6 +3,8 @@ package image
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -122,4 +124,26 @@ func tagFor(loc Location, opts Options) (name.Tag, bool, error) {
 		return name.Tag{}, false, fmt.Errorf("image name %q: %w", s, err)
 	}
 	return t, true, nil
+}
+
+// sidecarName keeps a tag usable as a file name.
+var sidecarName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Sidecar is where a file that goes with the image at l (an SBOM, a
+// report) is kept, suffix included: inside an oci: layout as TAG+suffix
+// ("image"+suffix without a tag), beside an archive as FILE+suffix, and
+// nowhere ("") for a daemon or a registry. diet build writes there and
+// diet inspect IMAGE reads there.
+func (l Location) Sidecar(suffix string) string {
+	switch l.Transport {
+	case OCI:
+		base := "image"
+		if l.Ref != "" {
+			base = sidecarName.ReplaceAllString(l.Ref, "_")
+		}
+		return filepath.Join(l.Path, base+suffix)
+	case OCIArchive, DockerArchive:
+		return l.Path + suffix
+	}
+	return ""
 }

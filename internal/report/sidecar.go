@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -19,8 +18,6 @@ import (
 
 // maxSBOM bounds an SBOM read from beside an image or from a registry.
 const maxSBOM = 64 << 20
-
-var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // SBOMBeside finds the SPDX SBOM diet build wrote for the image at ref:
 // inside an oci: layout (TAG.sbom.spdx.json, or image.sbom.spdx.json
@@ -35,22 +32,20 @@ func SBOMBeside(ctx context.Context, ref string, img v1.Image, insecure bool) ([
 	}
 	switch loc.Transport {
 	case image.OCI:
-		var names []string
-		if loc.Ref != "" {
-			names = []string{safeName.ReplaceAllString(loc.Ref, "_") + ".sbom.spdx.json"}
-		} else {
-			names = []string{"image.sbom.spdx.json"}
+		paths := []string{loc.Sidecar(".sbom.spdx.json")}
+		if loc.Ref == "" {
+			// An untagged reference to a layout of one tagged image.
 			if m, _ := filepath.Glob(filepath.Join(loc.Path, "*.sbom.spdx.json")); len(m) == 1 {
-				names = append(names, filepath.Base(m[0]))
+				paths = append(paths, m[0])
 			}
 		}
-		for _, n := range names {
-			if b, p, err := readSidecar(filepath.Join(loc.Path, n)); b != nil || err != nil {
+		for _, p := range paths {
+			if b, p, err := readSidecar(p); b != nil || err != nil {
 				return b, p, err
 			}
 		}
 	case image.OCIArchive, image.DockerArchive:
-		return readSidecar(loc.Path + ".sbom.spdx.json")
+		return readSidecar(loc.Sidecar(".sbom.spdx.json"))
 	case image.Docker:
 		return attachedSBOM(ctx, loc.Ref, img, insecure)
 	}
