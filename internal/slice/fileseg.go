@@ -90,17 +90,13 @@ func (g *segFinder) fwd(i uint64) (int64, error) {
 	rd := newReader(io.NewSectionReader(g.f, g.fwdOff, g.size-g.fwdOff), g.bufSize)
 	needMore := false
 	for g.fwdI < i {
-		if rd.pos == rd.end || needMore {
-			if !rd.fill() {
-				if rd.err != nil {
-					return 0, &ReadError{rd.err}
-				}
-				if rd.pos == rd.end {
-					return g.size, nil
-				}
+		if ok, err := rd.more(needMore); !ok {
+			if err != nil {
+				return 0, err
 			}
-			needMore = false
+			return g.size, nil
 		}
+		needMore = false
 		p := rd.buf[rd.pos:rd.end]
 		if g.o.Mode == Chars {
 			if m, c := skipRunes(p, i-g.fwdI); m > 0 {

@@ -192,6 +192,20 @@ func newReader(r io.Reader, size int) *reader {
 	return &reader{r: r, buf: make([]byte, min(size, 4<<10)), max: size}
 }
 
+// more makes sure unconsumed bytes are at hand, reading when there are
+// none or when the caller wants more (the last of them are an element cut
+// by the end of the buffer). It reports false at the end of the input or
+// on a read error, which it returns.
+func (rd *reader) more(want bool) (bool, error) {
+	if rd.pos < rd.end && !want || rd.fill() {
+		return true, nil
+	}
+	if rd.err != nil {
+		return false, &ReadError{rd.err}
+	}
+	return rd.pos < rd.end, nil
+}
+
 // fill reads once more, keeping buf[pos:end]. It reports whether new bytes
 // arrived.
 func (rd *reader) fill() bool {

@@ -190,25 +190,21 @@ func runStream(w *Writer, rd *reader, r Range, o Options) error {
 	inElem, needMore, unterminated := false, false, false
 	storeThis := false
 	for {
-		if rd.pos == rd.end || needMore {
-			if !rd.fill() {
-				if rd.err != nil {
-					return &ReadError{rd.err}
-				}
-				if rd.pos == rd.end {
-					if inElem {
-						if storeThis {
-							h.end()
-							onDone()
-						}
-						i++
-						unterminated = true
-					}
-					break
-				}
+		if ok, err := rd.more(needMore); !ok {
+			if err != nil {
+				return err
 			}
-			needMore = false
+			if inElem {
+				if storeThis {
+					h.end()
+					onDone()
+				}
+				i++
+				unterminated = true
+			}
+			break
 		}
+		needMore = false
 		if w.err != nil {
 			return nil
 		}
