@@ -252,6 +252,8 @@ func describe(r inspect.Reason, imagePath func(string) string) string {
 		return "loader of " + by
 	case "needed":
 		return "needed by " + by
+	case "dlopen":
+		return "dlopen by " + by + " (.note.dlopen)"
 	case "link":
 		return "link to " + by
 	}
@@ -327,6 +329,9 @@ func missingOf(rep *inspect.Report) []string {
 		}
 		if r.Closure != nil {
 			for _, m := range r.Closure.Missing {
+				if m.Optional {
+					continue // the program works without it
+				}
 				s := m.Soname + " (needed by " + strings.Join(m.NeededBy, ", ")
 				if m.Reason != "" {
 					s += ": " + m.Reason

@@ -54,7 +54,7 @@ type Report struct {
 
 // Reason says why a file must go into an image.
 type Reason struct {
-	Kind string `json:"kind"`         // program, interpreter, loader, needed, link
+	Kind string `json:"kind"`         // program, interpreter, loader, needed, dlopen, link
 	By   string `json:"by,omitempty"` // the file that needs it
 }
 

@@ -21,6 +21,9 @@ type Obj struct {
 	Needed  []string
 	RPath   string
 	RunPath string
+	// Dlopen is the JSON of a .note.dlopen note (systemd's ELF dlopen
+	// metadata), or "" for none.
+	Dlopen string
 }
 
 // File returns the object as an executable MapFS file.
@@ -92,9 +95,22 @@ func (o Obj) Bytes() []byte {
 	if dynamic {
 		dynLen = len(dyns) * dynsize
 	}
-	shstr := "\x00.interp\x00.dynstr\x00.dynamic\x00.shstrtab\x00"
+	shstr := "\x00.interp\x00.dynstr\x00.dynamic\x00.shstrtab\x00.note.dlopen\x00"
 	shstrOff := dynOff + dynLen
-	shOff := (shstrOff + len(shstr) + 7) &^ 7
+	noteOff := (shstrOff + len(shstr) + 7) &^ 7
+	var note []byte
+	if o.Dlopen != "" {
+		desc := append([]byte(o.Dlopen), 0)
+		for len(desc)%4 != 0 {
+			desc = append(desc, 0)
+		}
+		note = le.AppendUint32(note, 4)
+		note = le.AppendUint32(note, uint32(len(desc)))
+		note = le.AppendUint32(note, 0x407c0c0a)
+		note = append(note, "FDO\x00"...)
+		note = append(note, desc...)
+	}
+	shOff := (noteOff + len(note) + 7) &^ 7
 	type sec struct {
 		name, typ       uint32
 		off, size, link int
@@ -107,6 +123,9 @@ func (o Obj) Bytes() []byte {
 	if dynamic {
 		secs = append(secs, sec{name: 9, typ: uint32(elf.SHT_STRTAB), off: dynstrOff, size: dynstr.Len()})
 		secs = append(secs, sec{name: 17, typ: uint32(elf.SHT_DYNAMIC), off: dynOff, size: dynLen, link: len(secs) - 1, entsize: dynsize})
+	}
+	if note != nil {
+		secs = append(secs, sec{name: 36, typ: uint32(elf.SHT_NOTE), off: noteOff, size: len(note)})
 	}
 	secs = append(secs, sec{name: 26, typ: uint32(elf.SHT_STRTAB), off: shstrOff, size: len(shstr)})
 	total := shOff + len(secs)*shsize
@@ -182,6 +201,7 @@ func (o Obj) Bytes() []byte {
 		}
 	}
 	copy(b[shstrOff:], shstr)
+	copy(b[noteOff:], note)
 	for i, s := range secs {
 		p := b[shOff+i*shsize:]
 		if is64 {
