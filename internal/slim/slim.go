@@ -177,7 +177,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
 			}
 		}
-		if tgt.sensorHost, err = prepareSensor(exe, work); err != nil {
+		if tgt.sensorHost, tgt.sensorArgv, err = prepareSensor(exe, work); err != nil {
 			return nil, err
 		}
 		tgt.recordHost = filepath.Join(work, "record")

@@ -2,11 +2,7 @@ package slim
 
 import (
 	"context"
-	"debug/elf"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -33,7 +29,8 @@ type target struct {
 	tmp     string
 	timeout time.Duration
 
-	sensorHost string // host directory holding the sensor binary "diet"; "" runs untraced
+	sensorHost string   // host directory holding the sensor binary "diet"; "" runs untraced
+	sensorArgv []string // how the container starts the sensor (sensor.argv)
 	recordHost string // host directory the records are written to
 
 	runs    int
@@ -54,7 +51,7 @@ func (t *target) spec(args []string) (runtime.Spec, string) {
 		cmd = args
 	}
 	argv := append(append([]string{}, t.cfg.Config.Entrypoint...), cmd...)
-	spec.Entrypoint = append([]string{sensorDir + "/diet", "sensor", "--out", recordDir + "/" + rec, "--"}, argv...)
+	spec.Entrypoint = append(append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), argv...)
 	// Reading the file descriptors and working directory of a traced
 	// process that changed its user (nginx's workers run as www-data)
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
@@ -104,47 +101,4 @@ func (s service) Stop(ctx context.Context) (*probe.Output, error) {
 		return nil, err
 	}
 	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
-}
-
-// prepareSensor copies the static diet binary at exe into a directory of
-// its own under work, to be bind-mounted read-only into the container. A
-// binary that needs a dynamic loader would not run in an arbitrary image:
-// it is refused.
-func prepareSensor(exe, work string) (string, error) {
-	f, err := elf.Open(exe)
-	if err != nil {
-		return "", fmt.Errorf("sensor %s: %w", exe, err)
-	}
-	static := true
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			static = false
-		}
-	}
-	machine := f.Machine
-	f.Close()
-	if !static {
-		return "", fmt.Errorf("sensor %s is dynamically linked and cannot run inside the image: build diet with CGO_ENABLED=0, pass --sensor with a static diet, or use --no-trace", exe)
-	}
-	if machine != elf.EM_X86_64 {
-		return "", fmt.Errorf("sensor %s is for %s: the sensor only traces x86_64", exe, machine)
-	}
-	dir := filepath.Join(work, "sensor")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	src, err := os.Open(exe)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(dir, "diet"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return "", fmt.Errorf("copying the sensor: %w", err)
-	}
-	return dir, dst.Close()
 }
