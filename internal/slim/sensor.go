@@ -104,4 +104,3 @@ func copyExec(src, dst string) error {
 	}
 	return out.Close()
 }
-

@@ -31,7 +31,7 @@ type target struct {
 
 	sensorHost string   // host directory holding the sensor binary "diet"; "" runs untraced
 	sensorArgv []string // how the container starts the sensor (sensor.argv)
-	recordHost string // host directory the records are written to
+	recordHost string   // host directory the records are written to
 
 	runs    int
 	execs   []string // record file of each Exec, in order

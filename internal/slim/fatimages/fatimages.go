@@ -10,11 +10,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,6 +57,49 @@ var Images = []Image{
 	{Tag: "jq", Cmd: []string{"jq", "--version"}},
 	{Tag: "curl", Cmd: []string{"curl", "--version"}},
 	{Tag: "python", Cmd: []string{"python3", "/app/main.py"}, Files: map[string]string{"app/": "", "app/main.py": PythonScript}},
+	// A start-up script that runs a helper script: only the kernel opens
+	// the helper's interpreter (perl), which no traced syscall shows.
+	{Tag: "helper", Cmd: []string{"/app/start.sh"}, Files: map[string]string{
+		"app/":         "",
+		"app/start.sh": "#!/bin/sh\nset -e\n/app/gen.pl | tr a-z A-Z\n",
+		"app/gen.pl":   "#!/usr/bin/perl\nprint \"hello from a perl helper\\n\";\n",
+	}},
+	// A program with state: it lists its data directory, reads one file
+	// and writes another. The files it never opened are its data too.
+	{Tag: "state", Cmd: []string{"/app/state.sh"}, Files: stateFiles()},
+}
+
+func stateFiles() map[string]string {
+	files := map[string]string{
+		"app/":              "",
+		"app/state.sh":      "#!/bin/sh\nset -e\nls /var/lib/app/data | wc -l\ncat /var/lib/app/data/f07\necho ran > /var/lib/app/data/last-run\n",
+		"var/":              "",
+		"var/lib/":          "",
+		"var/lib/app/":      "",
+		"var/lib/app/data/": "",
+	}
+	for i := 1; i <= 30; i++ {
+		files[fmt.Sprintf("var/lib/app/data/f%02d", i)] = fmt.Sprintf("record %d\n", i)
+	}
+	return files
+}
+
+// stamp names the content of Images, so that a cached layout made from
+// another list is made again.
+func stamp() string {
+	h := sha256.New()
+	for _, im := range Images {
+		fmt.Fprintf(h, "%s %q\n", im.Tag, im.Cmd)
+		names := make([]string, 0, len(im.Files))
+		for n := range im.Files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(h, "  %q %q\n", n, im.Files[n])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Ensure returns the directory of the OCI layout holding the fat images,
@@ -61,8 +107,14 @@ var Images = []Image{
 // as "oci:DIR:TAG".
 func Ensure(ctx context.Context, root, cache string) (string, error) {
 	base := filepath.Join(cache, "slim-fat")
-	final := filepath.Join(base, "images")
-	if _, err := os.Stat(filepath.Join(final, "index.json")); err == nil {
+	// The layout is named by the content of Images: a changed list makes a
+	// new one beside the old, which readers of the old keep using.
+	final := filepath.Join(base, "images-"+stamp()[:16])
+	current := func() bool {
+		_, err := os.Stat(filepath.Join(final, "index.json"))
+		return err == nil
+	}
+	if current() {
 		return final, nil
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
@@ -76,7 +128,7 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return "", fmt.Errorf("locking %s: %w", lock.Name(), err)
 	}
-	if _, err := os.Stat(filepath.Join(final, "index.json")); err == nil {
+	if current() {
 		return final, nil // made while we waited
 	}
 	ref, err := testbases.EnsureDebian(ctx, root, base)
@@ -144,6 +196,9 @@ func filesLayer(files map[string]string) (v1.Layer, error) {
 	for _, name := range names {
 		data := files[name]
 		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
+		if strings.HasPrefix(data, "#!") {
+			h.Mode = 0o755
+		}
 		if name[len(name)-1] == '/' {
 			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
 		}
