@@ -32,11 +32,9 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 		io.WriteString(stdout, "slice "+Version+"\n")
 		return 0
 	case c.Generate != "":
-		io.WriteString(stdout, Generate(c.Generate))
-		return 0
+		return writeOut(stdout, stderr, Generate(c.Generate))
 	case c.Explain:
-		io.WriteString(stdout, Explain(c.Range, c.Opts))
-		return 0
+		return writeOut(stdout, stderr, Explain(c.Range, c.Opts))
 	case c.Translate != "":
 		return translateMain(c, stdout, stderr)
 	}
@@ -89,6 +87,19 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 		fail("", &WriteError{err})
 	}
 	return status
+}
+
+// writeOut writes a whole answer (--generate, --explain) and reports a
+// failure to write it as the selection modes do: on stderr, status 1 (a
+// broken pipe quietly).
+func writeOut(stdout, stderr io.Writer, s string) int {
+	if _, err := io.WriteString(stdout, s); err != nil {
+		if !errors.Is(err, syscall.EPIPE) {
+			io.WriteString(stderr, "slice: "+reason(err)+"\n")
+		}
+		return 1
+	}
+	return 0
 }
 
 // reason is an error as the reference prints it: the system's message and

@@ -181,12 +181,12 @@ func TestSpecExamples(t *testing.T) {
 		{args: "a:1", code: 2, stderr: badRange("a:1", "invalid start value 'a': invalid digit found in string")},
 		{args: "1:5:x", code: 2, stderr: badRange("1:5:x", "invalid step value 'x': invalid digit found in string")},
 		{args: "1:2:3:4", code: 2, stderr: badRange("1:2:3:4", "too many ':' separators in range (expected at most start:end:step)")},
-		{args: "::0", code: 2, stderr: badRange("::0", "invalid step value '0': step cannot be zero")},
-		{args: "::-0", code: 2, stderr: badRange("::-0", "invalid step value '-0': step cannot be zero")},
-		{args: "-:", code: 2, stderr: badRange("-:", "invalid start value '-': cannot parse integer from empty string")},
+		{args: "::0", code: 2, stderr: badRange("::0", "invalid step value '0': number would be zero for non-zero type")},
+		{args: "::-0", code: 2, stderr: badRange("::-0", "invalid step value '-0': number would be zero for non-zero type")},
+		{args: "-:", code: 2, stderr: badRange("-:", "invalid start value '-': invalid digit found in string")},
 		{args: "1:+", code: 2, stderr: badRange("1:+", "a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')")},
 		{args: "1:+2:-1", code: 2, stderr: badRange("1:+2:-1", "a negative step cannot be combined with a relative end ('+' or '+-')")},
-		{args: "--bogus", code: 2, stderr: badRange("--bogus", "range requires a ':' separator (e.g. '3:4', '3:', or ':3')")},
+		{args: "--bogus", code: 2, stderr: badRange("--bogus", "invalid start value '--bogus': invalid digit found in string")},
 		{args: "-l -c ::", code: 2, stderr: "error: the argument '-l' cannot be used with '--bytes'\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
 		{args: "--io-buffer-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--io-buffer-size <SIZE>': size must be greater than zero" + rangeHelp},
 		{args: "--max-record-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--max-record-size <SIZE>': size must be greater than zero" + rangeHelp},
@@ -272,7 +272,7 @@ func TestWriteError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a\nb\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"::", "a"}, {"::", "a", "missing"}} {
+	for _, args := range [][]string{{"::", "a"}, {"::", "a", "missing"}, {"--explain", "1:3"}, {"--generate", "man"}} {
 		cmd := exec.Command(binary, args...)
 		cmd.Dir = dir
 		cmd.Stdout = full
@@ -280,7 +280,7 @@ func TestWriteError(t *testing.T) {
 		cmd.Stderr = &stderr
 		err := cmd.Run()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
-			strings.Count(stderr.String(), "slice: write error: No space left on device (os error 28)\n") != 1 {
+			strings.Count(stderr.String(), "No space left on device (os error 28)\n") != 1 {
 			t.Errorf("slice %q > /dev/full: %v, stderr %q", args, err, stderr.String())
 		}
 	}
@@ -383,5 +383,58 @@ func TestNoInputRead(t *testing.T) {
 	}
 	if got := runSlice(t, dir, nil, true, "--translate=posix", ":-1"); got.code != 1 || got.stderr != "slice: no posix equivalent for ':-1'\n" {
 		t.Errorf("slice --translate=posix :-1: %+v", got)
+	}
+}
+
+// TestEmptyRangeReadsNothing: a range that selects nothing whatever the
+// input's length ends at once, even on an endless input ('yes | slice
+// -3:-3'), and still prints the headers of several files.
+func TestEmptyRangeReadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x\ny\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rng := range []string{"-3:-3", "-2:-5", "-5:0", "-5:+0", "1:5:-1", "5:5:-1", "-5:-2:-1", "9:-1:-1", "5:3", ":0", ":-0", "-1:-1:-1", "-2:-1:-1"} {
+		for _, mode := range [][]string{nil, {"-b"}, {"--chars"}, {"--graphemes"}, {"-z"}, {"--delimiter", "ab"}} {
+			args := append(append([]string{}, mode...), "--", rng)
+			cmd := exec.Command(binary, args...)
+			endless, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				y := bytes.Repeat([]byte("y\n"), 4096)
+				for {
+					if _, err := endless.Write(y); err != nil {
+						return
+					}
+				}
+			}()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("slice %q on an endless input: still running after a second", args)
+				continue
+			}
+			endless.Close()
+			if err != nil || out.Len() > 0 {
+				t.Errorf("slice %q on an endless input: %v, output %q; want status 0 and no output", args, err, out.String())
+			}
+		}
+		got := runSlice(t, dir, nil, true, "--", rng, "a", "missing", "b")
+		if want := "==> a <==\n==> b <==\n"; got.stdout != want || got.code != 1 || !strings.Contains(got.stderr, "slice: missing: ") {
+			t.Errorf("slice %s a missing b: %+v, want stdout %q and status 1", rng, got, want)
+		}
 	}
 }

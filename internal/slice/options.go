@@ -28,7 +28,10 @@ func ParseSize(s string) (int64, error) {
 			break
 		}
 	}
-	n, err := parseU64NoPlus(low)
+	n, err := parseU64(low)
+	if strings.HasPrefix(low, "+") {
+		err = errDigit
+	}
 	if err != nil {
 		return 0, errors.New("invalid size '" + s + "' (expected a number with an optional unit: B, KB, KiB, MB, MiB, GB, GiB)")
 	}
