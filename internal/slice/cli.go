@@ -36,7 +36,7 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 	case c.Explain:
 		return writeOut(stdout, stderr, Explain(c.Range, c.Opts))
 	case c.Translate != "":
-		return translateMain(c, stdout, stderr)
+		return writeOut(stdout, stderr, Translate(c.Range, c.Opts, c.Translate))
 	}
 	w := NewWriter(stdout, c.Opts.BufSize)
 	status := 0
@@ -146,26 +146,6 @@ func stdinInput(f *os.File) Input {
 		return Input{R: strings.NewReader("")}
 	}
 	return fileInput(f)
-}
-
-func translateMain(c *Command, stdout, stderr io.Writer) int {
-	if c.Translate != "all" {
-		t, ok := Translate(c.Range, c.Opts, c.Translate, c.Files)
-		if !ok {
-			io.WriteString(stderr, "slice: no "+c.Translate+" equivalent for '"+c.Range.Text+"'\n")
-			return 1
-		}
-		io.WriteString(stdout, t+"\n")
-		return 0
-	}
-	for _, fl := range Flavors {
-		t, ok := Translate(c.Range, c.Opts, fl, c.Files)
-		if !ok {
-			t = "(no equivalent)"
-		}
-		io.WriteString(stdout, fl+":"+strings.Repeat(" ", 7-len(fl))+t+"\n")
-	}
-	return 0
 }
 
 // fdWriter writes to a descriptor directly. Unlike *os.File on standard
