@@ -202,6 +202,7 @@ type node struct {
 type walk struct {
 	r       *Resolver
 	musl    bool
+	arch    Arch
 	interp  string // PT_INTERP, or the usual one for the machine
 	main    *node
 	rtld    *node
@@ -220,6 +221,7 @@ func newWalk(r *Resolver, main *found) *walk {
 	w := &walk{
 		r:      r,
 		musl:   f.Libc == elfinfo.Musl,
+		arch:   ArchOf(f),
 		interp: f.Interpreter,
 		names:  map[string]*node{},
 		real:   map[string]*node{},
@@ -236,9 +238,9 @@ func newWalk(r *Resolver, main *found) *walk {
 	w.add(w.main, main.path, f.Soname)
 	switch {
 	case w.interp == "" && w.musl:
-		w.interp = "/lib/ld-musl-" + muslArch(f.ELFClass, f.ELFMachine) + ".so.1"
+		w.interp = "/lib/ld-musl-" + w.arch.MuslArch + ".so.1"
 	case w.interp == "":
-		w.interp = defaultInterp(f.ELFClass, f.ELFMachine)
+		w.interp = w.arch.GlibcInterp
 	default:
 		w.loadInterp()
 	}
@@ -429,9 +431,11 @@ func (w *walk) link(l, n *node, name string) {
 	}
 }
 
-// compatible reports whether the loader of the program would use f.
+// compatible reports whether the loader of the program would use f: of
+// its class, byte order and machine, and for glibc of its ABI (musl's
+// loader does not look at the ABI flags).
 func (w *walk) compatible(fd *found) bool {
-	return fd.parseErr == nil && w.main.file.Compatible(fd.file)
+	return fd.parseErr == nil && w.main.file.Compatible(fd.file) && (w.musl || w.arch.Accepts(fd.file.ELFFlags))
 }
 
 // try opens p as glibc's open_verify would: it must exist and be an ELF

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -152,7 +151,7 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
-	if err := checkPlatform(cfg); err != nil {
+	if err := checkPlatform(cfg, BinfmtDir); err != nil {
 		return nil, err
 	}
 	name, err := choose(ctx, spec.Runtime)
@@ -476,25 +475,4 @@ func signalOf(ee *exec.ExitError) syscall.Signal {
 		return ws.Signal()
 	}
 	return 0
-}
-
-// checkPlatform refuses an image built for another OS or architecture,
-// unless the kernel can run that architecture's programs through a
-// binfmt_misc handler (qemu-user), where the runtime will manage.
-func checkPlatform(cfg *v1.ConfigFile) error {
-	if cfg.OS != "" && cfg.OS != "linux" {
-		return fmt.Errorf("the image is for %s, not linux", cfg.OS)
-	}
-	arch := cfg.Architecture
-	if arch == "" || arch == goruntime.GOARCH || (arch == "386" && goruntime.GOARCH == "amd64") {
-		return nil
-	}
-	qemu := map[string]string{"arm64": "aarch64", "arm": "arm", "amd64": "x86_64", "386": "i386",
-		"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "mips64le": "mips64el", "loong64": "loongarch64"}[arch]
-	if qemu != "" {
-		if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-" + qemu); err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("the image is for linux/%s and this machine runs linux/%s without an emulator for it (binfmt_misc qemu-%s)", arch, goruntime.GOARCH, qemu)
 }

@@ -14,7 +14,9 @@ import (
 // the dynamic section the loader's search depends on.
 type Obj struct {
 	Class   elf.Class   // default ELFCLASS64
+	Data    elf.Data    // default ELFDATA2LSB
 	Machine elf.Machine // default EM_X86_64
+	Flags   uint32      // e_flags: the float ABI of arm and riscv
 	Type    elf.Type    // default ET_DYN
 	Interp  string
 	Soname  string
@@ -42,8 +44,14 @@ func (o Obj) Bytes() []byte {
 	if o.Type == 0 {
 		o.Type = elf.ET_DYN
 	}
+	if o.Data == 0 {
+		o.Data = elf.ELFDATA2LSB
+	}
 	is64 := o.Class == elf.ELFCLASS64
-	le := binary.LittleEndian
+	var le binary.ByteOrder = binary.LittleEndian
+	if o.Data == elf.ELFDATA2MSB {
+		le = binary.BigEndian
+	}
 	ehsize, phsize, shsize, dynsize := 52, 32, 40, 8
 	if is64 {
 		ehsize, phsize, shsize, dynsize = 64, 56, 64, 16
@@ -133,7 +141,7 @@ func (o Obj) Bytes() []byte {
 	b := make([]byte, total)
 	copy(b, elf.ELFMAG)
 	b[elf.EI_CLASS] = byte(o.Class)
-	b[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	b[elf.EI_DATA] = byte(o.Data)
 	b[elf.EI_VERSION] = byte(elf.EV_CURRENT)
 	le.PutUint16(b[16:], uint16(o.Type))
 	le.PutUint16(b[18:], uint16(o.Machine))
@@ -141,6 +149,7 @@ func (o Obj) Bytes() []byte {
 	if is64 {
 		le.PutUint64(b[32:], uint64(ehsize)) // phoff
 		le.PutUint64(b[40:], uint64(shOff))
+		le.PutUint32(b[48:], o.Flags)
 		le.PutUint16(b[52:], uint16(ehsize))
 		le.PutUint16(b[54:], uint16(phsize))
 		le.PutUint16(b[56:], uint16(nph))
@@ -150,6 +159,7 @@ func (o Obj) Bytes() []byte {
 	} else {
 		le.PutUint32(b[28:], uint32(ehsize))
 		le.PutUint32(b[32:], uint32(shOff))
+		le.PutUint32(b[36:], o.Flags)
 		le.PutUint16(b[40:], uint16(ehsize))
 		le.PutUint16(b[42:], uint16(phsize))
 		le.PutUint16(b[44:], uint16(nph))
