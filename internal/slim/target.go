@@ -32,6 +32,7 @@ type target struct {
 	runtime string
 	tmp     string
 	timeout time.Duration
+	notef   func(format string, args ...any) // for Spec.Notef
 
 	sensorHost string // host directory holding the sensor binary "diet"; "" runs untraced
 	recordHost string // host directory the records are written to
@@ -42,7 +43,7 @@ type target struct {
 }
 
 func (t *target) spec(args []string) (runtime.Spec, string) {
-	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second}
+	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
 	if t.sensorHost == "" {
 		spec.Args = args
 		return spec, ""
