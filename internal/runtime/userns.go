@@ -122,21 +122,39 @@ func newuidmapArgs(pid int, m []idMap) []string {
 // userNamespacesAllowed says, in one line with what to do, why this
 // kernel refuses unprivileged user namespaces, or returns nil.
 func userNamespacesAllowed() error {
-	read := func(p string) string {
-		b, err := os.ReadFile(p)
+	return nsRefusal(func(name string) string {
+		b, err := os.ReadFile("/proc/sys/" + strings.ReplaceAll(name, ".", "/"))
 		if err != nil {
 			return ""
 		}
 		return strings.TrimSpace(string(b))
+	}, tryUserNamespace)
+}
+
+// nsRefusal is userNamespacesAllowed over sysctl, which reads a setting
+// ("" when absent), and try, which makes a user namespace.
+func nsRefusal(sysctl func(name string) string, try func() error) error {
+	const hint = ", or run diet as root"
+	if sysctl("kernel.unprivileged_userns_clone") == "0" {
+		return errors.New("rootless runc: the kernel forbids unprivileged user namespaces (kernel.unprivileged_userns_clone=0): run `sysctl -w kernel.unprivileged_userns_clone=1` as root" + hint)
 	}
-	if read("/proc/sys/kernel/unprivileged_userns_clone") == "0" {
-		return errors.New("rootless runc: the kernel forbids unprivileged user namespaces (kernel.unprivileged_userns_clone=0): run `sysctl -w kernel.unprivileged_userns_clone=1` as root, or run diet as root")
-	}
-	if read("/proc/sys/user/max_user_namespaces") == "0" {
-		return errors.New("rootless runc: the kernel allows no user namespaces (user.max_user_namespaces=0): run `sysctl -w user.max_user_namespaces=15000` as root, or run diet as root")
+	if sysctl("user.max_user_namespaces") == "0" {
+		return errors.New("rootless runc: the kernel allows no user namespaces (user.max_user_namespaces=0): run `sysctl -w user.max_user_namespaces=15000` as root" + hint)
 	}
 	// The kernel may still refuse (an AppArmor policy, seccomp in a
 	// container): try it.
+	err := try()
+	if err == nil {
+		return nil
+	}
+	if sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1" {
+		return errors.New("rootless runc: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1): run `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` as root, or give runc an AppArmor profile with `userns,`" + hint)
+	}
+	return fmt.Errorf("rootless runc: this system refuses an unprivileged user namespace (%v): in a container, allow unshare(CLONE_NEWUSER) in its seccomp and AppArmor profiles%s", err, hint)
+}
+
+// tryUserNamespace starts diet's helper in a new user namespace.
+func tryUserNamespace() error {
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Env = append(os.Environ(), helperEnv+"=probe")
 	cmd.SysProcAttr = &syscall.SysProcAttr{
@@ -145,13 +163,10 @@ func userNamespacesAllowed() error {
 		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
 	}
 	out, err := cmd.CombinedOutput()
-	if err == nil {
-		return nil
+	if err != nil {
+		return errors.New(firstLine(out, err))
 	}
-	if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1" {
-		return errors.New("rootless runc: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1): run `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` as root, give runc an AppArmor profile that allows userns, or run diet as root")
-	}
-	return fmt.Errorf("rootless runc: this system refuses an unprivileged user namespace (%s): allow them (a container needs seccomp and AppArmor profiles that permit unshare(CLONE_NEWUSER)), or run diet as root", firstLine(out, err))
+	return nil
 }
 
 // The user-namespace helper: diet runs itself again inside a new user

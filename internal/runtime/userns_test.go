@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,39 @@ func TestRootlessSpec(t *testing.T) {
 				t.Errorf("ranged %v: devpts options %v", tc.ns.ranged(), m.Options)
 			}
 		}
+	}
+}
+
+// TestNsRefusal checks the one-line refusal for each setting that forbids
+// unprivileged user namespaces, and that a working system passes.
+func TestNsRefusal(t *testing.T) {
+	denied := func() error { return errors.New("operation not permitted") }
+	for _, tc := range []struct {
+		settings map[string]string
+		try      func() error
+		want     string // "" for no refusal
+	}{
+		{map[string]string{"user.max_user_namespaces": "15000"}, func() error { return nil }, ""},
+		{map[string]string{"kernel.unprivileged_userns_clone": "0"}, denied, "sysctl -w kernel.unprivileged_userns_clone=1"},
+		{map[string]string{"user.max_user_namespaces": "0"}, denied, "sysctl -w user.max_user_namespaces=15000"},
+		{map[string]string{"kernel.apparmor_restrict_unprivileged_userns": "1"}, denied, "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"},
+		{map[string]string{}, denied, "refuses an unprivileged user namespace (operation not permitted)"},
+	} {
+		err := nsRefusal(func(n string) string { return tc.settings[n] }, tc.try)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: refused: %v", tc.settings, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n")):
+			t.Errorf("%v: %v, want one line with %q", tc.settings, err, tc.want)
+		}
+	}
+	// This machine: as root nothing is tried; otherwise a namespace must
+	// be made or the refusal must say why.
+	if os.Geteuid() != 0 {
+		if err := userNamespacesAllowed(); err != nil {
+			t.Logf("here: %v", err)
+		}
+	} else if err := tryUserNamespace(); err != nil {
+		t.Errorf("root cannot make a user namespace: %v", err)
 	}
 }
