@@ -15,6 +15,7 @@ import (
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
 )
@@ -134,6 +135,11 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	epoch, err := slimEpoch()
 	if err != nil {
+		return err
+	}
+	// A runtime that cannot run here (rootless runc where the kernel
+	// forbids user namespaces) is said before minutes of unpacking.
+	if err := runtime.Available(ctx, f.runtime); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -54,10 +54,20 @@ type UnpackOptions struct {
 	// MaxEntries bounds the number of tar entries over all layers
 	// (default one million).
 	MaxEntries int
-	// KeepOwners keeps the owners recorded in the layers (when running as
-	// root), setuid and setgid bits, and file capabilities. Without it
-	// files belong to the caller and lose setuid and setgid.
+	// KeepOwners keeps the owners recorded in the layers, setuid and
+	// setgid bits, and file capabilities. As root the files get those
+	// owners; otherwise they belong to the caller, and the report's
+	// Owners says whose they are in the image (a rootless runtime gives
+	// them their owners inside a user namespace).
 	KeepOwners bool
+}
+
+// Owner is the owner of an unpacked entry as its layer recorded it, with
+// the mode it was given (setuid and setgid included, which a later chown
+// would clear).
+type Owner struct {
+	UID, GID int
+	Mode     fs.FileMode
 }
 
 func (o UnpackOptions) withDefaults() UnpackOptions {
@@ -79,6 +89,11 @@ type UnpackReport struct {
 	Entries int            `json:"entries"`
 	Bytes   int64          `json:"bytes"`
 	Skipped []SkippedEntry `json:"skipped,omitempty"`
+	// Owners, with KeepOwners, holds the owner of every entry in the
+	// tree by its clean name relative to the root ("." for the root),
+	// taken from the tar headers, never from the host files: the same
+	// whether the caller could chown or not.
+	Owners map[string]Owner `json:"-"`
 }
 
 // SkippedEntry is a layer entry Unpack did not create, with the reason.
@@ -125,6 +140,9 @@ func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts Unpac
 		chown:   opts.KeepOwners && os.Geteuid() == 0,
 		dirMeta: map[string]dirMeta{},
 		report:  &UnpackReport{},
+	}
+	if opts.KeepOwners {
+		u.report.Owners = map[string]Owner{}
 	}
 	for i, l := range layers {
 		if err := u.layer(i, l); err != nil {
@@ -235,6 +253,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 			return fmt.Errorf("%w: the root can only be a directory", ErrUnsafeEntry)
 		}
 		u.dirMeta["."] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
+		u.record(".", hdr)
 		if u.chown {
 			if err := u.root.Chown(".", hdr.Uid, hdr.Gid); err != nil {
 				return err
@@ -306,6 +325,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 			return err
 		}
 	}
+	if hdr.Typeflag != tar.TypeLink {
+		u.record(full, hdr)
+	}
 	// The entry and its directories belong to this layer: an opaque
 	// marker that comes later in the layer keeps them.
 	for p := full; p != "." && !u.current[p]; p = path.Dir(p) {
@@ -330,6 +352,13 @@ func (u *unpacker) mode(hdr *tar.Header) fs.FileMode {
 		}
 	}
 	return m
+}
+
+// record notes the owner of entry full from its header.
+func (u *unpacker) record(full string, hdr *tar.Header) {
+	if u.report.Owners != nil {
+		u.report.Owners[full] = Owner{UID: hdr.Uid, GID: hdr.Gid, Mode: u.mode(hdr)}
+	}
 }
 
 func (u *unpacker) owner(full string, hdr *tar.Header) error {
@@ -445,7 +474,14 @@ func (u *unpacker) hardlink(full, linkname string) error {
 	if tfull == full {
 		return nil
 	}
-	return u.root.Link(tfull, full)
+	if err := u.root.Link(tfull, full); err != nil {
+		return err
+	}
+	// A hard link shares its target's inode, and so its owner.
+	if o, ok := u.report.Owners[tfull]; ok {
+		u.report.Owners[full] = o
+	}
+	return nil
 }
 
 // whiteout applies a whiteout entry found in directory dirName.
@@ -611,9 +647,21 @@ func (u *unpacker) finishDirs() error {
 // forget drops the directory metadata of p and everything below it, which
 // has just been removed.
 func (u *unpacker) forget(p string) {
+	_, wasDir := u.dirMeta[p]
 	for n := range u.dirMeta {
 		if n == p || strings.HasPrefix(n, p+"/") {
 			delete(u.dirMeta, n)
+		}
+	}
+	if u.report.Owners == nil {
+		return
+	}
+	delete(u.report.Owners, p)
+	if wasDir {
+		for n := range u.report.Owners {
+			if strings.HasPrefix(n, p+"/") {
+				delete(u.report.Owners, n)
+			}
 		}
 	}
 }

@@ -297,6 +297,38 @@ func TestUnpackKeepOwners(t *testing.T) {
 	}
 }
 
+// TestUnpackOwners checks the owners the report records: those of the tar
+// headers (every test entry is 1000:1000), root or not, for hard links
+// their target's, and none for what a later layer removed.
+func TestUnpackOwners(t *testing.T) {
+	s := newSandbox(t)
+	img := imageOf(t,
+		[]ent{tdir("d/"), twithMode(tfile("d/su", "su"), 0o4755), thardlink("d/hl", "d/su"), tsymlink("d/ln", "su"), tdir("gone/"), tfile("gone/f", "f")},
+		[]ent{tfile(".wh.gone", "")})
+	rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"d", "d/su", "d/hl", "d/ln"} {
+		if o, ok := rep.Owners[n]; !ok || o.UID != 1000 || o.GID != 1000 {
+			t.Errorf("owner of %s: %+v, %v; want 1000:1000", n, o, ok)
+		}
+	}
+	if m := rep.Owners["d/hl"].Mode; m&fs.ModeSetuid == 0 {
+		t.Errorf("hard link mode %v, want its target's setuid mode", m)
+	}
+	for _, n := range []string{"gone", "gone/f"} {
+		if _, ok := rep.Owners[n]; ok {
+			t.Errorf("owner recorded for %s, removed by a whiteout", n)
+		}
+	}
+	rep, err = Unpack(context.Background(), img, t.TempDir(), UnpackOptions{})
+	if err != nil || rep.Owners != nil {
+		t.Errorf("without KeepOwners: owners %v, %v; want none", rep.Owners, err)
+	}
+	s.check(t)
+}
+
 // TestUnpackHostile unpacks layers made to escape the target, and checks
 // that each is refused or stays inside, and that nothing outside changed.
 func TestUnpackHostile(t *testing.T) {

@@ -84,6 +84,10 @@ type Spec struct {
 	Mounts []Mount
 	// TempDir is where runc bundles are unpacked; "" means os.TempDir().
 	TempDir string
+	// Notef, when set, is told what a run changed that the caller should
+	// know (a rootless run that folded the image's owners to root). It
+	// may be called once per run: a caller of many runs says it once.
+	Notef func(format string, args ...any)
 }
 
 // Result is how a container ended.
@@ -96,6 +100,22 @@ type Result struct {
 	TimedOut bool          `json:"timed_out,omitempty"`
 	// Truncated says that Stdout or Stderr reached Spec.MaxOutput.
 	Truncated bool `json:"truncated,omitempty"`
+}
+
+// NoteOnce wraps notef (for Spec.Notef) so that each distinct note is
+// passed on once, however many runs give it.
+func NoteOnce(notef func(format string, args ...any)) func(format string, args ...any) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[msg] {
+			seen[msg] = true
+			notef("%s", msg)
+		}
+	}
 }
 
 // defaultMaxOutput is the default of Spec.MaxOutput.
@@ -203,7 +223,7 @@ func Available(ctx context.Context, name string) error {
 			return errors.New("runc: the runc command is not installed")
 		}
 		if os.Geteuid() != 0 {
-			return errors.New("runc: running containers with runc needs root")
+			return userNamespacesAllowed()
 		}
 		return nil
 	case "", Auto:

@@ -108,10 +108,24 @@ type slimRun struct {
 
 func runSlim(t *testing.T, tag string, args ...string) *slimRun {
 	t.Helper()
+	return runSlimAs(t, nil, tag, args...)
+}
+
+// runSlimAs runs diet slim as u (nil: as the test, root), in a directory
+// of u's own.
+func runSlimAs(t *testing.T, u *testenv.User, tag string, args ...string) *slimRun {
+	t.Helper()
 	dir := t.TempDir()
+	if u != nil {
+		dir = u.Dir(t)
+	}
 	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":" + tag}
 	argv := append([]string{"slim", "oci:" + fatLayout(t) + ":" + tag, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
+	if u != nil {
+		testenv.Readable(t, dietBinary(t), fatLayout(t))
+		cmd = u.Command(dir, nil, dietBinary(t), argv...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -257,10 +271,25 @@ func TestSlimReproducible(t *testing.T) {
 	}
 }
 
-func TestSlimJq(t *testing.T) {
+var (
+	jqOnce sync.Once
+	jqRun  *slimRun
+)
+
+// slimJq is the slim of the fat jq image, shared by the tests that look
+// at it.
+func slimJq(t *testing.T) *slimRun {
+	t.Helper()
 	needRunc(t)
-	run := runSlim(t, "jq", "--probe-exec", `jq -n '[1,2,3] | add'`)
-	run.mustSucceed(t)
+	jqOnce.Do(func() { jqRun = runSlim(t, "jq", jqProbe...) })
+	jqRun.mustSucceed(t)
+	return jqRun
+}
+
+var jqProbe = []string{"--probe-exec", `jq -n '[1,2,3] | add'`}
+
+func TestSlimJq(t *testing.T) {
+	run := slimJq(t)
 	if string(run.res.Original[0].Stdout) != "6\n" || string(run.res.Slim[0].Stdout) != "6\n" {
 		t.Errorf("outputs %q and %q", run.res.Original[0].Stdout, run.res.Slim[0].Stdout)
 	}

@@ -41,7 +41,7 @@ func mkTree(t *testing.T, files map[string]string) (*tree, rootfs.FS) {
 			}
 		}
 	}
-	tr, err := loadTree(dir)
+	tr, err := loadTree(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestLookPath(t *testing.T) {
 // its first argument, with their libraries, without any trace.
 func TestStaticWrapper(t *testing.T) {
 	root := testenv.DebianFatRoot(t)
-	tr, err := loadTree(root)
+	tr, err := loadTree(root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 	// The sensor is checked first: a dynamic diet cannot trace, and should
 	// say so before minutes of unpacking.
-	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
+	notef := runtime.NoteOnce(opts.logf)
+	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef}
 	if !opts.NoTrace {
 		exe := opts.Sensor
 		if exe == "" {
@@ -197,10 +198,11 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	opts.logf("unpacking the image (%d bytes)", res.Before.Uncompressed)
 	rootDir := filepath.Join(work, "rootfs")
 	os.RemoveAll(rootDir)
-	if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+	unpacked, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true})
+	if err != nil {
 		return nil, fmt.Errorf("unpacking the image: %w", err)
 	}
-	t, err := loadTree(rootDir)
+	t, err := loadTree(rootDir, unpacked.Owners)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +302,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		return res, nil
 	}
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout}
+	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef}
 	if release, err = opts.hold(ctx, res.Image); err != nil {
 		return res, fmt.Errorf("probing the slimmed image: %w", err)
 	}

@@ -28,6 +28,7 @@ type target struct {
 	runtime string
 	tmp     string
 	timeout time.Duration
+	notef   func(format string, args ...any) // for Spec.Notef
 
 	sensorHost string   // host directory holding the sensor binary "diet"; "" runs untraced
 	sensorArgv []string // how the container starts the sensor (sensor.argv)
@@ -39,7 +40,7 @@ type target struct {
 }
 
 func (t *target) spec(args []string) (runtime.Spec, string) {
-	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second}
+	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
 	if t.sensorHost == "" {
 		spec.Args = args
 		return spec, ""

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // node is one entry of the unpacked original tree.
@@ -20,8 +22,8 @@ type node struct {
 	Link     string // symlink target
 }
 
-// tree indexes the unpacked original image: every path with its type,
-// mode and owner, as the unpacker left them.
+// tree indexes the unpacked original image: every path with its type and
+// mode as the unpacker left them, and its owner as the layers recorded it.
 type tree struct {
 	dir   string // host directory holding the root
 	nodes map[string]*node
@@ -29,7 +31,11 @@ type tree struct {
 }
 
 // loadTree walks the unpacked root at dir. It never follows symlinks.
-func loadTree(dir string) (*tree, error) {
+// Owners come from owners (the unpacker's record of the tar headers), so
+// that a slim made without root, where every host file belongs to the
+// caller, keeps the owners of the original; a path it lacks takes the
+// host file's.
+func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 	t := &tree{dir: dir, nodes: map[string]*node{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -48,7 +54,9 @@ func loadTree(dir string) (*tree, error) {
 			return err
 		}
 		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size()}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if o, ok := owners[filepath.ToSlash(rel)]; ok {
+			n.UID, n.GID = o.UID, o.GID
+		} else if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			n.UID, n.GID = int(st.Uid), int(st.Gid)
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
