@@ -55,8 +55,9 @@ type UnpackOptions struct {
 	// (default one million).
 	MaxEntries int
 	// KeepOwners keeps the owners recorded in the layers (when running as
-	// root), setuid and setgid bits, and file capabilities. Without it
-	// files belong to the caller and lose setuid and setgid.
+	// root), setuid and setgid bits, and extended attributes (file
+	// capabilities, user.*, trusted.*). Without it files belong to the
+	// caller and lose setuid and setgid.
 	KeepOwners bool
 }
 
@@ -79,6 +80,10 @@ type UnpackReport struct {
 	Entries int            `json:"entries"`
 	Bytes   int64          `json:"bytes"`
 	Skipped []SkippedEntry `json:"skipped,omitempty"`
+	// LostXattrs are extended attributes of the layers that this file
+	// system or these privileges would not take (trusted.* needs
+	// CAP_SYS_ADMIN); Reason says why.
+	LostXattrs []SkippedEntry `json:"lost_xattrs,omitempty"`
 }
 
 // SkippedEntry is a layer entry Unpack did not create, with the reason.
@@ -286,6 +291,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		if err := u.owner(full, hdr); err != nil {
 			return err
 		}
+		if u.chown {
+			u.xattrs(full, hdr)
+		}
 	case tar.TypeReg:
 		if err := u.file(full, hdr, r); err != nil {
 			return err
@@ -370,16 +378,30 @@ func (u *unpacker) file(full string, hdr *tar.Header, r io.Reader) error {
 	return u.root.Chtimes(full, hdr.ModTime, hdr.ModTime)
 }
 
-// xattrs restores file capabilities (setcap), which some programs need to
-// run unprivileged (ping). Errors are ignored: a file system without
-// extended attributes still gets a usable tree.
+// xattrPrefix marks the PAX records of extended attributes, as GNU tar,
+// Docker and BuildKit write them.
+const xattrPrefix = "SCHILY.xattr."
+
+// xattrs restores the extended attributes of an entry: file capabilities
+// (setcap), which some programs need to run unprivileged (ping, a server
+// binding port 80 as a user), and the user.* and trusted.* ones. An
+// attribute the file system or the caller's privileges refuse is listed
+// in the report's LostXattrs: the tree is still usable.
 func (u *unpacker) xattrs(full string, hdr *tar.Header) {
-	v, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]
-	if !ok {
-		return
+	var names []string
+	for k := range hdr.PAXRecords {
+		if n, ok := strings.CutPrefix(k, xattrPrefix); ok && n != "" {
+			names = append(names, n)
+		}
 	}
-	// full is free of symlinks inside a tree only we write to.
-	_ = unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), "security.capability", []byte(v), 0)
+	slices.Sort(names)
+	for _, n := range names {
+		// full is free of symlinks inside a tree only we write to.
+		err := unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), n, []byte(hdr.PAXRecords[xattrPrefix+n]), 0)
+		if err != nil {
+			u.report.LostXattrs = append(u.report.LostXattrs, SkippedEntry{Layer: u.index, Name: "/" + full, Reason: n + ": " + err.Error()})
+		}
+	}
 }
 
 // copyLimited copies r to w, counting against the file and total limits;
