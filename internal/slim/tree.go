@@ -1,6 +1,7 @@
 package slim
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // node is one entry of the unpacked original tree.
@@ -18,7 +22,13 @@ type node struct {
 	UID, GID int
 	Size     int64
 	Link     string // symlink target
+	ModTime  time.Time
+	Xattrs   map[string]string // extended attributes of files and directories
+	inode    inode             // for regular files with more than one name
 }
+
+// inode identifies a file with several names (hard links).
+type inode struct{ dev, ino uint64 }
 
 // tree indexes the unpacked original image: every path with its type,
 // mode and owner, as the unpacker left them.
@@ -47,9 +57,17 @@ func loadTree(dir string) (*tree, error) {
 		if err != nil {
 			return err
 		}
-		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size()}
+		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			n.UID, n.GID = int(st.Uid), int(st.Gid)
+			if fi.Mode().IsRegular() && st.Nlink > 1 {
+				n.inode = inode{dev: uint64(st.Dev), ino: uint64(st.Ino)}
+			}
+		}
+		if fi.Mode().IsRegular() || fi.IsDir() {
+			if n.Xattrs, err = xattrs(p); err != nil {
+				return fmt.Errorf("reading the extended attributes of %s: %w", abs, err)
+			}
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if n.Link, err = os.Readlink(p); err != nil {
@@ -68,6 +86,65 @@ func loadTree(dir string) (*tree, error) {
 	}
 	sort.Strings(t.paths)
 	return t, nil
+}
+
+// xattrs reads the extended attributes the unpacker restored on p that
+// a slim keeps (keptXattr).
+func xattrs(p string) (map[string]string, error) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := unix.Llistxattr(p, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		buf = buf[:n]
+		break
+	}
+	var out map[string]string
+	for _, name := range strings.Split(string(buf), "\x00") {
+		if !keptXattr(name) {
+			continue
+		}
+		v, err := getxattr(p, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// keptXattr says which extended attributes a slim carries over: file
+// capabilities and the user and trusted namespaces, which come from the
+// image. Others (security.selinux) are labels of the machine that
+// unpacked it, and would make the slim depend on it.
+func keptXattr(name string) bool {
+	return name == "security.capability" || strings.HasPrefix(name, "user.") || strings.HasPrefix(name, "trusted.")
+}
+
+func getxattr(p, name string) (string, error) {
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Lgetxattr(p, name, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
 }
 
 // host is the host path of the image path p.
