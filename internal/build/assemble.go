@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sys/unix"
 
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
@@ -433,10 +434,31 @@ func addHost(set entrySet, spec string) error {
 			}
 			return set.add(entry{layer.Entry{Path: target, Mode: fs.ModeSymlink | 0o777, Link: l}, reason, ""})
 		case fi.Mode().IsRegular():
-			return set.add(entry{layer.Entry{Path: target, Mode: normalMode(fi.Mode()), Source: p}, reason, ""})
+			e := layer.Entry{Path: target, Mode: normalMode(fi.Mode()), Source: p}
+			if c, ok := fileCapability(p); ok {
+				e.Xattrs = map[string]string{capabilityXattr: c}
+			}
+			return set.add(entry{e, reason, ""})
 		}
 		return fmt.Errorf("--add %s: %s is not a file, directory or symlink", spec, p)
 	})
+}
+
+// capabilityXattr holds a file's capabilities (setcap).
+const capabilityXattr = "security.capability"
+
+// fileCapability reads the capabilities of a host file added with --add,
+// which the image keeps: a server given cap_net_bind_service=+ep must
+// still bind its port as an ordinary user. Other extended attributes of
+// the build machine (security.selinux labels) are left out, so that they
+// do not change the image.
+func fileCapability(p string) (string, bool) {
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(p, capabilityXattr, buf)
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return string(buf[:n]), true
 }
 
 // makeImage writes the layer and the image config.
