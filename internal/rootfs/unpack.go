@@ -55,10 +55,11 @@ type UnpackOptions struct {
 	// (default one million).
 	MaxEntries int
 	// KeepOwners keeps the owners recorded in the layers, setuid and
-	// setgid bits, and file capabilities. As root the files get those
-	// owners; otherwise they belong to the caller, and the report's
-	// Owners says whose they are in the image (a rootless runtime gives
-	// them their owners inside a user namespace).
+	// setgid bits, and extended attributes (file capabilities, user.*,
+	// trusted.*). As root the files get those owners; otherwise they
+	// belong to the caller, and the report's Owners says whose they are
+	// in the image (a rootless runtime gives them their owners inside a
+	// user namespace).
 	KeepOwners bool
 }
 
@@ -94,6 +95,10 @@ type UnpackReport struct {
 	// taken from the tar headers, never from the host files: the same
 	// whether the caller could chown or not.
 	Owners map[string]Owner `json:"-"`
+	// LostXattrs are extended attributes of the layers that this file
+	// system or these privileges would not take (trusted.* needs
+	// CAP_SYS_ADMIN); Reason says why.
+	LostXattrs []SkippedEntry `json:"lost_xattrs,omitempty"`
 }
 
 // SkippedEntry is a layer entry Unpack did not create, with the reason.
@@ -305,6 +310,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		if err := u.owner(full, hdr); err != nil {
 			return err
 		}
+		if u.chown {
+			u.xattrs(full, hdr)
+		}
 	case tar.TypeReg:
 		if err := u.file(full, hdr, r); err != nil {
 			return err
@@ -399,16 +407,30 @@ func (u *unpacker) file(full string, hdr *tar.Header, r io.Reader) error {
 	return u.root.Chtimes(full, hdr.ModTime, hdr.ModTime)
 }
 
-// xattrs restores file capabilities (setcap), which some programs need to
-// run unprivileged (ping). Errors are ignored: a file system without
-// extended attributes still gets a usable tree.
+// xattrPrefix marks the PAX records of extended attributes, as GNU tar,
+// Docker and BuildKit write them.
+const xattrPrefix = "SCHILY.xattr."
+
+// xattrs restores the extended attributes of an entry: file capabilities
+// (setcap), which some programs need to run unprivileged (ping, a server
+// binding port 80 as a user), and the user.* and trusted.* ones. An
+// attribute the file system or the caller's privileges refuse is listed
+// in the report's LostXattrs: the tree is still usable.
 func (u *unpacker) xattrs(full string, hdr *tar.Header) {
-	v, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]
-	if !ok {
-		return
+	var names []string
+	for k := range hdr.PAXRecords {
+		if n, ok := strings.CutPrefix(k, xattrPrefix); ok && n != "" {
+			names = append(names, n)
+		}
 	}
-	// full is free of symlinks inside a tree only we write to.
-	_ = unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), "security.capability", []byte(v), 0)
+	slices.Sort(names)
+	for _, n := range names {
+		// full is free of symlinks inside a tree only we write to.
+		err := unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), n, []byte(hdr.PAXRecords[xattrPrefix+n]), 0)
+		if err != nil {
+			u.report.LostXattrs = append(u.report.LostXattrs, SkippedEntry{Layer: u.index, Name: "/" + full, Reason: n + ": " + err.Error()})
+		}
+	}
 }
 
 // copyLimited copies r to w, counting against the file and total limits;

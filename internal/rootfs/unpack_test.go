@@ -254,12 +254,15 @@ const capNetRaw = "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\
 
 func TestUnpackKeepOwners(t *testing.T) {
 	ping := tfile("ping", "ping")
-	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw}
+	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw, "SCHILY.xattr.user.origin": "debian"}
+	dir := tdir("d/")
+	dir.pax = map[string]string{"SCHILY.xattr.user.dir": "yes"}
 	for _, keep := range []bool{true, false} {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			s := newSandbox(t)
-			img := imageOf(t, []ent{twithMode(tfile("su", "su"), 0o4755), twithMode(tfile("sg", "sg"), 0o2755), tdir("d/"), ping})
-			if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep}); err != nil {
+			img := imageOf(t, []ent{twithMode(tfile("su", "su"), 0o4755), twithMode(tfile("sg", "sg"), 0o2755), dir, ping})
+			rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep})
+			if err != nil {
 				t.Fatal(err)
 			}
 			fi, _ := os.Stat(filepath.Join(s.root, "su"))
@@ -291,6 +294,18 @@ func TestUnpackKeepOwners(t *testing.T) {
 			}
 			if !keep && err == nil {
 				t.Errorf("ping has a capability without KeepOwners")
+			}
+			for _, x := range []struct{ file, name, want string }{{"ping", "user.origin", "debian"}, {"d", "user.dir", "yes"}} {
+				n, err := unix.Lgetxattr(filepath.Join(s.root, x.file), x.name, buf)
+				if keep && (err != nil || string(buf[:n]) != x.want) {
+					t.Errorf("%s %s = %q, %v; want %q", x.file, x.name, buf[:max(n, 0)], err, x.want)
+				}
+				if !keep && err == nil {
+					t.Errorf("%s has %s without KeepOwners", x.file, x.name)
+				}
+			}
+			if len(rep.LostXattrs) > 0 {
+				t.Errorf("lost extended attributes: %v", rep.LostXattrs)
 			}
 			s.check(t)
 		})

@@ -222,7 +222,7 @@ func TestStaticWrapper(t *testing.T) {
 func fatKeeper(t *testing.T) (*keeper, *dpkg.DB) {
 	t.Helper()
 	root := testenv.DebianFatRoot(t)
-	tr, err := loadTree(root)
+	tr, err := loadTree(root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,6 +75,10 @@ type Kept struct {
 	Type   string `json:"type"` // file, dir, symlink
 	Size   int64  `json:"size"`
 	Reason Reason `json:"reason"`
+	// HardLink names the kept path this file is a hard link to (one copy).
+	HardLink string `json:"hard_link,omitempty"`
+	// Xattrs names the extended attributes kept (security.capability...).
+	Xattrs []string `json:"xattrs,omitempty"`
 }
 
 // Sizes are an image's sizes as every diet command reports them

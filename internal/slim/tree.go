@@ -1,6 +1,7 @@
 package slim
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/dietimg/diet/internal/rootfs"
 )
@@ -20,10 +24,17 @@ type node struct {
 	UID, GID int
 	Size     int64
 	Link     string // symlink target
+	ModTime  time.Time
+	Xattrs   map[string]string // extended attributes of files and directories
+	inode    inode             // for regular files with more than one name
 }
 
-// tree indexes the unpacked original image: every path with its type and
-// mode as the unpacker left them, and its owner as the layers recorded it.
+// inode identifies a file with several names (hard links).
+type inode struct{ dev, ino uint64 }
+
+// tree indexes the unpacked original image: every path with its type,
+// mode, time and extended attributes as the unpacker left them, and its
+// owner as the layers recorded it.
 type tree struct {
 	dir   string // host directory holding the root
 	nodes map[string]*node
@@ -53,11 +64,20 @@ func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 		if err != nil {
 			return err
 		}
-		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size()}
+		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			n.UID, n.GID = int(st.Uid), int(st.Gid)
+			if fi.Mode().IsRegular() && st.Nlink > 1 {
+				n.inode = inode{dev: uint64(st.Dev), ino: uint64(st.Ino)}
+			}
+		}
 		if o, ok := owners[filepath.ToSlash(rel)]; ok {
 			n.UID, n.GID = o.UID, o.GID
-		} else if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			n.UID, n.GID = int(st.Uid), int(st.Gid)
+		}
+		if fi.Mode().IsRegular() || fi.IsDir() {
+			if n.Xattrs, err = xattrs(p); err != nil {
+				return fmt.Errorf("reading the extended attributes of %s: %w", abs, err)
+			}
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if n.Link, err = os.Readlink(p); err != nil {
@@ -76,6 +96,65 @@ func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 	}
 	sort.Strings(t.paths)
 	return t, nil
+}
+
+// xattrs reads the extended attributes the unpacker restored on p that
+// a slim keeps (keptXattr).
+func xattrs(p string) (map[string]string, error) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := unix.Llistxattr(p, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		buf = buf[:n]
+		break
+	}
+	var out map[string]string
+	for _, name := range strings.Split(string(buf), "\x00") {
+		if !keptXattr(name) {
+			continue
+		}
+		v, err := getxattr(p, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// keptXattr says which extended attributes a slim carries over: file
+// capabilities and the user and trusted namespaces, which come from the
+// image. Others (security.selinux) are labels of the machine that
+// unpacked it, and would make the slim depend on it.
+func keptXattr(name string) bool {
+	return name == "security.capability" || strings.HasPrefix(name, "user.") || strings.HasPrefix(name, "trusted.")
+}
+
+func getxattr(p, name string) (string, error) {
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Lgetxattr(p, name, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
 }
 
 // host is the host path of the image path p.

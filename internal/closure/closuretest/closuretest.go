@@ -112,9 +112,10 @@ func (o Obj) Bytes() []byte {
 		for len(desc)%4 != 0 {
 			desc = append(desc, 0)
 		}
-		note = le.AppendUint32(note, 4)
-		note = le.AppendUint32(note, uint32(len(desc)))
-		note = le.AppendUint32(note, 0x407c0c0a)
+		note = make([]byte, 12)
+		le.PutUint32(note, 4)
+		le.PutUint32(note[4:], uint32(len(desc)))
+		le.PutUint32(note[8:], 0x407c0c0a)
 		note = append(note, "FDO\x00"...)
 		note = append(note, desc...)
 	}

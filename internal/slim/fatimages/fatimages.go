@@ -14,6 +14,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/testbases"
 )
 
@@ -46,9 +49,71 @@ main()
 type Image struct {
 	Tag string
 	Cmd []string
+	// User is the config's user, when not root.
+	User string
 	// Files are added as a second layer (path -> content; a path ending
 	// in "/" is a directory).
 	Files map[string]string
+	// Entries, given the fixture tree, are added as a second layer
+	// written by diet's own layer writer (hard links, extended attributes
+	// and modification times included).
+	Entries func(root string) []layer.Entry
+}
+
+// ObserveListed is the modification time the observe image's directory
+// listing (nginx autoindex: name, time, size) shows for notes.txt: it
+// changes if the file's time does.
+const ObserveListed = "02-Jan-2020 03:04"
+
+// ObserveBig is the size of each of the two hard-linked names of
+// /srv/www/big.bin in the observe image.
+const ObserveBig = 1 << 20
+
+// observeConf runs nginx as an ordinary user (no master process as
+// root): everything it writes goes to /tmp, and it binds port 80 through
+// its file capability only.
+const observeConf = `worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path /tmp/nginx-body;
+    proxy_temp_path /tmp/nginx-proxy;
+    fastcgi_temp_path /tmp/nginx-fastcgi;
+    uwsgi_temp_path /tmp/nginx-uwsgi;
+    scgi_temp_path /tmp/nginx-scgi;
+    server {
+        listen 80;
+        root /srv/www;
+        autoindex on;
+    }
+}
+`
+
+// capNetBindService is the security.capability attribute of
+// cap_net_bind_service=+ep (VFS_CAP_REVISION_2, effective).
+const capNetBindService = "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// observeEntries are what a program can observe beyond file contents:
+// nginx with cap_net_bind_service=+ep, run as www-data on port 80,
+// serving a listing of files with their own times, two of them one file
+// under two names.
+func observeEntries(root string) []layer.Entry {
+	t := func(day int) time.Time { return time.Date(2020, 1, day, 3, 4, 5, 0, time.UTC) }
+	big := make([]byte, ObserveBig)
+	rand.NewChaCha8([32]byte{1}).Read(big)
+	return []layer.Entry{
+		{Path: "/usr/sbin/nginx", Mode: 0o755, Source: filepath.Join(root, "usr/sbin/nginx"), ModTime: t(1),
+			Xattrs: map[string]string{"security.capability": capNetBindService}},
+		{Path: "/etc/nginx/observe.conf", Mode: 0o644, Data: []byte(observeConf), ModTime: t(1)},
+		{Path: "/srv/www", Mode: fs.ModeDir | 0o755, ModTime: t(5)},
+		{Path: "/srv/www/notes.txt", Mode: 0o644, Data: []byte("kept with its time"), ModTime: t(2)},
+		{Path: "/srv/www/sub", Mode: fs.ModeDir | 0o755, ModTime: t(3)},
+		{Path: "/srv/www/sub/deep.txt", Mode: 0o644, Data: []byte("deep\n"), ModTime: t(4)},
+		{Path: "/srv/www/big.bin", Mode: 0o644, Data: big, ModTime: t(6)},
+		{Path: "/srv/www/big-link.bin", Mode: 0o644, HardLink: "/srv/www/big.bin"},
+	}
 }
 
 // Images are the images of the layout, by tag.
@@ -67,6 +132,7 @@ var Images = []Image{
 	// A program with state: it lists its data directory, reads one file
 	// and writes another. The files it never opened are its data too.
 	{Tag: "state", Cmd: []string{"/app/state.sh"}, Files: stateFiles()},
+	{Tag: "observe", Cmd: []string{"nginx", "-e", "stderr", "-c", "/etc/nginx/observe.conf", "-g", "daemon off;"}, User: "www-data", Entries: observeEntries},
 }
 
 func stateFiles() map[string]string {
@@ -84,12 +150,17 @@ func stateFiles() map[string]string {
 	return files
 }
 
+// layoutVersion changes when what the Entries functions or build make
+// changes: stamp cannot see inside them.
+const layoutVersion = 2
+
 // stamp names the content of Images, so that a cached layout made from
 // another list is made again.
 func stamp() string {
 	h := sha256.New()
+	fmt.Fprintf(h, "v%d\n", layoutVersion)
 	for _, im := range Images {
-		fmt.Fprintf(h, "%s %q\n", im.Tag, im.Cmd)
+		fmt.Fprintf(h, "%s %q %q %v\n", im.Tag, im.Cmd, im.User, im.Entries != nil)
 		names := make([]string, 0, len(im.Files))
 		for n := range im.Files {
 			names = append(names, n)
@@ -145,7 +216,7 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 	for _, im := range Images {
-		img, err := build(fat, im)
+		img, err := build(fat, im, root)
 		if err != nil {
 			return "", fmt.Errorf("making fat image %s: %w", im.Tag, err)
 		}
@@ -160,8 +231,17 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	return final, nil
 }
 
-func build(base v1.Image, im Image) (v1.Image, error) {
+func build(base v1.Image, im Image, root string) (v1.Image, error) {
 	img := base
+	if im.Entries != nil {
+		l, err := layer.Build(im.Entries(root), layer.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			return nil, err
+		}
+	}
 	if len(im.Files) > 0 {
 		l, err := filesLayer(im.Files)
 		if err != nil {
@@ -177,8 +257,9 @@ func build(base v1.Image, im Image) (v1.Image, error) {
 	}
 	cf = cf.DeepCopy()
 	cf.Config.Cmd = im.Cmd
+	cf.Config.User = im.User
 	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
-	if im.Tag == "nginx" {
+	if im.Tag == "nginx" || im.Tag == "observe" {
 		cf.Config.ExposedPorts = map[string]struct{}{"80/tcp": {}}
 		cf.Config.StopSignal = "SIGQUIT"
 	}
