@@ -69,7 +69,7 @@ func TestAssembleKeepsWhatProgramsSee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := newKeeper(tr, fsys, nil)
+	k := newKeeper(tr, fsys, &v1.ConfigFile{}, nil)
 	for _, p := range tr.paths {
 		if p != "/" {
 			k.kept[p] = Reason{Kind: ReasonRule}
