@@ -221,11 +221,16 @@ func TestSlimNginx(t *testing.T) {
 		t.Errorf("%d layers, want one", len(layers))
 	}
 
-	// The same answer under the Docker engine with host networking.
+	// The same answer under the Docker engine, the probe inside the
+	// container's network.
 	t.Run("docker", func(t *testing.T) {
 		testenv.Docker(t)
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute})
+		helperDir, err := prepareSensor(dietBinary(t), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir}
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper()})
 		if err != nil {
 			t.Fatal(err)
 		}
