@@ -108,9 +108,15 @@ type slimRun struct {
 
 func runSlim(t *testing.T, tag string, args ...string) *slimRun {
 	t.Helper()
+	return runSlimRef(t, "oci:"+fatLayout(t)+":"+tag, args...)
+}
+
+// runSlimRef runs diet slim on the image at ref.
+func runSlimRef(t *testing.T, ref string, args ...string) *slimRun {
+	t.Helper()
 	dir := t.TempDir()
-	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":" + tag}
-	argv := append([]string{"slim", "oci:" + fatLayout(t) + ":" + tag, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
+	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
+	argv := append([]string{"slim", ref, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
