@@ -13,6 +13,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -155,10 +156,16 @@ func ParseHTTP(s string) (Probe, error) {
 	return Probe{Kind: KindHTTP, Port: n, Path: "/" + p}, nil
 }
 
-// ParseScript makes a script probe of the host file name.
+// ParseScript makes a script probe of the host file name, which must be
+// there: better said before any container runs.
 func ParseScript(name string) (Probe, error) {
 	if name == "" {
 		return Probe{}, errors.New("probe script: no file given")
+	}
+	if fi, err := os.Stat(name); err != nil {
+		return Probe{}, fmt.Errorf("probe script: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return Probe{}, fmt.Errorf("probe script %s: not a regular file", name)
 	}
 	return Probe{Kind: KindScript, Script: name}, nil
 }

@@ -58,6 +58,9 @@ func TestParse(t *testing.T) {
 			t.Errorf("ParseHTTP(%q) accepted", bad)
 		}
 	}
+	if _, err := ParseScript(filepath.Join(t.TempDir(), "missing.sh")); err == nil || !strings.Contains(err.Error(), "missing.sh") {
+		t.Errorf("ParseScript of a missing file: %v", err)
+	}
 	if _, err := ParseWait("-1s"); err == nil {
 		t.Error("ParseWait(-1s) accepted")
 	}

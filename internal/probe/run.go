@@ -218,7 +218,7 @@ func runScript(ctx context.Context, name string, opts Options, env []string) (*O
 	defer cancel()
 	fi, err := os.Stat(name)
 	if err != nil {
-		return nil, fmt.Errorf("probe script: %w", err)
+		return nil, err
 	}
 	var cmd *exec.Cmd
 	if fi.Mode()&0o111 != 0 {
@@ -236,10 +236,10 @@ func runScript(ctx context.Context, name string, opts Options, env []string) (*O
 	case err == nil:
 	case errors.As(err, &ee):
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("probe script %s: did not end within %s", name, opts.timeout())
+			return nil, fmt.Errorf("did not end within %s", opts.timeout())
 		}
 	default:
-		return nil, fmt.Errorf("probe script %s: %w", name, err)
+		return nil, fmt.Errorf("running it: %w", err)
 	}
 	return &Output{ExitCode: cmd.ProcessState.ExitCode(), Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, nil
 }

@@ -229,3 +229,45 @@ func TestSlimStateImage(t *testing.T) {
 		})
 	}
 }
+
+// TestSlimBadProbes: a probe command missing from the image, a port that
+// never opens, a command or script that hangs, an answer that never
+// comes: each is a clear error naming the probe, within --timeout, and
+// nothing is written.
+func TestSlimBadProbes(t *testing.T) {
+	needRunc(t)
+	dir := t.TempDir()
+	src := "oci:" + filepath.Join(dir, "in") + ":state"
+	if err := image.Write(context.Background(), src, stateImage(t, 8000), image.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	hang := filepath.Join(dir, "hang.sh")
+	if err := os.WriteFile(hang, []byte("#!/bin/sh\nexec "+testenv.LookPath(t, "busybox")[0]+" sleep 600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--probe-cmd", "redis-cli ping"}, "probe cmd 'redis-cli ping' of the original: redis-cli: not found in the image"},
+		{[]string{"--probe-http", "9999/"}, "probe http 9999/ of the original: port 9999 never accepted a connection within 3s"},
+		{[]string{"--probe-cmd", "/bin/busybox sleep 600"}, "probe cmd '/bin/busybox sleep 600' of the original: /bin/busybox did not end within 3s"},
+		{[]string{"--probe-script", hang}, "probe script " + hang + " of the original: did not end within 3s"},
+		{[]string{"--probe-tcp", "8000", "--probe-send", `x\r\n\r\n`, "--probe-expect", "never"}, `probe tcp 8000 of the original: port 8000 did not answer "never"`},
+	} {
+		t.Run(c.args[0], func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			r := runSlimRef(t, src, append([]string{"--timeout", "3s"}, c.args...)...)
+			if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant %q", r.code, r.stderr, c.want)
+			}
+			if took := time.Since(start); took > 45*time.Second {
+				t.Errorf("took %s with --timeout 3s", took)
+			}
+			if _, err := os.Stat(strings.TrimSuffix(strings.TrimPrefix(r.dest, "oci:"), ":slim")); !os.IsNotExist(err) {
+				t.Errorf("%s was written (%v)", r.dest, err)
+			}
+		})
+	}
+}
