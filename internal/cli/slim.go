@@ -25,7 +25,9 @@ func init() { register(newSlim) }
 type slimFlags struct {
 	dest                        string
 	execs, https, scripts       []string
-	waits                       []string
+	waits, tcps, cmds           []string
+	send, expect, network       string
+	keepProbeFiles              bool
 	noTrace, noVerify, force    bool
 	keep, keepPkgs, exclude     []string
 	keepShell                   bool
@@ -60,8 +62,14 @@ unless --force.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.dest, "output", "o", "", "where to write the slimmed image (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, docker-daemon:REF, docker://REF)")
 	fl.StringArrayVar(&f.execs, "probe-exec", nil, "run the image with these arguments (shell-quoted) and compare exit code and stdout (repeatable)")
-	fl.StringArrayVar(&f.https, "probe-http", nil, "PORT/PATH: start the image, GET http://127.0.0.1:PORT/PATH, compare status and body (repeatable)")
-	fl.StringArrayVar(&f.scripts, "probe-script", nil, "run this host script against the running image and compare exit code and stdout (repeatable)")
+	fl.StringArrayVar(&f.https, "probe-http", nil, "PORT/PATH: start the image, GET http://127.0.0.1:PORT/PATH inside its network, compare status and body (repeatable)")
+	fl.StringArrayVar(&f.tcps, "probe-tcp", nil, "PORT: start the image, wait until PORT accepts inside its network, then the --probe-send/--probe-expect exchange (repeatable)")
+	fl.StringVar(&f.send, "probe-send", "", "what --probe-tcp sends once connected (Go escapes: \\r\\n, \\xHH)")
+	fl.StringVar(&f.expect, "probe-expect", "", "what --probe-tcp reads until; the answer up to it is compared (default: only the connection)")
+	fl.StringArrayVar(&f.cmds, "probe-cmd", nil, "run this command (shell-quoted) inside the running image's container and compare exit code and stdout (repeatable)")
+	fl.BoolVar(&f.keepProbeFiles, "keep-probe-files", false, "keep the programs and files that --probe-cmd commands use (not kept by default: the probe's tool is not the application)")
+	fl.StringArrayVar(&f.scripts, "probe-script", nil, "run this host script once the image's command has started (after the http, tcp and cmd probes) and compare exit code and stdout; it reaches the container at $DIET_PROBE_ADDR (HOST:PORT for the first probe port or exposed port; $DIET_PROBE_ADDR_<PORT> for each), where a connection waits up to --timeout for the port to accept, so the script need not wait for the port, only for what the server does after (repeatable)")
+	fl.StringVar(&f.network, "network", "none", "network of the probe runs: none (a loopback of each container's own; probes run inside it) or host (refused when a probe's port is already open)")
 	fl.StringArrayVar(&f.waits, "probe-wait", nil, "let the running image work for this long (e.g. 5s)")
 	fl.BoolVar(&f.noTrace, "no-trace", false, "keep the static closure and the rules only; do not trace")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the probes against the result")
@@ -100,12 +108,23 @@ func slimProbes(f slimFlags) ([]probe.Probe, error) {
 	for _, step := range []struct {
 		vals  []string
 		parse func(string) (probe.Probe, error)
-	}{{f.execs, probe.ParseExec}, {f.https, probe.ParseHTTP}, {f.scripts, probe.ParseScript}, {f.waits, probe.ParseWait}} {
+	}{{f.execs, probe.ParseExec}, {f.https, probe.ParseHTTP}, {f.tcps, parseTCP(f)}, {f.cmds, probe.ParseCmd},
+		{f.scripts, probe.ParseScript}, {f.waits, probe.ParseWait}} {
 		if err := add(step.vals, step.parse); err != nil {
 			return nil, err
 		}
 	}
+	if len(f.tcps) == 0 && (f.send != "" || f.expect != "") {
+		return nil, errors.New("--probe-send and --probe-expect need a --probe-tcp PORT")
+	}
+	if len(f.tcps) > 1 && (f.send != "" || f.expect != "") {
+		return nil, errors.New("--probe-send and --probe-expect go with one --probe-tcp; give one per slim run")
+	}
 	return ps, nil
+}
+
+func parseTCP(f slimFlags) func(string) (probe.Probe, error) {
+	return func(port string) (probe.Probe, error) { return probe.ParseTCP(port, f.send, f.expect) }
 }
 
 // slimEpoch is SOURCE_DATE_EPOCH, or the Unix epoch.
@@ -130,6 +149,9 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if f.runtime != "runc" && f.runtime != "docker" {
 		return fmt.Errorf("--runtime %q: want runc or docker", f.runtime)
 	}
+	if f.network != "none" && f.network != "host" {
+		return fmt.Errorf("--network %q: want none or host", f.network)
+	}
 	if _, err := image.Parse(f.dest); err != nil {
 		return fmt.Errorf("-o %s: %w", f.dest, err)
 	}
@@ -152,6 +174,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
+		Network: f.network, KeepProbeFiles: f.keepProbeFiles,
 	})
 	different := errors.Is(err, slim.ErrDifferent)
 	if err != nil && !different {
@@ -202,6 +225,9 @@ func printDifferences(w io.Writer, res *slim.Result) {
 		fmt.Fprintf(w, "  %s\n", d.String())
 		if len(d.Nearby) > 0 {
 			fmt.Fprintf(w, "    removed near it: %s\n", strings.Join(d.Nearby, ", "))
+		}
+		if d.Probe.Kind == probe.KindCmd && strings.Contains(d.Slim, "not found in the image") {
+			fmt.Fprintf(w, "    the probe's own program was cut from the slimmed image: --keep-probe-files keeps it\n")
 		}
 		if s := strings.TrimSpace(d.Stderr); s != "" {
 			fmt.Fprintf(w, "    slim stderr: %s\n", strings.ReplaceAll(s, "\n", "\n                 "))
@@ -264,6 +290,8 @@ func describeOutcome(o probe.Outcome) string {
 		return "error " + o.Error
 	case o.Probe.Kind == probe.KindHTTP:
 		return fmt.Sprintf("status %d, %d bytes", o.Status, len(o.Body))
+	case o.Probe.Kind == probe.KindTCP:
+		return fmt.Sprintf("connected, %d bytes of answer", len(o.Body))
 	case o.Running:
 		return "still running"
 	}

@@ -46,7 +46,7 @@ func Compare(original, slim []Outcome) []Difference {
 			continue
 		}
 		switch o.Probe.Kind {
-		case KindHTTP:
+		case KindHTTP, KindTCP:
 			if o.Status != s.Status {
 				add("status", strconv.Itoa(o.Status), strconv.Itoa(s.Status))
 			}

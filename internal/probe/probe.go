@@ -3,14 +3,17 @@
 // images (the original and its slimmed copy) byte for byte.
 //
 // A probe runs the image with arguments (exec), requests a page from the
-// server it starts (http), runs a script on the host against it (script),
-// or lets it run for a while (wait). Probes know nothing of runtimes: the
-// caller gives them a Target that runs the image.
+// server it starts (http), talks to a port of it (tcp), runs a command
+// inside its running container (cmd), runs a script on the host against
+// it (script), or lets it run for a while (wait). The network probes run
+// inside the container's own network namespace (see Inside). Probes know
+// nothing of runtimes: the caller gives them a Target that runs the image.
 package probe
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +25,9 @@ type Kind string
 // The kinds of probes.
 const (
 	KindExec    Kind = "exec"    // run the image with arguments, to completion
-	KindHTTP    Kind = "http"    // start the image, request a page on 127.0.0.1
+	KindHTTP    Kind = "http"    // start the image, request a page on its 127.0.0.1
+	KindTCP     Kind = "tcp"     // start the image, connect to a port, optionally send and expect
+	KindCmd     Kind = "cmd"     // start the image, run a command inside its container
 	KindScript  Kind = "script"  // start the image, run a script on the host
 	KindWait    Kind = "wait"    // start the image, let it run a while
 	KindDefault Kind = "default" // no probe given: the default command, for a bounded time
@@ -31,11 +36,18 @@ const (
 // Probe is one way to drive the program.
 type Probe struct {
 	Kind Kind `json:"kind"`
-	// Args are the arguments of an exec probe, replacing the image's Cmd.
+	// Args are the arguments of an exec probe, replacing the image's Cmd,
+	// or the command a cmd probe runs inside the container.
 	Args []string `json:"args,omitempty"`
-	// Port and Path are where an http probe sends its GET request.
+	// Port and Path are where an http probe sends its GET request, or
+	// the port a tcp probe connects to.
 	Port int    `json:"port,omitempty"`
 	Path string `json:"path,omitempty"`
+	// Send is what a tcp probe sends once connected; Expect what it reads
+	// until (the answer compared is everything up to its end). With no
+	// Expect, the probe checks only that the port accepts.
+	Send   []byte `json:"send,omitempty"`
+	Expect []byte `json:"expect,omitempty"`
 	// Script is the host file a script probe runs.
 	Script string `json:"script,omitempty"`
 	// Wait is how long a wait probe lets the program run, and how long
@@ -44,13 +56,18 @@ type Probe struct {
 }
 
 // String names the probe as reports show it: "exec 'jq --version'",
-// "http 80/", "script check.sh", "wait 2s".
+// "http 80/", "tcp 6379", "cmd 'redis-cli ping'", "script check.sh",
+// "wait 2s".
 func (p Probe) String() string {
 	switch p.Kind {
 	case KindExec:
 		return "exec '" + strings.Join(p.Args, " ") + "'"
 	case KindHTTP:
 		return "http " + strconv.Itoa(p.Port) + p.Path
+	case KindTCP:
+		return "tcp " + strconv.Itoa(p.Port)
+	case KindCmd:
+		return "cmd '" + strings.Join(p.Args, " ") + "'"
 	case KindScript:
 		return "script " + p.Script
 	case KindWait:
@@ -62,8 +79,61 @@ func (p Probe) String() string {
 }
 
 // Service reports whether the probe needs the image's default command
-// running in the background (http, script, wait, default).
+// running in the background (all but exec).
 func (p Probe) Service() bool { return p.Kind != KindExec }
+
+// ParseCmd parses the ARGS of --probe-cmd, a command to run inside the
+// running container, with the quoting rules of ParseExec.
+func ParseCmd(s string) (Probe, error) {
+	args, err := SplitWords(s)
+	if err == nil && len(args) == 0 {
+		err = errors.New("no command given")
+	}
+	if err != nil {
+		return Probe{}, fmt.Errorf("probe cmd %q: %w", s, err)
+	}
+	return Probe{Kind: KindCmd, Args: args}, nil
+}
+
+// ParseTCP parses the PORT of --probe-tcp, with what to send and expect
+// (Go escapes such as \r\n and \x00 are understood in both).
+func ParseTCP(port, send, expect string) (Probe, error) {
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return Probe{}, fmt.Errorf("probe tcp %q: want a port from 1 to 65535", port)
+	}
+	p := Probe{Kind: KindTCP, Port: n}
+	if p.Send, err = unescape(send); err != nil {
+		return Probe{}, fmt.Errorf("probe tcp %d: --probe-send %q: %w", n, send, err)
+	}
+	if p.Expect, err = unescape(expect); err != nil {
+		return Probe{}, fmt.Errorf("probe tcp %d: --probe-expect %q: %w", n, expect, err)
+	}
+	return p, nil
+}
+
+// unescape reads the Go escapes of s (\r, \n, \t, \\, \xHH, \uHHHH);
+// other characters stand for themselves.
+func unescape(s string) ([]byte, error) {
+	var out []byte
+	for len(s) > 0 {
+		if s[0] == '"' {
+			out, s = append(out, '"'), s[1:]
+			continue
+		}
+		r, multi, tail, err := strconv.UnquoteChar(s, '"')
+		if err != nil {
+			return nil, errors.New("bad escape (want \\r, \\n, \\t, \\\\, \\xHH)")
+		}
+		if multi {
+			out = append(out, string(r)...)
+		} else {
+			out = append(out, byte(r))
+		}
+		s = tail
+	}
+	return out, nil
+}
 
 // ParseExec parses the ARGS of --probe-exec with shell quoting rules
 // ('single', "double", backslash), without expansion.
@@ -86,10 +156,16 @@ func ParseHTTP(s string) (Probe, error) {
 	return Probe{Kind: KindHTTP, Port: n, Path: "/" + p}, nil
 }
 
-// ParseScript makes a script probe of the host file name.
+// ParseScript makes a script probe of the host file name, which must be
+// there: better said before any container runs.
 func ParseScript(name string) (Probe, error) {
 	if name == "" {
 		return Probe{}, errors.New("probe script: no file given")
+	}
+	if fi, err := os.Stat(name); err != nil {
+		return Probe{}, fmt.Errorf("probe script: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return Probe{}, fmt.Errorf("probe script %s: not a regular file", name)
 	}
 	return Probe{Kind: KindScript, Script: name}, nil
 }

@@ -1,7 +1,10 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 func TestSplitWords(t *testing.T) {
@@ -53,6 +58,9 @@ func TestParse(t *testing.T) {
 			t.Errorf("ParseHTTP(%q) accepted", bad)
 		}
 	}
+	if _, err := ParseScript(filepath.Join(t.TempDir(), "missing.sh")); err == nil || !strings.Contains(err.Error(), "missing.sh") {
+		t.Errorf("ParseScript of a missing file: %v", err)
+	}
 	if _, err := ParseWait("-1s"); err == nil {
 		t.Error("ParseWait(-1s) accepted")
 	}
@@ -72,6 +80,7 @@ type fake struct {
 }
 
 type fakeService struct {
+	exec map[string]Output
 	done chan struct{}
 	srv  *http.Server
 	out  *Output
@@ -86,6 +95,45 @@ func (s *fakeService) Stop(ctx context.Context) (*Output, error) {
 		close(s.done)
 	}
 	return s.out, nil
+}
+
+// Exec runs the helper (args "inside REQUEST") in this process: the
+// fake's container network is the host's loopback.
+func (s *fakeService) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*Output, error) {
+	if len(args) == 2 && args[0] == "inside" {
+		var buf bytes.Buffer
+		w := stdout
+		if w == nil {
+			w = &buf
+		}
+		if stdin == nil {
+			stdin = strings.NewReader("")
+		}
+		// As in a container, the helper dies with the program.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-s.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		err := Inside(ctx, args[1], stdin, w)
+		select {
+		case <-s.done:
+			return nil, errors.New("the container has ended")
+		default:
+		}
+		if err != nil {
+			return &Output{ExitCode: 1, Stderr: []byte(err.Error())}, nil
+		}
+		return &Output{Stdout: buf.Bytes()}, nil
+	}
+	if o, ok := s.exec[strings.Join(args, " ")]; ok {
+		return &o, nil
+	}
+	return nil, errors.New("exec " + args[0] + ": not found")
 }
 
 func (f *fake) Exec(ctx context.Context, args []string) (*Output, error) {
@@ -103,7 +151,7 @@ func (f *fake) Start(ctx context.Context) (Service, error) {
 		return nil, err
 	}
 	f.port = l.Addr().(*net.TCPAddr).Port
-	s := &fakeService{done: make(chan struct{}), srv: &http.Server{Handler: f.handler}, out: &Output{ExitCode: 3, Stdout: []byte("bye\n")}}
+	s := &fakeService{exec: f.exec, done: make(chan struct{}), srv: &http.Server{Handler: f.handler}, out: &Output{ExitCode: 3, Stdout: []byte("bye\n")}}
 	go s.srv.Serve(l)
 	if f.life > 0 {
 		go func() {
@@ -135,7 +183,7 @@ func TestRunAndCompare(t *testing.T) {
 	run := func(f *fake) []Outcome {
 		t.Helper()
 		tgt := &portFixer{fake: f, probes: probes}
-		out, err := Run(ctx, tgt, probes, Options{Timeout: 10 * time.Second})
+		out, err := Run(ctx, tgt, probes, Options{Timeout: 10 * time.Second, Helper: []string{"inside"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +217,7 @@ func TestRunAndCompare(t *testing.T) {
 	}
 }
 
-// portFixer points http probes at the port the fake listens on.
+// portFixer points http and tcp probes at the port the fake listens on.
 type portFixer struct {
 	*fake
 	probes []Probe
@@ -178,7 +226,7 @@ type portFixer struct {
 func (p *portFixer) Start(ctx context.Context) (Service, error) {
 	s, err := p.fake.Start(ctx)
 	for i := range p.probes {
-		if p.probes[i].Kind == KindHTTP {
+		if k := p.probes[i].Kind; k == KindHTTP || k == KindTCP {
 			p.probes[i].Port = p.fake.port
 		}
 	}
@@ -188,7 +236,7 @@ func (p *portFixer) Start(ctx context.Context) (Service, error) {
 func TestRunHTTPProgramEnds(t *testing.T) {
 	f := &fake{life: 10 * time.Millisecond, handler: http.NotFoundHandler()}
 	// Nothing listens on port 1: the program ends first.
-	out, err := Run(context.Background(), f, []Probe{{Kind: KindHTTP, Port: 1, Path: "/"}}, Options{Timeout: 5 * time.Second})
+	out, err := Run(context.Background(), f, []Probe{{Kind: KindHTTP, Port: 1, Path: "/"}}, Options{Timeout: 5 * time.Second, Helper: []string{"inside"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,20 +261,82 @@ func TestRunDefault(t *testing.T) {
 	}
 }
 
+// TestRunScript runs a host script that reaches the service through the
+// forwarded address of DIET_PROBE_ADDR (busybox wget as the client).
 func TestRunScript(t *testing.T) {
+	busybox := testenv.LookPath(t, "busybox")[0]
 	dir := t.TempDir()
 	script := filepath.Join(dir, "check.sh")
-	if err := os.WriteFile(script, []byte("echo host=$DIET_PROBE_HOST; exit 2\n"), 0o644); err != nil {
+	body := "echo host=$DIET_PROBE_HOST; " + busybox + " wget -q -O - http://$DIET_PROBE_ADDR/x; exit 2\n"
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := ParseScript(script)
-	out, err := Run(context.Background(), &fake{handler: http.NotFoundHandler()}, []Probe{p}, Options{})
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello from " + r.URL.Path)) })
+	f := &fake{handler: hello}
+	// The script reaches the port of the http probe (set at Start).
+	probes := []Probe{{Kind: KindHTTP, Path: "/"}, p}
+	out, err := Run(context.Background(), &portFixer{fake: f, probes: probes}, probes, Options{Helper: []string{"inside"}, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out[0].ExitCode != 2 || string(out[0].Stdout) != "host=127.0.0.1\n" {
-		t.Errorf("script outcome %+v", out[0])
+	if out[1].ExitCode != 2 || string(out[1].Stdout) != "host=127.0.0.1\nhello from /x" || out[1].Error != "" {
+		t.Errorf("script outcome %+v", out[1])
 	}
+}
+
+// TestRunTCPAndCmd: a tcp exchange keeps the answer up to the expected
+// bytes; a cmd probe runs in the service; a port that never opens, a
+// missing command, a hanging script each give an error naming what
+// happened, within the timeout.
+func TestRunTCPAndCmd(t *testing.T) {
+	busybox := testenv.LookPath(t, "busybox")[0]
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello from " + r.URL.Path)) })
+	tcp, err := ParseTCP("1", `GET /t HTTP/1.0\r\n\r\n`, "hello")
+	if err != nil || string(tcp.Send) != "GET /t HTTP/1.0\r\n\r\n" {
+		t.Fatalf("ParseTCP = %+v, %v", tcp, err)
+	}
+	cmd, _ := ParseCmd("status --short")
+	closed := Probe{Kind: KindTCP, Port: freePort(t)}
+	hang := filepath.Join(t.TempDir(), "hang.sh")
+	os.WriteFile(hang, []byte(busybox+" sleep 60\n"), 0o644)
+	missing, _ := ParseCmd("redis-cli ping")
+	probes := []Probe{tcp, cmd, closed, {Kind: KindScript, Script: hang}, missing}
+	f := &fake{handler: hello, exec: map[string]Output{"status --short": {ExitCode: 4, Stdout: []byte("up\n")}}}
+	start := time.Now()
+	out, err := Run(context.Background(), &portFixer{fake: f, probes: probes[:1]}, probes, Options{Helper: []string{"inside"}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the probes took %s with a timeout of 1s", took)
+	}
+	if !strings.HasPrefix(string(out[0].Body), "HTTP/1.0 200 OK") || !strings.HasSuffix(string(out[0].Body), "hello") || out[0].Error != "" {
+		t.Errorf("tcp outcome %+v", out[0])
+	}
+	if out[1].ExitCode != 4 || string(out[1].Stdout) != "up\n" {
+		t.Errorf("cmd outcome %+v", out[1])
+	}
+	for i, want := range []string{2: "never accepted a connection within 1s", 3: "did not end within 1s", 4: "redis-cli: not found"} {
+		if i >= 2 && !strings.Contains(out[i].Error, want) {
+			t.Errorf("%s: error %q, want %q", probes[i], out[i].Error, want)
+		}
+	}
+	if _, err := ParseTCP("1", `\q`, ""); err == nil {
+		t.Error("a bad escape in --probe-send was accepted")
+	}
+	if _, err := ParseCmd(" "); err == nil {
+		t.Error("an empty --probe-cmd was accepted")
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func FuzzSplitWords(f *testing.F) {

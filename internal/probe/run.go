@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"time"
 )
 
@@ -24,8 +22,8 @@ type Output struct {
 type Target interface {
 	// Exec runs the image with args replacing its Cmd, to completion.
 	Exec(ctx context.Context, args []string) (*Output, error)
-	// Start starts the image's default command in the background, with
-	// host networking so that its ports are on 127.0.0.1.
+	// Start starts the image's default command in the background, in a
+	// network namespace of its own (or the host's, as the caller chose).
 	Start(ctx context.Context) (Service, error)
 }
 
@@ -33,8 +31,14 @@ type Target interface {
 type Service interface {
 	// Done is closed once the program has ended.
 	Done() <-chan struct{}
-	// Stop ends the program (SIGTERM, then SIGKILL) and returns its output.
+	// Stop ends the program (SIGTERM, then SIGKILL) and returns its
+	// output once its container is gone.
 	Stop(ctx context.Context) (*Output, error)
+	// Exec runs args inside the running container, in its namespaces,
+	// with stdin (nil: empty) and, when stdout is not nil, its output
+	// going there rather than into the Output. A command that is not in
+	// the container is an error.
+	Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*Output, error)
 }
 
 // Options bound the probes.
@@ -48,6 +52,14 @@ type Options struct {
 	DefaultWait time.Duration
 	// Env is added to the environment of script probes.
 	Env []string
+	// Helper is the command line, inside the container, of the diet that
+	// carries out the network probes there (Inside): diet itself, run
+	// with a hidden command, with the Request as the last argument.
+	Helper []string
+	// Ports are the container's ports a script probe can reach, through
+	// host ports diet forwards (DIET_PROBE_ADDR). None: the ports of the
+	// http and tcp probes.
+	Ports []int
 }
 
 func (o Options) timeout() time.Duration {
@@ -105,6 +117,13 @@ func Run(ctx context.Context, target Target, probes []Probe, opts Options) ([]Ou
 	if err != nil {
 		return nil, fmt.Errorf("starting the image for probe %s: %w", probes[service[0]], err)
 	}
+	if opts.Ports == nil {
+		for _, p := range probes {
+			if p.Kind == KindHTTP || p.Kind == KindTCP {
+				opts.Ports = append(opts.Ports, p.Port)
+			}
+		}
+	}
 	for _, i := range service {
 		out[i] = runService(ctx, svc, probes[i], opts)
 	}
@@ -135,11 +154,37 @@ func runExec(ctx context.Context, target Target, p Probe, opts Options) (Outcome
 
 func runService(ctx context.Context, svc Service, p Probe, opts Options) Outcome {
 	o := Outcome{Probe: p}
+	// The helper and the command bound themselves by the timeout; the
+	// margin is for the runtime to start them.
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout()+15*time.Second)
+	defer cancel()
 	switch p.Kind {
 	case KindHTTP:
-		o.Status, o.Body, o.Error = httpGet(ctx, svc, p.Port, p.Path, opts.timeout())
+		a := ask(ctx, svc, opts.Helper, Request{Kind: "http", Port: p.Port, Path: p.Path, Timeout: opts.timeout()})
+		o.Status, o.Body, o.Error = a.Status, a.Body, a.Error
+	case KindTCP:
+		a := ask(ctx, svc, opts.Helper, Request{Kind: "tcp", Port: p.Port, Send: p.Send, Expect: p.Expect, Timeout: opts.timeout()})
+		o.Body, o.Error = a.Body, a.Error
+	case KindCmd:
+		cctx, cancel := context.WithTimeout(ctx, opts.timeout())
+		defer cancel()
+		res, err := svc.Exec(cctx, p.Args, nil, nil)
+		switch {
+		case cctx.Err() != nil:
+			o.Error = fmt.Sprintf("%s did not end within %s", p.Args[0], opts.timeout())
+		case err != nil:
+			o.Error = err.Error()
+		default:
+			o.ExitCode, o.Stdout, o.Stderr = res.ExitCode, res.Stdout, res.Stderr
+		}
 	case KindScript:
-		res, err := runScript(ctx, p.Script, opts)
+		fwd, err := forward(ctx, svc, opts.Helper, opts.Ports, opts)
+		if err != nil {
+			o.Error = err.Error()
+			break
+		}
+		res, err := runScript(ctx, p.Script, opts, fwd.env)
+		fwd.wait()
 		if err != nil {
 			o.Error = err.Error()
 		} else {
@@ -166,51 +211,14 @@ func runService(ctx context.Context, svc Service, p Probe, opts Options) Outcome
 	return o
 }
 
-// httpGet waits for the port to answer on 127.0.0.1 and returns the status
-// and body of GET path, or why there was none.
-func httpGet(ctx context.Context, svc Service, port int, path string, timeout time.Duration) (int, []byte, string) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	client := &http.Client{
-		Timeout:       30 * time.Second,
-		Transport:     &http.Transport{DisableKeepAlives: true, Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + path
-	var last error
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return 0, nil, err.Error()
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-			resp.Body.Close()
-			if err != nil {
-				return resp.StatusCode, body, "reading body: " + err.Error()
-			}
-			return resp.StatusCode, body, ""
-		}
-		last = err
-		select {
-		case <-svc.Done():
-			return 0, nil, fmt.Sprintf("the program ended before port %d answered", port)
-		case <-ctx.Done():
-			return 0, nil, fmt.Sprintf("port %d never answered within %s: %v", port, timeout, last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // runScript runs a host script: directly when it is executable, else
-// with sh. Its environment says where the container listens.
-func runScript(ctx context.Context, name string, opts Options) (*Output, error) {
+// with sh. Its environment (env) says where the container listens.
+func runScript(ctx context.Context, name string, opts Options, env []string) (*Output, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout())
 	defer cancel()
 	fi, err := os.Stat(name)
 	if err != nil {
-		return nil, fmt.Errorf("probe script: %w", err)
+		return nil, err
 	}
 	var cmd *exec.Cmd
 	if fi.Mode()&0o111 != 0 {
@@ -218,7 +226,7 @@ func runScript(ctx context.Context, name string, opts Options) (*Output, error) 
 	} else {
 		cmd = exec.CommandContext(ctx, "sh", name)
 	}
-	cmd.Env = append(append(os.Environ(), "DIET_PROBE_HOST=127.0.0.1"), opts.Env...)
+	cmd.Env = append(append(os.Environ(), env...), opts.Env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 5 * time.Second
@@ -228,10 +236,10 @@ func runScript(ctx context.Context, name string, opts Options) (*Output, error) 
 	case err == nil:
 	case errors.As(err, &ee):
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("probe script %s: %w", name, ctx.Err())
+			return nil, fmt.Errorf("did not end within %s", opts.timeout())
 		}
 	default:
-		return nil, fmt.Errorf("probe script %s: %w", name, err)
+		return nil, fmt.Errorf("running it: %w", err)
 	}
 	return &Output{ExitCode: cmd.ProcessState.ExitCode(), Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, nil
 }

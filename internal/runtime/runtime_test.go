@@ -536,3 +536,56 @@ func TestParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestExec runs commands inside a running server's container: they share
+// its private loopback (reach the server on 127.0.0.1 with no host port),
+// get standard input, give exit codes, and a missing command is
+// ErrNotFound. Two servers on the same port run side by side.
+func TestExec(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			var ctrs []*Container
+			for i := 0; i < 2; i++ {
+				ctr, err := Start(ctx, img, Spec{Runtime: rt, Network: "none", Args: []string{"serve", "7777"}, Timeout: 2 * time.Minute})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ctr.Stop(ctx)
+				ctrs = append(ctrs, ctr)
+			}
+			for _, ctr := range ctrs {
+				var res *Result
+				var err error
+				for i := 0; i < 100; i++ {
+					res, err = ctr.Exec(ctx, ExecSpec{Args: []string{"/probe", "get", "http://127.0.0.1:7777/in"}})
+					if err != nil || res.ExitCode == 0 {
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				if err != nil || res.ExitCode != 0 || string(res.Stdout) != "200 hello from /in\n" {
+					t.Fatalf("dial from inside: %v %+v", err, res)
+				}
+			}
+			res, err := ctrs[0].Exec(ctx, ExecSpec{Args: []string{"/probe", "cat"}, Stdin: strings.NewReader("in")})
+			if err != nil || string(res.Stdout) != "in" {
+				t.Errorf("cat: %v %+v", err, res)
+			}
+			res, err = ctrs[0].Exec(ctx, ExecSpec{Args: []string{"/probe", "echo", "a"}, Env: []string{"X=1"}})
+			if err != nil || res.ExitCode != 3 || string(res.Stdout) != "a\n" {
+				t.Errorf("echo: %v %+v", err, res)
+			}
+			res, err = ctrs[0].Exec(ctx, ExecSpec{Args: []string{"/nothing-here"}})
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("missing command: %v", err)
+			}
+			ctrs[0].Stop(ctx)
+			if _, err := ctrs[0].Exec(ctx, ExecSpec{Args: []string{"/probe", "echo"}}); err == nil || !strings.Contains(err.Error(), "ended") {
+				t.Errorf("exec in an ended container: %v", err)
+			}
+		})
+	}
+}

@@ -108,19 +108,25 @@ type slimRun struct {
 
 func runSlim(t *testing.T, tag string, args ...string) *slimRun {
 	t.Helper()
-	return runSlimAs(t, nil, tag, args...)
+	return runSlimAs(t, nil, "oci:"+fatLayout(t)+":"+tag, args...)
 }
 
-// runSlimAs runs diet slim as u (nil: as the test, root), in a directory
-// of u's own.
-func runSlimAs(t *testing.T, u *testenv.User, tag string, args ...string) *slimRun {
+// runSlimRef runs diet slim on the image at ref.
+func runSlimRef(t *testing.T, ref string, args ...string) *slimRun {
+	t.Helper()
+	return runSlimAs(t, nil, ref, args...)
+}
+
+// runSlimAs runs diet slim on the image at ref as u (nil: as the test,
+// root), in a directory of u's own.
+func runSlimAs(t *testing.T, u *testenv.User, ref string, args ...string) *slimRun {
 	t.Helper()
 	dir := t.TempDir()
 	if u != nil {
 		dir = u.Dir(t)
 	}
-	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":" + tag}
-	argv := append([]string{"slim", "oci:" + fatLayout(t) + ":" + tag, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
+	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
+	argv := append([]string{"slim", ref, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
 	if u != nil {
 		testenv.Readable(t, dietBinary(t), fatLayout(t))
@@ -235,11 +241,16 @@ func TestSlimNginx(t *testing.T) {
 		t.Errorf("%d layers, want one", len(layers))
 	}
 
-	// The same answer under the Docker engine with host networking.
+	// The same answer under the Docker engine, the probe inside the
+	// container's network.
 	t.Run("docker", func(t *testing.T) {
 		testenv.Docker(t)
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute})
+		helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv}
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper(sensorArgv)})
 		if err != nil {
 			t.Fatal(err)
 		}

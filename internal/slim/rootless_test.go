@@ -28,7 +28,7 @@ func TestSlimRootless(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			u := testenv.Unprivileged(t, sub)
 			testenv.UnprivilegedPort(t, 80)
-			ng := runSlimAs(t, u, "nginx", "--probe-http", "80/")
+			ng := runSlimAs(t, u, "oci:"+fatLayout(t)+":nginx", "--probe-http", "80/")
 			ng.mustSucceed(t)
 			if ng.res.Digest != root.res.Digest {
 				t.Errorf("nginx slim made as %s: %s, as root %s", u.Name, ng.res.Digest, root.res.Digest)
@@ -44,7 +44,7 @@ func TestSlimRootless(t *testing.T) {
 				t.Errorf("subordinate ids %v, but the note %q said: %v\n%s", sub, folded, got, ng.stderr)
 			}
 
-			jq := runSlimAs(t, u, "jq", jqProbe...)
+			jq := runSlimAs(t, u, "oci:"+fatLayout(t)+":jq", jqProbe...)
 			jq.mustSucceed(t)
 			if jq.res.Digest != rootJq.res.Digest || string(jq.res.Slim[0].Stdout) != "6\n" {
 				t.Errorf("jq slim made as %s: %s printing %q, as root %s", u.Name, jq.res.Digest, jq.res.Slim[0].Stdout, rootJq.res.Digest)

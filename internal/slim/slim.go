@@ -63,6 +63,13 @@ type Options struct {
 	Timeout, DefaultWait time.Duration
 	// NoVerify skips running the probes against the result.
 	NoVerify bool
+	// Network is "none" (or ""): each run has a network namespace of its
+	// own and the probes run inside it; or "host".
+	Network string
+	// KeepProbeFiles keeps what cmd probes use (their programs, with
+	// closures, and the files they touched); otherwise the probe's tools
+	// are not part of the application, and not traced.
+	KeepProbeFiles bool
 	// Name names the image in the SBOM.
 	Name string
 	// Progress receives one line per step; nil for none.
@@ -174,8 +181,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// The sensor is checked first: a dynamic diet cannot trace, and should
 	// say so before minutes of unpacking.
 	notef := runtime.NoteOnce(opts.logf)
-	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef}
-	if !opts.NoTrace {
+	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
+		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
+	if !opts.NoTrace || needsHelper(opts.Probes) {
 		exe := opts.Sensor
 		if exe == "" {
 			if exe, err = os.Executable(); err != nil {
@@ -185,6 +193,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		if tgt.sensorHost, tgt.sensorArgv, err = prepareSensor(exe, work); err != nil {
 			return nil, err
 		}
+	}
+	if !opts.NoTrace {
 		tgt.recordHost = filepath.Join(work, "record")
 		os.RemoveAll(tgt.recordHost) // no stale records from an earlier run in --workdir
 		if err := os.MkdirAll(tgt.recordHost, 0o777); err != nil {
@@ -229,7 +239,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 
 	// 3 and 4. The probes, traced, against the original.
-	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait}
+	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	release, err := opts.hold(ctx, img)
 	if err != nil {
@@ -239,6 +249,14 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	release()
 	if err != nil {
 		return nil, fmt.Errorf("probing the original: %w", err)
+	}
+	// A probe that got no answer from the original proves nothing of
+	// the result: that is bad input (a missing command, a port never
+	// opened, a hang), not a slim to write.
+	for _, o := range res.Original {
+		if o.Error != "" {
+			return nil, fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
+		}
 	}
 	records := map[int][]trace.Event{} // probe index -> its run's events
 	var all []trace.Event
@@ -257,6 +275,13 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
 			}
 			records[i] = evs
+			all = append(all, evs...)
+		}
+		for _, file := range tgt.probes {
+			evs, err := trace.ReadRecordFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("reading the sensor's record of a probe command: %w", err)
+			}
 			all = append(all, evs...)
 		}
 		res.Traced = len(all)
@@ -306,7 +331,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		return res, nil
 	}
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef}
+	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
+		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
 	if release, err = opts.hold(ctx, res.Image); err != nil {
 		return res, fmt.Errorf("probing the slimmed image: %w", err)
 	}
@@ -351,6 +377,9 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 	for _, p := range opts.Probes {
 		if p.Kind == probe.KindExec {
 			argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), p.Args...))
+		}
+		if p.Kind == probe.KindCmd && opts.KeepProbeFiles {
+			argvs = append(argvs, p.Args)
 		}
 	}
 	done := map[string]bool{}

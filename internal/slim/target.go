@@ -3,8 +3,13 @@ package slim
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,8 +25,10 @@ const (
 )
 
 // target runs one image for the probes, through a real runtime, and when
-// a sensor is given, under it: the sensor starts the image's command under
-// ptrace and writes one record per run into a host directory.
+// tracing, under the sensor: the sensor starts the image's command under
+// ptrace and writes one record per run into a host directory. The same
+// diet binary, mounted in every run, is the helper that makes the network
+// probes' requests inside the container (probe.Inside).
 type target struct {
 	img     v1.Image
 	cfg     *v1.ConfigFile
@@ -29,19 +36,81 @@ type target struct {
 	tmp     string
 	timeout time.Duration
 	notef   func(format string, args ...any) // for Spec.Notef
+	// network is "none" (the default: a namespace of the container's
+	// own, with a loopback) or "host".
+	network string
+	// ports are the ports the probes use, which under host networking
+	// must not be open before the container starts.
+	ports []int
 
-	sensorHost string   // host directory holding the sensor binary "diet"; "" runs untraced
-	sensorArgv []string // how the container starts the sensor (sensor.argv)
+	sensorHost string   // host directory holding the diet binary; "" for none
+	sensorArgv []string // how the container starts it (prepareSensor)
+	trace      bool     // run the image under the sensor
 	recordHost string   // host directory the records are written to
+	// traceProbeCmds runs cmd probes under the sensor too, each with a
+	// record of its own (--keep-probe-files).
+	traceProbeCmds bool
 
 	runs    int
 	execs   []string // record file of each Exec, in order
 	service string   // record file of the Start
+	probes  []string // record files of the traced cmd probes
+}
+
+// needsHelper says whether a probe runs the helper: all but exec probes
+// run the service, and the network ones need the helper inside it.
+func needsHelper(probes []probe.Probe) bool {
+	for _, p := range probes {
+		if p.Kind == probe.KindHTTP || p.Kind == probe.KindTCP || p.Kind == probe.KindScript {
+			return true
+		}
+	}
+	return false
+}
+
+// helper is the command line of the in-container helper, diet started
+// as sensorArgv says (prepareSensor).
+func helper(sensorArgv []string) []string {
+	return append(append([]string{}, sensorArgv...), "probe-inside")
+}
+
+// probePorts are the ports a probe run may use: those of the http and tcp
+// probes and the image's exposed TCP ports, in that order (a script's
+// DIET_PROBE_ADDR is the first).
+func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
+	var ports []int
+	seen := map[int]bool{}
+	add := func(p int) {
+		if p > 0 && !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	for _, p := range probes {
+		if p.Kind == probe.KindHTTP || p.Kind == probe.KindTCP {
+			add(p.Port)
+		}
+	}
+	var exposed []int
+	for k := range cfg.Config.ExposedPorts {
+		port, proto, _ := strings.Cut(k, "/")
+		if n, err := strconv.Atoi(port); err == nil && (proto == "" || proto == "tcp") {
+			exposed = append(exposed, n)
+		}
+	}
+	sort.Ints(exposed)
+	for _, p := range exposed {
+		add(p)
+	}
+	return ports
 }
 
 func (t *target) spec(args []string) (runtime.Spec, string) {
 	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
-	if t.sensorHost == "" {
+	if t.sensorHost != "" {
+		spec.Mounts = []runtime.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
+	}
+	if !t.trace {
 		spec.Args = args
 		return spec, ""
 	}
@@ -58,10 +127,7 @@ func (t *target) spec(args []string) (runtime.Spec, string) {
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
 	// children can need, and nothing more.
 	spec.CapAdd = []string{"SYS_PTRACE"}
-	spec.Mounts = []runtime.Mount{
-		{Source: t.sensorHost, Target: sensorDir, ReadOnly: true},
-		{Source: t.recordHost, Target: recordDir},
-	}
+	spec.Mounts = append(spec.Mounts, runtime.Mount{Source: t.recordHost, Target: recordDir})
 	return spec, filepath.Join(t.recordHost, rec)
 }
 
@@ -79,17 +145,63 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 
 func (t *target) Start(ctx context.Context) (probe.Service, error) {
 	spec, rec := t.spec(nil)
-	spec.Network = "host"
+	spec.Network = t.network
+	if spec.Network == "" {
+		spec.Network = "none"
+	}
+	if spec.Network == "host" {
+		if err := portsClosed(ctx, t.ports); err != nil {
+			return nil, err
+		}
+	}
 	spec.Timeout = 0
 	t.service = rec
 	c, err := runtime.Start(ctx, t.img, spec)
 	if err != nil {
 		return nil, err
 	}
-	return service{c}, nil
+	return service{c, t}, nil
 }
 
-type service struct{ c *runtime.Container }
+// portsClosed refuses host networking when a port of the probes is open
+// before the container has started: whatever listens there would answer
+// the probes in the image's place (another server, or the container of an
+// earlier run that is still going).
+func portsClosed(ctx context.Context, ports []int) error {
+	for _, p := range ports {
+		d := net.Dialer{Timeout: 500 * time.Millisecond}
+		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err == nil {
+			c.Close()
+			return fmt.Errorf("--network host: port %d of the host is already open before the container started, so the probes would reach whatever listens there instead of the image; stop it, or leave out --network host (the default gives the container a network of its own)", p)
+		}
+	}
+	return nil
+}
+
+type service struct {
+	c *runtime.Container
+	t *target
+}
+
+// Exec runs a probe's command, or the helper, inside the container; a cmd
+// probe runs under the sensor, with a record of its own, when the probe's
+// files are to be kept.
+func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*probe.Output, error) {
+	if s.t.trace && s.t.traceProbeCmds && args[0] != s.t.sensorArgv[0] {
+		rec := "probe-" + strconv.Itoa(len(s.t.probes)+1) + ".jsonl"
+		s.t.probes = append(s.t.probes, filepath.Join(s.t.recordHost, rec))
+		args = append(append(append([]string{}, s.t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), args...)
+	}
+	res, err := s.c.Exec(ctx, runtime.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
+	if errors.Is(err, runtime.ErrNotFound) {
+		return nil, fmt.Errorf("%s: not found in the image", args[0])
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
+}
 
 func (s service) Done() <-chan struct{} { return s.c.Done() }
 

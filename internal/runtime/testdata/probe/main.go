@@ -53,6 +53,14 @@ func main() {
 		}
 		b, _ := io.ReadAll(c)
 		fmt.Printf("got %q\n", b)
+	case "get": // GET the URL, print status and body
+		resp, err := http.Get(os.Args[2])
+		if err != nil {
+			fmt.Println("get error:", err)
+			os.Exit(1)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		fmt.Printf("%d %s\n", resp.StatusCode, b)
 	case "serve": // HTTP on 127.0.0.1:PORT until SIGTERM or SIGINT, then exit 0
 		port, _ := strconv.Atoi(os.Args[2])
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
