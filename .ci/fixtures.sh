@@ -2,7 +2,9 @@
 # Builds the expensive test fixtures once per machine, under
 # ${DIET_TEST_CACHE:-/var/cache/diet-test}: Debian bookworm minbase trees made
 # with debootstrap (a plain one, and a "fat" one with nginx-light, python3,
-# curl and jq). Idempotent: a finished tree carries a .complete marker.
+# curl and jq), and the corpus trees of diet slim's end-to-end tests (issue
+# 9), each a copy of the minbase tree with one apt-get install of a
+# server's packages. Idempotent: a finished tree carries a .complete marker.
 set -euo pipefail
 cache=${DIET_TEST_CACHE:-/var/cache/diet-test}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -26,7 +28,45 @@ tree() { # name, extra packages...
 	mv "$dir.tmp" "$dir"
 }
 
+# corpus name setup packages...: a copy of debian-minbase (no second
+# debootstrap), one apt-get install of packages into it, then the shell
+# commands of setup run inside it (chroot DIR sh -ec SETUP). Services never
+# start at install time (policy-rc.d), as in Debian's own container images.
+corpus() {
+	local name=corpus-$1 setup=$2; shift 2
+	local dir=$cache/$name log=$cache/$name.log
+	[[ -e $dir/.complete ]] && return 0
+	rm -rf "$dir" "$dir.tmp"
+	echo "fixtures: $name from debian-minbase" >&2
+	cp -a --reflink=auto "$cache/debian-minbase" "$dir.tmp"
+	rm -f "$dir.tmp/.complete"
+	cp /etc/resolv.conf "$dir.tmp/etc/resolv.conf" 2>/dev/null || true
+	printf '#!/bin/sh\nexit 101\n' >"$dir.tmp/usr/sbin/policy-rc.d"
+	chmod 755 "$dir.tmp/usr/sbin/policy-rc.d"
+	{
+		chroot "$dir.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" &&
+			chroot "$dir.tmp" apt-get clean &&
+			chroot "$dir.tmp" env HOME=/root sh -ec "$setup"
+	} >"$log" 2>&1 || { echo "fixtures: $name failed:" >&2; tail -20 "$log" >&2; return 1; }
+	rm -f "$dir.tmp/usr/sbin/policy-rc.d"
+	touch "$dir.tmp/.complete"
+	mv "$dir.tmp" "$dir"
+}
+
 tree debian-minbase & a=$!
 tree debian-fat nginx-light python3 curl jq ca-certificates & b=$!
-wait $a && wait $b
+wait $a
+pids=()
+corpus flask : python3 python3-flask & pids+=($!)
+corpus node 'mkdir -p /app && cd /app && npm install --no-audit --no-fund --omit=dev express@4 && rm -rf /root/.npm' \
+	nodejs npm ca-certificates & pids+=($!)
+corpus redis : redis-server & pids+=($!)
+# The database is initialised here, when the image is built, as the
+# official postgres image's entrypoint would on first start.
+corpus postgres 'mkdir -p /var/lib/postgresql/data && chown postgres:postgres /var/lib/postgresql/data &&
+	runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /var/lib/postgresql/data -E UTF8 --locale=C.UTF-8 --auth=trust' \
+	postgresql & pids+=($!)
+corpus apache 'a2enmod cgid' apache2 & pids+=($!)
+for p in "${pids[@]}"; do wait "$p"; done
+wait $b
 echo "fixtures: ready in $cache" >&2

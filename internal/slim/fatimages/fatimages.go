@@ -14,7 +14,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,15 +44,27 @@ main()
 // Image is one fat image of the layout.
 type Image struct {
 	Tag string
-	Cmd []string
+	// Tree names the fixture tree of a corpus image (corpus-TREE under
+	// the test cache); the images of Images all come from debian-fat.
+	Tree string
+	Cmd  []string
 	// Files are added as a second layer (path -> content; a path ending
-	// in "/" is a directory).
-	Files map[string]string
+	// in "/" is a directory); Scripts too, as executables.
+	Files, Scripts map[string]string
+	// The rest of the config, as a Dockerfile would set it: ExposedPorts
+	// and Volumes are lists ("80/tcp", "/var/lib/postgresql/data").
+	Entrypoint   []string
+	Env          []string
+	User         string
+	WorkingDir   string
+	ExposedPorts []string
+	Volumes      []string
+	StopSignal   string
 }
 
 // Images are the images of the layout, by tag.
 var Images = []Image{
-	{Tag: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}},
+	{Tag: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}, ExposedPorts: []string{"80/tcp"}, StopSignal: "SIGQUIT"},
 	{Tag: "jq", Cmd: []string{"jq", "--version"}},
 	{Tag: "curl", Cmd: []string{"curl", "--version"}},
 	{Tag: "python", Cmd: []string{"python3", "/app/main.py"}, Files: map[string]string{"app/": "", "app/main.py": PythonScript}},
@@ -83,35 +97,46 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("making the fat base: %w", err)
 	}
-	fat, err := image.Read(ctx, ref, image.Options{})
-	if err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(base, ".images-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	for _, im := range Images {
-		img, err := build(fat, im)
-		if err != nil {
-			return "", fmt.Errorf("making fat image %s: %w", im.Tag, err)
-		}
-		if err := image.Write(ctx, "oci:"+filepath.Join(tmp, "oci")+":"+im.Tag, img, image.Options{}); err != nil {
-			return "", err
-		}
-	}
-	os.RemoveAll(final)
-	if err := os.Rename(filepath.Join(tmp, "oci"), final); err != nil {
+	bases := func(Image) (string, error) { return ref, nil }
+	if err := writeLayout(ctx, base, final, Images, bases); err != nil {
 		return "", err
 	}
 	return final, nil
 }
 
+// writeLayout writes images, each built on the image that baseOf names,
+// into a new layout beside final and renames it into place.
+func writeLayout(ctx context.Context, dir, final string, images []Image, baseOf func(Image) (string, error)) error {
+	tmp, err := os.MkdirTemp(dir, ".images-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, im := range images {
+		ref, err := baseOf(im)
+		if err != nil {
+			return fmt.Errorf("making the base of fat image %s: %w", im.Tag, err)
+		}
+		fat, err := image.Read(ctx, ref, image.Options{})
+		if err != nil {
+			return err
+		}
+		img, err := build(fat, im)
+		if err != nil {
+			return fmt.Errorf("making fat image %s: %w", im.Tag, err)
+		}
+		if err := image.Write(ctx, "oci:"+filepath.Join(tmp, "oci")+":"+im.Tag, img, image.Options{}); err != nil {
+			return err
+		}
+	}
+	os.RemoveAll(final)
+	return os.Rename(filepath.Join(tmp, "oci"), final)
+}
+
 func build(base v1.Image, im Image) (v1.Image, error) {
 	img := base
-	if len(im.Files) > 0 {
-		l, err := filesLayer(im.Files)
+	if len(im.Files)+len(im.Scripts) > 0 {
+		l, err := filesLayer(im.Files, im.Scripts)
 		if err != nil {
 			return nil, err
 		}
@@ -124,26 +149,61 @@ func build(base v1.Image, im Image) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.Config.Cmd = im.Cmd
-	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
-	if im.Tag == "nginx" {
-		cf.Config.ExposedPorts = map[string]struct{}{"80/tcp": {}}
-		cf.Config.StopSignal = "SIGQUIT"
+	c := &cf.Config
+	c.Entrypoint, c.Cmd = im.Entrypoint, im.Cmd
+	c.Env = setEnv(c.Env, im.Env)
+	c.User, c.WorkingDir, c.StopSignal = im.User, im.WorkingDir, im.StopSignal
+	c.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
+	if len(im.ExposedPorts) > 0 {
+		c.ExposedPorts = map[string]struct{}{}
+		for _, p := range im.ExposedPorts {
+			c.ExposedPorts[p] = struct{}{}
+		}
+	}
+	if len(im.Volumes) > 0 {
+		c.Volumes = map[string]struct{}{}
+		for _, v := range im.Volumes {
+			c.Volumes[v] = struct{}{}
+		}
 	}
 	return mutate.ConfigFile(img, cf)
 }
 
-func filesLayer(files map[string]string) (v1.Layer, error) {
+// setEnv returns env with each KEY=VALUE of add set, in place of the
+// same key's earlier value, as ENV in a Dockerfile does.
+func setEnv(env, add []string) []string {
+	out := append([]string{}, env...)
+	for _, kv := range add {
+		key, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, key+"=") })
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// filesLayer makes a layer of files (mode 0644) and scripts (0755).
+func filesLayer(files, scripts map[string]string) (v1.Layer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
+	all := map[string]string{}
+	names := make([]string, 0, len(files)+len(scripts))
+	for _, m := range []map[string]string{files, scripts} {
+		for n, data := range m {
+			all[n] = data
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		data := files[name]
+		data := all[name]
 		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
+		if _, ok := scripts[name]; ok {
+			h.Mode = 0o755
+		}
 		if name[len(name)-1] == '/' {
 			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
 		}
