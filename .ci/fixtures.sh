@@ -43,12 +43,15 @@ corpus() {
 	cp /etc/resolv.conf "$dir.tmp/etc/resolv.conf" 2>/dev/null || true
 	printf '#!/bin/sh\nexit 101\n' >"$dir.tmp/usr/sbin/policy-rc.d"
 	chmod 755 "$dir.tmp/usr/sbin/policy-rc.d"
+	# The host's CA bundle, for npm behind a TLS-intercepting proxy; only
+	# while the tree is made, never in it.
+	cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$dir.tmp/tmp/host-ca.crt" 2>/dev/null || true
 	{
 		chroot "$dir.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" &&
 			chroot "$dir.tmp" apt-get clean &&
-			chroot "$dir.tmp" env HOME=/root sh -ec "$setup"
+			chroot "$dir.tmp" env HOME=/root NODE_EXTRA_CA_CERTS=/tmp/host-ca.crt sh -ec "$setup"
 	} >"$log" 2>&1 || { echo "fixtures: $name failed:" >&2; tail -20 "$log" >&2; return 1; }
-	rm -f "$dir.tmp/usr/sbin/policy-rc.d"
+	rm -f "$dir.tmp/usr/sbin/policy-rc.d" "$dir.tmp/tmp/host-ca.crt"
 	touch "$dir.tmp/.complete"
 	mv "$dir.tmp" "$dir"
 }

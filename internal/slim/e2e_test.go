@@ -108,9 +108,15 @@ type slimRun struct {
 
 func runSlim(t *testing.T, tag string, args ...string) *slimRun {
 	t.Helper()
+	return runSlimOf(t, "oci:"+fatLayout(t)+":"+tag, tag, args...)
+}
+
+// runSlimOf slims the image at src into a new layout, under tag.
+func runSlimOf(t *testing.T, src, tag string, args ...string) *slimRun {
+	t.Helper()
 	dir := t.TempDir()
 	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":" + tag}
-	argv := append([]string{"slim", "oci:" + fatLayout(t) + ":" + tag, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
+	argv := append([]string{"slim", src, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
