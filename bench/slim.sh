@@ -5,18 +5,24 @@
 # nginx (probed with GET /), curl (its default command) and jq (an exec
 # probe). For each: sizes before and after, ratio, wall time and peak
 # memory (GNU time's maximum resident set size) of the diet process.
+# Then the corpus of real servers (issue 9: flask, entrypoint, node, redis,
+# postgres, apache; go run ./internal/slim/cmd/mkfat -corpus), each with the
+# probes its end-to-end test (internal/slim/corpus_test.go) gives.
 # Writes bench/out/slim/slim.md (a markdown table) and bench/out/slim/*.json
 # (its own directory: other scripts build a dynamic diet into bench/out).
 # Run from the repository root, as root (runc):
 #   bash bench/slim.sh            # runc
 #   RUNTIMES="runc docker" bash bench/slim.sh
-# Needs: go, runc (and a Docker engine for docker), GNU time, python3, and
-# the debian-fat tree of .ci/fixtures.sh.
+#   CORPUS=only bash bench/slim.sh    # the corpus rows only (CORPUS=no: none)
+# Needs: go, runc (and a Docker engine for docker, and for the postgres
+# probe), skopeo, GNU time, python3, and the debian-fat and corpus-* trees
+# of .ci/fixtures.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out/slim
 mkdir -p "$out"
 runtimes=${RUNTIMES:-runc}
+corpus=${CORPUS:-yes}
 
 CGO_ENABLED=0 go build -trimpath -o "$out/diet" ./cmd/diet
 rm -rf "$out/slim-result"
@@ -32,11 +38,16 @@ table="$out/slim.md"
 } >"$table"
 
 bench() { # name runtime probe-args...
-	local name=$1 rt=$2
-	shift 2
+	benchOf "oci:$fat:$1" "$@"
+}
+
+benchOf() { # source name runtime probe-args...
+	local src=$1 name=$2 rt=$3
+	shift 3
 	local json="$out/slim-$name-$rt.json" tf="$out/slim-time.txt"
-	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "oci:$fat:$name" \
-		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json"
+	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "$src" \
+		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json" ||
+		{ echo "| $name | \`$*\` | $rt | slim failed (exit $?), see $json |" >>"$table"; return 0; }
 	read -r wall rss <"$tf"
 	python3 - "$json" "$name" "$rt" "$wall" "$rss" "$*" >>"$table" <<'EOF'
 import json, sys
@@ -51,17 +62,53 @@ print(f"| {name} | `{probe or 'default command'}` | {rt} | {mb(b['uncompressed']
 EOF
 }
 
-for rt in $runtimes; do
-	bench nginx "$rt" --probe-http 80/
-	bench curl "$rt"
-	bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'"
-done
-# Reproducibility: the same slim twice gives the same digest.
-first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
-"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
-second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
-{
-	echo
-	echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
-} >>"$table"
+if [[ $corpus != only ]]; then
+	for rt in $runtimes; do
+		bench nginx "$rt" --probe-http 80/
+		bench curl "$rt"
+		bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'"
+	done
+	# Reproducibility: the same slim twice gives the same digest.
+	first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
+	"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
+	second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
+	{
+		echo
+		echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
+	} >>"$table"
+fi
+
+if [[ $corpus != no ]]; then
+	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
+	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
+	# The postgres probe script runs the fat image's psql under Docker.
+	skopeo copy --quiet "oci:$corpusDir:postgres" docker-daemon:diet-test-corpus/postgres:fat
+	td=internal/slim/testdata/corpus
+	# The probes of corpus_test.go; redis and postgres with --probe-cmd
+	# once diet has it (issue 9 section 3), else the host-side scripts.
+	if "$out/diet" slim --help | grep -q -- '--probe-cmd '; then
+		redis=(--probe-cmd 'redis-cli -p 16379 SET greeting hello' --probe-cmd 'redis-cli -p 16379 GET greeting')
+		pg=(--probe-cmd "psql -p 15432 -U postgres -Atc 'select datname from pg_database order by 1'")
+	else
+		redis=(--probe-script "$td/redis-probe.sh")
+		pg=(--probe-script "$td/postgres-probe.sh")
+	fi
+	{
+		echo
+		echo "The corpus (issue 9), measured $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+		echo
+		echo "| image | probe | runtime | before (uncompressed / compressed) | after (uncompressed / compressed) | ratio | kept / removed paths | verified | wall time | peak memory |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+	} >>"$table"
+	for rt in $runtimes; do
+		c() { benchOf "oci:$corpusDir:$1" "$@"; }
+		c flask "$rt" --probe-http 15000/api/items --probe-http 15000/hello/corpus
+		c entrypoint "$rt" --probe-http 15001/api/items --probe-http 15001/hello/corpus
+		c node "$rt" --probe-http 13000/ --probe-http 13000/hello/corpus
+		c redis "$rt" "${redis[@]}"
+		c postgres "$rt" "${pg[@]}"
+		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
+	done
+	docker rmi diet-test-corpus/postgres:fat >/dev/null
+fi
 cat "$table"

@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
@@ -48,16 +50,26 @@ main()
 // Image is one fat image of the layout.
 type Image struct {
 	Tag string
-	Cmd []string
-	// User is the config's user, when not root.
-	User string
+	// Tree names the fixture tree of a corpus image (corpus-TREE under
+	// the test cache); the images of Images all come from debian-fat.
+	Tree string
+	Cmd  []string
 	// Files are added as a second layer (path -> content; a path ending
-	// in "/" is a directory).
-	Files map[string]string
-	// Entries, given the fixture tree, are added as a second layer
-	// written by diet's own layer writer (hard links, extended attributes
-	// and modification times included).
+	// in "/" is a directory); Scripts too, as executables.
+	Files, Scripts map[string]string
+	// Entries, given the fixture tree, are added as a layer written by
+	// diet's own layer writer (hard links, extended attributes and
+	// modification times included).
 	Entries func(root string) []layer.Entry
+	// The rest of the config, as a Dockerfile would set it: ExposedPorts
+	// and Volumes are lists ("80/tcp", "/var/lib/postgresql/data").
+	Entrypoint   []string
+	Env          []string
+	User         string
+	WorkingDir   string
+	ExposedPorts []string
+	Volumes      []string
+	StopSignal   string
 }
 
 // ObserveListed is the modification time the observe image's directory
@@ -118,27 +130,28 @@ func observeEntries(root string) []layer.Entry {
 
 // Images are the images of the layout, by tag.
 var Images = []Image{
-	{Tag: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}},
+	{Tag: "nginx", Cmd: []string{"nginx", "-g", "daemon off;"}, ExposedPorts: []string{"80/tcp"}, StopSignal: "SIGQUIT"},
 	{Tag: "jq", Cmd: []string{"jq", "--version"}},
 	{Tag: "curl", Cmd: []string{"curl", "--version"}},
 	{Tag: "python", Cmd: []string{"python3", "/app/main.py"}, Files: map[string]string{"app/": "", "app/main.py": PythonScript}},
 	// A start-up script that runs a helper script: only the kernel opens
 	// the helper's interpreter (perl), which no traced syscall shows.
-	{Tag: "helper", Cmd: []string{"/app/start.sh"}, Files: map[string]string{
-		"app/":         "",
+	{Tag: "helper", Cmd: []string{"/app/start.sh"}, Files: map[string]string{"app/": ""}, Scripts: map[string]string{
 		"app/start.sh": "#!/bin/sh\nset -e\n/app/gen.pl | tr a-z A-Z\n",
 		"app/gen.pl":   "#!/usr/bin/perl\nprint \"hello from a perl helper\\n\";\n",
 	}},
 	// A program with state: it lists its data directory, reads one file
 	// and writes another. The files it never opened are its data too.
-	{Tag: "state", Cmd: []string{"/app/state.sh"}, Files: stateFiles()},
-	{Tag: "observe", Cmd: []string{"nginx", "-e", "stderr", "-c", "/etc/nginx/observe.conf", "-g", "daemon off;"}, User: "www-data", Entries: observeEntries},
+	{Tag: "state", Cmd: []string{"/app/state.sh"}, Files: stateFiles(), Scripts: map[string]string{
+		"app/state.sh": "#!/bin/sh\nset -e\nls /var/lib/app/data | wc -l\ncat /var/lib/app/data/f07\necho ran > /var/lib/app/data/last-run\n",
+	}},
+	{Tag: "observe", Cmd: []string{"nginx", "-e", "stderr", "-c", "/etc/nginx/observe.conf", "-g", "daemon off;"}, User: "www-data",
+		Entries: observeEntries, ExposedPorts: []string{"80/tcp"}, StopSignal: "SIGQUIT"},
 }
 
 func stateFiles() map[string]string {
 	files := map[string]string{
 		"app/":              "",
-		"app/state.sh":      "#!/bin/sh\nset -e\nls /var/lib/app/data | wc -l\ncat /var/lib/app/data/f07\necho ran > /var/lib/app/data/last-run\n",
 		"var/":              "",
 		"var/lib/":          "",
 		"var/lib/app/":      "",
@@ -160,15 +173,9 @@ func stamp() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v%d\n", layoutVersion)
 	for _, im := range Images {
-		fmt.Fprintf(h, "%s %q %q %v\n", im.Tag, im.Cmd, im.User, im.Entries != nil)
-		names := make([]string, 0, len(im.Files))
-		for n := range im.Files {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(h, "  %q %q\n", n, im.Files[n])
-		}
+		hasEntries := im.Entries != nil
+		im.Entries = nil
+		fmt.Fprintf(h, "%#v %v\n", im, hasEntries) // %v prints maps sorted
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -206,31 +213,44 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("making the fat base: %w", err)
 	}
-	fat, err := image.Read(ctx, ref, image.Options{})
-	if err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(base, ".images-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	for _, im := range Images {
-		img, err := build(fat, im, root)
-		if err != nil {
-			return "", fmt.Errorf("making fat image %s: %w", im.Tag, err)
-		}
-		if err := image.Write(ctx, "oci:"+filepath.Join(tmp, "oci")+":"+im.Tag, img, image.Options{}); err != nil {
-			return "", err
-		}
-	}
-	os.RemoveAll(final)
-	if err := os.Rename(filepath.Join(tmp, "oci"), final); err != nil {
+	bases := func(Image) (string, error) { return ref, nil }
+	if err := writeLayout(ctx, base, final, root, Images, bases); err != nil {
 		return "", err
 	}
 	return final, nil
 }
 
+// writeLayout writes images, each built on the image that baseOf names,
+// into a new layout beside final and renames it into place.
+func writeLayout(ctx context.Context, dir, final, root string, images []Image, baseOf func(Image) (string, error)) error {
+	tmp, err := os.MkdirTemp(dir, ".images-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, im := range images {
+		ref, err := baseOf(im)
+		if err != nil {
+			return fmt.Errorf("making the base of fat image %s: %w", im.Tag, err)
+		}
+		fat, err := image.Read(ctx, ref, image.Options{})
+		if err != nil {
+			return err
+		}
+		img, err := build(fat, im, root)
+		if err != nil {
+			return fmt.Errorf("making fat image %s: %w", im.Tag, err)
+		}
+		if err := image.Write(ctx, "oci:"+filepath.Join(tmp, "oci")+":"+im.Tag, img, image.Options{}); err != nil {
+			return err
+		}
+	}
+	os.RemoveAll(final)
+	return os.Rename(filepath.Join(tmp, "oci"), final)
+}
+
+// build makes one fat image on base; root is the fixture tree the
+// Entries of im read from.
 func build(base v1.Image, im Image, root string) (v1.Image, error) {
 	img := base
 	if im.Entries != nil {
@@ -242,8 +262,8 @@ func build(base v1.Image, im Image, root string) (v1.Image, error) {
 			return nil, err
 		}
 	}
-	if len(im.Files) > 0 {
-		l, err := filesLayer(im.Files)
+	if len(im.Files)+len(im.Scripts) > 0 {
+		l, err := filesLayer(im.Files, im.Scripts)
 		if err != nil {
 			return nil, err
 		}
@@ -256,28 +276,59 @@ func build(base v1.Image, im Image, root string) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.Config.Cmd = im.Cmd
-	cf.Config.User = im.User
-	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
-	if im.Tag == "nginx" || im.Tag == "observe" {
-		cf.Config.ExposedPorts = map[string]struct{}{"80/tcp": {}}
-		cf.Config.StopSignal = "SIGQUIT"
+	c := &cf.Config
+	c.Entrypoint, c.Cmd = im.Entrypoint, im.Cmd
+	c.Env = setEnv(c.Env, im.Env)
+	c.User, c.WorkingDir, c.StopSignal = im.User, im.WorkingDir, im.StopSignal
+	c.Labels = map[string]string{"org.opencontainers.image.title": "fat " + im.Tag}
+	if len(im.ExposedPorts) > 0 {
+		c.ExposedPorts = map[string]struct{}{}
+		for _, p := range im.ExposedPorts {
+			c.ExposedPorts[p] = struct{}{}
+		}
+	}
+	if len(im.Volumes) > 0 {
+		c.Volumes = map[string]struct{}{}
+		for _, v := range im.Volumes {
+			c.Volumes[v] = struct{}{}
+		}
 	}
 	return mutate.ConfigFile(img, cf)
 }
 
-func filesLayer(files map[string]string) (v1.Layer, error) {
+// setEnv returns env with each KEY=VALUE of add set, in place of the
+// same key's earlier value, as ENV in a Dockerfile does.
+func setEnv(env, add []string) []string {
+	out := append([]string{}, env...)
+	for _, kv := range add {
+		key, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, key+"=") })
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// filesLayer makes a layer of files (mode 0644) and scripts (0755).
+func filesLayer(files, scripts map[string]string) (v1.Layer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
+	all := map[string]string{}
+	names := make([]string, 0, len(files)+len(scripts))
+	for _, m := range []map[string]string{files, scripts} {
+		for n, data := range m {
+			all[n] = data
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		data := files[name]
+		data := all[name]
 		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}
-		if strings.HasPrefix(data, "#!") {
+		if _, ok := scripts[name]; ok {
 			h.Mode = 0o755
 		}
 		if name[len(name)-1] == '/' {
@@ -294,5 +345,6 @@ func filesLayer(files map[string]string) (v1.Layer, error) {
 		return nil, err
 	}
 	b := buf.Bytes()
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	// OCI media types throughout, as skopeo and umoci expect in a layout.
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, tarball.WithMediaType(types.OCILayer))
 }
