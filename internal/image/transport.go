@@ -50,10 +50,12 @@ type Location struct {
 
 // String writes the location back in transport:location form.
 func (l Location) String() string {
-	switch l.Transport {
-	case Docker:
+	switch {
+	case l.Bare:
+		return l.Ref
+	case l.Transport == Docker:
 		return "docker://" + l.Ref
-	case DockerDaemon:
+	case l.Transport == DockerDaemon:
 		return "docker-daemon:" + l.Ref
 	}
 	if l.Ref == "" {
