@@ -65,10 +65,12 @@ type UnpackOptions struct {
 
 // Owner is the owner of an unpacked entry as its layer recorded it, with
 // the mode it was given (setuid and setgid included, which a later chown
-// would clear).
+// would clear) and its extended attributes (SCHILY.xattr records), which
+// the host file may lack where the caller could not set them.
 type Owner struct {
 	UID, GID int
 	Mode     fs.FileMode
+	Xattrs   map[string]string
 }
 
 func (o UnpackOptions) withDefaults() UnpackOptions {
@@ -365,7 +367,16 @@ func (u *unpacker) mode(hdr *tar.Header) fs.FileMode {
 // record notes the owner of entry full from its header.
 func (u *unpacker) record(full string, hdr *tar.Header) {
 	if u.report.Owners != nil {
-		u.report.Owners[full] = Owner{UID: hdr.Uid, GID: hdr.Gid, Mode: u.mode(hdr)}
+		o := Owner{UID: hdr.Uid, GID: hdr.Gid, Mode: u.mode(hdr)}
+		for k, v := range hdr.PAXRecords {
+			if n, ok := strings.CutPrefix(k, xattrPrefix); ok && n != "" {
+				if o.Xattrs == nil {
+					o.Xattrs = map[string]string{}
+				}
+				o.Xattrs[n] = v
+			}
+		}
+		u.report.Owners[full] = o
 	}
 }
 

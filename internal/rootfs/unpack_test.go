@@ -273,6 +273,16 @@ func TestUnpackKeepOwners(t *testing.T) {
 			if (fi.Mode()&fs.ModeSetgid != 0) != keep {
 				t.Errorf("sg mode %v, want setgid only with KeepOwners", fi.Mode())
 			}
+			// The report records the attributes from the headers, root
+			// or not, whether or not the host file could take them.
+			if keep {
+				if o := rep.Owners["ping"]; o.Xattrs["security.capability"] != capNetRaw || o.Xattrs["user.origin"] != "debian" {
+					t.Errorf("recorded attributes of ping: %q", o.Xattrs)
+				}
+				if o := rep.Owners["d"]; o.Xattrs["user.dir"] != "yes" {
+					t.Errorf("recorded attributes of d: %q", o.Xattrs)
+				}
+			}
 			if os.Geteuid() != 0 {
 				return
 			}

@@ -42,10 +42,10 @@ type tree struct {
 }
 
 // loadTree walks the unpacked root at dir. It never follows symlinks.
-// Owners come from owners (the unpacker's record of the tar headers), so
-// that a slim made without root, where every host file belongs to the
-// caller, keeps the owners of the original; a path it lacks takes the
-// host file's.
+// Owners and extended attributes come from owners (the unpacker's record
+// of the tar headers), so that a slim made without root, where every host
+// file belongs to the caller and file capabilities cannot be set, keeps
+// those of the original; a path it lacks takes the host file's.
 func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 	t := &tree{dir: dir, nodes: map[string]*node{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -71,10 +71,24 @@ func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 				n.inode = inode{dev: uint64(st.Dev), ino: uint64(st.Ino)}
 			}
 		}
-		if o, ok := owners[filepath.ToSlash(rel)]; ok {
+		o, recorded := owners[filepath.ToSlash(rel)]
+		if recorded {
 			n.UID, n.GID = o.UID, o.GID
 		}
-		if fi.Mode().IsRegular() || fi.IsDir() {
+		switch {
+		case recorded:
+			// As the layers recorded them, whether or not this caller
+			// could set them on the host file (security.capability
+			// without root), so that a slim is the same made either way.
+			for k, v := range o.Xattrs {
+				if keptXattr(k) && (fi.Mode().IsRegular() || fi.IsDir()) {
+					if n.Xattrs == nil {
+						n.Xattrs = map[string]string{}
+					}
+					n.Xattrs[k] = v
+				}
+			}
+		case fi.Mode().IsRegular() || fi.IsDir():
 			if n.Xattrs, err = xattrs(p); err != nil {
 				return fmt.Errorf("reading the extended attributes of %s: %w", abs, err)
 			}
