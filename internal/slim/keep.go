@@ -147,7 +147,11 @@ func (k *keeper) addTrace(events []trace.Event) {
 		case e.Op == trace.OpExec && e.OK:
 			execs = append(execs, e.Path)
 		case e.Op == trace.OpCreate || e.Op == trace.OpRemove || (e.Op == trace.OpWrite && e.OK):
-			k.addState(path.Dir(e.Path), Reason{Kind: ReasonState, Detail: "files " + opVerb[e.Op] + " here while traced"})
+			by := ""
+			if e.By != "" {
+				by = " by " + e.By
+			}
+			k.addState(path.Dir(e.Path), Reason{Kind: ReasonState, Detail: "files " + opVerb[e.Op] + " here" + by + " while traced"})
 		}
 	}
 	for _, p := range execs {
