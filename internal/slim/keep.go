@@ -226,19 +226,27 @@ func (k *keeper) addProgram(name string, by string) (*inspect.Report, error) {
 		// its own reason.
 		k.one(f.Path, Reason{Kind: ReasonStatic, Detail: detail})
 	}
+	k.closeReport(rep)
+	return rep, err
+}
+
+// closeReport marks the ELF files of rep, its #! interpreters and env
+// programs as closed, and keeps the system files their code shows they
+// need.
+func (k *keeper) closeReport(r *inspect.Report) {
+	if r == nil {
+		return
+	}
 	var elves []*elfinfo.File
-	for r := rep; r != nil; r = r.Interpreter {
-		if r.ELF != nil {
-			elves = append(elves, r.ELF)
-			k.closed[r.Realpath] = true
-		}
-		if r.Closure == nil {
-			continue
-		}
-		if in := r.Closure.Interpreter; in != nil {
+	if r.ELF != nil {
+		elves = append(elves, r.ELF)
+		k.closed[r.Realpath] = true
+	}
+	if cl := r.Closure; cl != nil {
+		if in := cl.Interpreter; in != nil {
 			k.closed[in.Realpath] = true
 		}
-		for _, o := range r.Closure.Objects {
+		for _, o := range cl.Objects {
 			k.closed[o.Realpath] = true
 			if o.File != nil {
 				elves = append(elves, o.File)
@@ -250,7 +258,8 @@ func (k *keeper) addProgram(name string, by string) (*inspect.Report, error) {
 			k.addNeed(n.Kind)
 		}
 	}
-	return rep, err
+	k.closeReport(r.Interpreter)
+	k.closeReport(r.EnvProgram)
 }
 
 // reasonPrep joins a kind of inspect.Reason to the file it names:
