@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,6 +56,11 @@ func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 	img, err := image.Read(context.Background(), run.dest, image.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// An independent reader copies the slim, checking every blob.
+	skopeo := testenv.LookPath(t, "skopeo")[0]
+	if out, err := exec.Command(skopeo, "copy", run.dest, "dir:"+filepath.Join(t.TempDir(), "copy")).CombinedOutput(); err != nil {
+		t.Errorf("skopeo copy %s: %v\n%s", run.dest, err, out)
 	}
 	ls, err := img.Layers()
 	if err != nil || len(ls) != 1 {
