@@ -3,7 +3,8 @@
 #
 # The image: the Debian fixture tree's /bin/sh with its closure (diet
 # build --root), plus KEEP MB of large files under /data that the probe
-# opens (a shell loop reading a line of each: the image has no cat) and
+# opens (a shell loop reading a line of each: the image has no cat; its
+# entrypoint is the shell, so the probe gives only -c SCRIPT) and
 # JUNK MB under /junk that nothing reads. diet
 # slim keeps /data and cuts /junk, so the slim writes a layer of KEEP MB.
 # Reports wall time, CPU and peak resident memory (/usr/bin/time -v: the
@@ -59,7 +60,7 @@ measure() { # prints "wall cpu rss_mb"
 }
 echo "slimming" >&2
 read -r wall cpu rss < <(measure "$diet" slim "oci:$work/fat:big" -o "oci:$work/slim:big" --json \
-	--workdir "$work/slimwork" --probe-exec "sh -c 'for f in /data/*; do read -r x < \$f || true; done; echo read'")
+	--workdir "$work/slimwork" --probe-exec "-c 'for f in /data/*; do read -r x < \$f || true; done; echo read'")
 sizes=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["before"]["uncompressed"], r["after"]["uncompressed"], r["verified"])' "$work/out.json")
 after_mb=$(awk -v a="${sizes#* }" 'BEGIN { print int(a / 1e6) }')
 if ((after_mb < keep / 2)); then
