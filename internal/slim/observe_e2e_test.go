@@ -117,8 +117,12 @@ func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 		if cf.Config.User != "www-data" {
 			t.Fatalf("slim runs as %q, want www-data", cf.Config.User)
 		}
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute})
+		helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv}
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper(sensorArgv)})
 		if err != nil {
 			t.Fatal(err)
 		}
