@@ -274,6 +274,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
 			}
+			if foreign(cfg.Architecture) {
+				evs = dropEmulator(evs)
+			}
 			records[i] = evs
 			all = append(all, evs...)
 		}
