@@ -3,6 +3,7 @@ package slim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/slim/fatimages"
@@ -113,5 +118,74 @@ func getUntil(ctx context.Context, url string, limit time.Duration) ([]byte, err
 			return nil, err
 		}
 		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestSlimIndex slims an image index of the amd64 and arm64 fat nginx
+// images in one command: an index of two slims with the same platforms,
+// each verified (the arm64 one under emulation).
+func TestSlimIndex(t *testing.T) {
+	needRunc(t)
+	arm64Root := testenv.DebianArm64Root(t)
+	testenv.Emulator(t, "aarch64")
+	ctx := context.Background()
+	arm64, err := fatimages.EnsureFor(ctx, arm64Root, testenv.CacheDir(), "arm64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adds []mutate.IndexAddendum
+	for _, ref := range []string{"oci:" + fatLayout(t) + ":nginx", "oci:" + arm64 + ":nginx"} {
+		img, err := image.Read(ctx, ref, image.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: cf.OS, Architecture: cf.Architecture}}})
+	}
+	dir := t.TempDir()
+	src, dest := "oci:"+filepath.Join(dir, "fat")+":nginx", "oci:"+filepath.Join(dir, "out")+":nginx"
+	if err := image.WriteIndex(ctx, src, mutate.AppendManifests(empty.Index, adds...), image.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	lockHTTPPort(t)
+	cmd := exec.Command(dietBinary(t), "slim", src, "-o", dest, "--probe-http", "80/", "--json", "--workdir", filepath.Join(dir, "work"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("diet slim of the index: %v\n%s", err, stderr.Bytes())
+	}
+	var res IndexResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("report: %v\n%s", err, stdout.Bytes())
+	}
+	idx, err := image.ReadIndex(ctx, dest, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifests) != 2 || len(res.Images) != 2 {
+		t.Fatalf("%d manifests, %d reports; want 2", len(m.Manifests), len(res.Images))
+	}
+	for i, d := range m.Manifests {
+		r := res.Images[i]
+		if d.Platform == nil || d.Platform.Architecture != adds[i].Descriptor.Platform.Architecture || r.Platform.Architecture != d.Platform.Architecture {
+			t.Errorf("manifest %d: platform %v, report %v, want %s", i, d.Platform, r.Platform, adds[i].Descriptor.Platform.Architecture)
+		}
+		if !r.Verified || r.After.Uncompressed > 10_000_000 || len(r.Slim) != 1 || r.Slim[0].Status != 200 {
+			t.Errorf("%s: verified %v, %d bytes, %+v", r.Platform.String(), r.Verified, r.After.Uncompressed, r.Slim)
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cf, err := img.ConfigFile(); err != nil || cf.Architecture != d.Platform.Architecture {
+			t.Errorf("%s: slimmed config %v %v", d.Platform.String(), cf, err)
+		}
 	}
 }
