@@ -107,3 +107,17 @@ func TestCPUArch(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCPUArch: any .ARM.attributes bytes give a value or none, never a
+// panic or a read past the end.
+func FuzzCPUArch(f *testing.F) {
+	f.Add(attrs(5, '7', '-', 'A', 0, 6, 10, 7, 'A', 8, 1))
+	f.Add(attrs(32, 1, 'g', 'n', 'u', 0, 6, 14))
+	f.Add([]byte{'A', 0xff, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, ok := cpuArch(b, binary.LittleEndian); ok {
+			armVariant(v)
+		}
+		cpuArch(b, binary.BigEndian)
+	})
+}
