@@ -27,11 +27,10 @@ func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 	needRunc(t)
 	fatLayout(t) // made before waiting for the port
 	lockHTTPPort(t)
-	// Untraced: under the sensor, which runs as the image's user without
-	// capabilities, the kernel does not grant a traced exec its file
-	// capabilities, so even the original nginx could not bind port 80.
-	// The static closure, the config and --keep /srv/www are enough here.
-	run := runSlim(t, "observe", "--no-trace", "--keep", "/srv/www", "--keep", "/etc/nginx/observe.conf",
+	// Traced: the sensor stays root and starts nginx as www-data, so the
+	// kernel grants the traced exec its file capability (it withholds it
+	// under a tracer without it) and the original binds port 80.
+	run := runSlim(t, "observe", "--keep", "/srv/www", "--keep", "/etc/nginx/observe.conf",
 		"--probe-http", "80/", "--probe-http", "80/big.bin", "--probe-http", "80/sub/")
 	run.mustSucceed(t)
 	res := run.res
