@@ -59,14 +59,14 @@ var corpusCases = []corpusCase{
 		// modules imported (.py and .pyc: tracebacks read the sources),
 		// all of it opened by the traced run, of a fat image of 167 MB.
 		minRatio: 5.5,
-		probes: []string{"--probe-http", fmt.Sprintf("%d/api/items", fatimages.FlaskPort), "--probe-http", fmt.Sprintf("%d/hello/corpus", fatimages.FlaskPort)},
-		ask:    askHTTP("/api/items", "/hello/corpus", "/hello/other"), want: "Hello, corpus!",
+		probes:   []string{"--probe-http", fmt.Sprintf("%d/api/items", fatimages.FlaskPort), "--probe-http", fmt.Sprintf("%d/hello/corpus", fatimages.FlaskPort)},
+		ask:      askHTTP("/api/items", "/hello/corpus", "/hello/other"), want: "Hello, corpus!",
 	},
 	{
 		tag: "entrypoint", port: fatimages.EntrypointPort,
 		// The flask app, with sh and sed for the entrypoint script.
 		minRatio: 5.3,
-		probes: []string{"--probe-http", fmt.Sprintf("%d/api/items", fatimages.EntrypointPort), "--probe-http", fmt.Sprintf("%d/hello/corpus", fatimages.EntrypointPort)},
+		probes:   []string{"--probe-http", fmt.Sprintf("%d/api/items", fatimages.EntrypointPort), "--probe-http", fmt.Sprintf("%d/hello/corpus", fatimages.EntrypointPort)},
 		// The greeting is what docker-entrypoint.sh wrote with sed.
 		ask: askHTTP("/api/items", "/hello/corpus"), want: "Bonjour, corpus!",
 	},
