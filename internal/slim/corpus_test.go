@@ -107,8 +107,9 @@ var corpusCases = []corpusCase{
 		want: "template1",
 		// postgres's closure is 71 MB (ICU's data 31 MB, postgres 9 MB,
 		// libcrypto...) of the fat image's 513 MB, and its data
-		// directory (39 MB) must stay whole: 4.7x at best.
-		minRatio: 4.5,
+		// directory (40 MB) must stay whole: 4.6x at best, less with
+		// the encodings and extensions it loads.
+		minRatio: 3.8,
 	},
 	{
 		tag: "apache", port: fatimages.ApachePort,
