@@ -354,17 +354,21 @@ func askRedis(cmds ...string) func(context.Context, *corpusCase) ([]byte, error)
 // container on the host's network, until the server accepts them.
 func askPostgres(queries ...string) func(context.Context, *corpusCase) ([]byte, error) {
 	return func(ctx context.Context, c *corpusCase) ([]byte, error) {
-		args := []string{"run", "--rm", "--network", "host", "--user", "postgres", corpusDockerRef(c.tag, "fat"),
-			"psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-At", "-v", "ON_ERROR_STOP=1"}
+		psql := []string{"psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-At", "-v", "ON_ERROR_STOP=1"}
 		for _, q := range queries {
-			args = append(args, "-c", q)
+			psql = append(psql, "-c", q)
 		}
 		// Retried while the server is not up yet; any other failure is
 		// the answer (a missing catalog file: "could not open file").
 		var out []byte
 		err := retry(ctx, true, func() (err error) {
+			// Named, so that a client killed at the deadline leaves no
+			// container behind.
+			name := "diet-test-corpus-psql-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+			defer exec.Command("docker", "rm", "-f", name).Run()
+			args := append([]string{"run", "--rm", "--name", name, "--network", "host", "--user", "postgres", corpusDockerRef(c.tag, "fat")}, psql...)
 			out, err = exec.CommandContext(ctx, "docker", args...).CombinedOutput()
-			if err != nil && (bytes.Contains(out, []byte("Connection refused")) || bytes.Contains(out, []byte("starting up"))) {
+			if err != nil && (ctx.Err() != nil || bytes.Contains(out, []byte("Connection refused")) || bytes.Contains(out, []byte("starting up"))) {
 				return fmt.Errorf("psql: %w: %s", err, out)
 			}
 			return nil
@@ -398,7 +402,11 @@ func toDocker(t *testing.T, src, ref string) {
 	if out, err := exec.Command("skopeo", "copy", "--quiet", src, "docker-daemon:"+ref).CombinedOutput(); err != nil {
 		t.Fatalf("skopeo copy %s docker-daemon:%s: %v: %s", src, ref, err, out)
 	}
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", ref).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command("docker", "rmi", "-f", ref).CombinedOutput(); err != nil {
+			t.Logf("docker rmi %s: %v: %s", ref, err, out)
+		}
+	})
 }
 
 // dockerServer starts ref with the Docker CLI, as a user would, and
