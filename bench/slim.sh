@@ -82,7 +82,8 @@ if [[ $corpus != no ]]; then
 	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
 	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
 	# The postgres probe script runs the fat image's psql under Docker.
-	skopeo copy --quiet "oci:$corpusDir:postgres" docker-daemon:diet-test-corpus/postgres:fat
+	export DIET_TEST_CORPUS_PSQL=diet-test-corpus/postgres:bench-$$
+	skopeo copy --quiet "oci:$corpusDir:postgres" "docker-daemon:$DIET_TEST_CORPUS_PSQL"
 	td=internal/slim/testdata/corpus
 	# The probes of corpus_test.go; redis and postgres with --probe-cmd
 	# once diet has it (issue 9 section 3), else the host-side scripts.
@@ -108,6 +109,6 @@ if [[ $corpus != no ]]; then
 		c postgres "$rt" "${pg[@]}"
 		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
 	done
-	docker rmi -f diet-test-corpus/postgres:fat >/dev/null || true
+	docker rmi -f "$DIET_TEST_CORPUS_PSQL" >/dev/null || true
 fi
 cat "$table"

@@ -162,6 +162,13 @@ func TestSlimCorpus(t *testing.T) {
 	testenv.Docker(t)
 	testenv.LookPath(t, "skopeo", "umoci")
 	layout := corpusLayout(t)
+	// The servers listen on fixed ports of the host: one run of the
+	// corpus at a time per machine, until probes run inside the
+	// container's own network (issue 9 section 3).
+	lockMachine(t, "diet-test-corpus.lock")
+	// The image names in the Docker engine are this run's own, and the
+	// postgres probe script finds its psql image in the environment.
+	os.Setenv("DIET_TEST_CORPUS_PSQL", corpusDockerRef("postgres", "fat"))
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("corpus: %s", time.Since(start).Round(time.Second)) })
 	for i := range corpusCases {
@@ -392,8 +399,14 @@ func retry(ctx context.Context, wait bool, f func() error) error {
 	}
 }
 
+// corpusRun names this test process's images in the Docker engine, so
+// that two test runs never remove each other's.
+var corpusRun = strconv.Itoa(os.Getpid())
+
 // corpusDockerRef is the name of a corpus image in the Docker engine.
-func corpusDockerRef(tag, kind string) string { return "diet-test-corpus/" + tag + ":" + kind }
+func corpusDockerRef(tag, kind string) string {
+	return "diet-test-corpus/" + tag + ":" + kind + "-" + corpusRun
+}
 
 // toDocker copies an image into the Docker engine with skopeo, a reader
 // independent of diet.
