@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -448,7 +449,13 @@ func runcServer(t *testing.T, ref, tag string) func() {
 	if out, err := exec.Command("umoci", "unpack", "--image", strings.TrimPrefix(ref, "oci:"), bundle).CombinedOutput(); err != nil {
 		t.Fatalf("umoci unpack %s: %v: %s", ref, err, out)
 	}
-	if err := hostNetwork(filepath.Join(bundle, "config.json")); err != nil {
+	var volumes []string
+	for _, im := range fatimages.Corpus {
+		if im.Tag == tag {
+			volumes = im.Volumes
+		}
+	}
+	if err := editSpec(filepath.Join(bundle, "config.json"), volumes); err != nil {
 		t.Fatal(err)
 	}
 	id := "diet-test-corpus-" + tag + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -475,9 +482,12 @@ func runcServer(t *testing.T, ref, tag string) func() {
 	}
 }
 
-// hostNetwork edits a runtime spec: no network namespace (the server's
-// port is on the host's 127.0.0.1) and no terminal.
-func hostNetwork(file string) error {
+// editSpec edits a runtime spec that umoci wrote: no network namespace
+// (the server's port is on the host's 127.0.0.1), no terminal, and none of
+// the empty tmpfs mounts umoci puts on the image's volumes: Docker fills a
+// new volume with the image's files there (PostgreSQL's initialised data
+// directory), and so does this test.
+func editSpec(file string, volumes []string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -500,6 +510,16 @@ func hostNetwork(file string) error {
 			}
 			l["namespaces"] = keep
 		}
+	}
+	if mounts, ok := spec["mounts"].([]any); ok {
+		var keep []any
+		for _, m := range mounts {
+			if m, ok := m.(map[string]any); ok && m["type"] == "tmpfs" && slices.Contains(volumes, fmt.Sprint(m["destination"])) {
+				continue
+			}
+			keep = append(keep, m)
+		}
+		spec["mounts"] = keep
 	}
 	if b, err = json.Marshal(spec); err != nil {
 		return err
