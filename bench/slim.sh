@@ -30,12 +30,11 @@ refs=$(go run ./internal/slim/cmd/mkfat)
 fat=$(sed -n 's/^nginx=oci:\(.*\):nginx$/\1/p' <<<"$refs")
 
 table="$out/slim.md"
-{
-	echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -m), $(nproc) cores, $(go version | cut -d' ' -f3), $(runc --version | head -1)."
-	echo
+header() {
 	echo "| image | probe | runtime | before (uncompressed / compressed) | after (uncompressed / compressed) | ratio | kept / removed paths | verified | wall time | peak memory |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
-} >"$table"
+}
+echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -m), $(nproc) cores, $(go version | cut -d' ' -f3), $(runc --version | head -1)." >"$table"
 
 bench() { # name runtime probe-args...
 	benchOf "oci:$fat:$1" "$@"
@@ -63,6 +62,7 @@ EOF
 }
 
 if [[ $corpus != only ]]; then
+	{ echo; header; } >>"$table"
 	for rt in $runtimes; do
 		bench nginx "$rt" --probe-http 80/
 		bench curl "$rt"
@@ -82,7 +82,8 @@ if [[ $corpus != no ]]; then
 	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
 	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
 	# The postgres probe script runs the fat image's psql under Docker.
-	skopeo copy --quiet "oci:$corpusDir:postgres" docker-daemon:diet-test-corpus/postgres:fat
+	export DIET_TEST_CORPUS_PSQL=diet-test-corpus/postgres:bench-$$
+	skopeo copy --quiet "oci:$corpusDir:postgres" "docker-daemon:$DIET_TEST_CORPUS_PSQL"
 	td=internal/slim/testdata/corpus
 	# The probes of corpus_test.go; redis and postgres with --probe-cmd
 	# once diet has it (issue 9 section 3), else the host-side scripts.
@@ -95,10 +96,9 @@ if [[ $corpus != no ]]; then
 	fi
 	{
 		echo
-		echo "The corpus (issue 9), measured $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+		echo "The corpus (issue 9), from $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
 		echo
-		echo "| image | probe | runtime | before (uncompressed / compressed) | after (uncompressed / compressed) | ratio | kept / removed paths | verified | wall time | peak memory |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		header
 	} >>"$table"
 	for rt in $runtimes; do
 		c() { benchOf "oci:$corpusDir:$1" "$@"; }
@@ -109,6 +109,6 @@ if [[ $corpus != no ]]; then
 		c postgres "$rt" "${pg[@]}"
 		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
 	done
-	docker rmi diet-test-corpus/postgres:fat >/dev/null
+	docker rmi -f "$DIET_TEST_CORPUS_PSQL" >/dev/null || true
 fi
 cat "$table"

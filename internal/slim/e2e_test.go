@@ -80,7 +80,14 @@ func fatLayout(t *testing.T) string {
 // 80 (host networking), across test binaries: packages run in parallel.
 func lockHTTPPort(t *testing.T) {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "diet-test-port-80.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	lockMachine(t, "diet-test-port-80.lock")
+}
+
+// lockMachine holds the lock file name (in the temporary directory) until
+// t ends, across the test binaries of the machine.
+func lockMachine(t *testing.T, name string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Probe of the corpus's postgres image (port 15432) from the host: the fat
-# image's own psql (diet-test-corpus/postgres:fat, copied into the Docker
-# engine first), on the host's network, until the server answers.
+# image's own psql (the image $DIET_TEST_CORPUS_PSQL names, copied into the
+# Docker engine first), on the host's network, until the server answers.
 for i in $(seq 60); do
-	if out=$(docker run --rm --network host --user postgres diet-test-corpus/postgres:fat \
+	if out=$(docker run --rm --network host --user postgres "${DIET_TEST_CORPUS_PSQL:?}" \
 		psql -h "$DIET_PROBE_HOST" -p 15432 -U postgres -Atc 'select datname from pg_database order by 1' 2>&1); then
 		printf '%s\n' "$out"
 		exit 0
