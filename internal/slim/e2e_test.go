@@ -215,7 +215,7 @@ func TestSlimNginx(t *testing.T) {
 	want := map[string]string{
 		"/usr/sbin/nginx":                       ReasonStatic,
 		"/var/www/html/index.nginx-debian.html": ReasonTrace,
-		"/var/lib/nginx":                        ReasonTrace, // written into
+		"/var/lib/nginx":                        ReasonState, // written into: kept whole
 	}
 	for p, kind := range want {
 		if k := kept[p]; k.Reason.Kind != kind {
