@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -74,20 +73,6 @@ func fatLayout(t *testing.T) string {
 		t.Fatalf("making the fat images: %v", err)
 	}
 	return dir
-}
-
-// lockHTTPPort serialises the tests that start nginx on the host's port
-// 80 (host networking), across test binaries: packages run in parallel.
-func lockHTTPPort(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "diet-test-port-80.lock"), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
 }
 
 func needRunc(t *testing.T) {
@@ -155,12 +140,11 @@ var (
 )
 
 // slimNginx is the slim of the fat nginx image, shared by the tests that
-// look at it and the reproducibility test. It holds the port-80 lock for
-// the calling test.
+// look at it and the reproducibility test. Its probe runs inside the
+// container's network: no host port is used.
 func slimNginx(t *testing.T) *slimRun {
 	t.Helper()
 	needRunc(t)
-	lockHTTPPort(t)
 	nginxOnce.Do(func() {
 		removed := filepath.Join(os.TempDir(), "diet-slim-test-removed.txt")
 		nginxRun = runSlim(t, "nginx", "--probe-http", "80/", "--removed", removed)
@@ -247,7 +231,7 @@ func TestSlimNginx(t *testing.T) {
 }
 
 func TestSlimReproducible(t *testing.T) {
-	first := slimNginx(t) // holds the port-80 lock until the test ends
+	first := slimNginx(t)
 	second := runSlim(t, "nginx", "--probe-http", "80/", "--no-verify")
 	if second.code != 0 {
 		t.Fatalf("second slim: %s", second.stderr)

@@ -357,6 +357,7 @@ func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err er
 func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) error {
 	res := closure.New(fsys, closure.Options{LDLibraryPath: ldLibraryPath(cfg.Config.Env)})
 	var argvs [][]string
+	probeCmd := map[int]bool{} // argvs of --probe-cmd, kept by --keep-probe-files
 	argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...))
 	for _, p := range opts.Probes {
 		if p.Kind == probe.KindExec {
@@ -364,10 +365,15 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 		}
 		if p.Kind == probe.KindCmd && opts.KeepProbeFiles {
 			argvs = append(argvs, p.Args)
+			probeCmd[len(argvs)-1] = true
 		}
 	}
 	done := map[string]bool{}
-	for _, argv := range argvs {
+	for n, argv := range argvs {
+		why := "entrypoint"
+		if probeCmd[n] {
+			why = "--keep-probe-files"
+		}
 		if len(argv) == 0 {
 			continue
 		}
@@ -388,7 +394,7 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 				continue
 			}
 			done[p] = true
-			rep, err := k.addProgram(res, p, "entrypoint")
+			rep, err := k.addProgram(res, p, why)
 			if err != nil && i == 0 && len(done) == 1 {
 				return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
 			}
