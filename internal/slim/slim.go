@@ -227,7 +227,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// 3 and 4. The probes, traced, against the original.
 	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(), Ports: tgt.ports}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
-	release, err := opts.hold(ctx, img)
+	// The tree unpacked above is the runs' lower directory (runc): the
+	// image is not unpacked a second time, and no run writes into it.
+	release, err := runtime.HoldDir(ctx, img, opts.Runtime, rootDir)
 	if err != nil {
 		return nil, fmt.Errorf("probing the original: %w", err)
 	}
