@@ -5,24 +5,30 @@
 # nginx (probed with GET /), curl (its default command) and jq (an exec
 # probe). For each: sizes before and after, ratio, wall time and peak
 # memory (GNU time's maximum resident set size) of the diet process.
+# Then the corpus of real servers (issue 9: flask, entrypoint, node, redis,
+# postgres, apache; go run ./internal/slim/cmd/mkfat -corpus), each with the
+# probes its end-to-end test (internal/slim/corpus_test.go) gives.
 # Writes bench/out/slim/slim.md (a markdown table) and bench/out/slim/*.json
 # (its own directory: other scripts build a dynamic diet into bench/out).
 # Run from the repository root, as root (runc):
 #   bash bench/slim.sh            # runc
 #   RUNTIMES="runc docker" bash bench/slim.sh
-#   IMAGES=nginx bash bench/slim.sh   # only some of the images
+#   IMAGES=nginx bash bench/slim.sh   # only some of the fat images
+#   CORPUS=only bash bench/slim.sh    # the corpus rows only (CORPUS=no: none)
 # nginx is slimmed twice per runtime: with the probe inside the container's
 # own network (the default) and, when the host's port 80 is free, with
 # --network host (the probe from the host, as before issue 9), and then as
 # two slims at once (both on port 80, each in its own network).
-# Needs: go, runc (and a Docker engine for docker), GNU time, python3, and
-# the debian-fat tree of .ci/fixtures.sh.
+# Needs: go, runc (and a Docker engine for docker, and for the postgres
+# probe), skopeo, GNU time, python3, and the debian-fat and corpus-* trees
+# of .ci/fixtures.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/out/slim
 mkdir -p "$out"
 runtimes=${RUNTIMES:-runc}
 images=${IMAGES:-nginx curl jq}
+corpus=${CORPUS:-yes}
 
 CGO_ENABLED=0 go build -trimpath -o "$out/diet" ./cmd/diet
 rm -rf "$out/slim-result"
@@ -38,11 +44,16 @@ table="$out/slim.md"
 } >"$table"
 
 bench() { # name runtime probe-args...
-	local name=$1 rt=$2
-	shift 2
+	benchOf "oci:$fat:$1" "$@"
+}
+
+benchOf() { # source name runtime probe-args...
+	local src=$1 name=$2 rt=$3
+	shift 3
 	local json="$out/slim-$name-$rt.json" tf="$out/slim-time.txt"
-	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "oci:$fat:$name" \
-		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json"
+	/usr/bin/time -f '%e %M' -o "$tf" "$out/diet" slim "$src" \
+		-o "oci:$out/slim-result:$name-$rt" --runtime "$rt" --json "$@" >"$json" ||
+		{ echo "| $name | \`$*\` | $rt | slim failed (exit $?), see $json |" >>"$table"; return 0; }
 	read -r wall rss <"$tf"
 	python3 - "$json" "$name" "$rt" "$wall" "$rss" "$*" >>"$table" <<'EOF'
 import json, sys
@@ -59,33 +70,70 @@ EOF
 
 port80free() { ! (exec 3<>/dev/tcp/127.0.0.1/80) 2>/dev/null; }
 
-for rt in $runtimes; do
-	for img in $images; do
-		case $img in
-		nginx)
-			bench nginx "$rt" --probe-http 80/
-			if port80free; then bench nginx "$rt" --probe-http 80/ --network host; fi
-			# Two at once, both on port 80: the wall time of the pair.
-			start=$(date +%s.%N)
-			for i in 1 2; do
-				"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:pair-$i" --runtime "$rt" --probe-http 80/ --json >"$out/slim-pair-$i.json" &
-			done
-			wait
-			end=$(date +%s.%N)
-			echo "| nginx, two slims at once | \`--probe-http 80/\` (each) | $rt | | | | | $(python3 -c 'import json,sys; print(" and ".join("yes" if json.load(open(f))["verified"] else "NO" for f in sys.argv[1:]))' "$out/slim-pair-1.json" "$out/slim-pair-2.json") | $(python3 -c "print(f'{$end - $start:.1f} s')") (both) | |" >>"$table"
-			;;
-		curl) bench curl "$rt" ;;
-		jq) bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'" ;;
-		esac
+if [[ $corpus != only ]]; then
+	for rt in $runtimes; do
+		for img in $images; do
+			case $img in
+			nginx)
+				bench nginx "$rt" --probe-http 80/
+				if port80free; then bench nginx "$rt" --probe-http 80/ --network host; fi
+				# Two at once, both on port 80: the wall time of the pair.
+				start=$(date +%s.%N)
+				for i in 1 2; do
+					"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:pair-$i" --runtime "$rt" --probe-http 80/ --json >"$out/slim-pair-$i.json" &
+				done
+				wait
+				end=$(date +%s.%N)
+				echo "| nginx, two slims at once | \`--probe-http 80/\` (each) | $rt | | | | | $(python3 -c 'import json,sys; print(" and ".join("yes" if json.load(open(f))["verified"] else "NO" for f in sys.argv[1:]))' "$out/slim-pair-1.json" "$out/slim-pair-2.json") | $(python3 -c "print(f'{$end - $start:.1f} s')") (both) | |" >>"$table"
+				;;
+			curl) bench curl "$rt" ;;
+			jq) bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'" ;;
+			esac
+		done
 	done
-done
-# Reproducibility: the same slim twice gives the same digest.
-case " $images " in *" nginx "*) ;; *) cat "$table"; exit 0 ;; esac
-first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
-"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
-second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
-{
-	echo
-	echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
-} >>"$table"
+	# Reproducibility: the same slim twice gives the same digest.
+	if [[ " $images " == *" nginx "* ]]; then
+		first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
+		"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
+		second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
+		{
+			echo
+			echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
+		} >>"$table"
+	fi
+fi
+
+if [[ $corpus != no ]]; then
+	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
+	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
+	# The postgres probe script runs the fat image's psql under Docker.
+	skopeo copy --quiet "oci:$corpusDir:postgres" docker-daemon:diet-test-corpus/postgres:fat
+	td=internal/slim/testdata/corpus
+	# The probes of corpus_test.go; redis and postgres with --probe-cmd
+	# once diet has it (issue 9 section 3), else the host-side scripts.
+	if "$out/diet" slim --help | grep -q -- '--probe-cmd '; then
+		redis=(--probe-cmd 'redis-cli -p 16379 SET greeting hello' --probe-cmd 'redis-cli -p 16379 GET greeting')
+		pg=(--probe-cmd "psql -p 15432 -U postgres -Atc 'select datname from pg_database order by 1'")
+	else
+		redis=(--probe-script "$td/redis-probe.sh")
+		pg=(--probe-script "$td/postgres-probe.sh")
+	fi
+	{
+		echo
+		echo "The corpus (issue 9), measured $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+		echo
+		echo "| image | probe | runtime | before (uncompressed / compressed) | after (uncompressed / compressed) | ratio | kept / removed paths | verified | wall time | peak memory |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+	} >>"$table"
+	for rt in $runtimes; do
+		c() { benchOf "oci:$corpusDir:$1" "$@"; }
+		c flask "$rt" --probe-http 15000/api/items --probe-http 15000/hello/corpus
+		c entrypoint "$rt" --probe-http 15001/api/items --probe-http 15001/hello/corpus
+		c node "$rt" --probe-http 13000/ --probe-http 13000/hello/corpus
+		c redis "$rt" "${redis[@]}"
+		c postgres "$rt" "${pg[@]}"
+		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
+	done
+	docker rmi diet-test-corpus/postgres:fat >/dev/null
+fi
 cat "$table"

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -22,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sys/unix"
 
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
@@ -48,7 +50,8 @@ type entrySet map[string]*entry
 func (s entrySet) add(e entry) error {
 	e.Path = path.Clean("/" + e.Path)
 	if old, ok := s[e.Path]; ok {
-		if old.Mode == e.Mode && old.Link == e.Link && string(old.Data) == string(e.Data) {
+		if old.Mode == e.Mode && old.Link == e.Link && string(old.Data) == string(e.Data) &&
+			old.Source == e.Source && (old.Open == nil && e.Open == nil || old.origin != "" && old.origin == e.origin) {
 			return nil
 		}
 		return fmt.Errorf("%s would be added twice: %s, and %s", e.Path, old.reason, e.reason)
@@ -252,6 +255,8 @@ func describe(r inspect.Reason, imagePath func(string) string) string {
 		return "loader of " + by
 	case "needed":
 		return "needed by " + by
+	case "dlopen":
+		return "dlopen by " + by + " (.note.dlopen)"
 	case "link":
 		return "link to " + by
 	}
@@ -270,11 +275,8 @@ func fileEntry(fsys rootfs.FS, p, reason string) (*entry, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", p)
 	}
-	b, err := fs.ReadFile(fsys, rootfs.Rel(p))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", p, err)
-	}
-	return &entry{layer.Entry{Path: p, Mode: normalMode(fi.Mode()), Data: b}, reason, p}, nil
+	open := func() (io.ReadCloser, error) { return fsys.Open(rootfs.Rel(p)) }
+	return &entry{layer.Entry{Path: p, Mode: normalMode(fi.Mode()), Open: open, Size: fi.Size()}, reason, p}, nil
 }
 
 // normalMode keeps only whether a file is executable, so that umasks and
@@ -327,6 +329,9 @@ func missingOf(rep *inspect.Report) []string {
 		}
 		if r.Closure != nil {
 			for _, m := range r.Closure.Missing {
+				if m.Optional {
+					continue // the program works without it
+				}
 				s := m.Soname + " (needed by " + strings.Join(m.NeededBy, ", ")
 				if m.Reason != "" {
 					s += ": " + m.Reason
@@ -434,14 +439,31 @@ func addHost(set entrySet, spec string) error {
 			}
 			return set.add(entry{layer.Entry{Path: target, Mode: fs.ModeSymlink | 0o777, Link: l}, reason, ""})
 		case fi.Mode().IsRegular():
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return fmt.Errorf("--add %s: %w", spec, err)
+			e := layer.Entry{Path: target, Mode: normalMode(fi.Mode()), Source: p}
+			if c, ok := fileCapability(p); ok {
+				e.Xattrs = map[string]string{capabilityXattr: c}
 			}
-			return set.add(entry{layer.Entry{Path: target, Mode: normalMode(fi.Mode()), Data: b}, reason, ""})
+			return set.add(entry{e, reason, ""})
 		}
 		return fmt.Errorf("--add %s: %s is not a file, directory or symlink", spec, p)
 	})
+}
+
+// capabilityXattr holds a file's capabilities (setcap).
+const capabilityXattr = "security.capability"
+
+// fileCapability reads the capabilities of a host file added with --add,
+// which the image keeps: a server given cap_net_bind_service=+ep must
+// still bind its port as an ordinary user. Other extended attributes of
+// the build machine (security.selinux labels) are left out, so that they
+// do not change the image.
+func fileCapability(p string) (string, bool) {
+	buf := make([]byte, 64)
+	n, err := unix.Lgetxattr(p, capabilityXattr, buf)
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return string(buf[:n]), true
 }
 
 // makeImage writes the layer and the image config.
@@ -459,10 +481,11 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 		case e.Mode&fs.ModeSymlink != 0:
 			f.Type, f.Link = "symlink", e.Link
 		default:
-			f.Type, f.Size = "file", int64(len(e.Data))
-			s256 := sha256.Sum256(e.Data)
-			s1 := sha1.Sum(e.Data)
-			f.SHA256, f.sha1 = hex.EncodeToString(s256[:]), hex.EncodeToString(s1[:])
+			f.Type = "file"
+			var err error
+			if f.Size, f.SHA256, f.sha1, err = sums(e.Entry); err != nil {
+				return nil, err
+			}
 			filesSize += f.Size
 		}
 		if e.origin != "" {
@@ -527,6 +550,21 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 	}
 	pi.Size.Files = filesSize
 	return pi, nil
+}
+
+// sums reads a file entry's content for its size and checksums, without
+// holding it in memory.
+func sums(e layer.Entry) (size int64, sha256Hex, sha1Hex string, err error) {
+	r, _, err := e.Contents()
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer r.Close()
+	h256, h1 := sha256.New(), sha1.New()
+	if size, err = io.Copy(io.MultiWriter(h256, h1), r); err != nil {
+		return 0, "", "", fmt.Errorf("reading %s: %w", e.Path, err)
+	}
+	return size, hex.EncodeToString(h256.Sum(nil)), hex.EncodeToString(h1.Sum(nil)), nil
 }
 
 // longCompression is the layer size above which compressing shows a

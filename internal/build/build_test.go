@@ -192,6 +192,7 @@ func TestReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 		digests = append(digests, res.Digest)
+		t.Logf("build %d: %s", i, res.Digest)
 		got, err := image.Read(context.Background(), "oci-archive:"+out, image.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -131,6 +132,12 @@ attached on push. --smoke runs the image before anything is written.`,
 			if !f.quiet {
 				opts.Log = cmd.ErrOrStderr()
 				opts.Progress = cmd.ErrOrStderr()
+			}
+			// A runtime that cannot run here is said before the build.
+			if len(opts.Smoke) > 0 {
+				if err := runtime.Available(cmd.Context(), opts.Runtime); err != nil {
+					return fmt.Errorf("--smoke: %w", err)
+				}
 			}
 			res, err := build.Build(cmd.Context(), opts)
 			if err != nil {

@@ -294,6 +294,9 @@ func printInspectTree(p func(string, ...any), objs []closure.Object, by, indent 
 		if o.Realpath != o.Path {
 			target += " -> " + o.Realpath
 		}
+		if o.Dlopen {
+			target += " (dlopen)"
+		}
 		p("%s%-*s %s", indent, max(1, 28-len(indent)), o.Soname, target)
 		printInspectTree(p, objs, o.Path, indent+"  ", done)
 	}
@@ -304,7 +307,11 @@ func printInspectMissing(p func(string, ...any), rep *inspect.Report) {
 		return
 	}
 	for _, m := range rep.Closure.Missing {
-		s := fmt.Sprintf("  missing      %s (needed by %s)", m.Soname, strings.Join(m.NeededBy, ", "))
+		label := "missing     "
+		if m.Optional {
+			label = "optional    "
+		}
+		s := fmt.Sprintf("  %s %s (needed by %s)", label, m.Soname, strings.Join(m.NeededBy, ", "))
 		if m.Reason != "" {
 			s += ": " + m.Reason
 		}

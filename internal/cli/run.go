@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -84,6 +85,7 @@ The network is none (only loopback) unless --network host is given. With
 			if !asJSON {
 				spec.Stdout, spec.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			}
+			spec.Notef = func(format string, args ...any) { slog.Warn(fmt.Sprintf(format, args...)) }
 			res, err := runtime.Run(ctx, img, spec)
 			if err != nil && res != nil && ctx.Err() != nil {
 				return ExitError{Code: 130, Err: fmt.Errorf("%s: interrupted, container killed", ref)}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
 )
@@ -158,6 +159,11 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if err != nil {
 		return err
 	}
+	// A runtime that cannot run here (rootless runc where the kernel
+	// forbids user namespaces) is said before minutes of unpacking.
+	if err := runtime.Available(ctx, f.runtime); err != nil {
+		return err
+	}
 	start := time.Now()
 	img, err := image.Read(ctx, ref, image.Options{Insecure: f.insecure})
 	if err != nil {
@@ -237,9 +243,22 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 	fmt.Fprintf(w, "%s -> %s (%s)\n", ref, dest, res.Digest)
 	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
 	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
-	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d); removed %d\n", len(res.Kept), counts[slim.ReasonStatic], counts[slim.ReasonTrace], counts[slim.ReasonRule], len(res.Removed))
+	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d); removed %d\n", len(res.Kept), counts[slim.ReasonStatic], counts[slim.ReasonTrace], counts[slim.ReasonRule], counts[slim.ReasonState], len(res.Removed))
 	if len(res.Packages) > 0 {
 		fmt.Fprintf(w, "  packages      %s\n", strings.Join(res.Packages, " "))
+	}
+	for _, d := range res.States {
+		fmt.Fprintf(w, "  kept whole    %s (%d files; %s: %s)\n", d.Dir, d.Files, d.Reason.Kind, d.Reason.Detail)
+	}
+	// The directories loaded on demand that a trace can never be sure of,
+	// most cut first; --json has them all.
+	const shown = 5
+	for i, d := range res.Partial {
+		if i == shown {
+			fmt.Fprintf(w, "  partly kept   %d more directories (see --json: partial_dirs)\n", len(res.Partial)-shown)
+			break
+		}
+		fmt.Fprintf(w, "  partly kept   loaded %d of %d files from %s; cut %d (%s keeps them)\n", d.Loaded, d.Files, d.Dir, d.Cut, d.Keep)
 	}
 	for i, o := range res.Original {
 		status := "not verified"

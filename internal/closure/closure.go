@@ -6,6 +6,7 @@ package closure
 import (
 	"errors"
 	"path"
+	"strings"
 
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
@@ -30,6 +31,10 @@ type Object struct {
 	Realpath string   `json:"realpath"`        // the file Path finally names
 	Links    []string `json:"links,omitempty"` // symlinks followed from Path to Realpath, in order
 	NeededBy []string `json:"needed_by,omitempty"`
+	// Dlopen is set for an object the loader maps only when the program
+	// calls dlopen: a library a .note.dlopen names, or one of its
+	// DT_NEEDED libraries not already loaded at start.
+	Dlopen bool `json:"dlopen,omitempty"`
 	// File holds the parsed facts of the object.
 	File *elfinfo.File `json:"-"`
 }
@@ -41,6 +46,11 @@ type Missing struct {
 	// Reason says why, when a file was found but the loader could not
 	// use it (musl stops at the first file of that name).
 	Reason string `json:"reason,omitempty"`
+	// Dlopen is set for a library a .note.dlopen names (Soname then
+	// lists its alternatives, joined by " or "). Optional says its
+	// priority is not "required": the program works without it.
+	Dlopen   bool `json:"dlopen,omitempty"`
+	Optional bool `json:"optional,omitempty"`
 }
 
 // Result is the closure of one program.
@@ -48,7 +58,8 @@ type Result struct {
 	// Interpreter is the program's loader (PT_INTERP), nil for static files.
 	Interpreter *Object `json:"interpreter,omitempty"`
 	// Objects are the shared objects in the order the loader would load
-	// them (breadth first), without the interpreter.
+	// them (breadth first), without the interpreter; then those the
+	// objects' .note.dlopen name, with their own DT_NEEDED.
 	Objects []Object  `json:"closure"`
 	Missing []Missing `json:"missing"`
 }
@@ -191,6 +202,7 @@ type node struct {
 type walk struct {
 	r       *Resolver
 	musl    bool
+	arch    Arch
 	interp  string // PT_INTERP, or the usual one for the machine
 	main    *node
 	rtld    *node
@@ -200,6 +212,8 @@ type walk struct {
 	real    map[string]*node // loaded files by real path
 	missing []Missing
 	miss    map[string]int
+	next    int  // the first node of queue whose DT_NEEDED are not yet loaded
+	dlopen  bool // loading what .note.dlopen names
 }
 
 func newWalk(r *Resolver, main *found) *walk {
@@ -207,6 +221,7 @@ func newWalk(r *Resolver, main *found) *walk {
 	w := &walk{
 		r:      r,
 		musl:   f.Libc == elfinfo.Musl,
+		arch:   ArchOf(f),
 		interp: f.Interpreter,
 		names:  map[string]*node{},
 		real:   map[string]*node{},
@@ -223,9 +238,9 @@ func newWalk(r *Resolver, main *found) *walk {
 	w.add(w.main, main.path, f.Soname)
 	switch {
 	case w.interp == "" && w.musl:
-		w.interp = "/lib/ld-musl-" + muslArch(f.ELFClass, f.ELFMachine) + ".so.1"
+		w.interp = "/lib/ld-musl-" + w.arch.MuslArch + ".so.1"
 	case w.interp == "":
-		w.interp = defaultInterp(f.ELFClass, f.ELFMachine)
+		w.interp = w.arch.GlibcInterp
 	default:
 		w.loadInterp()
 	}
@@ -271,13 +286,14 @@ func (w *walk) add(n *node, names ...string) {
 	}
 }
 
-func (w *walk) addMissing(soname, by, reason string) {
+func (w *walk) addMissing(soname, by, reason string) int {
 	if i, ok := w.miss[soname]; ok {
 		w.missing[i].NeededBy = appendOnce(w.missing[i].NeededBy, by)
-		return
+		return i
 	}
 	w.miss[soname] = len(w.missing)
 	w.missing = append(w.missing, Missing{Soname: soname, NeededBy: []string{by}, Reason: reason})
+	return len(w.missing) - 1
 }
 
 func appendOnce(list []string, s string) []string {
@@ -294,8 +310,25 @@ func (w *walk) run() {
 	if !w.musl {
 		w.preloads()
 	}
-	for i := 0; i < len(w.queue); i++ {
-		n := w.queue[i]
+	w.loadNeeded()
+	// Then the libraries each object says it may dlopen, found as dlopen
+	// finds them (the caller's search paths, as for its DT_NEEDED), each
+	// with its own DT_NEEDED.
+	w.dlopen = true
+	for j := 0; j < len(w.queue); j++ {
+		n := w.queue[j]
+		for _, d := range n.file.Dlopen {
+			w.dlopenNote(n, d)
+		}
+		w.loadNeeded()
+	}
+}
+
+// loadNeeded loads the DT_NEEDED of every node of the queue not yet done,
+// breadth first.
+func (w *walk) loadNeeded() {
+	for ; w.next < len(w.queue); w.next++ {
+		n := w.queue[w.next]
 		for _, need := range n.file.Needed {
 			w.need(n, need)
 		}
@@ -304,26 +337,67 @@ func (w *walk) run() {
 
 // need loads the dependency name of n, as the loader would.
 func (w *walk) need(n *node, name string) {
-	if w.musl && w.rtld != nil && muslReserved(name) {
-		w.link(w.rtld, n, name)
-		return
-	}
-	if l, ok := w.names[name]; ok {
+	if l, ok := w.loaded(name); ok {
 		w.link(l, n, name)
 		return
 	}
-	var fd *found
-	var reason string
-	if w.musl {
-		fd, reason = w.searchMusl(n, name)
-	} else {
-		fd = w.searchGlibc(n, name)
-	}
+	fd, reason := w.search(n, name)
 	if fd == nil {
 		w.addMissing(name, n.path, reason)
 		return
 	}
 	w.needFound(n, name, fd, n.path)
+}
+
+// dlopenNote loads the first of the alternatives of a .note.dlopen entry
+// of n that the loader would find. One found nowhere is missing, and
+// optional unless its priority is "required".
+func (w *walk) dlopenNote(n *node, d elfinfo.Dlopen) {
+	if len(d.Sonames) == 0 {
+		return
+	}
+	for _, name := range d.Sonames {
+		if l, ok := w.loaded(name); ok {
+			w.link(l, n, name)
+			return
+		}
+	}
+	for _, name := range d.Sonames {
+		if fd, _ := w.search(n, name); fd != nil {
+			w.needFound(n, name, fd, n.path)
+			return
+		}
+	}
+	what := "dlopen"
+	if d.Feature != "" {
+		what += " for " + d.Feature
+	}
+	key := strings.Join(d.Sonames, " or ")
+	_, seen := w.miss[key]
+	i := w.addMissing(key, n.path, what+" ("+d.Priority+"): not found")
+	if !seen {
+		w.missing[i].Dlopen = true
+		w.missing[i].Optional = d.Priority != "required"
+	}
+}
+
+// loaded returns the object already loaded under name, if any: musl's
+// loader is libc, libm, libpthread and the others of muslReserved.
+func (w *walk) loaded(name string) (*node, bool) {
+	if w.musl && w.rtld != nil && muslReserved(name) {
+		return w.rtld, true
+	}
+	l, ok := w.names[name]
+	return l, ok
+}
+
+// search finds name, needed by n, with the loader's rules; for musl, the
+// reason a file found could not be used.
+func (w *walk) search(n *node, name string) (*found, string) {
+	if w.musl {
+		return w.searchMusl(n, name)
+	}
+	return w.searchGlibc(n, name), ""
 }
 
 // needFound loads fd, found for name needed by n (by names the needer in
@@ -337,7 +411,7 @@ func (w *walk) needFound(n *node, name string, fd *found, by string) {
 		return
 	}
 	l := &node{
-		obj:    &Object{Soname: name, Path: fd.path, Realpath: fd.res.Path, Links: fd.res.Links, NeededBy: []string{by}, File: fd.file},
+		obj:    &Object{Soname: name, Path: fd.path, Realpath: fd.res.Path, Links: fd.res.Links, NeededBy: []string{by}, Dlopen: w.dlopen, File: fd.file},
 		file:   fd.file,
 		path:   fd.path,
 		origin: path.Dir(fd.path),
@@ -357,9 +431,11 @@ func (w *walk) link(l, n *node, name string) {
 	}
 }
 
-// compatible reports whether the loader of the program would use f.
+// compatible reports whether the loader of the program would use f: of
+// its class, byte order and machine, and for glibc of its ABI (musl's
+// loader does not look at the ABI flags).
 func (w *walk) compatible(fd *found) bool {
-	return fd.parseErr == nil && w.main.file.Compatible(fd.file)
+	return fd.parseErr == nil && w.main.file.Compatible(fd.file) && (w.musl || w.arch.Accepts(fd.file.ELFFlags))
 }
 
 // try opens p as glibc's open_verify would: it must exist and be an ELF

@@ -450,3 +450,64 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+// TestResolveDlopenNote checks that the libraries a .note.dlopen names are
+// resolved with the loader's rules after the DT_NEEDED closure, each with
+// its own DT_NEEDED, the first alternative found winning, and that a
+// missing one is optional unless its priority is "required".
+func TestResolveDlopenNote(t *testing.T) {
+	note := `[{"feature":"zstd","priority":"suggested","soname":["libzstd.so.1"]},` +
+		`{"feature":"idn","soname":["libidn2.so.0","libidn.so.12"]},` +
+		`{"feature":"pcre","priority":"required","soname":["libpcre2-8.so.0"]},` +
+		`{"feature":"c","soname":["libc.so.6"]}]`
+	files := map[string]*fstest.MapFile{
+		"/usr/bin/p":                     prog(obj{Needed: []string{"liba.so"}, RunPath: "/opt/app"}),
+		"/opt/app/liba.so":               lib("liba.so", obj{Dlopen: note}),
+		"/opt/app/libidn.so.12":          lib("libidn.so.12", obj{Needed: []string{"libunistring.so.2"}}),
+		libdir + "libidn.so.12":          lib("libidn.so.12", obj{}),
+		libdir + "libunistring.so.2":     lib("libunistring.so.2", obj{}),
+		"/opt/elsewhere/libzstd.so.1":    lib("libzstd.so.1", obj{}),
+		"/opt/elsewhere/libpcre2-8.so.0": lib("libpcre2-8.so.0", obj{}),
+	}
+	res, err := closure.New(glibcRoot(files), closure.Options{}).Resolve("/usr/bin/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// liba.so has no RUNPATH of its own, so the program's does not apply
+	// to what it dlopens: libidn.so.12 comes from the default directory.
+	want := []string{
+		"liba.so /opt/app/liba.so /opt/app/liba.so", libc,
+		"libidn.so.12 /lib/x86_64-linux-gnu/libidn.so.12 " + libdir + "libidn.so.12",
+		"missing libzstd.so.1", "missing libpcre2-8.so.0",
+	}
+	if got := describe(res); !slices.Equal(got, want) {
+		t.Fatalf("closure:\n got %q\nwant %q", got, want)
+	}
+	for _, o := range res.Objects {
+		if o.Dlopen != (o.Soname == "libidn.so.12") {
+			t.Errorf("%s: Dlopen = %v", o.Soname, o.Dlopen)
+		}
+	}
+	for _, m := range res.Missing {
+		if !m.Dlopen || m.Optional != (m.Soname == "libzstd.so.1") || !strings.Contains(m.Reason, "dlopen for") {
+			t.Errorf("missing %+v: want a dlopen entry, optional only for the suggested one", m)
+		}
+	}
+
+	// The dlopen'ed library's own DT_NEEDED come with it, marked as
+	// loaded by dlopen too.
+	files[libdir+"libidn.so.12"] = lib("libidn.so.12", obj{Needed: []string{"libunistring.so.2"}})
+	res, err = closure.New(glibcRoot(files), closure.Options{}).Resolve("/usr/bin/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl []string
+	for _, o := range res.Objects {
+		if o.Dlopen {
+			dl = append(dl, o.Soname)
+		}
+	}
+	if !slices.Equal(dl, []string{"libidn.so.12", "libunistring.so.2"}) {
+		t.Errorf("loaded by dlopen: %q, want libidn.so.12 and its libunistring.so.2", dl)
+	}
+}

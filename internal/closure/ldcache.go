@@ -2,7 +2,6 @@ package closure
 
 import (
 	"bytes"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,9 +26,8 @@ const (
 
 // Cache entry flags (glibc's sysdeps/generic/ldconfig.h).
 const (
-	flagTypeMask     = 0x00ff
-	flagELFLibc6     = 0x0003
-	flagRequiredMask = 0xff00
+	flagTypeMask = 0x00ff
+	flagELFLibc6 = 0x0003
 )
 
 // ErrBadCache is returned for a file that is not a valid ld.so.cache.
@@ -54,8 +52,9 @@ type LDCache struct {
 	bySo    map[string][]int
 }
 
-// ParseLDCache reads an ld.so.cache in either format. Only little-endian
-// caches are read (every architecture diet targets).
+// ParseLDCache reads an ld.so.cache in either format, in the byte order
+// of the machine that wrote it (big-endian on s390x): the one its header
+// names, else the one under which its entry count fits the file.
 func ParseLDCache(b []byte) (*LDCache, error) {
 	switch {
 	case bytes.HasPrefix(b, []byte(cacheMagicNew)):
@@ -64,7 +63,8 @@ func ParseLDCache(b []byte) (*LDCache, error) {
 		if len(b) < oldHeaderSize {
 			return nil, fmt.Errorf("%w: truncated header", ErrBadCache)
 		}
-		n := uint64(binary.LittleEndian.Uint32(b[12:]))
+		bo := countOrder(b[12:], oldHeaderSize, oldEntrySize, len(b))
+		n := uint64(bo.Uint32(b[12:]))
 		end := oldHeaderSize + n*oldEntrySize
 		if end > uint64(len(b)) {
 			return nil, fmt.Errorf("%w: %d entries do not fit", ErrBadCache, n)
@@ -75,18 +75,38 @@ func ParseLDCache(b []byte) (*LDCache, error) {
 		if off < uint64(len(b)) && bytes.HasPrefix(b[off:], []byte(cacheMagicNew)) {
 			return parseNew(b[off:])
 		}
-		return parseOld(b, int(n), int(end))
+		return parseOld(b, bo, int(n), int(end))
 	}
 	return nil, fmt.Errorf("%w: unknown magic", ErrBadCache)
 }
 
-func parseOld(b []byte, n, strtab int) (*LDCache, error) {
+// Byte orders of the new format's header flags (glibc's
+// cache_file_new_flags_endian_*).
+const (
+	cacheEndianUnset   = 0
+	cacheEndianInvalid = 1
+	cacheEndianLittle  = 2
+	cacheEndianBig     = 3
+)
+
+// countOrder picks the byte order under which the entry count at b
+// describes entries that fit in a file of size bytes, little-endian when
+// both or neither do.
+func countOrder(b []byte, header, entry uint64, size int) binary.ByteOrder {
+	fits := func(bo binary.ByteOrder) bool { return header+uint64(bo.Uint32(b))*entry <= uint64(size) }
+	if !fits(binary.LittleEndian) && fits(binary.BigEndian) {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+func parseOld(b []byte, bo binary.ByteOrder, n, strtab int) (*LDCache, error) {
 	c := &LDCache{}
 	for i := range n {
 		e := b[oldHeaderSize+i*oldEntrySize:]
-		flags := int32(binary.LittleEndian.Uint32(e))
-		key, ok1 := cstring(b, uint64(strtab)+uint64(binary.LittleEndian.Uint32(e[4:])))
-		val, ok2 := cstring(b, uint64(strtab)+uint64(binary.LittleEndian.Uint32(e[8:])))
+		flags := int32(bo.Uint32(e))
+		key, ok1 := cstring(b, uint64(strtab)+uint64(bo.Uint32(e[4:])))
+		val, ok2 := cstring(b, uint64(strtab)+uint64(bo.Uint32(e[8:])))
 		if !ok1 || !ok2 {
 			return nil, fmt.Errorf("%w: entry %d points outside the file", ErrBadCache, i)
 		}
@@ -100,12 +120,22 @@ func parseNew(b []byte) (*LDCache, error) {
 	if len(b) < newHeaderSize {
 		return nil, fmt.Errorf("%w: truncated header", ErrBadCache)
 	}
-	le := binary.LittleEndian
+	var le binary.ByteOrder
+	switch b[28] & 3 {
+	case cacheEndianLittle:
+		le = binary.LittleEndian
+	case cacheEndianBig:
+		le = binary.BigEndian
+	case cacheEndianInvalid:
+		return nil, fmt.Errorf("%w: marked invalid", ErrBadCache)
+	case cacheEndianUnset:
+		le = countOrder(b[20:], newHeaderSize, newEntrySize, len(b))
+	}
 	n := uint64(le.Uint32(b[20:]))
 	if newHeaderSize+n*newEntrySize > uint64(len(b)) {
 		return nil, fmt.Errorf("%w: %d entries do not fit", ErrBadCache, n)
 	}
-	hwcaps := readHWCapsExtension(b, uint64(le.Uint32(b[32:])))
+	hwcaps := readHWCapsExtension(b, le, uint64(le.Uint32(b[32:])))
 	c := &LDCache{}
 	for i := range int(n) {
 		e := b[newHeaderSize+i*newEntrySize:]
@@ -136,8 +166,7 @@ func parseNew(b []byte) (*LDCache, error) {
 // readHWCapsExtension returns the glibc-hwcaps subdirectory names of the
 // cache's extension section, nil when there is none or it is damaged
 // (glibc ignores a damaged extension too).
-func readHWCapsExtension(b []byte, off uint64) []string {
-	le := binary.LittleEndian
+func readHWCapsExtension(b []byte, le binary.ByteOrder, off uint64) []string {
 	if off == 0 || off+8 > uint64(len(b)) || le.Uint32(b[off:]) != extensionMagic {
 		return nil
 	}
@@ -185,18 +214,14 @@ func (c *LDCache) index() {
 }
 
 // Lookup returns the path glibc's loader would take from the cache for
-// soname, for a program of the given class and machine, and the
-// glibc-hwcaps subdirectories the CPU supports (best first). It returns ""
-// when the cache has no usable entry.
-func (c *LDCache) Lookup(soname string, class elf.Class, machine elf.Machine, hwcaps []string) string {
-	want, exact := cacheFlags(class, machine)
+// soname, for a program of architecture a, and the glibc-hwcaps
+// subdirectories the CPU supports (best first). It returns "" when the
+// cache has no usable entry.
+func (c *LDCache) Lookup(soname string, a Arch, hwcaps []string) string {
 	best, bestPrio := "", len(hwcaps)+1
 	for _, i := range c.bySo[soname] {
 		e := c.Entries[i]
-		if e.Flags&flagTypeMask != flagELFLibc6 {
-			continue
-		}
-		if exact && !want[e.Flags&flagRequiredMask] {
+		if !a.acceptsCache(e.Flags) {
 			continue
 		}
 		switch {
@@ -219,30 +244,4 @@ func (c *LDCache) Lookup(soname string, class elf.Class, machine elf.Machine, hw
 		}
 	}
 	return best
-}
-
-// cacheFlags gives the required-flag values glibc's loader for class and
-// machine accepts (_DL_CACHE_DEFAULT_ID); exact is false for machines not
-// listed, whose entries are then only checked when opened.
-func cacheFlags(class elf.Class, machine elf.Machine) (want map[int32]bool, exact bool) {
-	is64 := class == elf.ELFCLASS64
-	switch {
-	case machine == elf.EM_X86_64 && is64:
-		return map[int32]bool{0x0300: true}, true
-	case machine == elf.EM_X86_64:
-		return map[int32]bool{0x0800: true}, true
-	case machine == elf.EM_386:
-		return map[int32]bool{0x0000: true}, true
-	case machine == elf.EM_AARCH64:
-		return map[int32]bool{0x0a00: true}, true
-	case machine == elf.EM_ARM:
-		return map[int32]bool{0x0900: true, 0x0b00: true, 0x0000: true}, true
-	case machine == elf.EM_PPC64:
-		return map[int32]bool{0x0500: true}, true
-	case machine == elf.EM_S390 && is64:
-		return map[int32]bool{0x0400: true}, true
-	case machine == elf.EM_RISCV && is64:
-		return map[int32]bool{0x1000: true, 0x0f00: true}, true
-	}
-	return nil, false
 }

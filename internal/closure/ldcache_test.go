@@ -18,7 +18,12 @@ const x8664 = 0x0303 // FLAG_ELF_LIBC6 | FLAG_X8664_LIB64
 // mkCache writes an ld.so.cache in the new format, preceded by the old
 // format when old is set, as ldconfig does (glibc's elf/cache.c).
 func mkCache(entries []closure.CacheEntry, old bool) []byte {
-	le := binary.LittleEndian
+	return mkCacheOrder(binary.LittleEndian, entries, old)
+}
+
+// mkCacheOrder is mkCache in byte order le, as ldconfig writes it on a
+// machine of that byte order.
+func mkCacheOrder(le binary.ByteOrder, entries []closure.CacheEntry, old bool) []byte {
 	var hwcaps []string
 	hwIndex := map[string]int{}
 	for _, e := range entries {
@@ -82,6 +87,9 @@ func mkCache(entries []closure.CacheEntry, old bool) []byte {
 	le.PutUint32(hdr[20:], uint32(len(entries)))
 	le.PutUint32(hdr[24:], uint32(strs.Len()))
 	hdr[28] = 2 // little endian
+	if le == binary.BigEndian {
+		hdr[28] = 3
+	}
 	if ext != nil {
 		le.PutUint32(hdr[32:], uint32(extOff))
 	}
@@ -169,7 +177,7 @@ func TestLDCacheLookup(t *testing.T) {
 			}
 		}
 		for _, tt := range tests {
-			if got := c.Lookup(tt.soname, tt.class, tt.machine, tt.hwcaps); got != tt.want {
+			if got := c.Lookup(tt.soname, closure.ArchFor(tt.class, elf.ELFDATA2LSB, tt.machine, 0), tt.hwcaps); got != tt.want {
 				t.Errorf("%s: Lookup(%s, %v, %v, %v) = %q, want %q", name, tt.soname, tt.class, tt.machine, tt.hwcaps, got, tt.want)
 			}
 		}
@@ -185,7 +193,7 @@ func TestLDCacheOldFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Lookup("libc.so.6", elf.ELFCLASS64, elf.EM_X86_64, nil); got != "/lib/libc.so.6" {
+	if got := c.Lookup("libc.so.6", amd64, nil); got != "/lib/libc.so.6" {
 		t.Errorf("Lookup(libc.so.6) = %q", got)
 	}
 }
@@ -228,7 +236,7 @@ func TestLDCacheReal(t *testing.T) {
 		if len(c.Entries) < 5 {
 			t.Errorf("%s: only %d entries", name, len(c.Entries))
 		}
-		p := c.Lookup("libc.so.6", elf.ELFCLASS64, elf.EM_X86_64, nil)
+		p := c.Lookup("libc.so.6", amd64, nil)
 		if p == "" {
 			t.Fatalf("%s: no libc.so.6 in the cache", name)
 		}
@@ -251,7 +259,9 @@ func FuzzParseLDCache(f *testing.F) {
 			return
 		}
 		for _, e := range c.Entries {
-			c.Lookup(e.Soname, elf.ELFCLASS64, elf.EM_X86_64, []string{"x86-64-v3"})
+			c.Lookup(e.Soname, amd64, []string{"x86-64-v3"})
 		}
 	})
 }
+
+var amd64 = closure.ArchFor(elf.ELFCLASS64, elf.ELFDATA2LSB, elf.EM_X86_64, 0)

@@ -18,77 +18,13 @@ type glibcLoader struct {
 	lib        string // $LIB
 }
 
-// defaultInterp is the usual PT_INTERP of glibc programs per machine,
-// used for libraries inspected on their own (they have no PT_INTERP).
-func defaultInterp(class elf.Class, machine elf.Machine) string {
-	switch {
-	case machine == elf.EM_X86_64 && class == elf.ELFCLASS64:
-		return "/lib64/ld-linux-x86-64.so.2"
-	case machine == elf.EM_X86_64:
-		return "/libx32/ld-linux-x32.so.2"
-	case machine == elf.EM_386:
-		return "/lib/ld-linux.so.2"
-	case machine == elf.EM_AARCH64:
-		return "/lib/ld-linux-aarch64.so.1"
-	case machine == elf.EM_ARM:
-		return "/lib/ld-linux-armhf.so.3"
-	case machine == elf.EM_PPC64:
-		return "/lib64/ld64.so.2"
-	case machine == elf.EM_S390:
-		return "/lib/ld64.so.1"
-	case machine == elf.EM_RISCV:
-		return "/lib/ld-linux-riscv64-lp64d.so.1"
-	}
-	return ""
-}
-
-// triplet is the Debian multiarch directory name per machine.
-func triplet(class elf.Class, machine elf.Machine) string {
-	switch {
-	case machine == elf.EM_X86_64 && class == elf.ELFCLASS64:
-		return "x86_64-linux-gnu"
-	case machine == elf.EM_X86_64:
-		return "x86_64-linux-gnux32"
-	case machine == elf.EM_386:
-		return "i386-linux-gnu"
-	case machine == elf.EM_AARCH64:
-		return "aarch64-linux-gnu"
-	case machine == elf.EM_ARM:
-		return "arm-linux-gnueabihf"
-	case machine == elf.EM_PPC64:
-		return "powerpc64le-linux-gnu"
-	case machine == elf.EM_S390:
-		return "s390x-linux-gnu"
-	case machine == elf.EM_RISCV:
-		return "riscv64-linux-gnu"
-	}
-	return ""
-}
-
-// platform is the value of $PLATFORM (the kernel's AT_PLATFORM).
-func platform(class elf.Class, machine elf.Machine) string {
-	switch machine {
-	case elf.EM_X86_64:
-		return "x86_64"
-	case elf.EM_386:
-		return "i686"
-	case elf.EM_AARCH64:
-		return "aarch64"
-	case elf.EM_PPC64:
-		return "power8"
-	case elf.EM_S390:
-		return "z900"
-	}
-	return ""
-}
-
 // glibcLoaderFor reads the default directories out of the loader at interp
 // (a path inside the root): glibc keeps them as one run of NUL-terminated
 // strings ("/lib/x86_64-linux-gnu/\0/usr/lib/x86_64-linux-gnu/\0/lib/\0
 // /usr/lib/\0" on Debian, "/lib64/\0/usr/lib64/\0" on Fedora). When the
 // loader cannot be read, a guess for the machine is used.
-func (r *Resolver) glibcLoaderFor(interp string, class elf.Class, machine elf.Machine) *glibcLoader {
-	key := interp + "\x00" + class.String() + machine.String()
+func (r *Resolver) glibcLoaderFor(interp string, a Arch, class elf.Class) *glibcLoader {
+	key := interp + "\x00" + a.Name + class.String()
 	l, _ := r.loaders.get(key, func() (*glibcLoader, error) {
 		var dirs []string
 		if interp != "" {
@@ -97,8 +33,8 @@ func (r *Resolver) glibcLoaderFor(interp string, class elf.Class, machine elf.Ma
 			}
 		}
 		if dirs == nil {
-			if t := triplet(class, machine); t != "" {
-				dirs = append(dirs, "/lib/"+t, "/usr/lib/"+t)
+			if a.Triplet != "" {
+				dirs = append(dirs, "/lib/"+a.Triplet, "/usr/lib/"+a.Triplet)
 			}
 			if class == elf.ELFCLASS64 {
 				dirs = append(dirs, "/lib64", "/usr/lib64")

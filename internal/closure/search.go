@@ -1,7 +1,6 @@
 package closure
 
 import (
-	"debug/elf"
 	"fmt"
 	"path"
 	"strings"
@@ -39,13 +38,13 @@ func (w *walk) searchGlibc(n *node, name string) *found {
 	}
 	f := w.main.file
 	if c := w.r.cache(); c != nil {
-		if p := c.Lookup(name, f.ELFClass, f.ELFMachine, w.r.opts.HWCaps); p != "" {
+		if p := c.Lookup(name, w.arch, w.r.opts.HWCaps); p != "" {
 			if fd := w.try(p); fd != nil {
 				return fd
 			}
 		}
 	}
-	l := w.r.glibcLoaderFor(w.interp, f.ELFClass, f.ELFMachine)
+	l := w.r.glibcLoaderFor(w.interp, w.arch, f.ELFClass)
 	for _, d := range l.systemDirs {
 		if fd := w.tryDir(d, name); fd != nil {
 			return fd
@@ -103,12 +102,12 @@ func (w *walk) expand(s, origin string) (string, bool) {
 			if w.musl {
 				return "", false
 			}
-			v = w.r.glibcLoaderFor(w.interp, f.ELFClass, f.ELFMachine).lib
+			v = w.r.glibcLoaderFor(w.interp, w.arch, f.ELFClass).lib
 		case "PLATFORM":
 			if w.musl {
 				return "", false
 			}
-			v = platform(f.ELFClass, f.ELFMachine)
+			v = w.arch.Platform
 		}
 		if v == "" {
 			return "", false
@@ -176,30 +175,6 @@ func muslReserved(name string) bool {
 		}
 	}
 	return false
-}
-
-// muslArch is the architecture name in musl's loader and path file names.
-func muslArch(class elf.Class, machine elf.Machine) string {
-	switch machine {
-	case elf.EM_X86_64:
-		if class == elf.ELFCLASS32 {
-			return "x32"
-		}
-		return "x86_64"
-	case elf.EM_386:
-		return "i386"
-	case elf.EM_AARCH64:
-		return "aarch64"
-	case elf.EM_ARM:
-		return "armhf"
-	case elf.EM_RISCV:
-		return "riscv64"
-	case elf.EM_PPC64:
-		return "powerpc64le"
-	case elf.EM_S390:
-		return "s390x"
-	}
-	return ""
 }
 
 // searchMusl finds name, needed by n, in musl's order (ldso/dynlink.c,

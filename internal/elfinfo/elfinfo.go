@@ -51,11 +51,18 @@ type File struct {
 	Dlopen      []Dlopen `json:"dlopen,omitempty"`    // from .note.dlopen
 	Go          *GoInfo  `json:"go,omitempty"`
 	Needs       []Need   `json:"needs,omitempty"`
+	// ARMArch is the OCI variant ("v5", "v6", "v7", "v8") of the oldest
+	// CPU a 32-bit ARM file runs on, from its Tag_CPU_arch build
+	// attribute; "" for other machines and files without attributes.
+	ARMArch string `json:"arm_arch,omitempty"`
 
-	// ELFClass and ELFMachine are kept raw for the loader's compatibility
-	// check: a library of another class or machine is skipped.
+	// ELFClass, ELFData, ELFMachine and ELFFlags are kept raw for the
+	// loader's compatibility check: a library of another class, byte
+	// order, machine or ABI is skipped.
 	ELFClass   elf.Class   `json:"-"`
+	ELFData    elf.Data    `json:"-"`
 	ELFMachine elf.Machine `json:"-"`
+	ELFFlags   uint32      `json:"-"`
 }
 
 // Dlopen is one entry of a .note.dlopen note (the FDO dlopen metadata spec).
@@ -84,9 +91,10 @@ type Need struct {
 }
 
 // Compatible reports whether the loader of f would accept lib as a
-// dependency: same class and machine.
+// dependency: same class, byte order and machine. The loaders' checks of
+// ABI flags are the closure's.
 func (f *File) Compatible(lib *File) bool {
-	return f.ELFClass == lib.ELFClass && f.ELFMachine == lib.ELFMachine
+	return f.ELFClass == lib.ELFClass && f.ELFData == lib.ELFData && f.ELFMachine == lib.ELFMachine
 }
 
 // maxOpenRead bounds how much of a file without ReadAt Open copies into
@@ -160,11 +168,14 @@ func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
 		Machine:    machineString(ef.Machine),
 		Type:       typeString(ef.Type),
 		ELFClass:   ef.Class,
+		ELFData:    ef.Data,
 		ELFMachine: ef.Machine,
+		ELFFlags:   headerFlags(r, ef),
 	}
 	p := &parser{ef: ef, r: r, size: size, f: f}
 	defer p.release()
 	f.readSections(ef)
+	p.readARMArch()
 	if err := p.readDynamic(); err != nil {
 		return nil, err
 	}
@@ -173,6 +184,20 @@ func ParseSize(r io.ReaderAt, size int64) (f *File, err error) {
 	f.Go = p.readGo()
 	f.Needs = p.readNeeds()
 	return f, nil
+}
+
+// headerFlags reads e_flags, which debug/elf does not keep: the ABI
+// (float ABI of arm and riscv, ELF ABI version of ppc64).
+func headerFlags(r io.ReaderAt, ef *elf.File) uint32 {
+	off := int64(36)
+	if ef.Class == elf.ELFCLASS64 {
+		off = 48
+	}
+	var b [4]byte
+	if _, err := r.ReadAt(b[:], off); err != nil {
+		return 0
+	}
+	return ef.ByteOrder.Uint32(b[:])
 }
 
 // headSize is how much of the start of a file ParseSize reads at once.

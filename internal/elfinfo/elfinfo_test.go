@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -196,7 +195,7 @@ func TestParseFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tc.want
-			want.ELFClass, want.ELFMachine = elf.ELFCLASS64, elf.EM_X86_64
+			want.ELFClass, want.ELFData, want.ELFMachine = elf.ELFCLASS64, elf.ELFDATA2LSB, elf.EM_X86_64
 			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("Open(%s):\n got %+v\nwant %+v", tc.name, *got, want)
 				if got.Go != nil && want.Go != nil {
@@ -311,7 +310,12 @@ func TestCompatible(t *testing.T) {
 	if !a.Compatible(b) {
 		t.Error("same class and machine: not compatible")
 	}
-	for _, c := range []*File{{ELFClass: elf.ELFCLASS32, ELFMachine: elf.EM_X86_64}, {ELFClass: elf.ELFCLASS64, ELFMachine: elf.EM_AARCH64}} {
+	a.ELFData, b.ELFData = elf.ELFDATA2LSB, elf.ELFDATA2LSB
+	for _, c := range []*File{
+		{ELFClass: elf.ELFCLASS32, ELFData: elf.ELFDATA2LSB, ELFMachine: elf.EM_X86_64},
+		{ELFClass: elf.ELFCLASS64, ELFData: elf.ELFDATA2LSB, ELFMachine: elf.EM_AARCH64},
+		{ELFClass: elf.ELFCLASS64, ELFData: elf.ELFDATA2MSB, ELFMachine: elf.EM_X86_64},
+	} {
 		if a.Compatible(c) {
 			t.Errorf("%v %v: compatible with x86_64 ELF64", c.ELFClass, c.ELFMachine)
 		}
@@ -667,11 +671,7 @@ func BenchmarkParseSystem(b *testing.B) {
 // machine cannot build: a 32-bit file and another machine. Values from
 // readelf.
 func TestParseGoRootFixtures(t *testing.T) {
-	out, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		t.Skipf("go env GOROOT: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "src", "debug", "elf", "testdata")
+	dir := goTestdata(t)
 	for _, tc := range []struct {
 		name string
 		want File
@@ -682,12 +682,13 @@ func TestParseGoRootFixtures(t *testing.T) {
 			// line 0x35 + frame 0x30 + str 0xd.
 			DebugSize: 523, Linkage: Dynamic, Interpreter: "/libexec/ld-elf.so.1",
 			Libc: Glibc, Needed: []string{"libc.so.6"},
-			ELFClass: elf.ELFCLASS32, ELFMachine: elf.EM_386,
+			ELFClass: elf.ELFCLASS32, ELFData: elf.ELFDATA2LSB, ELFMachine: elf.EM_386,
 		}},
 		{"gcc-riscv64-linux-exec", File{
 			Class: "ELF64", Machine: "riscv", Type: "exec", Stripped: true, Linkage: Dynamic,
 			Interpreter: "/lib/ld-linux-riscv64-lp64d.so.1", Libc: Glibc, Needed: []string{"libc.so.6"},
-			GlibcMin: "2.34", ELFClass: elf.ELFCLASS64, ELFMachine: elf.EM_RISCV,
+			GlibcMin: "2.34", ELFClass: elf.ELFCLASS64, ELFData: elf.ELFDATA2LSB, ELFMachine: elf.EM_RISCV,
+			ELFFlags: 0x5, // EF_RISCV_RVC | EF_RISCV_FLOAT_ABI_DOUBLE
 		}},
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, tc.name))

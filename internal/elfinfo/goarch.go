@@ -1,8 +1,11 @@
 package elfinfo
 
+import "debug/elf"
+
 // GoArch names f's machine as Go and OCI platforms do (GOARCH and
-// variant): "amd64", "arm64" "v8", "riscv64"... A machine it does not
-// know is returned as elfinfo names it.
+// variant): "amd64", "arm64" "v8", "arm" "v7" (the variant from the
+// file's build attributes), "riscv64"... A machine it does not know is
+// returned as elfinfo names it.
 func (f *File) GoArch() (arch, variant string) {
 	switch f.Machine {
 	case "x86_64":
@@ -12,12 +15,15 @@ func (f *File) GoArch() (arch, variant string) {
 	case "aarch64":
 		return "arm64", "v8"
 	case "arm":
-		return "arm", ""
+		return "arm", f.ARMArch
 	case "riscv":
 		if f.Class == "ELF64" {
 			return "riscv64", ""
 		}
 	case "ppc64":
+		if f.ELFData == elf.ELFDATA2MSB {
+			return "ppc64", ""
+		}
 		return "ppc64le", ""
 	case "s390":
 		return "s390x", ""

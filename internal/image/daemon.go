@@ -78,6 +78,20 @@ func daemonRef(ref string) (name.Reference, error) {
 	return r, nil
 }
 
+// daemonHas reports whether a Docker engine answers here and has an
+// image called ref. It asks for a few seconds at most: no engine means no.
+func daemonHas(ctx context.Context, ref string) bool {
+	if _, err := daemonRef(ref); err != nil {
+		return false
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return dockerCommand(ctx, nil, io.Discard, "image", "inspect", "--format", "{{.Id}}", "--", ref) == nil
+}
+
 // readDaemon saves the image ref from the engine. The archive goes to a
 // temporary file that is unlinked at once: the open file keeps its data
 // for as long as the returned image (which reads it lazily) is

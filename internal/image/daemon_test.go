@@ -90,6 +90,19 @@ func TestDaemonRoundTrip(t *testing.T) {
 		t.Errorf("diff IDs %v, want %v", b, a)
 	}
 
+	// A bare name (no transport) reads the engine's image of that name,
+	// as the Docker CLI does, before any registry is asked.
+	bare, err := Read(ctx, tag, Options{})
+	if err != nil {
+		t.Fatalf("bare name of an image in the engine: %v", err)
+	}
+	if bn, err := bare.ConfigName(); err != nil || bn != cn {
+		t.Errorf("bare name: config %s, want %s (%v)", bn, cn, err)
+	}
+	if _, err := Read(ctx, tag+"-absent", Options{}); err == nil || !strings.Contains(err.Error(), "docker-daemon:NAME") {
+		t.Errorf("bare name of no image: %v, want the transports suggested", err)
+	}
+
 	// A tag of the given name via Options.Tag is not used when the
 	// location names one; a write without any name is refused.
 	if err := write(ctx, Location{Transport: DockerDaemon}, img, nil, Options{}); err == nil || !strings.Contains(err.Error(), "needs an image name") {

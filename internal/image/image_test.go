@@ -32,8 +32,8 @@ func TestParse(t *testing.T) {
 		{"docker-archive:x.tar:slice:diet", Location{Transport: DockerArchive, Path: "x.tar", Ref: "slice:diet"}},
 		{"docker-daemon:slice:diet", Location{Transport: DockerDaemon, Ref: "slice:diet"}},
 		{"docker://localhost:5000/x:1", Location{Transport: Docker, Ref: "localhost:5000/x:1"}},
-		{"localhost:5000/x", Location{Transport: Docker, Ref: "localhost:5000/x"}},
-		{"alpine", Location{Transport: Docker, Ref: "alpine"}},
+		{"localhost:5000/x", Location{Transport: Docker, Ref: "localhost:5000/x", Bare: true}},
+		{"alpine", Location{Transport: Docker, Ref: "alpine", Bare: true}},
 	} {
 		got, err := Parse(tc.in)
 		if err != nil || got != tc.want {

@@ -12,7 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"testing/fstest"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
@@ -224,19 +224,21 @@ func imageFromIndex(idx v1.ImageIndex, platform *v1.Platform, desc string) (v1.I
 	return nil, fmt.Errorf("%s: no image for platform %s (has %s)", desc, want.String(), strings.Join(have, ", "))
 }
 
-// readArchive loads a tar archive (an oci-archive) into memory.
+// readArchive indexes a tar archive (an oci-archive) as a file system
+// without reading its contents: each file is read from the archive, in
+// place, when it is opened, so a layer is never held in memory.
 func readArchive(file string) (fs.FS, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	m := fstest.MapFS{}
-	tr := tar.NewReader(f)
+	a := &archiveFS{file: file, files: map[string]archived{}}
+	tr := tar.NewReader(f) // *os.File seeks over the contents
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return m, nil
+			return a, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", file, err)
@@ -248,10 +250,51 @@ func readArchive(file string) (fs.FS, error) {
 		if !fs.ValidPath(n) {
 			continue
 		}
-		b, err := io.ReadAll(tr)
+		off, err := f.Seek(0, io.SeekCurrent)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %s: %w", file, h.Name, err)
+			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
-		m[n] = &fstest.MapFile{Data: b, Mode: 0o644}
+		a.files[n] = archived{off: off, size: h.Size}
 	}
 }
+
+// archiveFS is the regular files of a tar archive, read in place.
+type archiveFS struct {
+	file  string
+	files map[string]archived
+}
+
+type archived struct{ off, size int64 }
+
+func (a *archiveFS) Open(name string) (fs.File, error) {
+	e, ok := a.files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	f, err := os.Open(a.file)
+	if err != nil {
+		return nil, err
+	}
+	return &archivedFile{SectionReader: io.NewSectionReader(f, e.off, e.size), f: f, name: path.Base(name)}, nil
+}
+
+type archivedFile struct {
+	*io.SectionReader
+	f    *os.File
+	name string
+}
+
+func (f *archivedFile) Stat() (fs.FileInfo, error) { return archivedInfo{f.name, f.Size()}, nil }
+func (f *archivedFile) Close() error               { return f.f.Close() }
+
+type archivedInfo struct {
+	name string
+	size int64
+}
+
+func (i archivedInfo) Name() string       { return i.name }
+func (i archivedInfo) Size() int64        { return i.size }
+func (i archivedInfo) Mode() fs.FileMode  { return 0o444 }
+func (i archivedInfo) ModTime() time.Time { return time.Time{} }
+func (i archivedInfo) IsDir() bool        { return false }
+func (i archivedInfo) Sys() any           { return nil }

@@ -73,13 +73,20 @@ func read(ctx context.Context, loc Location, opts Options) (v1.Image, error) {
 		if err != nil {
 			return nil, err
 		}
+		if loc.Bare && daemonHas(ctx, loc.Ref) {
+			return readDaemon(ctx, loc.Ref)
+		}
 		ro := remoteOptions(ctx)
 		p := hostPlatform()
 		if opts.Platform != nil {
 			p = *opts.Platform
 		}
 		ro = append(ro, remote.WithPlatform(p))
-		return remote.Image(r, ro...)
+		img, err := remote.Image(r, ro...)
+		if err != nil && loc.Bare {
+			err = fmt.Errorf("%w (%s is a registry reference, and no Docker engine here has an image of that name; a local image is oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE or docker-daemon:NAME)", err, loc.Ref)
+		}
+		return img, err
 	}
 	return nil, fmt.Errorf("unknown transport %q", loc.Transport)
 }

@@ -42,14 +42,20 @@ type Location struct {
 	Path string
 	// Ref is the tag of oci and oci-archive, the reference of the others.
 	Ref string
+	// Bare is set for a reference given without a transport ("nginx:1"):
+	// as with the Docker CLI, an image of that name in a local Docker
+	// engine is read before a registry is asked.
+	Bare bool
 }
 
 // String writes the location back in transport:location form.
 func (l Location) String() string {
-	switch l.Transport {
-	case Docker:
+	switch {
+	case l.Bare:
+		return l.Ref
+	case l.Transport == Docker:
 		return "docker://" + l.Ref
-	case DockerDaemon:
+	case l.Transport == DockerDaemon:
 		return "docker-daemon:" + l.Ref
 	}
 	if l.Ref == "" {
@@ -99,7 +105,7 @@ func Parse(s string) (Location, error) {
 	if _, err := name.ParseReference(s); err != nil {
 		return Location{}, fmt.Errorf("%s: neither a transport:location nor an image reference: %w", s, err)
 	}
-	return Location{Transport: Docker, Ref: s}, nil
+	return Location{Transport: Docker, Ref: s, Bare: true}, nil
 }
 
 func nameOptions(opts Options) []name.Option {

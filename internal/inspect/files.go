@@ -10,7 +10,7 @@ import (
 
 // rank orders reasons: a path needed for several reasons is listed with
 // the most important one.
-var rank = map[string]int{"program": 0, "interpreter": 1, "loader": 2, "needed": 3, "link": 4}
+var rank = map[string]int{"program": 0, "interpreter": 1, "loader": 2, "needed": 3, "dlopen": 4, "link": 5}
 
 type fileSet map[string]File
 
@@ -56,7 +56,11 @@ func (rep *Report) addFiles(set fileSet, why Reason) {
 			if len(o.NeededBy) > 0 {
 				by = o.NeededBy[0]
 			}
-			set.add(o.Realpath, Reason{Kind: "needed", By: by}, "")
+			kind := "needed"
+			if o.Dlopen {
+				kind = "dlopen"
+			}
+			set.add(o.Realpath, Reason{Kind: kind, By: by}, "")
 			rep.addLinkFiles(set, o.Links, o.Realpath)
 		}
 	}

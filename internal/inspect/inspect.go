@@ -54,7 +54,7 @@ type Report struct {
 
 // Reason says why a file must go into an image.
 type Reason struct {
-	Kind string `json:"kind"`         // program, interpreter, loader, needed, link
+	Kind string `json:"kind"`         // program, interpreter, loader, needed, dlopen, link
 	By   string `json:"by,omitempty"` // the file that needs it
 }
 
@@ -82,10 +82,20 @@ var ErrTooManyInterpreters = errors.New("inspect: too many levels of #! interpre
 // root). Problems with the file are reported in Report.Error and as the
 // error; the report is never nil.
 func Inspect(r *closure.Resolver, name string) (*Report, error) {
-	return inspect(r, rootfs.Clean(name), 0)
+	return InspectPath(r, name, nil)
 }
 
-func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
+// InspectPath is Inspect where "#!/usr/bin/env NAME" scripts find NAME in
+// the directories of pathDirs (the PATH of an image's environment); nil
+// means env's default PATH.
+func InspectPath(r *closure.Resolver, name string, pathDirs []string) (*Report, error) {
+	if pathDirs == nil {
+		pathDirs = envPath
+	}
+	return inspect(r, rootfs.Clean(name), pathDirs, 0)
+}
+
+func inspect(r *closure.Resolver, name string, pathDirs []string, depth int) (*Report, error) {
 	rep := &Report{Path: name, linkTargets: map[string]string{}}
 	fail := func(err error) (*Report, error) {
 		var pe *fs.PathError
@@ -137,7 +147,7 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 		if depth >= maxInterpreters {
 			return fail(ErrTooManyInterpreters)
 		}
-		sub, err := inspect(r, rootfs.Clean(interp), depth+1)
+		sub, err := inspect(r, rootfs.Clean(interp), pathDirs, depth+1)
 		rep.Interpreter = sub
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -151,7 +161,7 @@ func inspect(r *closure.Resolver, name string, depth int) (*Report, error) {
 			return fail(fmt.Errorf("interpreter: %w", err))
 		}
 		if path.Base(interp) == "env" {
-			if err := rep.inspectEnv(r, arg, depth); err != nil {
+			if err := rep.inspectEnv(r, arg, pathDirs, depth); err != nil {
 				return fail(err)
 			}
 		}
@@ -183,7 +193,7 @@ func (rep *Report) elf(r *closure.Resolver, f *elfinfo.File, fail func(error) (*
 
 // inspectEnv follows "#!/usr/bin/env NAME": env runs NAME from its PATH.
 // A NAME found nowhere is reported as missing, like a library.
-func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error {
+func (rep *Report) inspectEnv(r *closure.Resolver, arg string, pathDirs []string, depth int) error {
 	words := strings.Fields(arg)
 	if len(words) > 0 && words[0] == "-S" {
 		words = words[1:]
@@ -199,7 +209,7 @@ func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error 
 	if strings.Contains(prog, "/") {
 		candidates = []string{rootfs.Clean(prog)}
 	} else {
-		for _, d := range envPath {
+		for _, d := range pathDirs {
 			candidates = append(candidates, path.Join(d, prog))
 		}
 	}
@@ -207,7 +217,7 @@ func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error 
 		if fi, err := rootfs.Stat(r.FS(), c); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
 			continue
 		}
-		sub, err := inspect(r, c, depth+1)
+		sub, err := inspect(r, c, pathDirs, depth+1)
 		rep.EnvProgram = sub
 		if err != nil {
 			return fmt.Errorf("env program: %w", err)
@@ -215,7 +225,7 @@ func (rep *Report) inspectEnv(r *closure.Resolver, arg string, depth int) error 
 		return nil
 	}
 	rep.Closure = &closure.Result{Objects: []closure.Object{}, Missing: []closure.Missing{{
-		Soname: prog, NeededBy: []string{rep.Path}, Reason: "not found in env's PATH " + strings.Join(envPath, ":"),
+		Soname: prog, NeededBy: []string{rep.Path}, Reason: "not found in env's PATH " + strings.Join(pathDirs, ":"),
 	}}}
 	return nil
 }

@@ -2,25 +2,28 @@
 // same entries give the same bytes, whatever the machine, the order the
 // entries came in, the owners and times of the source files, or the number
 // of cores that compressed them.
+//
+// Layers stream: file contents are read from their sources while the tar
+// stream is written, compressed in parallel blocks and hashed on the fly
+// into a temporary file, so memory does not grow with the layer.
 package layer
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
-	"path"
-	"sort"
-	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Compression names.
@@ -29,7 +32,7 @@ const (
 	Zstd = "zstd"
 )
 
-// Entry is one file, directory or symlink of a layer.
+// Entry is one file, directory, symlink or hard link of a layer.
 type Entry struct {
 	// Path is absolute in the image ("/usr/local/bin/x").
 	Path string
@@ -39,126 +42,177 @@ type Entry struct {
 	UID, GID int
 	// Link is the target of a symlink.
 	Link string
+	// HardLink, on a regular file, is the path of another regular file of
+	// the layer this one is a hard link to: the layer carries the data
+	// once and a tar link entry for the other name. Which of the names
+	// carries the data is decided by the order of the layer, not by the
+	// direction of the links.
+	HardLink string
 	// Source is the host path a regular file's content is read from, when
-	// Data is nil.
+	// Data and Open are nil. It is read while the layer is written.
 	Source string
+	// Open, with Size, gives a regular file's content from elsewhere (a
+	// file of a root file system); it is called while the layer is
+	// written.
+	Open func() (io.ReadCloser, error)
+	// Size is the length of what Open gives.
+	Size int64
 	// Data is the inline content of a regular file.
 	Data []byte
+	// ModTime, when set, is the entry's modification time (to the
+	// second) instead of Options.Epoch: diet slim keeps the original's.
+	ModTime time.Time
+	// Xattrs are extended attributes ("security.capability" and so on),
+	// written as SCHILY.xattr PAX records.
+	Xattrs map[string]string
 }
 
 // Options says how to write a layer.
 type Options struct {
-	// Epoch is the modification time of every entry (SOURCE_DATE_EPOCH).
+	// Epoch is the modification time of every entry that has none
+	// (SOURCE_DATE_EPOCH).
 	Epoch time.Time
 	// Compression is "gzip" (the default) or "zstd".
 	Compression string
 	// Progress, when set, is called as compression goes with the bytes
-	// done and the total (gzip only; from several goroutines, in order).
+	// done and an estimate of the total (gzip only; the last call has
+	// done == total).
 	Progress func(done, total int64)
+	// TempDir is where the compressed layer is kept while the layer is
+	// used (default: os.TempDir()).
+	TempDir string
 }
 
 // ErrDuplicate is returned when two different entries share a path.
 var ErrDuplicate = errors.New("layer: two different entries for one path")
 
-// Layer is a layer held in memory. It implements v1.Layer.
+// Layer is a layer whose compressed blob is kept in an unlinked temporary
+// file: nothing is left on disk, whichever way the process ends, and the
+// space is freed when the Layer is collected. It implements v1.Layer.
 type Layer struct {
-	tarball    []byte
-	compressed []byte
-	digest     v1.Hash
-	diffID     v1.Hash
-	mediaType  types.MediaType
+	blob      *os.File
+	size      int64
+	digest    v1.Hash
+	diffID    v1.Hash
+	mediaType types.MediaType
 }
 
 // Build writes entries as one layer. Missing parent directories are added
 // (0755, root:root); entries are sorted by path; times are set to
-// opts.Epoch and user and group names dropped, so that only the paths,
-// modes, owners and contents given decide the bytes.
+// opts.Epoch (unless an entry has its own) and user and group names
+// dropped, so that only the paths, modes, owners, times, attributes and
+// contents given decide the bytes.
 func Build(entries []Entry, opts Options) (v1.Layer, error) {
-	tb, err := Tar(entries, opts.Epoch)
-	if err != nil {
-		return nil, err
-	}
-	return compress(tb, opts.Compression, opts.Progress)
-}
-
-func compress(tb []byte, compression string, progress func(done, total int64)) (*Layer, error) {
-	l := &Layer{tarball: tb, diffID: sha(tb)}
-	var err error
-	switch compression {
-	case "", Gzip:
-		l.compressed, err = gzipParallel(tb, progress)
-		l.mediaType = types.OCILayer
-	case Zstd:
-		l.compressed, err = zstdCompress(tb)
-		l.mediaType = types.OCILayerZStd
-	default:
-		return nil, fmt.Errorf("layer: unknown compression %q (want gzip or zstd)", compression)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("compressing layer: %w", err)
-	}
-	l.digest = sha(l.compressed)
-	return l, nil
-}
-
-func sha(b []byte) v1.Hash {
-	s := sha256.Sum256(b)
-	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(s[:])}
-}
-
-// Tar writes the normalised, sorted, uncompressed tarball of entries.
-func Tar(entries []Entry, epoch time.Time) ([]byte, error) {
 	all, err := normalise(entries)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	epoch = epoch.UTC().Truncate(time.Second)
-	for _, e := range all {
-		name := strings.TrimPrefix(e.Path, "/")
-		hdr := &tar.Header{
-			Name:    name,
-			Mode:    TarMode(e.Mode),
-			Uid:     e.UID,
-			Gid:     e.GID,
-			ModTime: epoch,
-			Format:  tar.FormatPAX,
-		}
-		if hdr.Uid < 0x200000 && hdr.Gid < 0x200000 && len(name) < 100 && len(e.Link) < 100 {
-			hdr.Format = tar.FormatUSTAR
-		}
-		var data []byte
-		switch {
-		case e.Mode.IsDir():
-			hdr.Typeflag = tar.TypeDir
-			hdr.Name += "/"
-		case e.Mode&fs.ModeSymlink != 0:
-			hdr.Typeflag = tar.TypeSymlink
-			hdr.Linkname = e.Link
-		case e.Mode.IsRegular():
-			hdr.Typeflag = tar.TypeReg
-			data = e.Data
-			if data == nil && e.Source != "" {
-				if data, err = os.ReadFile(e.Source); err != nil {
-					return nil, fmt.Errorf("reading %s for %s: %w", e.Source, e.Path, err)
-				}
-			}
-			hdr.Size = int64(len(data))
-		default:
-			return nil, fmt.Errorf("layer: %s: unsupported file type %v", e.Path, e.Mode.Type())
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", e.Path, err)
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", e.Path, err)
-		}
+	var mt types.MediaType
+	switch opts.Compression {
+	case "", Gzip:
+		mt = types.OCILayer
+	case Zstd:
+		mt = types.OCILayerZStd
+	default:
+		return nil, fmt.Errorf("layer: unknown compression %q (want gzip or zstd)", opts.Compression)
 	}
-	if err := tw.Close(); err != nil {
+	f, err := os.CreateTemp(opts.TempDir, "diet-layer-*")
+	if err != nil {
+		return nil, fmt.Errorf("making the layer's temporary file: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	l, err := write(f, all, mt, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// write streams the tar of all through the compressor into f, hashing
+// both sides.
+func write(f *os.File, all []Entry, mt types.MediaType, opts Options) (*Layer, error) {
+	blob := &hashWriter{w: f, h: sha256.New()}
+	var comp io.WriteCloser
+	var err error
+	if mt == types.OCILayerZStd {
+		comp, err = newZstdWriter(blob)
+	} else {
+		var progress func(int64)
+		if opts.Progress != nil {
+			total := estimate(all)
+			progress = func(done int64) { opts.Progress(min(done, total-1), total) }
+		}
+		comp, err = newGzipWriter(blob, progress)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compressing layer: %w", err)
+	}
+	tarball := &hashWriter{w: comp, h: sha256.New()}
+	if err := writeTar(tarball, all, opts.Epoch); err != nil {
+		comp.Close()
+		return nil, err
+	}
+	if err := comp.Close(); err != nil {
+		return nil, fmt.Errorf("compressing layer: %w", err)
+	}
+	if opts.Progress != nil && mt != types.OCILayerZStd {
+		opts.Progress(tarball.n, tarball.n)
+	}
+	return &Layer{blob: f, size: blob.n, digest: blob.sum(), diffID: tarball.sum(), mediaType: mt}, nil
+}
+
+// estimate is about the size of the tarball of all, for progress.
+func estimate(all []Entry) int64 {
+	n := int64(1024)
+	for _, e := range all {
+		n += 512 + (size(e)+511)&^511
+	}
+	return n
+}
+
+func size(e Entry) int64 {
+	switch {
+	case e.Data != nil:
+		return int64(len(e.Data))
+	case e.Open != nil:
+		return e.Size
+	case e.Source != "":
+		if fi, err := os.Stat(e.Source); err == nil {
+			return fi.Size()
+		}
+	}
+	return 0
+}
+
+// hashWriter counts and hashes what goes through it.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *hashWriter) sum() v1.Hash {
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(w.h.Sum(nil))}
+}
+
+// Tar writes the normalised, sorted, uncompressed tarball of entries to w.
+func Tar(w io.Writer, entries []Entry, epoch time.Time) error {
+	all, err := normalise(entries)
+	if err != nil {
+		return err
+	}
+	return writeTar(w, all, epoch)
 }
 
 // TarMode is the tar header mode of m: the permission bits with setuid,
@@ -177,81 +231,52 @@ func TarMode(m fs.FileMode) int64 {
 	return b
 }
 
-// normalise cleans paths, drops exact duplicates, rejects conflicting
-// ones, adds missing parent directories and sorts.
-func normalise(entries []Entry) ([]Entry, error) {
-	byPath := make(map[string]Entry, len(entries))
-	for _, e := range entries {
-		if e.Path == "" {
-			return nil, errors.New("layer: entry with an empty path")
-		}
-		e.Path = path.Clean("/" + e.Path)
-		if e.Path == "/" {
-			continue
-		}
-		if e.Mode&fs.ModeType&^(fs.ModeDir|fs.ModeSymlink) != 0 {
-			return nil, fmt.Errorf("layer: %s: unsupported file type %v", e.Path, e.Mode.Type())
-		}
-		if old, ok := byPath[e.Path]; ok {
-			if !same(old, e) {
-				return nil, fmt.Errorf("%w: %s", ErrDuplicate, e.Path)
-			}
-			continue
-		}
-		byPath[e.Path] = e
-	}
-	for p := range byPath {
-		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
-			if old, ok := byPath[d]; ok {
-				if !old.Mode.IsDir() {
-					return nil, fmt.Errorf("layer: %s is under %s, which is not a directory", p, d)
-				}
-				continue
-			}
-			byPath[d] = Entry{Path: d, Mode: fs.ModeDir | 0o755}
-		}
-	}
-	all := make([]Entry, 0, len(byPath))
-	for _, e := range byPath {
-		all = append(all, e)
-	}
-	// Sorting by path puts every directory before what it holds ("/a" <
-	// "/a/b"); '/' sorts before the other printable characters, so "/a/b"
-	// comes before "/a-b" too. Comparing with '/' as the lowest byte keeps
-	// that true for names holding characters below '/' ("/a b").
-	sort.Slice(all, func(i, j int) bool { return pathLess(all[i].Path, all[j].Path) })
-	return all, nil
-}
-
-func pathLess(a, b string) bool {
-	return strings.ReplaceAll(a, "/", "\x00") < strings.ReplaceAll(b, "/", "\x00")
-}
-
-func same(a, b Entry) bool {
-	return a.Mode == b.Mode && a.UID == b.UID && a.GID == b.GID && a.Link == b.Link &&
-		a.Source == b.Source && bytes.Equal(a.Data, b.Data)
-}
-
 // Digest is the sha256 of the compressed layer.
 func (l *Layer) Digest() (v1.Hash, error) { return l.digest, nil }
 
 // DiffID is the sha256 of the uncompressed tarball.
 func (l *Layer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
-// Compressed returns the compressed layer.
+// Compressed returns the compressed layer, read from its temporary file.
 func (l *Layer) Compressed() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(l.compressed)), nil
+	return io.NopCloser(io.NewSectionReader(l.blob, 0, l.size)), nil
 }
 
-// Uncompressed returns the tarball.
+// Uncompressed returns the tarball, decompressed as it is read.
 func (l *Layer) Uncompressed() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(l.tarball)), nil
+	r := io.NewSectionReader(l.blob, 0, l.size)
+	if l.mediaType == types.OCILayerZStd {
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	}
+	return gzip.NewReader(r)
 }
 
 // Size is the size of the compressed layer.
-func (l *Layer) Size() (int64, error) { return int64(len(l.compressed)), nil }
+func (l *Layer) Size() (int64, error) { return l.size, nil }
 
 // MediaType is the OCI layer media type for the compression used.
 func (l *Layer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
 
 var _ v1.Layer = (*Layer)(nil)
+
+func same(a, b Entry) bool {
+	return a.Mode == b.Mode && a.UID == b.UID && a.GID == b.GID && a.Link == b.Link &&
+		a.HardLink == b.HardLink && a.Source == b.Source && a.Open == nil && b.Open == nil &&
+		bytes.Equal(a.Data, b.Data) && a.ModTime.Equal(b.ModTime) && sameXattrs(a.Xattrs, b.Xattrs)
+}
+
+func sameXattrs(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

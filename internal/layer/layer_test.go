@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +133,7 @@ func TestBuildDeterministic(t *testing.T) {
 		t.Fatal("gzip stream does not decompress to the tarball")
 	}
 	diff, _ := l1.DiffID()
-	if diff != sha(want) {
+	if s := sha256.Sum256(want); diff.Hex != hex.EncodeToString(s[:]) {
 		t.Error("diff id is not the sha256 of the tarball")
 	}
 	if size, _ := l1.Size(); size >= int64(len(want))/2 {
@@ -194,5 +197,81 @@ func TestEmptyLayer(t *testing.T) {
 	}
 	if hdrs := readTar(t, zr); len(hdrs) != 0 {
 		t.Fatalf("entries in empty layer: %v", hdrs)
+	}
+}
+
+// TestHardLinksXattrsTimes writes a hard link whose target sorts after
+// it, extended attributes and an entry's own time.
+func TestHardLinksXattrsTimes(t *testing.T) {
+	epoch := time.Unix(1700000000, 0)
+	own := time.Date(2020, 1, 2, 3, 4, 5, 999, time.UTC)
+	l, err := Build([]Entry{
+		{Path: "/b/data", Mode: 0o755, Data: []byte("content"), Xattrs: map[string]string{"security.capability": "cap", "user.x": "y"}, ModTime: own},
+		{Path: "/a/link", Mode: 0o755, HardLink: "/b/data"},
+		{Path: "/c/second", Mode: 0o755, HardLink: "/a/link"},
+	}, Options{Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := l.Uncompressed()
+	byName := map[string]*tar.Header{}
+	var order []string
+	for _, h := range readTar(t, rc) {
+		byName[h.Name] = h
+		order = append(order, h.Name)
+	}
+	first := byName["a/link"]
+	if first.Typeflag != tar.TypeReg || first.Size != 7 || first.PAXRecords["SCHILY.xattr.security.capability"] != "cap" || first.PAXRecords["SCHILY.xattr.user.x"] != "y" {
+		t.Errorf("a/link, first in the layer, should carry the data and attributes: %+v", first)
+	}
+	if !first.ModTime.Equal(own.Truncate(time.Second)) {
+		t.Errorf("a/link time %v, want %v", first.ModTime, own.Truncate(time.Second))
+	}
+	for _, n := range []string{"b/data", "c/second"} {
+		if h := byName[n]; h.Typeflag != tar.TypeLink || h.Linkname != "a/link" || h.Size != 0 {
+			t.Errorf("%s: type %c link %q size %d, want a hard link to a/link", n, h.Typeflag, h.Linkname, h.Size)
+		}
+	}
+	if !byName["b/"].ModTime.Equal(epoch) {
+		t.Errorf("added directory b/ time %v, want the epoch", byName["b/"].ModTime)
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []Entry
+	}{
+		{"missing", []Entry{{Path: "/a", Mode: 0o644, HardLink: "/nothere"}}},
+		{"to a directory", []Entry{{Path: "/d", Mode: fs.ModeDir | 0o755}, {Path: "/a", Mode: 0o644, HardLink: "/d"}}},
+		{"loop", []Entry{{Path: "/a", Mode: 0o644, HardLink: "/b"}, {Path: "/b", Mode: 0o644, HardLink: "/a"}}},
+	} {
+		if _, err := Build(tc.entries, Options{}); err == nil {
+			t.Errorf("hard link %s: no error", tc.name)
+		}
+	}
+}
+
+// TestSourceRead reads content from a host file and from Open while the
+// layer is written, and refuses content shorter than its header said.
+func TestSourceRead(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "f")
+	if err := os.WriteFile(src, bytes.Repeat([]byte("z"), 3*blockSize), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Build([]Entry{{Path: "/f", Mode: 0o644, Source: src}, {Path: "/g", Mode: 0o644, Size: 2, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader([]byte("gg"))), nil
+	}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := l.Uncompressed()
+	hdrs := readTar(t, rc)
+	if len(hdrs) != 2 || hdrs[0].Size != 3*blockSize || hdrs[1].Size != 2 {
+		t.Fatalf("headers %+v", hdrs)
+	}
+	_, err = Build([]Entry{{Path: "/g", Mode: 0o644, Size: 5, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader([]byte("gg"))), nil
+	}}}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "size changed") {
+		t.Errorf("short content: %v", err)
 	}
 }

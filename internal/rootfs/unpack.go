@@ -54,10 +54,23 @@ type UnpackOptions struct {
 	// MaxEntries bounds the number of tar entries over all layers
 	// (default one million).
 	MaxEntries int
-	// KeepOwners keeps the owners recorded in the layers (when running as
-	// root), setuid and setgid bits, and file capabilities. Without it
-	// files belong to the caller and lose setuid and setgid.
+	// KeepOwners keeps the owners recorded in the layers, setuid and
+	// setgid bits, and extended attributes (file capabilities, user.*,
+	// trusted.*). As root the files get those owners; otherwise they
+	// belong to the caller, and the report's Owners says whose they are
+	// in the image (a rootless runtime gives them their owners inside a
+	// user namespace).
 	KeepOwners bool
+}
+
+// Owner is the owner of an unpacked entry as its layer recorded it, with
+// the mode it was given (setuid and setgid included, which a later chown
+// would clear) and its extended attributes (SCHILY.xattr records), which
+// the host file may lack where the caller could not set them.
+type Owner struct {
+	UID, GID int
+	Mode     fs.FileMode
+	Xattrs   map[string]string
 }
 
 func (o UnpackOptions) withDefaults() UnpackOptions {
@@ -79,6 +92,15 @@ type UnpackReport struct {
 	Entries int            `json:"entries"`
 	Bytes   int64          `json:"bytes"`
 	Skipped []SkippedEntry `json:"skipped,omitempty"`
+	// Owners, with KeepOwners, holds the owner of every entry in the
+	// tree by its clean name relative to the root ("." for the root),
+	// taken from the tar headers, never from the host files: the same
+	// whether the caller could chown or not.
+	Owners map[string]Owner `json:"-"`
+	// LostXattrs are extended attributes of the layers that this file
+	// system or these privileges would not take (trusted.* needs
+	// CAP_SYS_ADMIN); Reason says why.
+	LostXattrs []SkippedEntry `json:"lost_xattrs,omitempty"`
 }
 
 // SkippedEntry is a layer entry Unpack did not create, with the reason.
@@ -125,6 +147,9 @@ func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts Unpac
 		chown:   opts.KeepOwners && os.Geteuid() == 0,
 		dirMeta: map[string]dirMeta{},
 		report:  &UnpackReport{},
+	}
+	if opts.KeepOwners {
+		u.report.Owners = map[string]Owner{}
 	}
 	for i, l := range layers {
 		if err := u.layer(i, l); err != nil {
@@ -235,6 +260,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 			return fmt.Errorf("%w: the root can only be a directory", ErrUnsafeEntry)
 		}
 		u.dirMeta["."] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
+		u.record(".", hdr)
 		if u.chown {
 			if err := u.root.Chown(".", hdr.Uid, hdr.Gid); err != nil {
 				return err
@@ -286,6 +312,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		if err := u.owner(full, hdr); err != nil {
 			return err
 		}
+		if u.chown {
+			u.xattrs(full, hdr)
+		}
 	case tar.TypeReg:
 		if err := u.file(full, hdr, r); err != nil {
 			return err
@@ -305,6 +334,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		if err := u.hardlink(full, hdr.Linkname); err != nil {
 			return err
 		}
+	}
+	if hdr.Typeflag != tar.TypeLink {
+		u.record(full, hdr)
 	}
 	// The entry and its directories belong to this layer: an opaque
 	// marker that comes later in the layer keeps them.
@@ -330,6 +362,22 @@ func (u *unpacker) mode(hdr *tar.Header) fs.FileMode {
 		}
 	}
 	return m
+}
+
+// record notes the owner of entry full from its header.
+func (u *unpacker) record(full string, hdr *tar.Header) {
+	if u.report.Owners != nil {
+		o := Owner{UID: hdr.Uid, GID: hdr.Gid, Mode: u.mode(hdr)}
+		for k, v := range hdr.PAXRecords {
+			if n, ok := strings.CutPrefix(k, xattrPrefix); ok && n != "" {
+				if o.Xattrs == nil {
+					o.Xattrs = map[string]string{}
+				}
+				o.Xattrs[n] = v
+			}
+		}
+		u.report.Owners[full] = o
+	}
 }
 
 func (u *unpacker) owner(full string, hdr *tar.Header) error {
@@ -370,16 +418,30 @@ func (u *unpacker) file(full string, hdr *tar.Header, r io.Reader) error {
 	return u.root.Chtimes(full, hdr.ModTime, hdr.ModTime)
 }
 
-// xattrs restores file capabilities (setcap), which some programs need to
-// run unprivileged (ping). Errors are ignored: a file system without
-// extended attributes still gets a usable tree.
+// xattrPrefix marks the PAX records of extended attributes, as GNU tar,
+// Docker and BuildKit write them.
+const xattrPrefix = "SCHILY.xattr."
+
+// xattrs restores the extended attributes of an entry: file capabilities
+// (setcap), which some programs need to run unprivileged (ping, a server
+// binding port 80 as a user), and the user.* and trusted.* ones. An
+// attribute the file system or the caller's privileges refuse is listed
+// in the report's LostXattrs: the tree is still usable.
 func (u *unpacker) xattrs(full string, hdr *tar.Header) {
-	v, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]
-	if !ok {
-		return
+	var names []string
+	for k := range hdr.PAXRecords {
+		if n, ok := strings.CutPrefix(k, xattrPrefix); ok && n != "" {
+			names = append(names, n)
+		}
 	}
-	// full is free of symlinks inside a tree only we write to.
-	_ = unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), "security.capability", []byte(v), 0)
+	slices.Sort(names)
+	for _, n := range names {
+		// full is free of symlinks inside a tree only we write to.
+		err := unix.Lsetxattr(filepath.Join(u.dir, filepath.FromSlash(full)), n, []byte(hdr.PAXRecords[xattrPrefix+n]), 0)
+		if err != nil {
+			u.report.LostXattrs = append(u.report.LostXattrs, SkippedEntry{Layer: u.index, Name: "/" + full, Reason: n + ": " + err.Error()})
+		}
+	}
 }
 
 // copyLimited copies r to w, counting against the file and total limits;
@@ -445,7 +507,14 @@ func (u *unpacker) hardlink(full, linkname string) error {
 	if tfull == full {
 		return nil
 	}
-	return u.root.Link(tfull, full)
+	if err := u.root.Link(tfull, full); err != nil {
+		return err
+	}
+	// A hard link shares its target's inode, and so its owner.
+	if o, ok := u.report.Owners[tfull]; ok {
+		u.report.Owners[full] = o
+	}
+	return nil
 }
 
 // whiteout applies a whiteout entry found in directory dirName.
@@ -611,9 +680,21 @@ func (u *unpacker) finishDirs() error {
 // forget drops the directory metadata of p and everything below it, which
 // has just been removed.
 func (u *unpacker) forget(p string) {
+	_, wasDir := u.dirMeta[p]
 	for n := range u.dirMeta {
 		if n == p || strings.HasPrefix(n, p+"/") {
 			delete(u.dirMeta, n)
+		}
+	}
+	if u.report.Owners == nil {
+		return
+	}
+	delete(u.report.Owners, p)
+	if wasDir {
+		for n := range u.report.Owners {
+			if strings.HasPrefix(n, p+"/") {
+				delete(u.report.Owners, n)
+			}
 		}
 	}
 }

@@ -254,12 +254,15 @@ const capNetRaw = "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\
 
 func TestUnpackKeepOwners(t *testing.T) {
 	ping := tfile("ping", "ping")
-	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw}
+	ping.pax = map[string]string{"SCHILY.xattr.security.capability": capNetRaw, "SCHILY.xattr.user.origin": "debian"}
+	dir := tdir("d/")
+	dir.pax = map[string]string{"SCHILY.xattr.user.dir": "yes"}
 	for _, keep := range []bool{true, false} {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			s := newSandbox(t)
-			img := imageOf(t, []ent{twithMode(tfile("su", "su"), 0o4755), twithMode(tfile("sg", "sg"), 0o2755), tdir("d/"), ping})
-			if _, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep}); err != nil {
+			img := imageOf(t, []ent{twithMode(tfile("su", "su"), 0o4755), twithMode(tfile("sg", "sg"), 0o2755), dir, ping})
+			rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: keep})
+			if err != nil {
 				t.Fatal(err)
 			}
 			fi, _ := os.Stat(filepath.Join(s.root, "su"))
@@ -269,6 +272,16 @@ func TestUnpackKeepOwners(t *testing.T) {
 			fi, _ = os.Stat(filepath.Join(s.root, "sg"))
 			if (fi.Mode()&fs.ModeSetgid != 0) != keep {
 				t.Errorf("sg mode %v, want setgid only with KeepOwners", fi.Mode())
+			}
+			// The report records the attributes from the headers, root
+			// or not, whether or not the host file could take them.
+			if keep {
+				if o := rep.Owners["ping"]; o.Xattrs["security.capability"] != capNetRaw || o.Xattrs["user.origin"] != "debian" {
+					t.Errorf("recorded attributes of ping: %q", o.Xattrs)
+				}
+				if o := rep.Owners["d"]; o.Xattrs["user.dir"] != "yes" {
+					t.Errorf("recorded attributes of d: %q", o.Xattrs)
+				}
 			}
 			if os.Geteuid() != 0 {
 				return
@@ -292,9 +305,53 @@ func TestUnpackKeepOwners(t *testing.T) {
 			if !keep && err == nil {
 				t.Errorf("ping has a capability without KeepOwners")
 			}
+			for _, x := range []struct{ file, name, want string }{{"ping", "user.origin", "debian"}, {"d", "user.dir", "yes"}} {
+				n, err := unix.Lgetxattr(filepath.Join(s.root, x.file), x.name, buf)
+				if keep && (err != nil || string(buf[:n]) != x.want) {
+					t.Errorf("%s %s = %q, %v; want %q", x.file, x.name, buf[:max(n, 0)], err, x.want)
+				}
+				if !keep && err == nil {
+					t.Errorf("%s has %s without KeepOwners", x.file, x.name)
+				}
+			}
+			if len(rep.LostXattrs) > 0 {
+				t.Errorf("lost extended attributes: %v", rep.LostXattrs)
+			}
 			s.check(t)
 		})
 	}
+}
+
+// TestUnpackOwners checks the owners the report records: those of the tar
+// headers (every test entry is 1000:1000), root or not, for hard links
+// their target's, and none for what a later layer removed.
+func TestUnpackOwners(t *testing.T) {
+	s := newSandbox(t)
+	img := imageOf(t,
+		[]ent{tdir("d/"), twithMode(tfile("d/su", "su"), 0o4755), thardlink("d/hl", "d/su"), tsymlink("d/ln", "su"), tdir("gone/"), tfile("gone/f", "f")},
+		[]ent{tfile(".wh.gone", "")})
+	rep, err := Unpack(context.Background(), img, s.root, UnpackOptions{KeepOwners: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"d", "d/su", "d/hl", "d/ln"} {
+		if o, ok := rep.Owners[n]; !ok || o.UID != 1000 || o.GID != 1000 {
+			t.Errorf("owner of %s: %+v, %v; want 1000:1000", n, o, ok)
+		}
+	}
+	if m := rep.Owners["d/hl"].Mode; m&fs.ModeSetuid == 0 {
+		t.Errorf("hard link mode %v, want its target's setuid mode", m)
+	}
+	for _, n := range []string{"gone", "gone/f"} {
+		if _, ok := rep.Owners[n]; ok {
+			t.Errorf("owner recorded for %s, removed by a whiteout", n)
+		}
+	}
+	rep, err = Unpack(context.Background(), img, t.TempDir(), UnpackOptions{})
+	if err != nil || rep.Owners != nil {
+		t.Errorf("without KeepOwners: owners %v, %v; want none", rep.Owners, err)
+	}
+	s.check(t)
 }
 
 // TestUnpackHostile unpacks layers made to escape the target, and checks

@@ -78,7 +78,12 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 		args = append(args, "--env", e)
 	}
 	args = append(append(args, c.ID), spec.Args...)
-	cmd := exec.CommandContext(ctx, c.Runtime, args...)
+	var cmd *exec.Cmd
+	if c.runtimeCmd != nil {
+		cmd = c.runtimeCmd(ctx, args...)
+	} else {
+		cmd = exec.CommandContext(ctx, c.Runtime, args...)
+	}
 	cmd.Stdin = spec.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second

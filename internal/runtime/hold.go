@@ -20,13 +20,19 @@ import (
 // Docker: the image stays loaded under a tag of its own, and each run only
 // tags it. runc: the image is unpacked once, and each run gets an overlay
 // mount of that tree with a fresh upper directory, so runs still cannot
-// see each other's writes. release may be called more than once.
+// see each other's writes (as root: without root each run unpacks the
+// image). release may be called more than once.
 func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func(), err error) {
 	name, err := choose(ctx, runtimeName)
 	if err != nil {
 		return nil, err
 	}
 	if name == Runc {
+		if os.Geteuid() != 0 {
+			// Rootless runc cannot mount the overlay that shares a held
+			// tree: each run unpacks its own.
+			return func() {}, nil
+		}
 		return holdRunc(ctx, img)
 	}
 	tag, _, err := loadDocker(ctx, img)

@@ -61,8 +61,22 @@ type ociMount struct {
 
 type ociLinux struct {
 	Namespaces    []ociNamespace `json:"namespaces"`
+	UIDMappings   []idMap        `json:"uidMappings,omitempty"`
+	GIDMappings   []idMap        `json:"gidMappings,omitempty"`
+	Seccomp       *ociSeccomp    `json:"seccomp,omitempty"`
 	MaskedPaths   []string       `json:"maskedPaths,omitempty"`
 	ReadonlyPaths []string       `json:"readonlyPaths,omitempty"`
+}
+
+type ociSeccomp struct {
+	DefaultAction string           `json:"defaultAction"`
+	Syscalls      []ociSeccompRule `json:"syscalls"`
+}
+
+type ociSeccompRule struct {
+	Names    []string `json:"names"`
+	Action   string   `json:"action"`
+	ErrnoRet *uint    `json:"errnoRet,omitempty"`
 }
 
 type ociNamespace struct {

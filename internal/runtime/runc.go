@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,12 +34,22 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	if err != nil {
 		return nil, fmt.Errorf("making runc bundle: %w", err)
 	}
+	// Rootless (not root): a user namespace maps the caller to root, and
+	// the tree gets its owners inside it.
+	var ns *userns
+	if os.Geteuid() != 0 {
+		ns = callerNS()
+	}
 	var closers []func()
 	cleanup := func() {
 		for _, f := range closers {
 			f()
 		}
-		os.RemoveAll(bundle)
+		if ns != nil {
+			ns.removeTree(bundle)
+		} else {
+			os.RemoveAll(bundle)
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -46,15 +58,25 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	}()
 	rootDir := filepath.Join(bundle, "rootfs")
 	mounted := false
-	if key, err := img.ConfigName(); err == nil {
+	if key, err := img.ConfigName(); err == nil && ns == nil {
 		var undo func()
 		if undo, mounted = mountHeld(key.String(), bundle, rootDir); mounted {
 			closers = append(closers, undo)
 		}
 	}
 	if !mounted {
-		if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		rep, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true})
+		if err != nil {
 			return nil, fmt.Errorf("unpacking image for runc: %w", err)
+		}
+		if ns != nil {
+			folded, err := ns.chownTree(rootDir, rep.Owners)
+			if err != nil {
+				return nil, fmt.Errorf("giving the unpacked image its owners: %w", err)
+			}
+			if len(folded) > 0 && spec.Notef != nil {
+				spec.Notef("rootless runc: ids %s of the image are root in the container: %s", joinIDs(folded), ns.why)
+			}
 		}
 	}
 	fsys, err := rootfs.Dir(rootDir)
@@ -68,6 +90,15 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	eu, err := resolveUser(fsys, user)
 	if err != nil {
 		return nil, err
+	}
+	if ns != nil && !ns.maps(int(eu.UID), int(eu.GID)) {
+		if spec.Notef != nil {
+			spec.Notef("rootless runc: the program runs as root instead of %d:%d: %s", eu.UID, eu.GID, ns.why)
+		}
+		eu.UID, eu.GID = 0, 0
+	}
+	if ns != nil {
+		eu.Additional = slices.DeleteFunc(eu.Additional, func(g uint32) bool { return !ns.maps(0, int(g)) })
 	}
 	conf := ociSpec{
 		OCIVersion: "1.0.2",
@@ -95,15 +126,20 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	if spec.WorkingDir != "" {
 		conf.Process.Cwd = spec.WorkingDir
 	}
+	if ns != nil {
+		rootlessSpec(&conf, ns)
+	}
 	caps := capSet(spec.CapAdd)
 	conf.Process.Capabilities = ociCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	if spec.Network != "host" {
-		ns := ociNamespace{Type: "network"}
-		if p, closeNS, err := loopbackNetns(); err == nil {
-			ns.Path = p
-			closers = append(closers, closeNS)
+		netns := ociNamespace{Type: "network"}
+		if ns == nil {
+			if p, closeNS, err := loopbackNetns(); err == nil {
+				netns.Path = p
+				closers = append(closers, closeNS)
+			}
 		}
-		conf.Linux.Namespaces = append(conf.Linux.Namespaces, ns)
+		conf.Linux.Namespaces = append(conf.Linux.Namespaces, netns)
 	}
 	etc, err := etcFiles(bundle, spec.Network)
 	if err != nil {
@@ -131,11 +167,15 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 
 	id := "diet-" + randomID()
 	logFile := filepath.Join(bundle, "runc.log")
-	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal}
+	runc, err := runcCommand(ns != nil)
+	if err != nil {
+		return nil, err
+	}
+	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal, runtimeCmd: runc}
 	c.cleanup = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		exec.CommandContext(ctx, "runc", "delete", "--force", id).Run()
+		runc(ctx, "delete", "--force", id).Run()
 		cleanup()
 	}
 	c.kill = func(ctx context.Context, sig string) error {
@@ -143,7 +183,7 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 		// has ended or ctx has.
 		var last error
 		for {
-			out, err := exec.CommandContext(ctx, "runc", "kill", id, sig).CombinedOutput()
+			out, err := runc(ctx, "kill", id, sig).CombinedOutput()
 			if err == nil {
 				return nil
 			}
@@ -179,13 +219,78 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 		}
 		return attached, fmt.Errorf("runc: %s", msg)
 	}
-	c.cmd = exec.Command("runc", "--log", logFile, "--log-format", "json", "run", "--bundle", bundle, id)
+	c.cmd = runc(context.WithoutCancel(ctx), "--log", logFile, "--log-format", "json", "run", "--bundle", bundle, id)
 	c.cmd.Stdin = stdin(spec)
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := c.launch(spec); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// runcCommand returns how to run runc: as root, with its defaults; rootless,
+// with a state directory of the caller's own (runc's default, /run/runc,
+// is root's).
+func runcCommand(rootless bool) (func(ctx context.Context, args ...string) *exec.Cmd, error) {
+	var global []string
+	if rootless {
+		dir := os.Getenv("XDG_RUNTIME_DIR")
+		if dir == "" {
+			dir = bundleParent("")
+		}
+		dir = filepath.Join(dir, fmt.Sprintf("diet-runc-%d", os.Getuid()))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("making runc's state directory: %w", err)
+		}
+		if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != uint32(os.Getuid()) {
+			return nil, fmt.Errorf("runc's state directory %s is not the caller's own directory", dir)
+		}
+		global = []string{"--root", dir}
+	}
+	return func(ctx context.Context, args ...string) *exec.Cmd {
+		return exec.CommandContext(ctx, "runc", append(slices.Clone(global), args...)...)
+	}, nil
+}
+
+// rootlessSpec changes conf for a container run without root: a user
+// namespace with mapping ns, and the mounts an unprivileged namespace may
+// make (runc spec --rootless): the host's /sys bound read-only, devpts
+// without gid=5 unless that group exists inside.
+//
+// With a single-id mapping only root exists inside, and a program that
+// drops to its user (nginx's workers: setuid to www-data) would fail with
+// EINVAL. The owners of the image are folded to root; so are the changes
+// of user: those system calls succeed and change nothing (seccomp, errno
+// 0), as under fakeroot.
+func rootlessSpec(conf *ociSpec, ns *userns) {
+	conf.Linux.Namespaces = append(conf.Linux.Namespaces, ociNamespace{Type: "user"})
+	conf.Linux.UIDMappings, conf.Linux.GIDMappings = ns.UIDs, ns.GIDs
+	if !ns.ranged() {
+		var zero uint
+		conf.Linux.Seccomp = &ociSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []ociSeccompRule{{
+			Names: []string{"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+				"setfsuid", "setfsgid", "setgroups", "chown", "fchown", "lchown", "fchownat"},
+			Action: "SCMP_ACT_ERRNO", ErrnoRet: &zero,
+		}}}
+	}
+	for i, m := range conf.Mounts {
+		switch m.Destination {
+		case "/sys":
+			conf.Mounts[i] = ociMount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
+		case "/dev/pts":
+			if !ns.maps(0, 5) {
+				conf.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == "gid=5" })
+			}
+		}
+	}
+}
+
+func joinIDs(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	return strings.Join(s, ", ")
 }
 
 // environ is the container's environment: the image's, then extra, with a

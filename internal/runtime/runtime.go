@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,6 +84,10 @@ type Spec struct {
 	Mounts []Mount
 	// TempDir is where runc bundles are unpacked; "" means os.TempDir().
 	TempDir string
+	// Notef, when set, is told what a run changed that the caller should
+	// know (a rootless run that folded the image's owners to root). It
+	// may be called once per run: a caller of many runs says it once.
+	Notef func(format string, args ...any)
 }
 
 // Result is how a container ended.
@@ -97,6 +100,22 @@ type Result struct {
 	TimedOut bool          `json:"timed_out,omitempty"`
 	// Truncated says that Stdout or Stderr reached Spec.MaxOutput.
 	Truncated bool `json:"truncated,omitempty"`
+}
+
+// NoteOnce wraps notef (for Spec.Notef) so that each distinct note is
+// passed on once, however many runs give it.
+func NoteOnce(notef func(format string, args ...any)) func(format string, args ...any) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[msg] {
+			seen[msg] = true
+			notef("%s", msg)
+		}
+	}
 }
 
 // defaultMaxOutput is the default of Spec.MaxOutput.
@@ -152,7 +171,7 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
-	if err := checkPlatform(cfg); err != nil {
+	if err := checkPlatform(cfg, BinfmtDir); err != nil {
 		return nil, err
 	}
 	name, err := choose(ctx, spec.Runtime)
@@ -204,7 +223,7 @@ func Available(ctx context.Context, name string) error {
 			return errors.New("runc: the runc command is not installed")
 		}
 		if os.Geteuid() != 0 {
-			return errors.New("runc: running containers with runc needs root")
+			return userNamespacesAllowed()
 		}
 		return nil
 	case "", Auto:
@@ -265,6 +284,10 @@ type Container struct {
 	// it gets the attached process's own exit code.
 	exitCode func(ctx context.Context, attached int) (int, error)
 	cleanup  func()
+	// runtimeCmd makes a command of the runtime for this container (for
+	// runc, with the global flags it was started with: a rootless runc
+	// keeps its state elsewhere); nil means the runtime's plain command.
+	runtimeCmd func(ctx context.Context, args ...string) *exec.Cmd
 
 	done     chan struct{}
 	result   *Result
@@ -476,25 +499,4 @@ func signalOf(ee *exec.ExitError) syscall.Signal {
 		return ws.Signal()
 	}
 	return 0
-}
-
-// checkPlatform refuses an image built for another OS or architecture,
-// unless the kernel can run that architecture's programs through a
-// binfmt_misc handler (qemu-user), where the runtime will manage.
-func checkPlatform(cfg *v1.ConfigFile) error {
-	if cfg.OS != "" && cfg.OS != "linux" {
-		return fmt.Errorf("the image is for %s, not linux", cfg.OS)
-	}
-	arch := cfg.Architecture
-	if arch == "" || arch == goruntime.GOARCH || (arch == "386" && goruntime.GOARCH == "amd64") {
-		return nil
-	}
-	qemu := map[string]string{"arm64": "aarch64", "arm": "arm", "amd64": "x86_64", "386": "i386",
-		"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64", "mips64le": "mips64el", "loong64": "loongarch64"}[arch]
-	if qemu != "" {
-		if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-" + qemu); err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("the image is for linux/%s and this machine runs linux/%s without an emulator for it (binfmt_misc qemu-%s)", arch, goruntime.GOARCH, qemu)
 }

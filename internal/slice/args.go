@@ -1,9 +1,12 @@
 package slice
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // usage is the line clap prints in usage errors.
-const usage = "Usage: slice [OPTIONS] <RANGE> [FILE]..."
+const usage = "Usage: slice [OPTIONS] <RANGE> [FILES]..."
 
 // UsageError is a bad command line; Main prints it and exits 2.
 type UsageError struct{ Msg string }
@@ -22,6 +25,13 @@ func unexpected(a string) error {
 
 func withUsage(msg string) error {
 	return &UsageError{"error: " + msg + "\n\n" + usage + "\n\nFor more information, try '--help'.\n"}
+}
+
+// conflict is clap's message for two arguments that exclude each other:
+// its usage line names the first.
+func conflict(first, second *flag) error {
+	return &UsageError{"error: the argument '" + first.name + "' cannot be used with '" + second.name + "'\n\n" +
+		"Usage: slice " + first.name + " <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"}
 }
 
 // Command is a parsed command line.
@@ -56,12 +66,12 @@ var flags = []flag{
 	{long: "delimiter", name: "--delimiter <DELIMITER>", value: true},
 	{long: "null", short: 'z', name: "--null"},
 	{long: "escape", short: 'e', name: "--escape"},
-	{long: "quiet", short: 'q', name: "--quiet"},
-	{long: "io-buffer-size", name: "--io-buffer-size <SIZE>", value: true},
-	{long: "max-record-size", name: "--max-record-size <SIZE>", value: true},
+	{short: 'q', name: "-q"},
+	{long: "io-buffer-size", name: "--io-buffer-size <IO_BUFFER_SIZE>", value: true},
+	{long: "max-record-size", name: "--max-record-size <SIZE|unlimited>", value: true},
 	{long: "explain", name: "--explain"},
-	{long: "translate", name: "--translate [<FORMAT>]", optval: true},
-	{long: "generate", name: "--generate <GENERATE>", value: true},
+	{long: "translate", name: "--translate[=<DIALECT>]", optval: true},
+	{long: "generate", name: "--generate <KIND>", value: true},
 	{long: "help", short: 'h', name: "--help"},
 	{long: "version", short: 'V', name: "--version"},
 }
@@ -109,6 +119,10 @@ func possible(val, arg string, vals []string) error {
 		strings.Join(vals, ", ") + "]\n\nFor more information, try '--help'.\n"}
 }
 
+// maxBufSize caps --io-buffer-size: a larger buffer buys no speed, and the
+// reference would fail to allocate it.
+const maxBufSize = 1 << 30
+
 // Parse reads a command line (without the program name) the way the
 // reference's clap definition does.
 func Parse(args []string) (*Command, error) {
@@ -117,19 +131,63 @@ func Parse(args []string) (*Command, error) {
 	values := map[string]string{}
 	var rangeArg *string
 	var files []string
-	positional := func(a string) {
-		if rangeArg == nil {
-			rangeArg = &a
-			return
+	// Like clap, each value is checked where it stands: the first bad one
+	// is the error, and --help or --version stops at once.
+	positional := func(a string) error {
+		if rangeArg != nil {
+			files = append(files, a)
+			return nil
 		}
-		files = append(files, a)
+		rangeArg = &a
+		r, err := ParseRange(a)
+		if err != nil {
+			return invalidValue(a, "<RANGE>", err.Error())
+		}
+		c.Range = r
+		return nil
+	}
+	// stop records --help and --version, after which clap reads no further.
+	stop := func(f *flag) bool {
+		c.Help, c.Version = f.long == "help", f.long == "version"
+		return c.Help || c.Version
+	}
+	value := func(f *flag, v string) error {
+		var err error
+		switch f.long {
+		case "translate":
+			err = possible(v, f.name, possibleTranslate)
+			c.Translate = v
+		case "generate":
+			err = possible(v, f.name, possibleGenerate)
+			c.Generate = v
+		case "io-buffer-size":
+			var n uint64
+			if n, err = ParseSize(v); err == nil {
+				c.Opts.BufSize = int(min(n, maxBufSize))
+			}
+		case "max-record-size":
+			if asciiLower(v) == "unlimited" {
+				c.Opts.MaxRecord = 0
+				break
+			}
+			var n uint64
+			if n, err = ParseSize(v); err == nil {
+				c.Opts.MaxRecord = int64(min(n, math.MaxInt64))
+			}
+		}
+		if err != nil && f.long != "translate" && f.long != "generate" {
+			err = invalidValue(v, f.name, err.Error())
+		}
+		return err
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			for _, p := range args[i+1:] {
-				positional(p)
+				if err := positional(p); err != nil {
+					return nil, err
+				}
 			}
 			i = len(args)
 		case strings.HasPrefix(a, "--"):
@@ -137,7 +195,10 @@ func Parse(args []string) (*Command, error) {
 			f := lookupLong(name)
 			if f == nil {
 				if rangeArg == nil {
-					positional(a) // RANGE accepts values starting with '-'
+					// RANGE accepts values starting with '-'
+					if err := positional(a); err != nil {
+						return nil, err
+					}
 					continue
 				}
 				return nil, unexpected(a)
@@ -153,18 +214,30 @@ func Parse(args []string) (*Command, error) {
 				return nil, &UsageError{"error: unexpected value '" + val + "' for '--" + f.long + "' found; no more were expected\n\n" + usage + "\n\nFor more information, try '--help'.\n"}
 			}
 			if f.optval && !hasVal {
-				val = "all"
+				val = NativeDialect()
 			}
 			seen = append(seen, f)
 			values[f.name] = val
+			if err := value(f, val); err != nil {
+				return nil, err
+			}
+			if stop(f) {
+				return c, nil
+			}
 		case len(a) > 1 && a[0] == '-' && isFlags(a):
 			for j := 1; j < len(a); j++ {
-				seen = append(seen, lookupShort(a[j]))
+				f := lookupShort(a[j])
+				seen = append(seen, f)
+				if stop(f) {
+					return c, nil
+				}
 			}
 		case len(a) > 1 && a[0] == '-' && rangeArg != nil:
 			return nil, unexpected(a)
 		default:
-			positional(a)
+			if err := positional(a); err != nil {
+				return nil, err
+			}
 		}
 	}
 	has := func(name string) bool {
@@ -175,47 +248,17 @@ func Parse(args []string) (*Command, error) {
 		}
 		return false
 	}
-	if has("--help") {
-		c.Help = true
-		return c, nil
-	}
-	if has("--version") {
-		c.Version = true
-		return c, nil
-	}
 	if err := conflicts(seen, rangeArg != nil || len(files) > 0); err != nil {
 		return nil, err
 	}
-	if has("--generate <GENERATE>") {
-		c.Generate = values["--generate <GENERATE>"]
-		return c, possible(c.Generate, "--generate <GENERATE>", possibleGenerate)
+	if has("--generate <KIND>") {
+		return c, nil
 	}
 	if rangeArg == nil {
 		return nil, withUsage("the following required arguments were not provided:\n  <RANGE>")
 	}
 	if has("--escape") && !has("--delimiter <DELIMITER>") {
 		return nil, withUsage("the following required arguments were not provided:\n  --delimiter <DELIMITER>")
-	}
-	if v, ok := values["--translate [<FORMAT>]"]; ok {
-		if err := possible(v, "--translate [<FORMAT>]", possibleTranslate); err != nil {
-			return nil, err
-		}
-		c.Translate = v
-	}
-	for _, name := range []string{"--io-buffer-size <SIZE>", "--max-record-size <SIZE>"} {
-		v, ok := values[name]
-		if !ok || name[2] == 'm' && v == "unlimited" {
-			continue
-		}
-		n, err := ParseSize(v)
-		if err != nil {
-			return nil, invalidValue(v, name, err.Error())
-		}
-		if name[2] == 'i' {
-			c.Opts.BufSize = int(min(n, 1<<30))
-		} else {
-			c.Opts.MaxRecord = n
-		}
 	}
 	switch {
 	case has("--bytes"):
@@ -232,7 +275,7 @@ func Parse(args []string) (*Command, error) {
 		if has("--escape") {
 			b, err := Unescape(d)
 			if err != nil {
-				return nil, invalidValue(d, "--delimiter <DELIMITER>", err.Error())
+				return nil, withUsage(err.Error())
 			}
 			c.Opts.Delim = b
 		}
@@ -240,13 +283,8 @@ func Parse(args []string) (*Command, error) {
 			c.Opts.Mode = Bytes
 		}
 	}
-	r, err := ParseRange(*rangeArg)
-	if err != nil {
-		return nil, invalidValue(*rangeArg, "<RANGE>", err.Error())
-	}
-	c.Range = r
 	c.Files = files
-	c.Quiet = has("--quiet")
+	c.Quiet = has("-q")
 	c.Explain = has("--explain")
 	return c, nil
 }
@@ -261,7 +299,7 @@ func conflicts(seen []*flag, positionals bool) error {
 		switch {
 		case modes[f.name]:
 			if mode != nil && mode.name != f.name {
-				return withUsage("the argument '" + mode.name + "' cannot be used with '" + f.name + "'")
+				return conflict(mode, f)
 			}
 			mode = f
 		case f.name == "--explain":
@@ -276,19 +314,14 @@ func conflicts(seen []*flag, positionals bool) error {
 			if f == explain {
 				first, second = translate, explain
 			}
-			return withUsage("the argument '" + first.name + "' cannot be used with '" + second.name + "'")
+			return conflict(first, second)
 		}
 	}
 	if generate == nil {
 		return nil
 	}
-	for _, f := range seen {
-		if f != generate {
-			return withUsage("the argument '" + generate.name + "' cannot be used with '" + f.name + "'")
-		}
-	}
-	if positionals {
-		return withUsage("the argument '" + generate.name + "' cannot be used with '<RANGE>'")
+	if len(seen) > 1 || positionals {
+		return withUsage("the argument '" + generate.name + "' cannot be used with one or more of the other specified arguments")
 	}
 	return nil
 }

@@ -32,13 +32,11 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 		io.WriteString(stdout, "slice "+Version+"\n")
 		return 0
 	case c.Generate != "":
-		io.WriteString(stdout, Generate(c.Generate))
-		return 0
+		return writeOut(stdout, stderr, Generate(c.Generate))
 	case c.Explain:
-		io.WriteString(stdout, Explain(c.Range, c.Opts))
-		return 0
+		return writeOut(stdout, stderr, Explain(c.Range, c.Opts))
 	case c.Translate != "":
-		return translateMain(c, stdout, stderr)
+		return writeOut(stdout, stderr, Translate(c.Range, c.Opts, c.Translate))
 	}
 	w := NewWriter(stdout, c.Opts.BufSize)
 	status := 0
@@ -91,6 +89,19 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 	return status
 }
 
+// writeOut writes a whole answer (--generate, --explain) and reports a
+// failure to write it as the selection modes do: on stderr, status 1 (a
+// broken pipe quietly).
+func writeOut(stdout, stderr io.Writer, s string) int {
+	if _, err := io.WriteString(stdout, s); err != nil {
+		if !errors.Is(err, syscall.EPIPE) {
+			io.WriteString(stderr, "slice: "+reason(err)+"\n")
+		}
+		return 1
+	}
+	return 0
+}
+
 // reason is an error as the reference prints it: the system's message and
 // number, without Go's "open PATH:" prefix.
 func reason(err error) string {
@@ -135,26 +146,6 @@ func stdinInput(f *os.File) Input {
 		return Input{R: strings.NewReader("")}
 	}
 	return fileInput(f)
-}
-
-func translateMain(c *Command, stdout, stderr io.Writer) int {
-	if c.Translate != "all" {
-		t, ok := Translate(c.Range, c.Opts, c.Translate, c.Files)
-		if !ok {
-			io.WriteString(stderr, "slice: no "+c.Translate+" equivalent for '"+c.Range.Text+"'\n")
-			return 1
-		}
-		io.WriteString(stdout, t+"\n")
-		return 0
-	}
-	for _, fl := range Flavors {
-		t, ok := Translate(c.Range, c.Opts, fl, c.Files)
-		if !ok {
-			t = "(no equivalent)"
-		}
-		io.WriteString(stdout, fl+":"+strings.Repeat(" ", 7-len(fl))+t+"\n")
-	}
-	return 0
 }
 
 // fdWriter writes to a descriptor directly. Unlike *os.File on standard

@@ -77,6 +77,8 @@ func lines(prefix string, n int, sep string) string {
 	return b.String()
 }
 
+const usageHelp = "\n\nUsage: slice [OPTIONS] <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"
+
 const rangeHelp = "\n\nFor more information, try '--help'.\n"
 
 func badRange(arg, msg string) string {
@@ -181,24 +183,24 @@ func TestSpecExamples(t *testing.T) {
 		{args: "a:1", code: 2, stderr: badRange("a:1", "invalid start value 'a': invalid digit found in string")},
 		{args: "1:5:x", code: 2, stderr: badRange("1:5:x", "invalid step value 'x': invalid digit found in string")},
 		{args: "1:2:3:4", code: 2, stderr: badRange("1:2:3:4", "too many ':' separators in range (expected at most start:end:step)")},
-		{args: "::0", code: 2, stderr: badRange("::0", "invalid step value '0': step cannot be zero")},
-		{args: "::-0", code: 2, stderr: badRange("::-0", "invalid step value '-0': step cannot be zero")},
-		{args: "-:", code: 2, stderr: badRange("-:", "invalid start value '-': cannot parse integer from empty string")},
+		{args: "::0", code: 2, stderr: badRange("::0", "invalid step value '0': number would be zero for non-zero type")},
+		{args: "::-0", code: 2, stderr: badRange("::-0", "invalid step value '-0': number would be zero for non-zero type")},
+		{args: "-:", code: 2, stderr: badRange("-:", "invalid start value '-': invalid digit found in string")},
 		{args: "1:+", code: 2, stderr: badRange("1:+", "a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')")},
 		{args: "1:+2:-1", code: 2, stderr: badRange("1:+2:-1", "a negative step cannot be combined with a relative end ('+' or '+-')")},
-		{args: "--bogus", code: 2, stderr: badRange("--bogus", "range requires a ':' separator (e.g. '3:4', '3:', or ':3')")},
-		{args: "-l -c ::", code: 2, stderr: "error: the argument '-l' cannot be used with '--bytes'\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "--io-buffer-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--io-buffer-size <SIZE>': size must be greater than zero" + rangeHelp},
-		{args: "--max-record-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--max-record-size <SIZE>': size must be greater than zero" + rangeHelp},
-		{args: `--delimiter \q -e ::`, code: 2, stderr: "error: invalid value '\\q' for '--delimiter <DELIMITER>': unknown escape sequence `\\q`" + rangeHelp},
-		{args: `--delimiter a\ -e ::`, code: 2, stderr: "error: invalid value 'a\\' for '--delimiter <DELIMITER>': trailing backslash in delimiter" + rangeHelp},
-		{args: `--delimiter \xZZ -e ::`, code: 2, stderr: "error: invalid value '\\xZZ' for '--delimiter <DELIMITER>': invalid hex escape `\\xZZ`" + rangeHelp},
-		{args: "-e ::", code: 2, stderr: "error: the following required arguments were not provided:\n  --delimiter <DELIMITER>\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "--explain --translate 1:2", code: 2, stderr: "error: the argument '--explain' cannot be used with '--translate [<FORMAT>]'\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "--generate man 1:2", code: 2, stderr: "error: the argument '--generate <GENERATE>' cannot be used with '<RANGE>'\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "-q", code: 2, stderr: "error: the following required arguments were not provided:\n  <RANGE>\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "1:2 --bogus", code: 2, stderr: "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a value, use '-- --bogus'\n\nUsage: slice [OPTIONS] <RANGE> [FILE]...\n\nFor more information, try '--help'.\n"},
-		{args: "--translate=sed 1:2", code: 2, stderr: "error: invalid value 'sed' for '--translate [<FORMAT>]'\n  [possible values: posix, bsd, gnu, awk, all]\n\nFor more information, try '--help'.\n"},
+		{args: "--bogus", code: 2, stderr: badRange("--bogus", "invalid start value '--bogus': invalid digit found in string")},
+		{args: "-l -c ::", code: 2, stderr: "error: the argument '-l' cannot be used with '--bytes'\n\nUsage: slice -l <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "--io-buffer-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--io-buffer-size <IO_BUFFER_SIZE>': 0 is not allowed" + rangeHelp},
+		{args: "--max-record-size 0 ::", code: 2, stderr: "error: invalid value '0' for '--max-record-size <SIZE|unlimited>': 0 is not allowed" + rangeHelp},
+		{args: `--delimiter \q -e ::`, code: 2, stderr: "error: unknown escape sequence `\\q`" + usageHelp},
+		{args: `--delimiter a\ -e ::`, code: 2, stderr: "error: trailing backslash in delimiter" + usageHelp},
+		{args: `--delimiter \xZZ -e ::`, code: 2, stderr: "error: invalid hex escape `\\xZZ`" + usageHelp},
+		{args: "-e ::", code: 2, stderr: "error: the following required arguments were not provided:\n  --delimiter <DELIMITER>\n\nUsage: slice [OPTIONS] <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "--explain --translate 1:2", code: 2, stderr: "error: the argument '--explain' cannot be used with '--translate[=<DIALECT>]'\n\nUsage: slice --explain <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "--generate man 1:2", code: 2, stderr: "error: the argument '--generate <KIND>' cannot be used with one or more of the other specified arguments\n\nUsage: slice [OPTIONS] <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "-q", code: 2, stderr: "error: the following required arguments were not provided:\n  <RANGE>\n\nUsage: slice [OPTIONS] <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "1:2 --bogus", code: 2, stderr: "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a value, use '-- --bogus'\n\nUsage: slice [OPTIONS] <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"},
+		{args: "--translate=sed 1:2", code: 2, stderr: "error: invalid value 'sed' for '--translate[=<DIALECT>]'\n  [possible values: posix, bsd, gnu, awk, all]\n\nFor more information, try '--help'.\n"},
 		{args: "1:2 --delimiter", code: 2, stderr: "error: a value is required for '--delimiter <DELIMITER>' but none was supplied\n\nFor more information, try '--help'.\n"},
 		{args: "-q -- -2:", in: A5, out: "d\ne\n"},
 		{args: "--version", out: "slice " + Version + "\n"},
@@ -272,7 +274,7 @@ func TestWriteError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a\nb\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"::", "a"}, {"::", "a", "missing"}} {
+	for _, args := range [][]string{{"::", "a"}, {"::", "a", "missing"}, {"--explain", "1:3"}, {"--generate", "man"}} {
 		cmd := exec.Command(binary, args...)
 		cmd.Dir = dir
 		cmd.Stdout = full
@@ -280,7 +282,7 @@ func TestWriteError(t *testing.T) {
 		cmd.Stderr = &stderr
 		err := cmd.Run()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
-			strings.Count(stderr.String(), "slice: write error: No space left on device (os error 28)\n") != 1 {
+			strings.Count(stderr.String(), "No space left on device (os error 28)\n") != 1 {
 			t.Errorf("slice %q > /dev/full: %v, stderr %q", args, err, stderr.String())
 		}
 	}
@@ -360,15 +362,15 @@ func TestNoInputRead(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--explain", "-10:"}, "count:  at most 10 lines"},
-		{[]string{"--explain", "1:3"}, "index 3 (0-based, excluded) = up to line 3 (1-based, included)"},
-		{[]string{"--explain", "-b", "::-2"}, "step:   -2 (backwards, every 2nd byte)"},
-		{[]string{"--translate=gnu", "-10:", "f"}, "tail -n 10 f\n"},
+		{[]string{"--explain", "-10:"}, "count: at most 10\n"},
+		{[]string{"--explain", "1:3"}, "1-based: from the 2nd line to the 3rd line\ncount: 2\n"},
+		{[]string{"--explain", "-b", "::-2"}, "step:  -2 (reverse)\n"},
+		{[]string{"--translate=gnu", "-10:", "f"}, "# gnu\ntail -n 10\n"},
 		{[]string{"--translate=posix", "5000000:5000010"}, "sed -n '5000001,5000010p'\n"},
 		{[]string{"--translate=gnu", "::2"}, "sed -n '1~2p'\n"},
-		{[]string{"--translate=awk", "::2"}, "awk 'NR>0 && (NR-1)%2==0'\n"},
-		{[]string{"--translate", "::-1"}, "gnu:    tac\n"},
-		{[]string{"--translate=posix", "-b", "500000000:+100", "F"}, "dd bs=1 skip=500000000 count=100 2>/dev/null if=F\n"},
+		{[]string{"--translate=awk", "::2"}, "\nawk 'NR%2==1'\n"},
+		{[]string{"--translate", "::-1"}, "# " + NativeDialect() + "\n"},
+		{[]string{"--translate=posix", "-b", "500000000:+100", "F"}, "# posix\ndd bs=1 skip=500000000 count=100 2>/dev/null\n"},
 		{[]string{"--generate", "man"}, ".SH SYNOPSIS"},
 		{[]string{"--generate", "complete-bash"}, "complete -F _slice"},
 		{[]string{"--generate", "complete-zsh"}, "#compdef slice"},
@@ -381,7 +383,61 @@ func TestNoInputRead(t *testing.T) {
 			t.Errorf("slice %q: status %d, stdout %q, stderr %q; want %q in stdout", tc.args, got.code, got.stdout, got.stderr, tc.want)
 		}
 	}
-	if got := runSlice(t, dir, nil, true, "--translate=posix", ":-1"); got.code != 1 || got.stderr != "slice: no posix equivalent for ':-1'\n" {
-		t.Errorf("slice --translate=posix :-1: %+v", got)
+	if got := runSlice(t, dir, nil, true, "--translate=posix", ":-2"); got.code != 0 ||
+		got.stdout != "# no equivalent: no POSIX single command drops the last N lines; GNU has `head -n -N`\n" {
+		t.Errorf("slice --translate=posix :-2: %+v", got)
+	}
+}
+
+// TestEmptyRangeReadsNothing: a range that selects nothing whatever the
+// input's length ends at once, even on an endless input ('yes | slice
+// -3:-3'), and still prints the headers of several files.
+func TestEmptyRangeReadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x\ny\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rng := range []string{"-3:-3", "-2:-5", "-5:0", "-5:+0", "1:5:-1", "5:5:-1", "-5:-2:-1", "9:-1:-1", "5:3", ":0", ":-0", "-1:-1:-1", "-2:-1:-1"} {
+		for _, mode := range [][]string{nil, {"-b"}, {"--chars"}, {"--graphemes"}, {"-z"}, {"--delimiter", "ab"}} {
+			args := append(append([]string{}, mode...), "--", rng)
+			cmd := exec.Command(binary, args...)
+			endless, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				y := bytes.Repeat([]byte("y\n"), 4096)
+				for {
+					if _, err := endless.Write(y); err != nil {
+						return
+					}
+				}
+			}()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("slice %q on an endless input: still running after a second", args)
+				continue
+			}
+			endless.Close()
+			if err != nil || out.Len() > 0 {
+				t.Errorf("slice %q on an endless input: %v, output %q; want status 0 and no output", args, err, out.String())
+			}
+		}
+		got := runSlice(t, dir, nil, true, "--", rng, "a", "missing", "b")
+		if want := "==> a <==\n==> b <==\n"; got.stdout != want || got.code != 1 || !strings.Contains(got.stderr, "slice: missing: ") {
+			t.Errorf("slice %s a missing b: %+v, want stdout %q and status 1", rng, got, want)
+		}
 	}
 }

@@ -5,305 +5,329 @@ import (
 	"strings"
 )
 
+// index is a bound as the reference models it: an offset from the start,
+// or (fromEnd, n >= 1) a distance back from the end.
+type index struct {
+	fromEnd bool
+	n       uint64
+}
+
+// form is a Range in the reference's model: an absent start is 0 (the last
+// element, 1 from the end, for a negative step) and end is absent when
+// hasEnd is false.
+type form struct {
+	start, end index
+	hasEnd     bool
+	step       uint64
+	back       bool
+}
+
+func (r Range) form() form {
+	f := form{step: r.Step, back: r.Back}
+	switch {
+	case r.Start.Set:
+		f.start = index{r.Start.Neg, r.Start.N}
+	case r.Back:
+		f.start = index{true, 1}
+	}
+	if r.End.Set {
+		f.end, f.hasEnd = index{r.End.Neg, r.End.N}, true
+	}
+	return f
+}
+
+// copies reports whether r selects the whole input unchanged (':', '::').
+func (r Range) copies() bool {
+	f := r.form()
+	return !f.back && f.step == 1 && f.start == index{} && !f.hasEnd
+}
+
 // unitName is what an element is called in explanations.
-func unitName(o Options) (one, many string) {
+func unitName(o Options) string {
 	switch {
 	case o.Mode == Bytes:
-		return "byte", "bytes"
+		return "byte"
 	case o.Mode == Chars:
-		return "character", "characters"
+		return "character"
 	case o.Mode == Graphemes:
-		return "grapheme cluster", "grapheme clusters"
+		return "grapheme"
 	case len(o.Delim) == 0 || string(o.Delim) == "\n":
-		return "line", "lines"
+		return "line"
 	}
-	return "record", "records"
+	return "part"
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
-func ordinal(n uint64) string {
-	s := u64(n)
+func ordinalSuffix(n uint64) string {
 	switch {
 	case n%100 >= 11 && n%100 <= 13:
-		return s + "th"
+		return "th"
 	case n%10 == 1:
-		return s + "st"
+		return "st"
 	case n%10 == 2:
-		return s + "nd"
+		return "nd"
 	case n%10 == 3:
-		return s + "rd"
+		return "rd"
 	}
-	return s + "th"
+	return "th"
 }
 
-// describe says where a bound lies; inclusive tells the 1-based reading
-// of an end bound.
-func describe(b Bound, one string, end bool) string {
-	if b.Neg {
-		s := "index -" + u64(b.N) + " = len-" + u64(b.N) + ", the " + ordinal(b.N) + " " + one + " from the end"
-		if end {
-			s += " (excluded)"
-		}
-		return s
-	}
-	if end {
-		if b.N == 0 {
-			return "index 0 (0-based, excluded): before the first " + one
-		}
-		return "index " + u64(b.N) + " (0-based, excluded) = up to " + one + " " + u64(b.N) + " (1-based, included)"
-	}
-	return "index " + u64(b.N) + " (0-based) = " + one + " " + u64(satAdd(b.N, 1)) + " (1-based)"
+func ordinal(n uint64) string { return u64(n) + ordinalSuffix(n) }
+
+func divCeil(a, b uint64) uint64 { return a/b + min(a%b, 1) }
+
+// every is "every 2nd line " for a step above 1.
+func every(step uint64, unit string) string {
+	return "every " + u64(step) + ordinalSuffix(step) + " " + unit + " "
 }
 
-// maxCount is the most elements r can select whatever the input's length,
-// or false when that grows with the input.
-func (r Range) maxCount() (uint64, bool) {
-	div := func(a uint64) uint64 { return a/r.Step + min(1, a%r.Step) }
-	s, e := r.Start, r.End
-	if !r.Back {
-		switch {
-		case !s.Neg && e.Set && !e.Neg:
-			if e.N <= s.N {
-				return 0, true
-			}
-			return div(e.N - s.N), true
-		case s.Neg && !e.Set:
-			return div(s.N), true
-		case s.Neg && e.Neg:
-			if e.N >= s.N {
-				return 0, true
-			}
-			return div(s.N - e.N), true
-		}
-		return 0, false
-	}
-	// Backwards: start counts down to end (excluded).
-	switch {
-	case s.Set && !s.Neg && (!e.Set || !e.Neg):
-		lo := uint64(0) // first index that may be selected
-		if e.Set {
-			lo = e.N + 1
-		}
-		if s.N < lo {
-			return 0, true
-		}
-		return div(s.N - lo + 1), true
-	case (!s.Set || s.Neg) && e.Neg:
-		k := uint64(1)
-		if s.Set {
-			k = s.N
-		}
-		if e.N <= k {
-			return 0, true
-		}
-		return div(e.N - k), true
-	}
-	return 0, false
-}
-
-// Explain describes what r selects, without reading any input.
+// Explain says, without reading any input, what r selects: its bounds,
+// the 0-based indices, the 1-based positions and how many elements, in
+// the reference's words.
 func Explain(r Range, o Options) string {
-	one, many := unitName(o)
+	f, unit := r.form(), unitName(o)
+	switch {
+	case f.back:
+		return explainReverse(f, unit)
+	case f.start.fromEnd:
+		return explainTail(f, unit)
+	case f.hasEnd && f.end.fromEnd:
+		return explainLag(f, unit)
+	}
+	return explainResolved(f, unit)
+}
+
+func explainResolved(f form, unit string) string {
 	var b strings.Builder
-	line := func(k, v string) { b.WriteString(k + strings.Repeat(" ", 8-len(k)) + v + "\n") }
-	line("range:", r.Text+" ("+many+")")
-	step, dir := u64(r.Step), "forwards"
-	if r.Back {
-		step, dir = "-"+step, "backwards"
-	}
-	line("step:", step+" ("+dir+", every "+ordinal(r.Step)+" "+one+")")
-	switch {
-	case r.Start.Set:
-		line("start:", describe(r.Start, one, false))
-	case r.Back:
-		line("start:", "the last "+one)
-	default:
-		line("start:", "index 0 (0-based) = "+one+" 1 (1-based)")
-	}
-	switch {
-	case r.End.Set:
-		line("end:", describe(r.End, one, true))
-	case r.Back:
-		line("end:", "through the first "+one)
-	default:
-		line("end:", "through the last "+one)
-	}
-	if n, ok := r.maxCount(); ok {
-		if n == 0 {
-			line("count:", "0: the range selects nothing")
-		} else {
-			unit := many
-			if n == 1 {
-				unit = one
-			}
-			line("count:", "at most "+u64(n)+" "+unit+" (fewer when the input is shorter)")
-		}
+	start, end, step := f.start.n, f.end.n, f.step
+	b.WriteString("start: " + u64(start) + "\n")
+	if f.hasEnd {
+		b.WriteString("end:   " + u64(end) + " (exclusive)\n")
+		b.WriteString("step:  " + u64(step) + "\n")
+		b.WriteString("0-based: " + unit + "s at indices [" + u64(start) + ", " + u64(end) + ")")
 	} else {
-		line("count:", "depends on the input's length")
+		b.WriteString("end:   end of input\n")
+		b.WriteString("step:  " + u64(step) + "\n")
+		b.WriteString("0-based: " + unit + "s at indices [" + u64(start) + ", end of input)")
+	}
+	if step != 1 {
+		b.WriteString(", every " + u64(step) + " starting at " + u64(start))
+	}
+	b.WriteString("\n")
+	first := satAdd(start, 1)
+	switch {
+	case !f.hasEnd && step == 1:
+		b.WriteString("1-based: from the " + ordinal(first) + " " + unit + " to the last " + unit + "\n")
+		b.WriteString("count: until end of input (step " + u64(step) + ")")
+	case !f.hasEnd:
+		b.WriteString("1-based: " + every(step, unit) + "from the " + ordinal(first) + " " + unit + " to the last " + unit + "\n")
+		b.WriteString("count: until end of input (step " + u64(step) + ")")
+	case start >= end:
+		b.WriteString("1-based: empty (start " + u64(first) + " is at or past end " + u64(end) + ")\n")
+		b.WriteString("count: 0")
+	default:
+		if step == 1 {
+			b.WriteString("1-based: from the " + ordinal(first) + " " + unit + " to the " + ordinal(end) + " " + unit + "\n")
+		} else {
+			b.WriteString("1-based: " + every(step, unit) + "from the " + ordinal(first) + " " + unit + " up to the " + ordinal(end) + " " + unit + "\n")
+		}
+		b.WriteString("count: " + u64(divCeil(end-start, step)))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// explainLag describes 'start:-m': the end depends on the input's length.
+func explainLag(f form, unit string) string {
+	var b strings.Builder
+	start, back, step := f.start.n, f.end.n, f.step
+	b.WriteString("start: " + u64(start) + "\n")
+	b.WriteString("end:   " + u64(back) + " from the end (exclusive)\n")
+	b.WriteString("step:  " + u64(step) + "\n")
+	b.WriteString("0-based: " + unit + "s at indices [" + u64(start) + ", length-" + u64(back) + ")")
+	if step != 1 {
+		b.WriteString(", every " + u64(step) + " starting at " + u64(start))
+	}
+	b.WriteString(", clamped to the input length\n")
+	first, last := ordinal(satAdd(start, 1)), ordinal(satAdd(back, 1))
+	if step == 1 {
+		b.WriteString("1-based: from the " + first + " " + unit + " to the " + last + " " + unit + " from the end\n")
+	} else {
+		b.WriteString("1-based: " + every(step, unit) + "from the " + first + " " + unit + " up to the " + last + " " + unit + " from the end\n")
+	}
+	b.WriteString("count: depends on the input length\n")
+	return b.String()
+}
+
+// explainTail describes '-k:...': the start depends on the input's length.
+func explainTail(f form, unit string) string {
+	var b strings.Builder
+	back, step := f.start.n, f.step
+	b.WriteString("start: " + u64(back) + " from the end\n")
+	endText := ""
+	switch {
+	case !f.hasEnd:
+		b.WriteString("end:   end of input\n")
+		endText = "end of input"
+	case f.end.fromEnd:
+		b.WriteString("end:   " + u64(f.end.n) + " from the end (exclusive)\n")
+		endText = "length-" + u64(f.end.n)
+	default:
+		b.WriteString("end:   " + u64(f.end.n) + " (exclusive)\n")
+		endText = u64(f.end.n)
+	}
+	b.WriteString("step:  " + u64(step) + "\n")
+	if f.hasEnd && (f.end.fromEnd && back <= f.end.n || !f.end.fromEnd && f.end.n == 0) {
+		b.WriteString("0-based: " + unit + "s at indices [length-" + u64(back) + ", " + endText + ")\n")
+		b.WriteString("1-based: empty (start length-" + u64(back) + " is at or past end " + endText + ")\n")
+		b.WriteString("count: 0\n")
+		return b.String()
+	}
+	b.WriteString("0-based: " + unit + "s at indices [length-" + u64(back) + ", " + endText + ")")
+	if step != 1 {
+		b.WriteString(", every " + u64(step) + " starting at length-" + u64(back))
+	}
+	b.WriteString(", clamped to the input length\n")
+	first := "the " + ordinal(back) + " " + unit + " from the end"
+	last := "the last " + unit
+	switch {
+	case f.hasEnd && f.end.fromEnd:
+		last = "the " + ordinal(satAdd(f.end.n, 1)) + " " + unit + " from the end"
+	case f.hasEnd:
+		last = "the " + ordinal(f.end.n) + " " + unit
+	}
+	if step == 1 {
+		b.WriteString("1-based: from " + first + " to " + last + "\n")
+	} else {
+		b.WriteString("1-based: " + every(step, unit) + "from " + first + " up to " + last + "\n")
+	}
+	switch {
+	case !f.hasEnd:
+		b.WriteString("count: at most " + u64(divCeil(back, step)) + "\n")
+	case f.end.fromEnd:
+		b.WriteString("count: at most " + u64(divCeil(back-f.end.n, step)) + "\n")
+	default:
+		b.WriteString("count: depends on the input length\n")
 	}
 	return b.String()
 }
 
-// Flavors are the --translate targets, in the order 'all' prints them.
-var Flavors = []string{"posix", "bsd", "gnu", "awk"}
-
-func quote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+,:@%") == "" {
-		return s
+// explainReverse describes a negative step.
+func explainReverse(f form, unit string) string {
+	var b strings.Builder
+	s, e, step := f.start, f.end, f.step
+	switch {
+	case s.fromEnd && s.n == 1:
+		b.WriteString("start: last " + unit + "\n")
+	case s.fromEnd:
+		b.WriteString("start: " + u64(s.n) + " from the end\n")
+	default:
+		b.WriteString("start: " + u64(s.n) + "\n")
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// Translate returns the command line that does what r does with the
-// classic tools of one flavor, reading files (standard input when none),
-// or false when there is none.
-func Translate(r Range, o Options, flavor string, files []string) (string, bool) {
-	stages := translate(r, o, flavor)
-	if stages == nil {
-		return "", false
+	switch {
+	case !f.hasEnd:
+		b.WriteString("end:   start of input\n")
+	case e.fromEnd:
+		b.WriteString("end:   " + u64(e.n) + " from the end (exclusive)\n")
+	default:
+		b.WriteString("end:   " + u64(e.n) + " (exclusive)\n")
 	}
-	if strings.HasPrefix(stages[0], "dd ") {
-		if len(files) > 1 {
-			return "", false
+	b.WriteString("step:  -" + u64(step) + " (reverse)\n")
+	none := ""
+	switch {
+	case !f.hasEnd:
+	case !s.fromEnd && !e.fromEnd && s.n <= e.n:
+		none = "start " + u64(s.n) + " is at or below end " + u64(e.n) + " for a reverse step"
+	case s.fromEnd && e.fromEnd && s.n >= e.n:
+		none = "start " + u64(s.n) + " from the end is at or below end " + u64(e.n) + " from the end for a reverse step"
+	case e.fromEnd && e.n == 1:
+		none = "an end 1 from the end excludes every " + unit + " a reverse step can reach"
+	}
+	if none != "" {
+		b.WriteString("0-based: none (" + none + ")\n1-based: empty\ncount: 0\n")
+		return b.String()
+	}
+	from := "the " + ordinal(satAdd(s.n, 1)) + " " + unit
+	switch {
+	case s.fromEnd && s.n == 1:
+		from = "the last " + unit
+	case s.fromEnd:
+		from = "the " + ordinal(s.n) + " " + unit + " from the end"
+	}
+	to := "the first " + unit
+	switch {
+	case !f.hasEnd:
+	case e.fromEnd:
+		to = "the " + ordinal(satAdd(e.n, 1)) + " " + unit + " from the end"
+	default:
+		to = "the " + ordinal(satAdd(e.n, 2)) + " " + unit
+	}
+	if s.fromEnd {
+		upper := "length"
+		if s.n != 1 {
+			upper = "length-" + u64(s.n-1)
 		}
-		for _, f := range files {
-			stages[0] += " if=" + quote(f)
+		lower := "0"
+		switch {
+		case !f.hasEnd:
+		case e.fromEnd:
+			lower = "length-" + u64(e.n-1)
+		default:
+			lower = u64(satAdd(e.n, 1))
 		}
+		b.WriteString("0-based: " + unit + "s at indices [" + lower + ", " + upper + ") in reverse order")
+		if step != 1 {
+			if s.n == 1 {
+				b.WriteString(", every " + u64(step) + " starting at the last")
+			} else {
+				b.WriteString(", every " + u64(step) + " starting at " + u64(s.n) + " from the end")
+			}
+		}
+		b.WriteString("\n")
 	} else {
-		for _, f := range files {
-			stages[0] += " " + quote(f)
+		lower := "0"
+		switch {
+		case !f.hasEnd:
+		case e.fromEnd:
+			lower = "length-" + u64(e.n-1) + " (end length-" + u64(e.n) + " exclusive)"
+		default:
+			lower = u64(satAdd(e.n, 1)) + " (end " + u64(e.n) + " exclusive)"
 		}
-	}
-	return strings.Join(stages, " | "), true
-}
-
-func translate(r Range, o Options, flavor string) []string {
-	lines := o.Mode == Records && (len(o.Delim) == 0 || string(o.Delim) == "\n")
-	null := o.Mode == Records && string(o.Delim) == "\x00"
-	gnu := flavor == "gnu"
-	switch {
-	case o.Mode == Bytes:
-		return translateBytes(r, flavor)
-	case null && gnu:
-	case !lines:
-		return nil
-	}
-	z := ""
-	if null {
-		z = "-z "
-	}
-	s, e, st := r.Start, r.End, r.Step
-	S, E := u64(satAdd(s.N, 1)), u64(e.N)
-	awk := flavor == "awk"
-	if r.Back {
-		if s.Set || e.Set || st != 1 || null {
-			return nil
+		b.WriteString("0-based: " + unit + "s at indices " + u64(s.n) + " down to " + lower)
+		if step != 1 {
+			b.WriteString(", every " + u64(step))
 		}
-		switch flavor {
-		case "gnu":
-			return []string{"tac"}
-		case "bsd":
-			return []string{"tail -r"}
-		case "posix":
-			return []string{"sed -n '1!G;h;$p'"}
-		}
-		return []string{"awk '{a[NR]=$0} END{for(i=NR;i>=1;i--)print a[i]}'"}
+		b.WriteString(", clamped to the input length\n")
+	}
+	if step == 1 {
+		b.WriteString("1-based: from " + from + " to " + to + "\n")
+	} else {
+		b.WriteString("1-based: " + every(step, unit) + "from " + from + " to " + to + "\n")
 	}
 	switch {
-	case st != 1 && !s.Neg && (!e.Set || !e.Neg):
-		switch {
-		case gnu && !e.Set:
-			return []string{"sed " + z + "-n '" + S + "~" + u64(st) + "p'"}
-		case gnu && e.N > s.N:
-			return []string{"sed " + z + "-n '" + S + "~" + u64(st) + "p;" + E + "q'"}
-		case awk:
-			cond := "NR>" + u64(s.N) + " && (NR-" + S + ")%" + u64(st) + "==0"
-			if e.Set {
-				cond = "NR>" + E + "{exit} " + cond
+	case s.fromEnd && !f.hasEnd, s.fromEnd && !e.fromEnd:
+		b.WriteString("count: until end of input (reverse")
+		if step != 1 {
+			b.WriteString(", step " + u64(step))
+		}
+		b.WriteString(")")
+		if f.hasEnd {
+			if n := satAdd(e.n, 1); n == 1 {
+				b.WriteString(", excluding the first " + unit)
+			} else {
+				b.WriteString(", excluding the first " + u64(n) + " " + unit + "s")
 			}
-			return []string{"awk '" + cond + "'"}
 		}
-		return nil
-	case st != 1:
-		return nil
-	case !s.Neg && !e.Set:
-		if awk {
-			return []string{"awk 'NR>" + u64(s.N) + "'"}
-		}
-		return []string{"tail " + z + "-n +" + S}
-	case !s.Neg && !e.Neg:
-		switch {
-		case e.N <= s.N:
-			return []string{"true"}
-		case awk:
-			return []string{"awk 'NR>" + E + "{exit} NR>" + u64(s.N) + "'"}
-		case s.N == 0:
-			return []string{"head " + z + "-n " + E}
-		case flavor == "posix":
-			return []string{"sed -n '" + S + "," + E + "p'"}
-		}
-		return []string{"sed " + z + "-n '" + S + "," + E + "p;" + E + "q'"}
-	case s.Neg && !e.Set:
-		if awk {
-			k := u64(s.N)
-			return []string{"awk '{a[NR%" + k + "]=$0} END{for(i=NR-" + k + "+1;i<=NR;i++)if(i>0)print a[i%" + k + "]}'"}
-		}
-		return []string{"tail " + z + "-n " + u64(s.N)}
-	case !s.Neg && e.Neg:
-		m := u64(e.N)
-		switch {
-		case awk:
-			return []string{"awk 'NR>" + m + " && NR-" + m + ">" + u64(s.N) + "{print a[NR%" + m + "]} {a[NR%" + m + "]=$0}'"}
-		case !gnu:
-			return nil
-		case s.N == 0:
-			return []string{"head " + z + "-n -" + m}
-		}
-		return []string{"tail " + z + "-n +" + S, "head " + z + "-n -" + m}
-	case s.Neg && e.Neg && gnu:
-		if e.N >= s.N {
-			return []string{"true"}
-		}
-		return []string{"tail " + z + "-n " + u64(s.N), "head " + z + "-n -" + u64(e.N)}
+		b.WriteString("\n")
+	case s.fromEnd:
+		b.WriteString("count: at most " + u64(divCeil(e.n-s.n, step)) + "\n")
+	case !f.hasEnd:
+		b.WriteString("count: at most " + u64(s.n/step+1) + "\n")
+	case !e.fromEnd:
+		b.WriteString("count: at most " + u64(divCeil(s.n-e.n, step)) + "\n")
+	default:
+		b.WriteString("count: depends on the input length\n")
 	}
-	return nil
-}
-
-func translateBytes(r Range, flavor string) []string {
-	s, e := r.Start, r.End
-	if r.Back || r.Step != 1 || flavor == "awk" {
-		return nil
-	}
-	S := u64(satAdd(s.N, 1))
-	switch {
-	case !s.Neg && !e.Set:
-		return []string{"tail -c +" + S}
-	case s.Neg && !e.Set:
-		return []string{"tail -c " + u64(s.N)}
-	case !s.Neg && e.Set && !e.Neg:
-		if e.N <= s.N {
-			return []string{"true"}
-		}
-		c := u64(e.N - s.N)
-		switch flavor {
-		case "gnu":
-			if s.N == 0 {
-				return []string{"head -c " + c}
-			}
-			return []string{"dd iflag=skip_bytes,count_bytes skip=" + u64(s.N) + " count=" + c + " status=none"}
-		case "bsd":
-			if s.N == 0 {
-				return []string{"head -c " + c}
-			}
-			return []string{"tail -c +" + S, "head -c " + c}
-		}
-		return []string{"dd bs=1 skip=" + u64(s.N) + " count=" + c + " 2>/dev/null"}
-	case !s.Neg && e.Neg && flavor == "gnu":
-		if s.N == 0 {
-			return []string{"head -c -" + u64(e.N)}
-		}
-		return []string{"tail -c +" + S, "head -c -" + u64(e.N)}
-	}
-	return nil
+	return b.String()
 }

@@ -2,44 +2,53 @@ package slice
 
 import "strings"
 
-// Help is the --help text, in clap's layout.
-const Help = `Print part of the input, selected with Python's slice notation
-(START:END:STEP) over lines, bytes, characters, grapheme clusters or records
+// Help is the --help text: the reference's, word for word, in clap's
+// layout.
+const Help = `slice is a command-line tool that allows you to slice the contents of a file using syntax similar to Python's slice notation.
 
-Usage: slice [OPTIONS] <RANGE> [FILE]...
+Usage: slice [OPTIONS] <RANGE> [FILES]...
 
 Arguments:
-  <RANGE>    START:END:STEP, each part optional; negative counts from the end;
-             END may be +N (START+N) or +-N (N around START)
-  [FILE]...  Files to read; standard input when none
+  <RANGE>     The slice syntax is similar to Python's slice syntax, with the format ` + "`" + `start:end:step` + "`" + `.
+              Each value is optional and, if omitted, defaults to the start of the file, the end of the file, and a step of 1, respectively.
+              Negative start/end values count back from the end of the input, like Python.
+              A negative step selects in reverse, like Python ('::-1' reverses the input); it buffers the whole input in memory.
+              e.g., '50:100', '50:100:1', '-5:', '::-1'
+              and the extended syntax 'start:+line' is supported. (experimental)
+              e.g., '50:+50'
+  [FILES]...  Target files. if not provided use stdin
 
 Options:
-  -l                               Select lines (the default)
-  -b, --bytes                      Select bytes
-      --chars                      Select UTF-8 characters
-      --graphemes                  Select grapheme clusters
-      --delimiter <DELIMITER>      Select records ending in DELIMITER ("" means bytes)
-  -z, --null                       Select NUL-terminated records
-  -e, --escape                     Interpret \t \n \r \0 \\ \xHH in DELIMITER
-  -q, --quiet                      Never print file headers
-      --io-buffer-size <SIZE>      Read and write buffer size (1B, 8KB, 64KiB, 1MiB) [default: 1MiB]
-      --max-record-size <SIZE>     Largest record held in memory, or 'unlimited' [default: unlimited]
-      --explain                    Print what RANGE means; read no input
-      --translate [<FORMAT>]       Print the equivalent head/tail/sed/awk/dd command; read no input
-                                   [possible values: posix, bsd, gnu, awk, all]
-      --generate <GENERATE>        Print a completion script or the man page
-                                   [possible values: complete-bash, complete-zsh, complete-fish,
-                                   complete-powershell, man]
-  -h, --help                       Print help
-  -V, --version                    Print version
-
-Examples:
-  slice :10 f          first 10 lines (head -n 10)
-  slice -10: f         last 10 lines (tail -n 10), read from the end
-  slice 5:+3 f         lines 5, 6 and 7 (0-based)
-  slice ::-1 f         all lines, last first (tac)
-  slice -b -100: f     last 100 bytes
-  slice --chars :1 f   first character
+  -l
+          Slice the lines (default)
+  -b, --bytes
+          Slice the bytes
+      --chars
+          Slice the UTF-8 characters (code points)
+      --graphemes
+          Slice the user-perceived characters (grapheme clusters)
+      --delimiter <DELIMITER>
+          Slice by delimiter
+  -z, --null
+          Use NUL (\0) as the delimiter
+  -e, --escape
+          Interpret backslash escapes in --delimiter (\t \n \r \0 \\ \xHH)
+      --explain
+          Explain what the range selects and exit without reading input. Any FILES are ignored
+      --translate[=<DIALECT>]
+          Print the equivalent shell command for the range and mode, then exit without reading input. With no value the build target's native dialect is used. Any FILES are ignored [possible values: posix, bsd, gnu, awk, all]
+      --generate <KIND>
+          Generate the shell completion script or man page and exit without reading input [possible values: complete-bash, complete-zsh, complete-fish, complete-powershell, man]
+  -q
+          Suppresses printing of headers when multiple files are being examined
+      --io-buffer-size <IO_BUFFER_SIZE>
+          Set the size of the I/O buffer. This buffer is used for both input and output operations (experimental)
+      --max-record-size <SIZE|unlimited>
+          Maximum bytes retained for one line, custom-delimited record, or grapheme cluster in tail-relative and reverse ranges. Defaults to unlimited
+  -h, --help
+          Print help
+  -V, --version
+          Print version
 `
 
 // Generate returns a completion script or the man page (roff).
@@ -101,7 +110,7 @@ const bashCompletion = `_slice() {
         --delimiter|--io-buffer-size|--max-record-size) COMPREPLY=(); return 0 ;;
     esac
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-l -b -c -z -e -q -h -V --bytes --chars --graphemes --delimiter --null --escape --quiet --io-buffer-size --max-record-size --explain --translate --generate --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "-l -b -c -z -e -q -h -V --bytes --chars --graphemes --delimiter --null --escape --io-buffer-size --max-record-size --explain --translate --generate --help --version" -- "$cur"))
         return 0
     fi
     COMPREPLY=($(compgen -f -- "$cur"))
@@ -120,7 +129,7 @@ _slice() {
         '(-l -b --bytes -c --chars --graphemes -z --null)--delimiter=[select records ending in DELIMITER]:delimiter:' \
         '(-l -b --bytes -c --chars --graphemes --delimiter)'{-z,--null}'[select NUL-terminated records]' \
         '(-e --escape)'{-e,--escape}'[interpret escapes in DELIMITER]' \
-        '(-q --quiet)'{-q,--quiet}'[never print file headers]' \
+        '-q[never print file headers]' \
         '--io-buffer-size=[read and write buffer size]:size:' \
         '--max-record-size=[largest record held in memory]:size:(unlimited)' \
         '(--translate)--explain[print what RANGE means]' \
@@ -135,7 +144,9 @@ _slice() {
 _slice "$@"
 `
 
-const manPage = `.TH SLICE 1 "" "slice ` + Version + `" "User Commands"
+const manPage = `.ie \n(.g .ds Aq \(aq
+.el .ds Aq '
+.TH slice 1  "slice ` + Version + `" 
 .SH NAME
 slice \- print part of the input, selected with Python's slice notation
 .SH SYNOPSIS
@@ -180,10 +191,10 @@ Select NUL-terminated records.
 \fB\-e\fR, \fB\-\-escape\fR
 Interpret \fB\et \en \er \e0 \e\e \exHH\fR in \fIDELIMITER\fR.
 .TP
-\fB\-q\fR, \fB\-\-quiet\fR
+\fB\-q\fR
 Never print file headers.
 .TP
-\fB\-\-io\-buffer\-size\fR \fISIZE\fR
+\fB\-\-io\-buffer\-size\fR \fIIO_BUFFER_SIZE\fR
 Read and write buffer size, such as 64KiB or 1MiB (default 1MiB).
 .TP
 \fB\-\-max\-record\-size\fR \fISIZE\fR|\fBunlimited\fR
@@ -193,10 +204,10 @@ Largest record held in memory by ranges that must hold records
 \fB\-\-explain\fR
 Print what \fIRANGE\fR means and read no input.
 .TP
-\fB\-\-translate\fR[=\fIposix\fR|\fIbsd\fR|\fIgnu\fR|\fIawk\fR|\fIall\fR]
+\fB\-\-translate\fR[=\fIDIALECT\fR]
 Print the equivalent head, tail, sed, awk or dd command and read no input.
 .TP
-\fB\-\-generate\fR \fIWHAT\fR
+\fB\-\-generate\fR \fIKIND\fR
 Print a completion script (complete\-bash, complete\-zsh, complete\-fish,
 complete\-powershell) or this page (man).
 .TP

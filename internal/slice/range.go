@@ -32,54 +32,65 @@ func (e *RangeError) Error() string { return e.Msg }
 
 func rangeErr(msg string) error { return &RangeError{Msg: msg} }
 
-// parseU64 parses like Rust's u64::from_str, whose messages the reference
-// prints: an optional '+', then decimal digits only.
+// Messages of Rust's integer parsing, which the reference prints.
+var (
+	errEmpty    = errors.New("cannot parse integer from empty string")
+	errDigit    = errors.New("invalid digit found in string")
+	errOverflow = errors.New("number too large to fit in target type")
+	errZero     = errors.New("number would be zero for non-zero type")
+)
+
+// parseU64 parses like Rust's u64::from_str: an optional '+', then decimal
+// digits only; the first bad digit or the first overflow, whichever comes
+// first, is the error.
 func parseU64(s string) (uint64, error) {
 	if s == "" {
-		return 0, errors.New("cannot parse integer from empty string")
+		return 0, errEmpty
 	}
 	d := s
 	if d[0] == '+' {
 		d = d[1:]
 		if d == "" {
-			return 0, errors.New("invalid digit found in string")
+			return 0, errDigit
 		}
 	}
 	var v uint64
 	for i := 0; i < len(d); i++ {
 		c := d[i]
 		if c < '0' || c > '9' {
-			return 0, errors.New("invalid digit found in string")
+			return 0, errDigit
 		}
 		if v > (math.MaxUint64-uint64(c-'0'))/10 {
-			// Rust reports overflow only if all digits are valid.
-			for j := i + 1; j < len(d); j++ {
-				if d[j] < '0' || d[j] > '9' {
-					return 0, errors.New("invalid digit found in string")
-				}
-			}
-			return 0, errors.New("number too large to fit in target type")
+			return 0, errOverflow
 		}
 		v = v*10 + uint64(c-'0')
 	}
 	return v, nil
 }
 
-// parseSigned parses a start or step field: [-]N, where '-0' is 0.
-func parseSigned(name, s string) (Bound, error) {
-	b := Bound{Set: true, Text: s}
-	digits := s
-	if strings.HasPrefix(s, "-") {
-		digits = s[1:]
-		b.Neg = true
+// parseField parses a start, end or step field as the reference does: an
+// unsigned integer, or '-' followed by one (a digit must follow the '-':
+// '-+1' and '--1' keep the plain parse's error). An empty field is unset.
+// nonZero is the step's rule.
+func parseField(name, s string, nonZero bool) (Bound, error) {
+	b := Bound{Text: s}
+	n, err := parseU64(s)
+	if err == errEmpty {
+		return b, nil
 	}
-	n, err := parseU64(digits)
+	if err != nil && len(s) > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9' {
+		b.Neg = true
+		n, err = parseU64(s[1:])
+	}
+	if err == nil && nonZero && n == 0 {
+		err = errZero
+	}
 	if err != nil {
 		return b, rangeErr("invalid " + name + " value '" + s + "': " + err.Error())
 	}
-	b.N = n
+	b.Set, b.N = true, n
 	if n == 0 {
-		b.Neg = false
+		b.Neg = false // Python has no -0: it is the head
 	}
 	return b, nil
 }
@@ -92,67 +103,57 @@ func satAdd(a, b uint64) uint64 {
 }
 
 // ParseRange parses a RANGE argument with Python's slice rules plus the
-// relative end forms 's:+N' and 's:+-N'.
+// relative end forms 's:+N' and 's:+-N'. Like the reference, it reports
+// the first error from left to right: the start field, the missing colon,
+// the end, the step, then too many fields.
 func ParseRange(s string) (Range, error) {
 	r := Range{Step: 1, Text: s}
 	parts := strings.Split(s, ":")
+	var err error
+	if r.Start, err = parseField("start", parts[0], false); err != nil {
+		return r, err
+	}
 	if len(parts) < 2 {
 		return r, rangeErr("range requires a ':' separator (e.g. '3:4', '3:', or ':3')")
+	}
+	e := parts[1]
+	relative, around := strings.HasPrefix(e, "+"), strings.HasPrefix(e, "+-")
+	var n uint64
+	switch {
+	case relative:
+		amount := e[1:]
+		if around {
+			amount = e[2:]
+		}
+		if n, err = parseU64(amount); err == errEmpty {
+			return r, rangeErr("a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')")
+		} else if err != nil {
+			return r, rangeErr("invalid end value '" + amount + "': " + err.Error())
+		}
+	default:
+		if r.End, err = parseField("end", e, false); err != nil {
+			return r, err
+		}
+	}
+	if len(parts) > 2 {
+		st, err := parseField("step", parts[2], true)
+		if err != nil {
+			return r, err
+		}
+		if st.Set {
+			r.Step, r.Back = st.N, st.Neg
+		}
 	}
 	if len(parts) > 3 {
 		return r, rangeErr("too many ':' separators in range (expected at most start:end:step)")
 	}
-	var err error
-	if parts[0] != "" {
-		if r.Start, err = parseSigned("start", parts[0]); err != nil {
-			return r, err
-		}
-	}
-	if len(parts) == 3 && parts[2] != "" {
-		st, err := parseSigned("step", parts[2])
-		if err != nil {
-			return r, err
-		}
-		if st.N == 0 {
-			return r, rangeErr("invalid step value '" + parts[2] + "': step cannot be zero")
-		}
-		r.Step, r.Back = st.N, st.Neg
-	}
-	e := parts[1]
-	switch {
-	case e == "":
-	case strings.HasPrefix(e, "+"):
+	if relative {
 		if r.Back {
 			return r, rangeErr("a negative step cannot be combined with a relative end ('+' or '+-')")
 		}
-		around := strings.HasPrefix(e, "+-")
-		digits := e[1:]
-		if around {
-			digits = e[2:]
-		}
-		if digits == "" {
-			return r, rangeErr("a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')")
-		}
-		n, err := parseU64NoPlus(digits)
-		if err != nil {
-			return r, rangeErr("invalid end value '" + e + "': " + err.Error())
-		}
 		r.applyRelative(n, around, e)
-	default:
-		b, err := parseSigned("end", e)
-		if err != nil {
-			return r, err
-		}
-		r.End = b
 	}
 	return r, nil
-}
-
-func parseU64NoPlus(s string) (uint64, error) {
-	if strings.HasPrefix(s, "+") {
-		return 0, errors.New("invalid digit found in string")
-	}
-	return parseU64(s)
 }
 
 // applyRelative turns 'S:+N' and 'S:+-N' into plain bounds.
@@ -178,6 +179,36 @@ func (r *Range) applyRelative(n uint64, around bool, text string) {
 	} else {
 		r.End = Bound{Text: text}
 	}
+}
+
+// Empty reports whether the range selects nothing whatever the input's
+// length, so that no input need be read (the reference's static empty
+// plans: '5:3', ':0', '-3:-3', '-5:0', '1:5:-1', '-5:-2:-1', '9:-1:-1').
+func (r Range) Empty() bool {
+	s, e := r.Start, r.End
+	if r.Back {
+		if !s.Set {
+			s = Bound{Set: true, Neg: true, N: 1}
+		}
+		switch {
+		case !e.Set:
+			return false
+		case !s.Neg && !e.Neg:
+			return s.N <= e.N
+		case s.Neg && e.Neg && s.N >= e.N:
+			return true
+		}
+		return e.Neg && e.N == 1
+	}
+	switch {
+	case !e.Set:
+		return false
+	case !s.Neg && !e.Neg:
+		return s.N >= e.N
+	case s.Neg && e.Neg:
+		return s.N <= e.N
+	}
+	return s.Neg && e.N == 0
 }
 
 // NeedsLen reports whether the selection depends on the input's length.

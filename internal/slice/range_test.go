@@ -1,6 +1,8 @@
 package slice
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,11 +29,20 @@ func TestParseRange(t *testing.T) {
 		{in: "-18446744073709551615:", want: "0 10 1"},
 		{in: "18446744073709551616:", want: "invalid start value '18446744073709551616': number too large to fit in target type"},
 		{in: " 1:", want: "invalid start value ' 1': invalid digit found in string"},
-		{in: "1:+x", want: "invalid end value '+x': invalid digit found in string"},
-		{in: "1:++2", want: "invalid end value '++2': invalid digit found in string"},
-		{in: "1:-", want: "invalid end value '-': cannot parse integer from empty string"},
+		{in: "1:+x", want: "invalid end value 'x': invalid digit found in string"},
+		{in: "1:++2", want: "1 3 1"},
+		{in: "1:+--2", want: "invalid end value '-2': invalid digit found in string"},
+		{in: "1:-", want: "invalid end value '-': invalid digit found in string"},
+		{in: "-+1:", want: "invalid start value '-+1': invalid digit found in string"},
+		{in: ":-+1", want: "invalid end value '-+1': invalid digit found in string"},
+		{in: "::-+1", want: "invalid step value '-+1': invalid digit found in string"},
+		{in: "::-0", want: "invalid step value '-0': number would be zero for non-zero type"},
+		{in: "99999999999999999999x:", want: "invalid start value '99999999999999999999x': number too large to fit in target type"},
+		{in: "abc", want: "invalid start value 'abc': invalid digit found in string"},
+		{in: "1:2:3:4", want: "too many ':' separators in range (expected at most start:end:step)"},
+		{in: "1:2:x:4", want: "invalid step value 'x': invalid digit found in string"},
 		{in: "1:+-", want: "a relative end ('+' or '+-') requires a count (e.g. '5:+3' or '5:+-3')"},
-		{in: "::-", want: "invalid step value '-': cannot parse integer from empty string"},
+		{in: "::-", want: "invalid step value '-': invalid digit found in string"},
 		{in: "::+", want: "invalid step value '+': invalid digit found in string"},
 		{in: "", want: "range requires a ':' separator (e.g. '3:4', '3:', or ':3')"},
 	}
@@ -50,15 +61,30 @@ func TestParseRange(t *testing.T) {
 	}
 }
 
+// TestParseSize: sizes parse as the reference's bytesize crate parses
+// them, with its messages.
 func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"1B": 1, "8KB": 8000, "64KiB": 65536, "1MiB": 1 << 20, "2k": 2048, "3": 3, "1gb": 1e9} {
+	for in, want := range map[string]uint64{"1B": 1, "8KB": 8000, "64KiB": 65536, "1MiB": 1 << 20, "2k": 2000,
+		"2Ki": 2048, "3": 3, "+3": 3, "1gb": 1e9, "1.5KiB": 1536, "1 MB": 1e6, ".5k": 500, "1TB": 1e12,
+		"99999999999GiB": math.MaxUint64, "99999999999999999999999B": math.MaxUint64} {
 		if got, err := ParseSize(in); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"0", "", "KB", "-1", "1XB", "+1", "99999999999GiB"} {
-		if _, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) succeeded", in)
+	for in, want := range map[string]string{
+		"0":      "0 is not allowed",
+		"0KB":    "0 is not allowed",
+		"":       `couldn't parse "" into a ByteSize, cannot parse float from empty string`,
+		"abc":    `couldn't parse "abc" into a ByteSize, cannot parse float from empty string`,
+		"-1":     `couldn't parse "-1" into a ByteSize, cannot parse float from empty string`,
+		"1.2.3":  `couldn't parse "1.2.3" into a ByteSize, invalid float literal`,
+		"1XB":    `couldn't parse "XB" into a known SI unit, Failed to parse unit "XB"`,
+		"1bytes": `couldn't parse "bytes" into a known SI unit, Failed to parse unit "byt..."`,
+		"1":      "",
+	} {
+		_, err := ParseSize(in)
+		if got := fmt.Sprint(err); err == nil && want != "" || err != nil && got != want {
+			t.Errorf("ParseSize(%q): %v, want %s", in, err, want)
 		}
 	}
 }
@@ -104,9 +130,10 @@ func FuzzParseRange(f *testing.F) {
 	})
 }
 
-// TestMaxCount: what --explain prints as the most a range can select is
-// the most it selects from any input.
-func TestMaxCount(t *testing.T) {
+// TestExplainCount: the count --explain prints ("count: N" or "count: at
+// most N") is the most the range selects from any input, and Empty agrees
+// with it.
+func TestExplainCount(t *testing.T) {
 	fields := []string{"", "0", "3", "7", "-1", "-3", "-7"}
 	for _, s := range fields {
 		for _, e := range fields {
@@ -116,16 +143,22 @@ func TestMaxCount(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, ok := r.maxCount()
-				if !ok {
-					continue
-				}
 				most := int64(0)
 				for n := int64(0); n <= 50; n++ {
 					most = max(most, r.Count(n))
 				}
-				if uint64(most) != want {
-					t.Errorf("%s: maxCount %d, but selects up to %d", text, want, most)
+				if r.Empty() != (most == 0) {
+					t.Errorf("%s: Empty() %v, but selects up to %d", text, r.Empty(), most)
+				}
+				ex := Explain(r, Options{})
+				_, count, _ := strings.Cut(ex, "count: ")
+				count = strings.TrimSuffix(strings.TrimPrefix(count, "at most "), "\n")
+				want, err := strconv.ParseInt(count, 10, 64)
+				if err != nil {
+					continue // depends on the input's length
+				}
+				if want != most {
+					t.Errorf("%s: --explain says count %d, but selects up to %d:\n%s", text, want, most, ex)
 				}
 			}
 		}

@@ -74,6 +74,9 @@ func (e *RecordTooLargeError) Error() string {
 
 // Run writes the elements of in that r selects to w.
 func Run(w *Writer, in Input, r Range, o Options) error {
+	if r.Empty() {
+		return nil // nothing to select, whatever the input: read none of it
+	}
 	if o.BufSize <= 0 {
 		o.BufSize = DefaultBufSize
 	}

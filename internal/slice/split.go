@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"unicode/utf8"
 
-	"github.com/rivo/uniseg"
+	uax29 "github.com/clipperhouse/uax29/v2/graphemes"
 )
 
 // splitter finds where the current element ends. p starts inside the
@@ -94,16 +94,16 @@ func (graphemeSplit) split(p []byte, atEOF bool) (int, bool) {
 			}
 			return 0, false
 		}
-		c, _, _, _ := uniseg.FirstGraphemeCluster(p[:v], -1)
-		if len(c) < v || invalid {
-			return len(c), true
+		c, _, _ := uax29.SplitFunc(p[:v], true)
+		if c < v || invalid {
+			return c, true
 		}
 		// The cluster runs to the end of what was examined: it may go on.
 		if w < len(p) {
 			continue
 		}
 		if atEOF || len(p) >= 1<<20 {
-			return len(c), true
+			return c, true
 		}
 		return 0, false
 	}

@@ -40,14 +40,15 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 	var entries []layer.Entry
 	pkgs := map[string]*dpkg.Package{}
 	var files []sbom.File
+	holders := map[inode]string{} // the first kept name of each file with several
 	for _, p := range k.keptPaths() {
 		n := k.t.nodes[p]
 		r := k.kept[p]
 		if strings.HasPrefix(p, statusDir+"/") {
 			continue // rewritten below from the packages that still have files
 		}
-		e := layer.Entry{Path: p, UID: n.UID, GID: n.GID}
-		kk := Kept{Path: p, Reason: r}
+		e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
+		kk := Kept{Path: p, Reason: r, Xattrs: xattrNames(n.Xattrs)}
 		switch {
 		case n.Mode.IsDir():
 			e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
@@ -60,6 +61,13 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 			e.Mode = n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 			e.Source = k.t.host(p)
 			kk.Type, kk.Size = "file", n.Size
+			if n.inode != (inode{}) {
+				if h, ok := holders[n.inode]; ok {
+					e.HardLink, kk.HardLink = h, h
+				} else {
+					holders[n.inode] = p
+				}
+			}
 			var pkgName string
 			if pkg, ok := db.Owner(p); ok {
 				pkgs[pkg.Name] = pkg
@@ -134,6 +142,18 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 	}
 	out.sbom = doc
 	return out, nil
+}
+
+func xattrNames(x map[string]string) []string {
+	if len(x) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(x))
+	for n := range x {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func fileSums(name string) (sbom.File, error) {

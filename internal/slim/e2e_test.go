@@ -75,6 +75,22 @@ func fatLayout(t *testing.T) string {
 	return dir
 }
 
+// probeTarget is a target running img untraced under runtime rt, with
+// the helper the network probes need, and the probe options to go with it.
+func probeTarget(t *testing.T, img v1.Image, rt, network string, ports ...int) (*target, probe.Options) {
+	t.Helper()
+	dir, argv, err := prepareSensor(dietBinary(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: dir, sensorArgv: argv, network: network, ports: ports}
+	return tgt, probe.Options{Timeout: time.Minute, Helper: helper(argv)}
+}
+
 func needRunc(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
@@ -93,16 +109,30 @@ type slimRun struct {
 
 func runSlim(t *testing.T, tag string, args ...string) *slimRun {
 	t.Helper()
-	return runSlimRef(t, "oci:"+fatLayout(t)+":"+tag, args...)
+	return runSlimAs(t, nil, "oci:"+fatLayout(t)+":"+tag, args...)
 }
 
 // runSlimRef runs diet slim on the image at ref.
 func runSlimRef(t *testing.T, ref string, args ...string) *slimRun {
 	t.Helper()
+	return runSlimAs(t, nil, ref, args...)
+}
+
+// runSlimAs runs diet slim on the image at ref as u (nil: as the test,
+// root), in a directory of u's own.
+func runSlimAs(t *testing.T, u *testenv.User, ref string, args ...string) *slimRun {
+	t.Helper()
 	dir := t.TempDir()
+	if u != nil {
+		dir = u.Dir(t)
+	}
 	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
 	argv := append([]string{"slim", ref, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
+	if u != nil {
+		testenv.Readable(t, dietBinary(t), fatLayout(t))
+		cmd = u.Command(dir, nil, dietBinary(t), argv...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -215,12 +245,8 @@ func TestSlimNginx(t *testing.T) {
 	// container's network.
 	t.Run("docker", func(t *testing.T) {
 		testenv.Docker(t)
-		helperDir, err := prepareSensor(dietBinary(t), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper()})
+		tgt, popts := probeTarget(t, img, "docker", "none")
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, popts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,10 +278,25 @@ func TestSlimReproducible(t *testing.T) {
 	}
 }
 
-func TestSlimJq(t *testing.T) {
+var (
+	jqOnce sync.Once
+	jqRun  *slimRun
+)
+
+// slimJq is the slim of the fat jq image, shared by the tests that look
+// at it.
+func slimJq(t *testing.T) *slimRun {
+	t.Helper()
 	needRunc(t)
-	run := runSlim(t, "jq", "--probe-exec", `jq -n '[1,2,3] | add'`)
-	run.mustSucceed(t)
+	jqOnce.Do(func() { jqRun = runSlim(t, "jq", jqProbe...) })
+	jqRun.mustSucceed(t)
+	return jqRun
+}
+
+var jqProbe = []string{"--probe-exec", `jq -n '[1,2,3] | add'`}
+
+func TestSlimJq(t *testing.T) {
+	run := slimJq(t)
 	if string(run.res.Original[0].Stdout) != "6\n" || string(run.res.Slim[0].Stdout) != "6\n" {
 		t.Errorf("outputs %q and %q", run.res.Original[0].Stdout, run.res.Slim[0].Stdout)
 	}

@@ -87,14 +87,10 @@ func stateImage(t *testing.T, port int) v1.Image {
 // the two answers.
 func runState(t *testing.T, img v1.Image, rt, network string, port int) (http, cmd string) {
 	t.Helper()
-	helperDir, err := prepareSensor(dietBinary(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
 	probes := []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}, {Kind: probe.KindCmd, Args: []string{"/bin/busybox", "cat", "/srv/page"}}}
-	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: helperDir, network: network, ports: []int{port}}
-	out, err := probe.Run(context.Background(), tgt, probes, probe.Options{Timeout: 30 * time.Second, Helper: helper()})
+	tgt, popts := probeTarget(t, img, rt, network, port)
+	popts.Timeout = 30 * time.Second
+	out, err := probe.Run(context.Background(), tgt, probes, popts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,13 +164,9 @@ func TestRunsIsolated(t *testing.T) {
 	// start, and leave it closed.
 	t.Run("host", func(t *testing.T) {
 		testenv.Runc(t)
-		helperDir, err := prepareSensor(dietBinary(t), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, _ := img.ConfigFile()
-		tgt := &target{img: img, cfg: cf, runtime: runtime.Runc, timeout: time.Minute, sensorHost: helperDir, network: "host", ports: []int{port}}
-		_, err = probe.Run(context.Background(), tgt, []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}}, probe.Options{Timeout: 10 * time.Second, Helper: helper()})
+		tgt, popts := probeTarget(t, img, runtime.Runc, "host", port)
+		popts.Timeout = 10 * time.Second
+		_, err := probe.Run(context.Background(), tgt, []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}}, popts)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d of the host is already open", port)) {
 			t.Fatalf("host networking with the port taken: %v", err)
 		}

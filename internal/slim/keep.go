@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/elfinfo"
@@ -20,6 +22,7 @@ const (
 	ReasonStatic = "static" // the program, its interpreters and libraries, evidence of system files
 	ReasonTrace  = "trace"  // the program used it while probed
 	ReasonRule   = "rule"   // a keep rule, the user and group databases, a parent directory
+	ReasonState  = "state"  // under a directory the program keeps state in, or a VOLUME
 )
 
 // Reason says why a path was kept.
@@ -32,13 +35,36 @@ type Reason struct {
 type keeper struct {
 	t        *tree
 	fsys     rootfs.FS
+	res      *closure.Resolver // the image's loader, for every closure
+	pathDirs []string          // the image's PATH
 	kept     map[string]Reason
 	excludes []string
 	excluded map[string]bool // used paths that an exclude cut
+	closed   map[string]bool // real paths of ELF files whose closure is kept
+	states   map[string]Reason
 }
 
-func newKeeper(t *tree, fsys rootfs.FS, excludes []string) *keeper {
-	return &keeper{t: t, fsys: fsys, kept: map[string]Reason{}, excludes: excludes, excluded: map[string]bool{}}
+func newKeeper(t *tree, fsys rootfs.FS, cfg *v1.ConfigFile, excludes []string) *keeper {
+	env := cfg.Config.Env
+	return &keeper{
+		t: t, fsys: fsys,
+		res:      closure.New(fsys, closure.Options{LDLibraryPath: envList(env, "LD_LIBRARY_PATH")}),
+		pathDirs: envList(env, "PATH"),
+		kept:     map[string]Reason{}, excludes: excludes, excluded: map[string]bool{},
+		closed: map[string]bool{}, states: map[string]Reason{},
+	}
+}
+
+// envList is the colon-separated list of the variable key of env, nil
+// when env does not set it.
+func envList(env []string, key string) []string {
+	var out []string
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, key+"="); ok {
+			out = strings.Split(v, ":")
+		}
+	}
+	return out
 }
 
 func (k *keeper) isExcluded(p string) bool {
@@ -106,89 +132,163 @@ func isPseudo(p string) bool {
 }
 
 // addTrace keeps what the traced runs used: every path that exists in the
-// tree, whether the call succeeded or not, and the directories the
-// program created, renamed or removed files in.
+// tree, whether the call succeeded or not; every program executed, with
+// its static closure (the kernel opens #! interpreters and the ELF
+// loader itself, which no traced syscall shows); and, whole, the
+// directories the program created, wrote, renamed or removed files in.
 func (k *keeper) addTrace(events []trace.Event) {
+	var execs []string
 	for _, e := range events {
 		if isPseudo(e.Path) || e.Path == "/" {
 			continue
 		}
-		r := Reason{Kind: ReasonTrace, Detail: string(e.Op)}
-		switch e.Op {
-		case trace.OpCreate, trace.OpRemove:
-			k.add(path.Dir(e.Path), Reason{Kind: ReasonTrace, Detail: "directory written into"})
-			k.add(e.Path, r)
-		default:
-			k.add(e.Path, r)
+		k.add(e.Path, Reason{Kind: ReasonTrace, Detail: string(e.Op)})
+		switch {
+		case e.Op == trace.OpExec && e.OK:
+			execs = append(execs, e.Path)
+		case e.Op == trace.OpCreate || e.Op == trace.OpRemove || (e.Op == trace.OpWrite && e.OK):
+			by := ""
+			if e.By != "" {
+				by = " by " + e.By
+			}
+			k.addState(path.Dir(e.Path), Reason{Kind: ReasonState, Detail: "files " + opVerb[e.Op] + " here" + by + " while traced"})
 		}
+	}
+	for _, p := range execs {
+		k.addProgram(p, "exec of "+p)
 	}
 }
 
+var opVerb = map[trace.Op]string{trace.OpCreate: "created", trace.OpRemove: "removed", trace.OpWrite: "written"}
+
+// systemDirs are never kept whole as state: a program that writes one
+// file into /etc or /usr/bin does not keep its state there, and keeping
+// them would keep the image.
+var systemDirs = map[string]bool{
+	"/": true, "/bin": true, "/sbin": true, "/lib": true, "/lib32": true, "/lib64": true, "/libx32": true,
+	"/usr": true, "/usr/bin": true, "/usr/sbin": true, "/usr/lib": true, "/usr/lib32": true, "/usr/lib64": true,
+	"/usr/libexec": true, "/usr/share": true, "/usr/local": true, "/usr/local/bin": true, "/usr/local/lib": true,
+	"/usr/local/share": true, "/etc": true, "/var": true, "/var/lib": true, "/opt": true, "/home": true,
+	"/root": true, "/srv": true, "/mnt": true, "/media": true,
+}
+
+// addState keeps the directory dir whole, every file under it with its
+// owner and mode: a program's state (a database's data directory, a
+// spool, a cache) is not code to trim. The directory is resolved as the
+// program would reach it.
+func (k *keeper) addState(dir string, r Reason) {
+	res, err := rootfs.Resolve(k.fsys, dir)
+	if err != nil {
+		return
+	}
+	dir = res.Path
+	if n := k.t.nodes[dir]; n == nil || !n.Mode.IsDir() || systemDirs[dir] || isPseudo(dir) || isMultiarchLib(dir) {
+		return
+	}
+	if _, ok := k.states[dir]; ok {
+		return
+	}
+	k.states[dir] = r
+	k.add(dir, r)
+	for _, p := range k.t.under(dir) {
+		k.one(p, r)
+	}
+}
+
+// isMultiarchLib reports a Debian multiarch library directory
+// (/usr/lib/x86_64-linux-gnu), a system directory like /usr/lib.
+func isMultiarchLib(dir string) bool {
+	for _, d := range []string{"/lib/", "/usr/lib/"} {
+		if rest, ok := strings.CutPrefix(dir, d); ok && !strings.Contains(rest, "/") && strings.Count(rest, "-") >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
 // addProgram keeps a program's static closure: itself, its #!
-// interpreters, loader, libraries and the symlinks to them, the libraries
-// its .note.dlopen names, and the system files its code shows it needs.
-// It returns the report, nil when the program is not in the tree.
-func (k *keeper) addProgram(res *closure.Resolver, name string, by string) (*inspect.Report, error) {
-	rep, err := inspect.Inspect(res, name)
+// interpreters (their "#!/usr/bin/env NAME" found in the image's PATH),
+// loader, libraries (those .note.dlopen names included) and the symlinks
+// to them, and the system files its code shows it needs. by says why the
+// program is there. It returns the report, nil when the program is not in
+// the tree.
+func (k *keeper) addProgram(name string, by string) (*inspect.Report, error) {
+	rep, err := inspect.InspectPath(k.res, name, k.pathDirs)
 	if err != nil && rep == nil {
 		return nil, err
 	}
 	for _, f := range rep.Files() {
-		detail := f.Reason.Kind
+		detail := by
 		if f.Reason.By != "" {
-			detail += " of " + f.Reason.By
-		} else if by != "" {
-			detail += " (" + by + ")"
+			detail = f.Reason.Kind + " " + reasonPrep[f.Reason.Kind] + " " + f.Reason.By
 		}
 		// Inspect lists the symlinks and real paths itself, each with
 		// its own reason.
 		k.one(f.Path, Reason{Kind: ReasonStatic, Detail: detail})
 	}
+	k.closeReport(rep)
+	return rep, err
+}
+
+// closeReport marks the ELF files of rep, its #! interpreters and env
+// programs as closed, and keeps the system files their code shows they
+// need.
+func (k *keeper) closeReport(r *inspect.Report) {
+	if r == nil {
+		return
+	}
 	var elves []*elfinfo.File
-	for r := rep; r != nil; r = r.Interpreter {
-		if r.ELF != nil {
-			elves = append(elves, r.ELF)
+	if r.ELF != nil {
+		elves = append(elves, r.ELF)
+		k.closed[r.Realpath] = true
+	}
+	if cl := r.Closure; cl != nil {
+		if in := cl.Interpreter; in != nil {
+			k.closed[in.Realpath] = true
 		}
-		if r.Closure != nil {
-			for _, o := range r.Closure.Objects {
-				if o.File != nil {
-					elves = append(elves, o.File)
-				}
+		for _, o := range cl.Objects {
+			k.closed[o.Realpath] = true
+			if o.File != nil {
+				elves = append(elves, o.File)
 			}
 		}
 	}
-	seen := map[string]bool{}
 	for _, f := range elves {
-		for _, d := range f.Dlopen {
-			for _, so := range d.Sonames {
-				if seen[so] {
-					continue
-				}
-				seen[so] = true
-				if lib := k.findLib(so); lib != "" {
-					k.addProgram(res, lib, "dlopen "+so)
-				}
-			}
-		}
 		for _, n := range f.Needs {
 			k.addNeed(n.Kind)
 		}
 	}
-	return rep, err
+	k.closeReport(r.Interpreter)
+	k.closeReport(r.EnvProgram)
 }
 
-// libDirs are where a dlopen'ed soname is looked for: glibc's default
-// directories on Debian and elsewhere.
-var libDirs = []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"}
+// reasonPrep joins a kind of inspect.Reason to the file it names:
+// "interpreter of X", "needed by X".
+var reasonPrep = map[string]string{"interpreter": "of", "loader": "of", "needed": "by", "dlopen": "by", "link": "to"}
 
-func (k *keeper) findLib(soname string) string {
-	for _, d := range libDirs {
-		p := path.Join(d, soname)
-		if _, err := rootfs.Resolve(k.fsys, p); err == nil {
-			return p
+// closeELF gives every ELF file of the keep-set whose closure is not kept
+// yet (kept by --keep, --keep-package, a state directory, or opened by
+// dlopen while traced) its closure, until there is none left: a library
+// kept without the libraries it needs fails to load.
+func (k *keeper) closeELF() {
+	for {
+		var todo []string
+		for _, p := range k.keptPaths() {
+			if n := k.t.nodes[p]; n == nil || !n.Mode.IsRegular() || k.closed[p] {
+				continue
+			}
+			k.closed[p] = true
+			if f, err := k.res.File(p); err == nil && f != nil {
+				todo = append(todo, p)
+			}
+		}
+		if len(todo) == 0 {
+			return
+		}
+		for _, p := range todo {
+			k.addProgram(p, "kept ELF file")
 		}
 	}
-	return ""
 }
 
 // addNeed keeps the system files a kind of evidence asks for, where the
@@ -216,17 +316,12 @@ func (k *keeper) addNeed(kind string) {
 	}
 }
 
-// addRules keeps what the keep rules name.
-func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) error {
+// checkRules refuses keep rules that name nothing in the image: a
+// misspelled --keep or --keep-package, said before any container runs.
+func (k *keeper) checkRules(keep, packages []string, db *dpkg.DB) error {
 	for _, pat := range keep {
-		hits := k.t.match(pat)
-		if len(hits) == 0 {
+		if len(k.t.match(pat)) == 0 {
 			return errors.New("--keep " + pat + ": matches nothing in the image")
-		}
-		for _, p := range hits {
-			if !k.add(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat}) {
-				k.one(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat})
-			}
 		}
 	}
 	for _, name := range packages {
@@ -234,8 +329,46 @@ func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) error {
 			return errors.New("--keep-package " + name + ": the image has no dpkg database")
 		}
 		if _, ok := db.Package(name); !ok {
-			return errors.New("--keep-package " + name + ": no such package is installed")
+			msg := "--keep-package " + name + ": no such package is installed"
+			if near := nearPackages(db, name); len(near) > 0 {
+				msg += " (installed: " + strings.Join(near, ", ") + ")"
+			}
+			return errors.New(msg)
 		}
+	}
+	return nil
+}
+
+// nearPackages names up to three installed packages that share the
+// longest prefix with name, for a misspelled --keep-package.
+func nearPackages(db *dpkg.DB, name string) []string {
+	best, out := 0, []string(nil)
+	for _, p := range db.Packages {
+		n := 0
+		for n < len(name) && n < len(p.Name) && name[n] == p.Name[n] {
+			n++
+		}
+		switch {
+		case n < 3 || n < best:
+		case n > best:
+			best, out = n, []string{p.Name}
+		case len(out) < 3:
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// addRules keeps what the keep rules name (checked by checkRules).
+func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) {
+	for _, pat := range keep {
+		for _, p := range k.t.match(pat) {
+			if !k.add(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat}) {
+				k.one(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat})
+			}
+		}
+	}
+	for _, name := range packages {
 		for _, p := range k.t.paths {
 			if n := k.t.nodes[p]; n.Mode.IsDir() {
 				continue
@@ -245,7 +378,73 @@ func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) error {
 			}
 		}
 	}
-	return nil
+}
+
+// StateDir is a directory kept whole, with every file under it.
+type StateDir struct {
+	Dir    string `json:"dir"`
+	Reason Reason `json:"reason"`
+	Files  int    `json:"files"` // regular files under it
+}
+
+func (k *keeper) stateDirs() []StateDir {
+	var out []StateDir
+	for d, r := range k.states {
+		sd := StateDir{Dir: d, Reason: r}
+		for _, p := range k.t.under(d) {
+			if k.t.nodes[p].Mode.IsRegular() {
+				sd.Files++
+			}
+		}
+		out = append(out, sd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	return out
+}
+
+// PartialDir is a directory whose files the traced program loaded some
+// of, while others were cut.
+type PartialDir struct {
+	Dir    string `json:"dir"`
+	Loaded int    `json:"loaded"` // regular files in it the program opened
+	Files  int    `json:"files"`  // regular files in it in the original
+	Cut    int    `json:"cut"`
+	Keep   string `json:"keep"` // the flag that keeps the rest
+}
+
+// partialDirs lists, most cut first, the directories the program opened
+// files of while others of theirs were cut: where modules and data are
+// loaded on demand, a trace sees only what the probes asked for.
+func (k *keeper) partialDirs() []PartialDir {
+	loaded := map[string]int{}
+	for p, r := range k.kept {
+		if r.Kind == ReasonTrace && r.Detail == string(trace.OpOpen) && k.t.nodes[p].Mode.IsRegular() {
+			loaded[path.Dir(p)]++
+		}
+	}
+	var out []PartialDir
+	for d, n := range loaded {
+		pd := PartialDir{Dir: d, Loaded: n, Keep: "--keep " + d}
+		for _, p := range k.t.under(d) {
+			if path.Dir(p) != d || !k.t.nodes[p].Mode.IsRegular() {
+				continue
+			}
+			pd.Files++
+			if _, ok := k.kept[p]; !ok {
+				pd.Cut++
+			}
+		}
+		if pd.Cut > 0 {
+			out = append(out, pd)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Cut != out[j].Cut {
+			return out[i].Cut > out[j].Cut
+		}
+		return out[i].Dir < out[j].Dir
+	})
+	return out
 }
 
 // removed lists the paths of the tree that are not kept.

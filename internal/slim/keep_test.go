@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/trace"
@@ -40,7 +41,7 @@ func mkTree(t *testing.T, files map[string]string) (*tree, rootfs.FS) {
 			}
 		}
 	}
-	tr, err := loadTree(dir)
+	tr, err := loadTree(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,13 +70,14 @@ var sample = map[string]string{
 
 func TestKeepTrace(t *testing.T) {
 	tr, fsys := mkTree(t, sample)
-	k := newKeeper(tr, fsys, []string{"/var/www"})
+	k := newKeeper(tr, fsys, &v1.ConfigFile{}, []string{"/var/www"})
 	k.addTrace([]trace.Event{
 		{Path: "/bin/app", Op: trace.OpExec, OK: true},
 		{Path: "/usr/lib/libx.so.1", Op: trace.OpOpen, OK: true},
 		{Path: "/etc/app.conf", Op: trace.OpStat, OK: false}, // failed, but it exists: kept
 		{Path: "/etc/missing", Op: trace.OpOpen, OK: false},  // not in the tree: nothing
 		{Path: "/var/lib/app/cache", Op: trace.OpCreate, OK: true},
+		{Path: "/etc/app.conf.new", Op: trace.OpCreate, OK: true}, // /etc is not kept whole
 		{Path: "/var/log/app/x.log", Op: trace.OpCreate, OK: true},
 		{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}, // excluded
 		{Path: "/proc/self/maps", Op: trace.OpOpen, OK: true},
@@ -90,8 +92,11 @@ func TestKeepTrace(t *testing.T) {
 	if got := k.keptPaths(); !reflect.DeepEqual(got, want) {
 		t.Errorf("kept\n%q\nwant\n%q", got, want)
 	}
-	if r := k.kept["/var/lib/app"]; r.Detail != "directory written into" {
+	if r := k.kept["/var/lib/app"]; r.Kind != ReasonState || r.Detail != "files created here while traced" {
 		t.Errorf("/var/lib/app kept for %+v", r)
+	}
+	if sd := k.stateDirs(); len(sd) != 2 || sd[0].Dir != "/var/lib/app" || sd[1].Dir != "/var/log/app" {
+		t.Errorf("state directories %+v, want /var/lib/app and /var/log/app", sd)
 	}
 	if !k.excluded["/var/www/html/index.html"] {
 		t.Errorf("the excluded document was not noted: %v", k.excluded)
@@ -102,7 +107,7 @@ func TestKeepTrace(t *testing.T) {
 			t.Errorf("%s not in removed %s", p, rm)
 		}
 	}
-	near := nearby(k, []trace.Event{{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}}, k.removed())
+	near := nearby(k, nil, []trace.Event{{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}}, k.removed())
 	if len(near) == 0 || near[0] != "/var/www/html/index.html" {
 		t.Errorf("nearby %v", near)
 	}
@@ -110,10 +115,12 @@ func TestKeepTrace(t *testing.T) {
 
 func TestKeepRules(t *testing.T) {
 	tr, fsys := mkTree(t, sample)
-	k := newKeeper(tr, fsys, []string{"/usr/share/doc/app/changes"})
-	if err := k.addRules([]string{"/usr/share/doc", "/var/www/html/*.html"}, nil, nil); err != nil {
+	k := newKeeper(tr, fsys, &v1.ConfigFile{}, []string{"/usr/share/doc/app/changes"})
+	keep := []string{"/usr/share/doc", "/var/www/html/*.html"}
+	if err := k.checkRules(keep, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	k.addRules(keep, nil, nil)
 	got := strings.Join(k.keptPaths(), " ")
 	for _, p := range []string{"/usr/share/doc/app/README", "/var/www/html/index.html", "/var/www/html/other.html"} {
 		if !strings.Contains(got, p) {
@@ -123,10 +130,10 @@ func TestKeepRules(t *testing.T) {
 	if strings.Contains(got, "changes") {
 		t.Errorf("excluded file kept: %s", got)
 	}
-	if err := k.addRules([]string{"/nothing/*"}, nil, nil); err == nil {
+	if err := k.checkRules([]string{"/nothing/*"}, nil, nil); err == nil {
 		t.Error("a --keep that matches nothing was accepted")
 	}
-	if err := k.addRules(nil, []string{"nginx"}, nil); err == nil {
+	if err := k.checkRules(nil, []string{"nginx"}, nil); err == nil {
 		t.Error("--keep-package without a database was accepted")
 	}
 }
@@ -185,7 +192,7 @@ func TestLookPath(t *testing.T) {
 // its first argument, with their libraries, without any trace.
 func TestStaticWrapper(t *testing.T) {
 	root := testenv.DebianFatRoot(t)
-	tr, err := loadTree(root)
+	tr, err := loadTree(root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +200,8 @@ func TestStaticWrapper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := newKeeper(tr, fsys, nil)
 	cfg := &v1.ConfigFile{}
+	k := newKeeper(tr, fsys, cfg, nil)
 	cfg.Config.Entrypoint = []string{"which"}
 	cfg.Config.Cmd = []string{"nginx", "-g", "daemon off;"}
 	if err := addStatic(k, fsys, cfg, Options{}); err != nil {
@@ -207,5 +214,108 @@ func TestStaticWrapper(t *testing.T) {
 	}
 	if r := k.kept["/usr/sbin/nginx"]; r.Kind != ReasonStatic {
 		t.Errorf("nginx kept for %+v", r)
+	}
+}
+
+// fatKeeper is a keeper over the Debian fat tree, with the image PATH
+// env gives.
+func fatKeeper(t *testing.T) (*keeper, *dpkg.DB) {
+	t.Helper()
+	root := testenv.DebianFatRoot(t)
+	tr, err := loadTree(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.Dir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := dpkg.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &v1.ConfigFile{}
+	cfg.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
+	return newKeeper(tr, fsys, cfg, nil), db
+}
+
+// TestKeepExecClosure: what the trace saw executed comes with its whole
+// closure, which no traced syscall shows (the kernel opens #!
+// interpreters and the ELF loader itself): a Perl script brings perl and
+// its libraries; a "#!/usr/bin/env python3" script brings env, python3
+// found in the image's PATH and its libraries.
+func TestKeepExecClosure(t *testing.T) {
+	k, _ := fatKeeper(t)
+	k.addTrace([]trace.Event{
+		{Path: "/usr/bin/c_rehash", Op: trace.OpExec, OK: true},
+		{Path: "/usr/bin/pdb3", Op: trace.OpExec, OK: true},
+		{Path: "/usr/bin/curl", Op: trace.OpExec, OK: false}, // failed: no closure
+	})
+	for p, why := range map[string]string{
+		"/usr/bin/perl": "interpreter of /usr/bin/c_rehash",
+		"/usr/lib/x86_64-linux-gnu/libcrypt.so.1.1.0": "needed by /usr/bin/perl",
+		"/usr/bin/env":        "interpreter of /usr/bin/pdb3",
+		"/usr/bin/python3.11": "interpreter of /usr/bin/pdb3",
+		"/usr/lib/x86_64-linux-gnu/libexpat.so.1.8.10":   "needed by /usr/bin/python3",
+		"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2": "",
+	} {
+		r, ok := k.kept[p]
+		if !ok {
+			t.Errorf("%s not kept", p)
+			continue
+		}
+		if why != "" && (r.Kind != ReasonStatic || r.Detail != why) {
+			t.Errorf("%s kept for %+v, want %q", p, r, why)
+		}
+	}
+	if _, ok := k.kept["/usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0"]; ok {
+		t.Error("a failed exec brought the program's libraries")
+	}
+}
+
+// TestKeepELFClosure: an ELF file kept for any other reason (a keep rule,
+// a package, a library the program dlopen'ed) gets its closure too.
+func TestKeepELFClosure(t *testing.T) {
+	k, db := fatKeeper(t)
+	keep, pkgs := []string{"/usr/bin/curl"}, []string{"libcurl4"}
+	if err := k.checkRules(keep, pkgs, db); err != nil {
+		t.Fatal(err)
+	}
+	k.addRules(keep, pkgs, db)
+	// A module dlopen'ed while traced: only its open is seen.
+	k.addTrace([]trace.Event{{Path: "/usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", Op: trace.OpOpen, OK: true}})
+	k.closeELF()
+	for _, p := range []string{
+		"/usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0", // the package's own file
+		"/usr/lib/x86_64-linux-gnu/libnghttp2.so.14", // needed by libcurl
+		"/usr/lib/x86_64-linux-gnu/libssl.so.3",      // needed by the Python module
+		"/usr/lib/x86_64-linux-gnu/libc.so.6",
+	} {
+		if _, ok := k.kept[p]; !ok {
+			t.Errorf("%s not kept", p)
+		}
+	}
+	if err := k.checkRules(nil, []string{"libcurl"}, db); err == nil || !strings.Contains(err.Error(), "libcurl4") {
+		t.Errorf("misspelled package: %v, want a suggestion of libcurl4", err)
+	}
+}
+
+// TestPartialDirs: a directory the program loaded some files of is
+// reported with what was cut and the flag that keeps the rest.
+func TestPartialDirs(t *testing.T) {
+	tr, fsys := mkTree(t, map[string]string{
+		"usr/lib/mods/a.so": "a", "usr/lib/mods/b.so": "b", "usr/lib/mods/c.so": "c",
+		"usr/lib/mods/sub/d.so": "d", "etc/x": "x",
+	})
+	k := newKeeper(tr, fsys, &v1.ConfigFile{}, nil)
+	k.addTrace([]trace.Event{
+		{Path: "/usr/lib/mods/a.so", Op: trace.OpOpen, OK: true},
+		{Path: "/usr/lib/mods/b.so", Op: trace.OpStat, OK: true},
+		{Path: "/etc/x", Op: trace.OpOpen, OK: true},
+	})
+	got := k.partialDirs()
+	want := []PartialDir{{Dir: "/usr/lib/mods", Loaded: 1, Files: 3, Cut: 1, Keep: "--keep /usr/lib/mods"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("partial dirs %+v, want %+v", got, want)
 	}
 }

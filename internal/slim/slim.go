@@ -25,7 +25,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
@@ -83,6 +82,10 @@ type Kept struct {
 	Type   string `json:"type"` // file, dir, symlink
 	Size   int64  `json:"size"`
 	Reason Reason `json:"reason"`
+	// HardLink names the kept path this file is a hard link to (one copy).
+	HardLink string `json:"hard_link,omitempty"`
+	// Xattrs names the extended attributes kept (security.capability...).
+	Xattrs []string `json:"xattrs,omitempty"`
 }
 
 // Sizes are an image's sizes as every diet command reports them
@@ -113,6 +116,12 @@ type Result struct {
 	Removed []string `json:"-"`
 	// RemovedCount is len(Removed), for JSON readers.
 	RemovedCount int `json:"removed"`
+	// States are the directories kept whole as the program's state;
+	// Partial the directories the program loaded some files of while
+	// others were cut, which a trace can never be sure of (modules and
+	// data loaded on demand).
+	States  []StateDir   `json:"state_dirs,omitempty"`
+	Partial []PartialDir `json:"partial_dirs,omitempty"`
 	// Packages are the Debian packages that still have files, each with a
 	// status.d entry.
 	Packages []string `json:"packages,omitempty"`
@@ -171,7 +180,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 	// The sensor is checked first: a dynamic diet cannot trace, and should
 	// say so before minutes of unpacking.
-	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout,
+	notef := runtime.NoteOnce(opts.logf)
+	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
 	if !opts.NoTrace || needsHelper(opts.Probes) {
 		exe := opts.Sensor
@@ -180,7 +190,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
 			}
 		}
-		if tgt.sensorHost, err = prepareSensor(exe, work); err != nil {
+		if tgt.sensorHost, tgt.sensorArgv, err = prepareSensor(exe, work); err != nil {
 			return nil, err
 		}
 	}
@@ -202,10 +212,11 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	opts.logf("unpacking the image (%d bytes)", res.Before.Uncompressed)
 	rootDir := filepath.Join(work, "rootfs")
 	os.RemoveAll(rootDir)
-	if _, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+	unpacked, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true})
+	if err != nil {
 		return nil, fmt.Errorf("unpacking the image: %w", err)
 	}
-	t, err := loadTree(rootDir)
+	t, err := loadTree(rootDir, unpacked.Owners)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +228,10 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	if err != nil && !errors.Is(err, dpkg.ErrNoDatabase) {
 		return nil, fmt.Errorf("reading the package database: %w", err)
 	}
-	k := newKeeper(t, fsys, opts.Exclude)
+	k := newKeeper(t, fsys, cfg, opts.Exclude)
+	if err := k.checkRules(opts.Keep, opts.KeepPackages, db); err != nil {
+		return nil, err
+	}
 
 	// 2. Static closure of what the image runs.
 	if err := addStatic(k, fsys, cfg, opts); err != nil {
@@ -225,7 +239,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 
 	// 3 and 4. The probes, traced, against the original.
-	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(), Ports: tgt.ports}
+	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
@@ -276,14 +290,15 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		k.addTrace(all)
 	}
 
-	// 5. Rules.
-	if err := k.addRules(opts.Keep, opts.KeepPackages, db); err != nil {
-		return nil, err
-	}
+	// 5. Rules, volumes, and the closure of every ELF file kept.
+	k.addRules(opts.Keep, opts.KeepPackages, db)
 	if opts.KeepShell {
-		if _, err := k.addProgram(closure.New(fsys, closure.Options{}), "/bin/sh", "--keep-shell"); err != nil {
+		if _, err := k.addProgram("/bin/sh", "--keep-shell"); err != nil {
 			return nil, fmt.Errorf("--keep-shell: %w", err)
 		}
+	}
+	for v := range cfg.Config.Volumes {
+		k.addState(v, Reason{Kind: ReasonState, Detail: "volume"})
 	}
 	for _, p := range []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"} {
 		k.add(p, Reason{Kind: ReasonRule, Detail: "users and groups"})
@@ -292,6 +307,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	if wd := cfg.Config.WorkingDir; wd != "" {
 		k.add(wd, Reason{Kind: ReasonRule, Detail: "working directory"})
 	}
+	k.closeELF()
+	res.States, res.Partial = k.stateDirs(), k.partialDirs()
 
 	// 6. One reproducible layer with the original config.
 	res.Removed = k.removed()
@@ -316,8 +333,8 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		return res, nil
 	}
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout,
-		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost}
+	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
+		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
 	if release, err = opts.hold(ctx, res.Image); err != nil {
 		return res, fmt.Errorf("probing the slimmed image: %w", err)
 	}
@@ -334,7 +351,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 				break
 			}
 		}
-		res.Differences = append(res.Differences, Difference{Difference: diff, Nearby: nearby(k, records[idx], res.Removed)})
+		res.Differences = append(res.Differences, Difference{Difference: diff, Nearby: nearby(k, db, records[idx], res.Removed)})
 	}
 	if len(res.Differences) > 0 {
 		return res, ErrDifferent
@@ -357,7 +374,6 @@ func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err er
 // addStatic keeps the static closure of the entrypoint and command, and
 // of the programs exec probes run.
 func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) error {
-	res := closure.New(fsys, closure.Options{LDLibraryPath: ldLibraryPath(cfg.Config.Env)})
 	var argvs [][]string
 	probeCmd := map[int]bool{} // argvs of --probe-cmd, kept by --keep-probe-files
 	argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...))
@@ -396,7 +412,7 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 				continue
 			}
 			done[p] = true
-			rep, err := k.addProgram(res, p, why)
+			rep, err := k.addProgram(p, why)
 			if err != nil && i == 0 && len(done) == 1 {
 				return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
 			}
@@ -410,34 +426,15 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 	return nil
 }
 
-func ldLibraryPath(env []string) []string {
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "LD_LIBRARY_PATH="); ok {
-			return strings.Split(v, ":")
-		}
-	}
-	return nil
-}
-
-// nearby lists the removed paths nearest to what a probe's traced run
-// touched: the paths it used that were cut, then the files an exclude cut;
-// only when there are none, removed files in the directories it used. At
-// most 20.
-func nearby(k *keeper, events []trace.Event, removed []string) []string {
+// nearby lists the removed regular files nearest to what a probe's
+// traced run used, best first, at most 20: those it used itself, then
+// those an exclude cut, then those in the directories it used, then those
+// of the packages whose files it used.
+func nearby(k *keeper, db *dpkg.DB, events []trace.Event, removed []string) []string {
 	const limit = 20
-	rm := map[string]bool{}
-	for _, p := range removed {
-		rm[p] = true
-	}
-	var out []string
-	seen := map[string]bool{}
-	addp := func(p string) {
-		if !seen[p] && len(out) < limit {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
+	used := map[string]bool{}
 	dirs := map[string]bool{}
+	pkgs := map[string]bool{}
 	for _, e := range events {
 		if isPseudo(e.Path) || e.Path == "/" {
 			continue
@@ -446,30 +443,49 @@ func nearby(k *keeper, events []trace.Event, removed []string) []string {
 		if r, err := rootfs.Resolve(k.fsys, p); err == nil {
 			p = r.Path
 		}
-		if rm[p] {
-			addp(p)
+		used[p] = true
+		if d := path.Dir(p); d != "/" {
+			dirs[d] = true
 		}
-		if p != "/" {
-			dirs[path.Dir(p)] = true
-		}
-	}
-	ex := make([]string, 0, len(k.excluded))
-	for p := range k.excluded {
-		ex = append(ex, p)
-	}
-	sort.Strings(ex)
-	for _, p := range ex {
-		if n := k.t.nodes[p]; rm[p] && n != nil && n.Mode.IsRegular() {
-			addp(p)
+		if db != nil {
+			if pkg, ok := db.Owner(p); ok {
+				pkgs[pkg.Name] = true
+			}
 		}
 	}
-	if len(out) > 0 {
-		return out
+	score := func(p string) int {
+		switch {
+		case used[p]:
+			return 4
+		case k.excluded[p]:
+			return 3
+		case dirs[path.Dir(p)]:
+			return 2
+		}
+		if db != nil {
+			if pkg, ok := db.Owner(p); ok && pkgs[pkg.Name] {
+				return 1
+			}
+		}
+		return 0
 	}
+	type cand struct {
+		p     string
+		score int
+	}
+	var cands []cand
 	for _, p := range removed {
-		if n := k.t.nodes[p]; dirs[path.Dir(p)] && path.Dir(p) != "/" && n != nil && n.Mode.IsRegular() {
-			addp(p)
+		if n := k.t.nodes[p]; n == nil || !n.Mode.IsRegular() {
+			continue
 		}
+		if sc := score(p); sc > 0 {
+			cands = append(cands, cand{p, sc})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	out := make([]string, 0, min(limit, len(cands)))
+	for _, c := range cands[:min(limit, len(cands))] {
+		out = append(out, c.p)
 	}
 	return out
 }

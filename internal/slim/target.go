@@ -2,12 +2,10 @@ package slim
 
 import (
 	"context"
-	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -37,6 +35,7 @@ type target struct {
 	runtime string
 	tmp     string
 	timeout time.Duration
+	notef   func(format string, args ...any) // for Spec.Notef
 	// network is "none" (the default: a namespace of the container's
 	// own, with a loopback) or "host".
 	network string
@@ -44,9 +43,10 @@ type target struct {
 	// must not be open before the container starts.
 	ports []int
 
-	sensorHost string // host directory holding the diet binary; "" for none
-	trace      bool   // run the image under the sensor
-	recordHost string // host directory the records are written to
+	sensorHost string   // host directory holding the diet binary; "" for none
+	sensorArgv []string // how the container starts it (prepareSensor)
+	trace      bool     // run the image under the sensor
+	recordHost string   // host directory the records are written to
 	// traceProbeCmds runs cmd probes under the sensor too, each with a
 	// record of its own (--keep-probe-files).
 	traceProbeCmds bool
@@ -68,8 +68,11 @@ func needsHelper(probes []probe.Probe) bool {
 	return false
 }
 
-// helper is the command line of the in-container helper.
-func helper() []string { return []string{sensorDir + "/diet", "probe-inside"} }
+// helper is the command line of the in-container helper, diet started
+// as sensorArgv says (prepareSensor).
+func helper(sensorArgv []string) []string {
+	return append(append([]string{}, sensorArgv...), "probe-inside")
+}
 
 // probePorts are the ports a probe run may use: those of the http and tcp
 // probes and the image's exposed TCP ports, in that order (a script's
@@ -103,7 +106,7 @@ func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
 }
 
 func (t *target) spec(args []string) (runtime.Spec, string) {
-	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second}
+	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
 	if t.sensorHost != "" {
 		spec.Mounts = []runtime.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
 	}
@@ -118,7 +121,7 @@ func (t *target) spec(args []string) (runtime.Spec, string) {
 		cmd = args
 	}
 	argv := append(append([]string{}, t.cfg.Config.Entrypoint...), cmd...)
-	spec.Entrypoint = append([]string{sensorDir + "/diet", "sensor", "--out", recordDir + "/" + rec, "--"}, argv...)
+	spec.Entrypoint = append(append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), argv...)
 	// Reading the file descriptors and working directory of a traced
 	// process that changed its user (nginx's workers run as www-data)
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
@@ -185,10 +188,10 @@ type service struct {
 // probe runs under the sensor, with a record of its own, when the probe's
 // files are to be kept.
 func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*probe.Output, error) {
-	if s.t.trace && s.t.traceProbeCmds && args[0] != helper()[0] {
+	if s.t.trace && s.t.traceProbeCmds && args[0] != s.t.sensorArgv[0] {
 		rec := "probe-" + strconv.Itoa(len(s.t.probes)+1) + ".jsonl"
 		s.t.probes = append(s.t.probes, filepath.Join(s.t.recordHost, rec))
-		args = append([]string{sensorDir + "/diet", "sensor", "--out", recordDir + "/" + rec, "--"}, args...)
+		args = append(append(append([]string{}, s.t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), args...)
 	}
 	res, err := s.c.Exec(ctx, runtime.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
 	if errors.Is(err, runtime.ErrNotFound) {
@@ -211,47 +214,4 @@ func (s service) Stop(ctx context.Context) (*probe.Output, error) {
 		return nil, err
 	}
 	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
-}
-
-// prepareSensor copies the static diet binary at exe into a directory of
-// its own under work, to be bind-mounted read-only into the container. A
-// binary that needs a dynamic loader would not run in an arbitrary image:
-// it is refused.
-func prepareSensor(exe, work string) (string, error) {
-	f, err := elf.Open(exe)
-	if err != nil {
-		return "", fmt.Errorf("sensor %s: %w", exe, err)
-	}
-	static := true
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			static = false
-		}
-	}
-	machine := f.Machine
-	f.Close()
-	if !static {
-		return "", fmt.Errorf("sensor %s is dynamically linked and cannot run inside the image: build diet with CGO_ENABLED=0, pass --sensor with a static diet, or use --no-trace", exe)
-	}
-	if machine != elf.EM_X86_64 {
-		return "", fmt.Errorf("sensor %s is for %s: the sensor only traces x86_64", exe, machine)
-	}
-	dir := filepath.Join(work, "sensor")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	src, err := os.Open(exe)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(dir, "diet"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return "", fmt.Errorf("copying the sensor: %w", err)
-	}
-	return dir, dst.Close()
 }

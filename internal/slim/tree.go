@@ -1,6 +1,7 @@
 package slim
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,11 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // node is one entry of the unpacked original tree.
@@ -18,10 +24,17 @@ type node struct {
 	UID, GID int
 	Size     int64
 	Link     string // symlink target
+	ModTime  time.Time
+	Xattrs   map[string]string // extended attributes of files and directories
+	inode    inode             // for regular files with more than one name
 }
 
+// inode identifies a file with several names (hard links).
+type inode struct{ dev, ino uint64 }
+
 // tree indexes the unpacked original image: every path with its type,
-// mode and owner, as the unpacker left them.
+// mode, time and extended attributes as the unpacker left them, and its
+// owner as the layers recorded it.
 type tree struct {
 	dir   string // host directory holding the root
 	nodes map[string]*node
@@ -29,7 +42,11 @@ type tree struct {
 }
 
 // loadTree walks the unpacked root at dir. It never follows symlinks.
-func loadTree(dir string) (*tree, error) {
+// Owners and extended attributes come from owners (the unpacker's record
+// of the tar headers), so that a slim made without root, where every host
+// file belongs to the caller and file capabilities cannot be set, keeps
+// those of the original; a path it lacks takes the host file's.
+func loadTree(dir string, owners map[string]rootfs.Owner) (*tree, error) {
 	t := &tree{dir: dir, nodes: map[string]*node{}}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -47,9 +64,34 @@ func loadTree(dir string) (*tree, error) {
 		if err != nil {
 			return err
 		}
-		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size()}
+		n := &node{Path: abs, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			n.UID, n.GID = int(st.Uid), int(st.Gid)
+			if fi.Mode().IsRegular() && st.Nlink > 1 {
+				n.inode = inode{dev: uint64(st.Dev), ino: uint64(st.Ino)}
+			}
+		}
+		o, recorded := owners[filepath.ToSlash(rel)]
+		if recorded {
+			n.UID, n.GID = o.UID, o.GID
+		}
+		switch {
+		case recorded:
+			// As the layers recorded them, whether or not this caller
+			// could set them on the host file (security.capability
+			// without root), so that a slim is the same made either way.
+			for k, v := range o.Xattrs {
+				if keptXattr(k) && (fi.Mode().IsRegular() || fi.IsDir()) {
+					if n.Xattrs == nil {
+						n.Xattrs = map[string]string{}
+					}
+					n.Xattrs[k] = v
+				}
+			}
+		case fi.Mode().IsRegular() || fi.IsDir():
+			if n.Xattrs, err = xattrs(p); err != nil {
+				return fmt.Errorf("reading the extended attributes of %s: %w", abs, err)
+			}
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if n.Link, err = os.Readlink(p); err != nil {
@@ -68,6 +110,65 @@ func loadTree(dir string) (*tree, error) {
 	}
 	sort.Strings(t.paths)
 	return t, nil
+}
+
+// xattrs reads the extended attributes the unpacker restored on p that
+// a slim keeps (keptXattr).
+func xattrs(p string) (map[string]string, error) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := unix.Llistxattr(p, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if errors.Is(err, unix.ENOTSUP) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		buf = buf[:n]
+		break
+	}
+	var out map[string]string
+	for _, name := range strings.Split(string(buf), "\x00") {
+		if !keptXattr(name) {
+			continue
+		}
+		v, err := getxattr(p, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// keptXattr says which extended attributes a slim carries over: file
+// capabilities and the user and trusted namespaces, which come from the
+// image. Others (security.selinux) are labels of the machine that
+// unpacked it, and would make the slim depend on it.
+func keptXattr(name string) bool {
+	return name == "security.capability" || strings.HasPrefix(name, "user.") || strings.HasPrefix(name, "trusted.")
+}
+
+func getxattr(p, name string) (string, error) {
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Lgetxattr(p, name, buf)
+		if errors.Is(err, unix.ERANGE) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
 }
 
 // host is the host path of the image path p.

@@ -74,7 +74,14 @@ func BusyBox(t testing.TB) string {
 // EnsureDebian makes, unless it exists, the layout of the Debian base from
 // the root file system at root, and returns its oci: reference.
 func EnsureDebian(ctx context.Context, root, cache string) (string, error) {
-	return ensure(ctx, cache, "debian", func(tmp string) (v1.Image, error) {
+	return EnsureTree(ctx, root, cache, "debian")
+}
+
+// EnsureTree makes, unless it exists, the layout named name of a one-layer
+// image of the root file system at root (a Debian tree of the fixtures),
+// and returns its oci: reference.
+func EnsureTree(ctx context.Context, root, cache, name string) (string, error) {
+	return ensure(ctx, cache, name, func(tmp string) (v1.Image, error) {
 		l, err := dirLayer(ctx, root, filepath.Join(tmp, "layer.tar.gz"))
 		if err != nil {
 			return nil, err
@@ -132,7 +139,8 @@ func ensure(ctx context.Context, cache, name string, mk func(tmp string) (v1.Ima
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	// One lock per layout: different layouts are made side by side.
+	lock, err := os.OpenFile(filepath.Join(dir, "."+name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return "", err
 	}

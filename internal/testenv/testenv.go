@@ -132,6 +132,22 @@ func DebianRoot(t testing.TB) string { return fixtureTree(t, "debian-minbase") }
 // python3, curl and jq installed, made by .ci/fixtures.sh.
 func DebianFatRoot(t testing.TB) string { return fixtureTree(t, "debian-fat") }
 
+// DebianArm64Root returns an arm64 Debian bookworm minbase tree with
+// nginx-light and jq installed, made by .ci/fixtures.sh
+// (debootstrap --arch=arm64); its programs run under Emulator(t, "aarch64").
+func DebianArm64Root(t testing.TB) string { return fixtureTree(t, "debian-arm64") }
+
+// Emulator checks that the kernel runs programs of the qemu machine name
+// (aarch64, arm, s390x...) through qemu-user-static's binfmt_misc
+// handler, as .ci/binfmt.sh registers it.
+func Emulator(t testing.TB, qemu string) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/fs/binfmt_misc/qemu-" + qemu)
+	if err != nil || !strings.HasPrefix(string(b), "enabled") {
+		Missing(t, "no binfmt_misc handler for %s (apt-get install qemu-user-static binfmt-support; update-binfmts --enable qemu-%s, or run .ci/binfmt.sh)", qemu, qemu)
+	}
+}
+
 func fixtureTree(t testing.TB, name string) string {
 	t.Helper()
 	dir := filepath.Join(CacheDir(), name)

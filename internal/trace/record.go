@@ -43,6 +43,10 @@ type Event struct {
 	Path string `json:"path"`
 	Op   Op     `json:"op"`
 	OK   bool   `json:"ok"`
+	// By is the program (its executable, as /proc/PID/exe names it) that
+	// changed the file system, for successful create, write and remove
+	// events: who keeps state where.
+	By string `json:"by,omitempty"`
 }
 
 // recorder keeps each distinct event once and, when given a writer, writes

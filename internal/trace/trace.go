@@ -305,7 +305,11 @@ func (t *tracer) syscall(tid int, th *thread) {
 	case syscallInfoExit:
 		ok := !si.isError && si.rval >= 0
 		for _, p := range th.pending {
-			t.rec.add(Event{Path: p.path, Op: p.op, OK: ok})
+			e := Event{Path: p.path, Op: p.op, OK: ok}
+			if ok && (p.op == OpCreate || p.op == OpWrite || p.op == OpRemove) {
+				e.By, _ = os.Readlink(fmt.Sprintf("/proc/%d/exe", tid))
+			}
+			t.rec.add(e)
 		}
 		th.pending = nil
 	}

@@ -14,13 +14,18 @@ import (
 // the dynamic section the loader's search depends on.
 type Obj struct {
 	Class   elf.Class   // default ELFCLASS64
+	Data    elf.Data    // default ELFDATA2LSB
 	Machine elf.Machine // default EM_X86_64
+	Flags   uint32      // e_flags: the float ABI of arm and riscv
 	Type    elf.Type    // default ET_DYN
 	Interp  string
 	Soname  string
 	Needed  []string
 	RPath   string
 	RunPath string
+	// Dlopen is the JSON of a .note.dlopen note (systemd's ELF dlopen
+	// metadata), or "" for none.
+	Dlopen string
 }
 
 // File returns the object as an executable MapFS file.
@@ -39,8 +44,14 @@ func (o Obj) Bytes() []byte {
 	if o.Type == 0 {
 		o.Type = elf.ET_DYN
 	}
+	if o.Data == 0 {
+		o.Data = elf.ELFDATA2LSB
+	}
 	is64 := o.Class == elf.ELFCLASS64
-	le := binary.LittleEndian
+	var le binary.ByteOrder = binary.LittleEndian
+	if o.Data == elf.ELFDATA2MSB {
+		le = binary.BigEndian
+	}
 	ehsize, phsize, shsize, dynsize := 52, 32, 40, 8
 	if is64 {
 		ehsize, phsize, shsize, dynsize = 64, 56, 64, 16
@@ -92,9 +103,23 @@ func (o Obj) Bytes() []byte {
 	if dynamic {
 		dynLen = len(dyns) * dynsize
 	}
-	shstr := "\x00.interp\x00.dynstr\x00.dynamic\x00.shstrtab\x00"
+	shstr := "\x00.interp\x00.dynstr\x00.dynamic\x00.shstrtab\x00.note.dlopen\x00"
 	shstrOff := dynOff + dynLen
-	shOff := (shstrOff + len(shstr) + 7) &^ 7
+	noteOff := (shstrOff + len(shstr) + 7) &^ 7
+	var note []byte
+	if o.Dlopen != "" {
+		desc := append([]byte(o.Dlopen), 0)
+		for len(desc)%4 != 0 {
+			desc = append(desc, 0)
+		}
+		note = make([]byte, 12)
+		le.PutUint32(note, 4)
+		le.PutUint32(note[4:], uint32(len(desc)))
+		le.PutUint32(note[8:], 0x407c0c0a)
+		note = append(note, "FDO\x00"...)
+		note = append(note, desc...)
+	}
+	shOff := (noteOff + len(note) + 7) &^ 7
 	type sec struct {
 		name, typ       uint32
 		off, size, link int
@@ -108,13 +133,16 @@ func (o Obj) Bytes() []byte {
 		secs = append(secs, sec{name: 9, typ: uint32(elf.SHT_STRTAB), off: dynstrOff, size: dynstr.Len()})
 		secs = append(secs, sec{name: 17, typ: uint32(elf.SHT_DYNAMIC), off: dynOff, size: dynLen, link: len(secs) - 1, entsize: dynsize})
 	}
+	if note != nil {
+		secs = append(secs, sec{name: 36, typ: uint32(elf.SHT_NOTE), off: noteOff, size: len(note)})
+	}
 	secs = append(secs, sec{name: 26, typ: uint32(elf.SHT_STRTAB), off: shstrOff, size: len(shstr)})
 	total := shOff + len(secs)*shsize
 
 	b := make([]byte, total)
 	copy(b, elf.ELFMAG)
 	b[elf.EI_CLASS] = byte(o.Class)
-	b[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	b[elf.EI_DATA] = byte(o.Data)
 	b[elf.EI_VERSION] = byte(elf.EV_CURRENT)
 	le.PutUint16(b[16:], uint16(o.Type))
 	le.PutUint16(b[18:], uint16(o.Machine))
@@ -122,6 +150,7 @@ func (o Obj) Bytes() []byte {
 	if is64 {
 		le.PutUint64(b[32:], uint64(ehsize)) // phoff
 		le.PutUint64(b[40:], uint64(shOff))
+		le.PutUint32(b[48:], o.Flags)
 		le.PutUint16(b[52:], uint16(ehsize))
 		le.PutUint16(b[54:], uint16(phsize))
 		le.PutUint16(b[56:], uint16(nph))
@@ -131,6 +160,7 @@ func (o Obj) Bytes() []byte {
 	} else {
 		le.PutUint32(b[28:], uint32(ehsize))
 		le.PutUint32(b[32:], uint32(shOff))
+		le.PutUint32(b[36:], o.Flags)
 		le.PutUint16(b[40:], uint16(ehsize))
 		le.PutUint16(b[42:], uint16(phsize))
 		le.PutUint16(b[44:], uint16(nph))
@@ -182,6 +212,7 @@ func (o Obj) Bytes() []byte {
 		}
 	}
 	copy(b[shstrOff:], shstr)
+	copy(b[noteOff:], note)
 	for i, s := range secs {
 		p := b[shOff+i*shsize:]
 		if is64 {

@@ -1,8 +1,9 @@
 // Command mkfat makes, once per machine, the OCI layout of "fat" images
 // that the slim benchmark and tests start from (see package fatimages),
-// and prints one NAME=REF line per image.
+// and prints one NAME=REF line per image; with -corpus, the same for the
+// corpus of real servers (fatimages.Corpus, issue 9).
 //
-//	go run ./internal/slim/cmd/mkfat [-cache DIR]
+//	go run ./internal/slim/cmd/mkfat [-cache DIR] [-corpus]
 package main
 
 import (
@@ -18,7 +19,19 @@ import (
 
 func main() {
 	cache := flag.String("cache", testenv.CacheDir(), "cache directory (holds debian-fat; the images go under slim-fat/)")
+	corpus := flag.Bool("corpus", false, "make and list the corpus images instead (from the corpus-* trees)")
 	flag.Parse()
+	if *corpus {
+		dir, err := fatimages.EnsureCorpus(context.Background(), *cache)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mkfat:", err)
+			os.Exit(1)
+		}
+		for _, im := range fatimages.Corpus {
+			fmt.Printf("%s=oci:%s:%s\n", im.Tag, dir, im.Tag)
+		}
+		return
+	}
 	root := filepath.Join(*cache, "debian-fat")
 	if _, err := os.Stat(filepath.Join(root, ".complete")); err != nil {
 		fmt.Fprintf(os.Stderr, "mkfat: fixture %s is missing (run: sudo .ci/fixtures.sh)\n", root)
