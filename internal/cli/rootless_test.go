@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -124,5 +125,37 @@ func TestRootlessRunAndBuild(t *testing.T) {
 				t.Errorf("--user 33:33 as %s, a single id: %+v", u.Name, got.user)
 			}
 		})
+	}
+}
+
+// TestPodmanRunsSlice builds the example program slice with a smoke run in
+// podman (as root), then runs the built image in podman as root and as an
+// ordinary user with subordinate ids (rootless podman).
+func TestPodmanRunsSlice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end podman test (-short)")
+	}
+	if err := runtime.Available(t.Context(), runtime.Podman); err != nil {
+		testenv.Missing(t, "%v", err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.WriteFile(in, []byte("a\nb\nc\nd\n"), 0o644)
+	layout := filepath.Join(dir, "slice")
+	res := runDietAs(t, nil, "../..", "build", "./cmd/slice", "--smoke", "1:3", "--smoke-stdin", in, "--expect-stdout", "b\nc\n",
+		"--runtime", "podman", "-o", "oci:"+layout, "--json")
+	if res.code != 0 || !strings.Contains(res.stdout, `"runtime": "podman"`) {
+		t.Fatalf("diet build --smoke in podman: %+v", res)
+	}
+	testenv.Readable(t, dir)
+	for _, u := range []*testenv.User{nil, testenv.Unprivileged(t, true)} {
+		wd := dir
+		if u != nil {
+			wd = u.Dir(t)
+		}
+		got := runDietAs(t, u, wd, "run", "--runtime", "podman", "--stdin", in, "oci:"+layout, "--", "-2:")
+		if got.code != 0 || got.stdout != "c\nd\n" {
+			t.Errorf("diet run --runtime podman as %v: %+v", u, got)
+		}
 	}
 }

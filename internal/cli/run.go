@@ -38,15 +38,17 @@ func newRun() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] IMAGE [-- ARGS...]",
-		Short: "Run an image in Docker or runc and pass its output and exit code through",
+		Short: "Run an image in Docker, podman or runc and pass its output and exit code through",
 		Long: `Run an image to completion in a real container runtime, the way diet checks
 the images it makes. ARGS replace the image's command, as in docker run.
 The program's output is passed through and diet exits with its exit code.
 
 The network is none (only loopback) unless --network host is given. With
---runtime auto, Docker is used when an engine answers, else runc (as root).`,
+--runtime auto, Docker is used when an engine answers, else podman, else
+runc (rootless when diet is not root).`,
 		Example: `  diet run oci:out/slice:latest -- 3-5 /etc/hostname
   diet run --runtime runc --stdin input.txt docker-archive:app.tar
+  diet run --runtime podman oci-archive:app.tar -- --version
   diet run --network host --timeout 30s docker://localhost:5000/app:slim -- --version
   diet run --json oci:out/app`,
 		Args: cobra.MinimumNArgs(1),
@@ -111,7 +113,7 @@ The network is none (only loopback) unless --network host is given. With
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&spec.Runtime, "runtime", runtime.Auto, "container runtime: auto, docker or runc")
+	f.StringVar(&spec.Runtime, "runtime", runtime.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
 	f.StringVar(&spec.Network, "network", "none", "network: none (loopback only) or host")
 	f.StringVar(&stdinFile, "stdin", "", "file to give the program as standard input (- for diet's own)")
 	f.DurationVar(&spec.Timeout, "timeout", 0, "kill the container after this long (0: no limit)")

@@ -80,7 +80,7 @@ func TestRunCommand(t *testing.T) {
 	stdinFile := filepath.Join(t.TempDir(), "in")
 	os.WriteFile(stdinFile, []byte("from a file\n"), 0o644)
 	var rts []string
-	for _, rt := range []string{runtime.Docker, runtime.Runc} {
+	for _, rt := range []string{runtime.Docker, runtime.Podman, runtime.Runc} {
 		if err := runtime.Available(t.Context(), rt); err != nil {
 			t.Run(rt, func(t *testing.T) { testenv.Missing(t, "%v", err) })
 			continue

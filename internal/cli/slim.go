@@ -78,7 +78,7 @@ unless --force.`,
 	fl.StringArrayVar(&f.keepPkgs, "keep-package", nil, "keep every file of this Debian package")
 	fl.BoolVar(&f.keepShell, "keep-shell", false, "keep /bin/sh and what it needs")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "cut this path or glob even when the program used it")
-	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc or docker")
+	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc (rootless when diet is not root), docker or podman")
 	fl.StringVar(&f.workdir, "workdir", "", "work directory (default: a temporary directory, removed afterwards)")
 	fl.StringVar(&f.sensor, "sensor", "", "static diet binary to run as the sensor inside the container (default: this one)")
 	fl.StringVar(&f.removed, "removed", "", "write the list of every removed path to this file")
@@ -146,8 +146,8 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.runtime != "runc" && f.runtime != "docker" {
-		return fmt.Errorf("--runtime %q: want runc or docker", f.runtime)
+	if f.runtime != runtime.Runc && f.runtime != runtime.Docker && f.runtime != runtime.Podman {
+		return fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
 	}
 	if f.network != "none" && f.network != "host" {
 		return fmt.Errorf("--network %q: want none or host", f.network)

@@ -29,11 +29,21 @@ import (
 // (this one is Docker 20.10, API 1.41). The image goes in with
 // `docker load` from a tarball streamed by go-containerregistry, under a
 // tag unique to the run, and leaves with `docker rmi`.
+//
+// podman takes the same commands (podman.go says where it differs), so
+// both are an engine: the name of its command.
+type engine string
 
 // docker runs one docker command and returns its stdout, or an error with
 // its stderr.
 func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "docker", args...)
+	return engine(Docker).run(ctx, stdin, args...)
+}
+
+// run runs one command of the engine and returns its stdout, or an error
+// with its stderr.
+func (e engine) run(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, string(e), args...)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -42,7 +52,7 @@ func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", fmt.Errorf("docker %s: %s", args[0], msg)
+		return "", fmt.Errorf("%s %s: %s", e, args[0], msg)
 	}
 	return strings.TrimSpace(stdout.String()), nil
 }
@@ -53,33 +63,39 @@ func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error
 // The engine goes on with a load or a tag after the command dies, so both
 // run to their end whatever ctx says; when ctx has ended meanwhile, the
 // tag is removed again and ctx's error returned.
-func loadDocker(ctx context.Context, img v1.Image) (tag, id string, err error) {
+func (e engine) load(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
-	tag, id, err = loadDockerUncanceled(context.WithoutCancel(ctx), img)
+	tag, id, err = e.loadUncanceled(context.WithoutCancel(ctx), img)
 	if err == nil && ctx.Err() != nil {
 		rmiCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		docker(rmiCtx, nil, "rmi", tag)
+		e.run(rmiCtx, nil, "rmi", tag)
 		cancel()
 		return "", "", ctx.Err()
 	}
 	return tag, id, err
 }
 
-func loadDockerUncanceled(ctx context.Context, img v1.Image) (tag, id string, err error) {
+func (e engine) loadUncanceled(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	cfgName, err := img.ConfigName()
 	if err != nil {
 		return "", "", fmt.Errorf("reading image config digest: %w", err)
 	}
 	id = cfgName.String()
+	if e == Podman {
+		id = cfgName.Hex // podman's image IDs are the bare hex
+	}
 	tag = fmt.Sprintf("diet-run/%s:%s", cfgName.Hex[:12], randomID())
 	// The engine names an image by its config digest: when it has the
 	// image already, a tag is all that is needed.
-	if _, err := docker(ctx, nil, "image", "inspect", "--format", "{{.Id}}", id); err == nil {
-		if _, err := docker(ctx, nil, "tag", id, tag); err == nil {
+	if _, err := e.run(ctx, nil, "image", "inspect", "--format", "{{.Id}}", id); err == nil {
+		if _, err := e.run(ctx, nil, "tag", id, tag); err == nil {
 			return tag, id, nil
 		}
+	}
+	if e == Podman {
+		return tag, id, loadPodman(ctx, img, id, tag)
 	}
 	ref, err := name.NewTag(tag)
 	if err != nil {
@@ -98,21 +114,25 @@ func loadDockerUncanceled(ctx context.Context, img v1.Image) (tag, id string, er
 	return tag, id, nil
 }
 
-func startDocker(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec) (*Container, error) {
+// startEngine starts img in the Docker engine or podman.
+func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile, spec Spec) (*Container, error) {
 	if _, err := command(cfg, spec); err != nil {
 		return nil, err
 	}
-	tag, id, err := loadDocker(ctx, img)
+	tag, id, err := e.load(ctx, img)
 	if err != nil {
 		return nil, err
 	}
 	rmi := func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		docker(ctx, nil, "rmi", tag)
+		e.run(ctx, nil, "rmi", tag)
 	}
 	cname := "diet-run-" + randomID()
 	create := []string{"create", "--name", cname, "--network", spec.Network}
+	if e == Podman {
+		create = append(create, podmanDefaults()...)
+	}
 	interactive := spec.Stdin != nil || spec.StdinReader != nil
 	if interactive {
 		create = append(create, "--interactive")
@@ -154,27 +174,34 @@ func startDocker(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spe
 	create = append(create, args...)
 	// As with loading, the engine creates the container even if the
 	// command dies: create runs to its end, and ctx is looked at after.
-	if _, err := docker(context.WithoutCancel(ctx), nil, create...); err != nil {
+	if _, err := e.run(context.WithoutCancel(ctx), nil, create...); err != nil {
 		rmi()
 		return nil, fmt.Errorf("creating container: %w", err)
 	}
-	c := &Container{ID: cname, Runtime: Docker, stopSignal: cfg.Config.StopSignal}
+	c := &Container{ID: cname, Runtime: string(e), stopSignal: cfg.Config.StopSignal}
+	if e == Podman {
+		c.errCopy = &capped{max: 64 << 10}
+	}
 	c.cleanup = func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		docker(ctx, nil, "rm", "--force", cname)
+		e.run(ctx, nil, "rm", "--force", cname)
 		rmi()
 	}
 	c.kill = func(ctx context.Context, sig string) error {
-		_, err := docker(ctx, nil, "kill", "--signal", sig, cname)
+		_, err := e.run(ctx, nil, "kill", "--signal", sig, cname)
 		return err
 	}
 	c.exitCode = func(ctx context.Context, attached int) (int, error) {
-		out, err := docker(ctx, nil, "inspect", "--format", "{{.State.ExitCode}} {{json .State.Error}}", cname)
+		out, err := e.run(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", cname)
 		if err != nil {
 			return attached, fmt.Errorf("reading exit code: %w", err)
 		}
+		status, out, _ := strings.Cut(out, " ")
 		codeText, errJSON, _ := strings.Cut(out, " ")
+		if e == Podman && status == "created" && errJSON == `""` && attached != 0 {
+			return podmanStartError(attached, c.errCopy)
+		}
 		code, err := strconv.Atoi(codeText)
 		if err != nil {
 			return attached, fmt.Errorf("reading exit code: %q", out)
@@ -197,7 +224,7 @@ func startDocker(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spe
 	if interactive {
 		startArgs = append(startArgs, "--interactive")
 	}
-	c.cmd = exec.Command("docker", append(startArgs, cname)...)
+	c.cmd = exec.Command(string(e), append(startArgs, cname)...)
 	if interactive {
 		c.cmd.Stdin = stdin(spec)
 	}

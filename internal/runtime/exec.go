@@ -64,7 +64,7 @@ var errNotRunning = errors.New("runtime: container not running")
 func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error) {
 	var args []string
 	switch c.Runtime {
-	case Docker:
+	case Docker, Podman:
 		args = []string{"exec"}
 		if spec.Stdin != nil {
 			args = append(args, "--interactive")
@@ -129,10 +129,11 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 // the answer) from a runtime that could not run it. runc exits 255 and
 // Docker 126 or 127 when the command is missing, with the reason on
 // stderr (runc) or stdout (Docker); Docker exits 1 with an error of the daemon when the container
-// is not running.
+// is not running; podman exits 125 to 127 with "Error: " and the reason.
 func execFailure(rt string, code int, output, name string) error {
 	runtimeFailed := (rt == Runc && code == 255) || (rt == Docker && (code == 126 || code == 127 ||
-		code == 1 && strings.HasPrefix(output, "Error response from daemon")))
+		code == 1 && strings.HasPrefix(output, "Error response from daemon"))) ||
+		(rt == Podman && code >= 125 && code <= 127 && strings.HasPrefix(output, "Error: "))
 	if !runtimeFailed {
 		return nil
 	}
@@ -143,9 +144,11 @@ func execFailure(rt string, code int, output, name string) error {
 	switch {
 	case strings.Contains(msg, "is not running"), strings.Contains(msg, "cannot exec in a stopped"),
 		strings.Contains(msg, "container does not exist"), strings.Contains(msg, "No such container"),
-		strings.Contains(msg, "cannot exec in a created state container"):
+		strings.Contains(msg, "cannot exec in a created state container"),
+		strings.Contains(msg, "container state improper"), strings.Contains(msg, "no such container"):
 		return errNotRunning
 	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"),
+		strings.Contains(msg, "not found in $PATH"), strings.Contains(msg, "No such file or directory"),
 		strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
 		return fmt.Errorf("exec %s: %w", name, ErrNotFound)
 	case strings.Contains(msg, "exec failed"), strings.Contains(msg, "OCI runtime"):

@@ -17,11 +17,11 @@ import (
 
 // Hold keeps img ready in the runtime until release is called, so that
 // many runs of one image (slim's probes) pay for getting it in once.
-// Docker: the image stays loaded under a tag of its own, and each run only
-// tags it. runc: the image is unpacked once, and each run gets an overlay
-// mount of that tree with a fresh upper directory, so runs still cannot
-// see each other's writes (as root: without root each run unpacks the
-// image). release may be called more than once.
+// Docker and podman: the image stays loaded under a tag of its own, and
+// each run only tags it. runc: the image is unpacked once, and each run
+// gets an overlay mount of that tree with a fresh upper directory, so runs
+// still cannot see each other's writes (as root: without root each run
+// unpacks the image). release may be called more than once.
 func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func(), err error) {
 	name, err := choose(ctx, runtimeName)
 	if err != nil {
@@ -35,7 +35,8 @@ func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func()
 		}
 		return holdRunc(ctx, img)
 	}
-	tag, _, err := loadDocker(ctx, img)
+	e := engine(name)
+	tag, _, err := e.load(ctx, img)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +45,7 @@ func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func()
 		once.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			docker(ctx, nil, "rmi", tag)
+			e.run(ctx, nil, "rmi", tag)
 		})
 	}, nil
 }

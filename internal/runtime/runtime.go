@@ -26,6 +26,7 @@ import (
 const (
 	Auto   = "auto"
 	Docker = "docker"
+	Podman = "podman"
 	Runc   = "runc"
 )
 
@@ -66,8 +67,9 @@ type Spec struct {
 	// MaxOutput bounds the bytes of each stream kept in Result (the rest
 	// is read and dropped, and Result.Truncated says so); 0 means 64 MiB.
 	MaxOutput int64
-	// Runtime is "auto" (or ""): Docker when an engine answers, else runc;
-	// or "docker", or "runc".
+	// Runtime is "auto" (or ""): Docker when an engine answers, else
+	// podman when it is installed and works, else runc; or "docker",
+	// "podman", or "runc".
 	Runtime string
 	// Network is "none" (or ""): only a loopback interface; or "host".
 	// Start defaults to "host" so that a server is reached on 127.0.0.1.
@@ -179,8 +181,8 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 		return nil, err
 	}
 	switch name {
-	case Docker:
-		return startDocker(ctx, img, cfg, spec)
+	case Docker, Podman:
+		return startEngine(ctx, engine(name), img, cfg, spec)
 	default:
 		return startRunc(ctx, img, cfg, spec)
 	}
@@ -190,34 +192,36 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 func choose(ctx context.Context, want string) (string, error) {
 	switch want {
 	case "", Auto:
-		derr := Available(ctx, Docker)
-		if derr == nil {
-			return Docker, nil
+		var errs []string
+		for _, name := range []string{Docker, Podman, Runc} {
+			err := Available(ctx, name)
+			if err == nil {
+				return name, nil
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return "", cerr
+			}
+			errs = append(errs, err.Error())
 		}
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		rerr := Available(ctx, Runc)
-		if rerr == nil {
-			return Runc, nil
-		}
-		return "", fmt.Errorf("no container runtime can be used: %v; %v", derr, rerr)
-	case Docker, Runc:
+		return "", fmt.Errorf("no container runtime can be used: %s", strings.Join(errs, "; "))
+	case Docker, Podman, Runc:
 		if err := Available(ctx, want); err != nil {
 			return "", err
 		}
 		return want, nil
 	default:
-		return "", fmt.Errorf("unknown runtime %q (want auto, docker or runc)", want)
+		return "", fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", want)
 	}
 }
 
-// Available says whether the named runtime ("docker", "runc" or "auto")
-// can be used here, and if not, why.
+// Available says whether the named runtime ("docker", "podman", "runc" or
+// "auto") can be used here, and if not, why.
 func Available(ctx context.Context, name string) error {
 	switch name {
 	case Docker:
 		return dockerAvailable(ctx)
+	case Podman:
+		return podmanAvailable(ctx)
 	case Runc:
 		if _, err := exec.LookPath("runc"); err != nil {
 			return errors.New("runc: the runc command is not installed")
@@ -230,7 +234,7 @@ func Available(ctx context.Context, name string) error {
 		_, err := choose(ctx, Auto)
 		return err
 	default:
-		return fmt.Errorf("unknown runtime %q (want auto, docker or runc)", name)
+		return fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", name)
 	}
 }
 
@@ -276,6 +280,7 @@ type Container struct {
 	cmd        *exec.Cmd
 	stdout     *capped
 	stderr     *capped
+	errCopy    *capped // the first of stderr, for a runtime that says there why it could not start
 	started    time.Time
 
 	// kill sends sig ("TERM", "KILL") to the container's main process.
@@ -380,6 +385,9 @@ func (c *Container) launch(spec Spec) error {
 	} else {
 		c.stderr = &capped{max: limit}
 		c.cmd.Stderr = c.stderr
+	}
+	if c.errCopy != nil {
+		c.cmd.Stderr = io.MultiWriter(c.cmd.Stderr, c.errCopy)
 	}
 	c.grace = spec.StopGrace
 	if c.grace <= 0 {

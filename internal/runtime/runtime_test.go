@@ -117,7 +117,7 @@ func imageOf(files map[string]fileEntry, entrypoint, cmd []string) (v1.Image, er
 // runtimes returns the runtimes usable here, reporting those missing.
 func runtimes(t *testing.T) []string {
 	var names []string
-	for _, n := range []string{Docker, Runc} {
+	for _, n := range []string{Docker, Podman, Runc} {
 		if err := Available(context.Background(), n); err != nil {
 			t.Run(n, func(t *testing.T) { testenv.Missing(t, "%v", err) })
 			continue
@@ -456,7 +456,7 @@ func TestRunErrors(t *testing.T) {
 	img := probeImage(t)
 	ctx := context.Background()
 	for _, spec := range []Spec{
-		{Runtime: "podman"},
+		{Runtime: "lxc"},
 		{Network: "bridge"},
 	} {
 		if _, err := Run(ctx, img, spec); err == nil {

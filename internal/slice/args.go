@@ -2,6 +2,7 @@ package slice
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,22 @@ func withUsage(msg string) error {
 func conflict(first, second *flag) error {
 	return &UsageError{"error: the argument '" + first.name + "' cannot be used with '" + second.name + "'\n\n" +
 		"Usage: slice " + first.name + " <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"}
+}
+
+// missing is clap's message for a required argument not given: its usage
+// line names the arguments given, then the missing one.
+func missing(seen []*flag, arg string) error {
+	use := "slice"
+	for i, f := range seen {
+		if !slices.Contains(seen[:i], f) {
+			use += " " + f.name
+		}
+	}
+	if arg != "<RANGE>" {
+		use += " " + arg
+	}
+	return &UsageError{"error: the following required arguments were not provided:\n  " + arg + "\n\n" +
+		"Usage: " + use + " <RANGE> [FILES]...\n\nFor more information, try '--help'.\n"}
 }
 
 // Command is a parsed command line.
@@ -255,10 +272,10 @@ func Parse(args []string) (*Command, error) {
 		return c, nil
 	}
 	if rangeArg == nil {
-		return nil, withUsage("the following required arguments were not provided:\n  <RANGE>")
+		return nil, missing(seen, "<RANGE>")
 	}
 	if has("--escape") && !has("--delimiter <DELIMITER>") {
-		return nil, withUsage("the following required arguments were not provided:\n  --delimiter <DELIMITER>")
+		return nil, missing(seen, "--delimiter <DELIMITER>")
 	}
 	switch {
 	case has("--bytes"):

@@ -89,17 +89,16 @@ func Main(args []string, stdin *os.File, stdout io.Writer, stderr io.Writer) int
 	return status
 }
 
-// writeOut writes a whole answer (--generate, --explain) and reports a
-// failure to write it as the selection modes do: on stderr, status 1 (a
-// broken pipe quietly).
+// writeOut writes a whole answer (--generate, --explain, --translate) and
+// reports a failure to write it as the reference does: on stderr with
+// status 1, except a broken pipe, which is the reader going away (status 0).
 func writeOut(stdout, stderr io.Writer, s string) int {
-	if _, err := io.WriteString(stdout, s); err != nil {
-		if !errors.Is(err, syscall.EPIPE) {
-			io.WriteString(stderr, "slice: "+reason(err)+"\n")
-		}
-		return 1
+	_, err := io.WriteString(stdout, s)
+	if err == nil || errors.Is(err, syscall.EPIPE) {
+		return 0
 	}
-	return 0
+	io.WriteString(stderr, "slice: "+reason(err)+"\n")
+	return 1
 }
 
 // reason is an error as the reference prints it: the system's message and

@@ -146,7 +146,7 @@ func run(t testing.TB, data []byte, rng Range, o Options, file bool, pieces int)
 		in = Input{R: iotest.HalfReader(bytes.NewReader(data))}
 	}
 	if err := Run(w, in, rng, o); err != nil {
-		t.Fatalf("Run(%q): %v", rng.Text, err)
+		t.Fatalf("Run(%+v): %v", rng, err)
 	}
 	w.Flush()
 	return out.String()

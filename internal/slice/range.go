@@ -9,10 +9,9 @@ import (
 // Bound is one end of a Range: absent, an index from the start, or an
 // index counted back from the end of the input.
 type Bound struct {
-	Set  bool   // the field was given
-	Neg  bool   // counted from the end: len-N
-	N    uint64 // magnitude; 0 is never Neg
-	Text string // the field as typed, for --explain and --translate
+	Set bool   // the field was given
+	Neg bool   // counted from the end: len-N
+	N   uint64 // magnitude; 0 is never Neg
 }
 
 // Range is a parsed START:END:STEP, with relative ends ('+N', '+-N')
@@ -21,7 +20,6 @@ type Range struct {
 	Start, End Bound
 	Step       uint64 // magnitude, at least 1
 	Back       bool   // negative step
-	Text       string // the range as typed
 }
 
 // RangeError is a RANGE that does not parse; Error is the reason alone,
@@ -73,7 +71,7 @@ func parseU64(s string) (uint64, error) {
 // '-+1' and '--1' keep the plain parse's error). An empty field is unset.
 // nonZero is the step's rule.
 func parseField(name, s string, nonZero bool) (Bound, error) {
-	b := Bound{Text: s}
+	b := Bound{}
 	n, err := parseU64(s)
 	if err == errEmpty {
 		return b, nil
@@ -107,7 +105,7 @@ func satAdd(a, b uint64) uint64 {
 // the first error from left to right: the start field, the missing colon,
 // the end, the step, then too many fields.
 func ParseRange(s string) (Range, error) {
-	r := Range{Step: 1, Text: s}
+	r := Range{Step: 1}
 	parts := strings.Split(s, ":")
 	var err error
 	if r.Start, err = parseField("start", parts[0], false); err != nil {
@@ -151,13 +149,13 @@ func ParseRange(s string) (Range, error) {
 		if r.Back {
 			return r, rangeErr("a negative step cannot be combined with a relative end ('+' or '+-')")
 		}
-		r.applyRelative(n, around, e)
+		r.applyRelative(n, around)
 	}
 	return r, nil
 }
 
 // applyRelative turns 'S:+N' and 'S:+-N' into plain bounds.
-func (r *Range) applyRelative(n uint64, around bool, text string) {
+func (r *Range) applyRelative(n uint64, around bool) {
 	s := r.Start
 	if !s.Neg {
 		if around {
@@ -165,19 +163,19 @@ func (r *Range) applyRelative(n uint64, around bool, text string) {
 			if s.N > n {
 				lo = s.N - n
 			}
-			r.Start = Bound{Set: true, N: lo, Text: s.Text}
+			r.Start = Bound{Set: true, N: lo}
 		}
-		r.End = Bound{Set: true, N: satAdd(s.N, n), Text: text}
+		r.End = Bound{Set: true, N: satAdd(s.N, n)}
 		return
 	}
 	k := s.N
 	if around {
-		r.Start = Bound{Set: true, Neg: true, N: satAdd(k, n), Text: s.Text}
+		r.Start = Bound{Set: true, Neg: true, N: satAdd(k, n)}
 	}
 	if n < k {
-		r.End = Bound{Set: true, Neg: true, N: k - n, Text: text}
+		r.End = Bound{Set: true, Neg: true, N: k - n}
 	} else {
-		r.End = Bound{Text: text}
+		r.End = Bound{}
 	}
 }
 

@@ -99,10 +99,15 @@ func FuzzParseRange(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := ParseRange(s)
 		if err != nil {
-			if !strings.Contains(s, ":") && err.Error() != "range requires a ':' separator (e.g. '3:4', '3:', or ':3')" {
+			if !strings.Contains(s, ":") && err.Error() != "range requires a ':' separator (e.g. '3:4', '3:', or ':3')" &&
+				!strings.HasPrefix(err.Error(), "invalid start value '") {
 				t.Fatalf("ParseRange(%q) without ':': %v", s, err)
 			}
 			return
+		}
+		for _, o := range []Options{{}, {Mode: Bytes}, {Mode: Graphemes}, {Delim: []byte(",")}} {
+			Explain(r, o)
+			Translate(r, o, "all")
 		}
 		if r.Step == 0 {
 			t.Fatalf("ParseRange(%q): zero step", s)
@@ -125,6 +130,9 @@ func FuzzParseRange(f *testing.F) {
 			}
 			if c := r.Count(n); c != count {
 				t.Fatalf("ParseRange(%q).Count(%d) = %d, walked %d", s, n, c, count)
+			}
+			if r.Empty() && count > 0 {
+				t.Fatalf("ParseRange(%q) is Empty but selects %d of %d", s, count, n)
 			}
 		}
 	})
@@ -163,4 +171,30 @@ func TestExplainCount(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzParseSize: sizes never panic, and what is accepted is positive.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"1B", "8KB", "1.5MiB", " 1", "1 kib", "0", "", ".", "1e3", "99999999999999999999EiB", "+1", "1\u00e9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, err := ParseSize(s); err == nil && n == 0 {
+			t.Fatalf("ParseSize(%q) = 0", s)
+		}
+	})
+}
+
+// FuzzUnescape: escapes never panic, and text without a backslash comes
+// back unchanged.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{`\t`, `\x41`, `\x`, `\x4`, `\xZZ`, `a\`, `\q`, `\\`, "\xe9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := Unescape(s)
+		if !strings.Contains(s, `\`) && (err != nil || string(b) != s) {
+			t.Fatalf("Unescape(%q) = %q, %v", s, b, err)
+		}
+	})
 }

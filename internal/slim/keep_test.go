@@ -319,3 +319,30 @@ func TestPartialDirs(t *testing.T) {
 		t.Errorf("partial dirs %+v, want %+v", got, want)
 	}
 }
+
+// TestNearbyRanking: when nothing the probe used was cut, the removed
+// files ranked first are those beside what it used and of the same
+// package, then those only beside it or only of its package.
+func TestNearbyRanking(t *testing.T) {
+	tr, fsys := mkTree(t, map[string]string{
+		"var/lib/dpkg/status":          "Package: web\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\nPackage: other\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n",
+		"var/lib/dpkg/info/web.list":   "/srv/site\n/srv/site/index.html\n/srv/site/style.css\n/usr/share/web/data\n",
+		"var/lib/dpkg/info/other.list": "/srv/site/other.txt\n",
+		"srv/site/index.html":          "i",
+		"srv/site/style.css":           "s",
+		"srv/site/other.txt":           "o",
+		"usr/share/web/data":           "d",
+		"usr/share/unrelated/thing":    "u",
+	})
+	db, err := dpkg.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newKeeper(tr, fsys, &v1.ConfigFile{}, nil)
+	k.addTrace([]trace.Event{{Path: "/srv/site/index.html", Op: trace.OpOpen, OK: true}})
+	got := nearby(k, db, []trace.Event{{Path: "/srv/site/index.html", Op: trace.OpOpen, OK: true}}, k.removed())
+	want := []string{"/srv/site/style.css", "/srv/site/other.txt", "/usr/share/web/data"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("nearby %q, want %q", got, want)
+	}
+}

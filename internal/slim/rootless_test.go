@@ -4,12 +4,15 @@ import (
 	"archive/tar"
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -74,5 +77,38 @@ func ownerIn(t *testing.T, ref, name string) int {
 		if h.Name == name || h.Name == "/"+name || h.Name == "./"+name {
 			return h.Uid
 		}
+	}
+}
+
+// TestSlimmedNginxInPodman runs the slimmed nginx image in podman and asks
+// it for its page.
+func TestSlimmedNginxInPodman(t *testing.T) {
+	run := slimNginx(t) // holds the port 80 lock
+	if err := runtime.Available(t.Context(), runtime.Podman); err != nil {
+		testenv.Missing(t, "%v", err)
+	}
+	img, err := image.Read(t.Context(), run.dest, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr, err := runtime.Start(t.Context(), img, runtime.Spec{Runtime: runtime.Podman, Timeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://127.0.0.1:80/")
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			break
+		}
+	}
+	res, err := ctr.Stop(t.Context())
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if res.Runtime != runtime.Podman || !strings.Contains(string(body), "Welcome to nginx") {
+		t.Errorf("the slimmed nginx in podman answered %q (%s: exit %d, stderr %q)", body, res.Runtime, res.ExitCode, res.Stderr)
 	}
 }

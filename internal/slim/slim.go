@@ -426,15 +426,24 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 	return nil
 }
 
-// nearby lists the removed regular files nearest to what a probe's
-// traced run used, best first, at most 20: those it used itself, then
-// those an exclude cut, then those in the directories it used, then those
-// of the packages whose files it used.
+// nearby lists the removed paths nearest to what a probe's traced run
+// used, at most 20, best first: those it used itself and the files an
+// exclude cut; only when there are none, the regular files in the directories it
+// used, those of the same packages as what it used first, then the files
+// of those packages elsewhere.
 func nearby(k *keeper, db *dpkg.DB, events []trace.Event, removed []string) []string {
 	const limit = 20
 	used := map[string]bool{}
 	dirs := map[string]bool{}
 	pkgs := map[string]bool{}
+	owner := func(p string) string {
+		if db != nil {
+			if pkg, ok := db.Owner(p); ok {
+				return pkg.Name
+			}
+		}
+		return ""
+	}
 	for _, e := range events {
 		if isPseudo(e.Path) || e.Path == "/" {
 			continue
@@ -447,25 +456,26 @@ func nearby(k *keeper, db *dpkg.DB, events []trace.Event, removed []string) []st
 		if d := path.Dir(p); d != "/" {
 			dirs[d] = true
 		}
-		if db != nil {
-			if pkg, ok := db.Owner(p); ok {
-				pkgs[pkg.Name] = true
-			}
+		if o := owner(p); o != "" {
+			pkgs[o] = true
 		}
 	}
-	score := func(p string) int {
+	const direct = 3 // used, or cut by an exclude: shown alone when there are any
+	score := func(p string, n *node) int {
 		switch {
 		case used[p]:
-			return 4
+			return direct
+		case !n.Mode.IsRegular():
+			return 0
 		case k.excluded[p]:
-			return 3
-		case dirs[path.Dir(p)]:
-			return 2
+			return direct
 		}
-		if db != nil {
-			if pkg, ok := db.Owner(p); ok && pkgs[pkg.Name] {
-				return 1
-			}
+		samePkg := pkgs[owner(p)] && owner(p) != ""
+		switch {
+		case dirs[path.Dir(p)] && samePkg:
+			return 2
+		case dirs[path.Dir(p)], samePkg:
+			return 1
 		}
 		return 0
 	}
@@ -474,17 +484,23 @@ func nearby(k *keeper, db *dpkg.DB, events []trace.Event, removed []string) []st
 		score int
 	}
 	var cands []cand
+	best := 0
 	for _, p := range removed {
-		if n := k.t.nodes[p]; n == nil || !n.Mode.IsRegular() {
+		n := k.t.nodes[p]
+		if n == nil {
 			continue
 		}
-		if sc := score(p); sc > 0 {
+		if sc := score(p, n); sc > 0 {
 			cands = append(cands, cand{p, sc})
+			best = max(best, sc)
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-	out := make([]string, 0, min(limit, len(cands)))
-	for _, c := range cands[:min(limit, len(cands))] {
+	var out []string
+	for _, c := range cands {
+		if len(out) == limit || (best == direct && c.score < direct) {
+			break
+		}
 		out = append(out, c.p)
 	}
 	return out

@@ -63,7 +63,9 @@ func Docker(t testing.TB) {
 	}
 }
 
-// Runc checks that runc is installed and usable (it needs root).
+// Runc checks that runc is installed and that the test runs as root, as
+// the runtime's own tests assume (held trees on overlay mounts). Rootless
+// runc is tested by running diet as a User from Unprivileged.
 func Runc(t testing.TB) {
 	t.Helper()
 	LookPath(t, "runc")
