@@ -33,8 +33,8 @@ type ExecSpec struct {
 }
 
 // Exec runs a command inside the running container c, in its namespaces
-// (network included), as its user, with its environment: `runc exec` or
-// `docker exec`. Nothing here joins a namespace from diet's own process,
+// (network included), as its user, with its environment: `runc exec`,
+// `docker exec` or `podman exec`. Nothing here joins a namespace from diet's own process,
 // so it works as well for a rootless runtime, whose namespaces a Go
 // program could not enter. A command that exits non-zero is a Result;
 // ErrNotFound says the command is not in the container. A container that
@@ -128,8 +128,9 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 // execFailure tells a command that ran and failed (nil: its exit code is
 // the answer) from a runtime that could not run it. runc exits 255 and
 // Docker 126 or 127 when the command is missing, with the reason on
-// stderr (runc) or stdout (Docker); Docker exits 1 with an error of the daemon when the container
-// is not running; podman exits 125 to 127 with "Error: " and the reason.
+// stderr (runc) or stdout (Docker); Docker exits 1 with an error of the
+// daemon when the container is not running; podman exits 125 to 127 with
+// "Error: " and the reason.
 func execFailure(rt string, code int, output, name string) error {
 	runtimeFailed := (rt == Runc && code == 255) || (rt == Docker && (code == 126 || code == 127 ||
 		code == 1 && strings.HasPrefix(output, "Error response from daemon"))) ||

@@ -102,8 +102,7 @@ func register(key string, t *heldTree) bool {
 // from img (rootfs.Unpack with KeepOwners) at root: runs mount it as the
 // lower directory of their overlay, so it is not unpacked again, and
 // never write into it. The caller keeps root unchanged until release,
-// and removes it after. Under Docker (or auto choosing Docker) it is
-// Hold.
+// and removes it after. Under the other runtimes it is Hold.
 func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (release func(), err error) {
 	name, err := choose(ctx, runtimeName)
 	if err != nil {
