@@ -34,9 +34,9 @@ type ExecSpec struct {
 
 // Exec runs a command inside the running container c, in its namespaces
 // (network included), as its user, with its environment: `runc exec`,
-// `docker exec` or `podman exec`. Nothing here joins a namespace from diet's own process,
-// so it works as well for a rootless runtime, whose namespaces a Go
-// program could not enter. A command that exits non-zero is a Result;
+// `docker exec` or `podman exec`. Nothing here joins a namespace from
+// diet's own process, so it works as well for a rootless runtime, whose
+// namespaces a Go program could not enter. A command that exits non-zero is a Result;
 // ErrNotFound says the command is not in the container. A container that
 // is still starting is waited for; one that has ended is an error.
 func (c *Container) Exec(ctx context.Context, spec ExecSpec) (*Result, error) {
