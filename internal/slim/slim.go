@@ -12,6 +12,7 @@
 package slim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -256,6 +257,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// the result: that is bad input (a missing command, a port never
 	// opened, a hang), not a slim to write.
 	for _, o := range res.Original {
+		if o.Error != "" && len(bytes.TrimSpace(o.Stderr)) > 0 {
+			return nil, fmt.Errorf("probe %s of the original: %s; its stderr: %s", o.Probe, o.Error, firstLines(o.Stderr))
+		}
 		if o.Error != "" {
 			return nil, fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
 		}
