@@ -117,6 +117,11 @@ func TestFileTransportsRoundTrip(t *testing.T) {
 				}
 				return
 			}
+			// Every blob reads back whole and matches its digest (an
+			// oci-archive's are read in place from the archive).
+			if err := validate.Image(got); err != nil {
+				t.Fatal(err)
+			}
 			sameDigest(t, img, got)
 		})
 	}

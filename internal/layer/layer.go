@@ -206,15 +206,6 @@ func (w *hashWriter) sum() v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(w.h.Sum(nil))}
 }
 
-// Tar writes the normalised, sorted, uncompressed tarball of entries to w.
-func Tar(w io.Writer, entries []Entry, epoch time.Time) error {
-	all, err := normalise(entries)
-	if err != nil {
-		return err
-	}
-	return writeTar(w, all, epoch)
-}
-
 // TarMode is the tar header mode of m: the permission bits with setuid,
 // setgid and sticky.
 func TarMode(m fs.FileMode) int64 {
