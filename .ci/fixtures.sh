@@ -60,7 +60,7 @@ corpus() {
 
 tree debian-minbase & a=$!
 tree debian-fat nginx-light python3 curl jq ca-certificates & b=$!
-arch=arm64 tree debian-arm64 nginx-light jq ca-certificates & c=$!
+arch=arm64 tree debian-arm64 nginx-light jq & c=$!
 wait $a
 pids=()
 corpus flask : python3 python3-flask & pids+=($!)

@@ -314,6 +314,12 @@ func checkPlatform(src string, rep *inspect.Report, plat *v1.Platform) (*v1.Plat
 	if plat.Architecture != arch {
 		return nil, fmt.Errorf("%w: %s is a %s %s program, --platform asks for %s", ErrPlatform, src, f.Class, f.Machine, plat.String())
 	}
+	if plat.Variant == "" && arch == "arm" && variant != "" {
+		// linux/arm alone says nothing of the CPU: the build attributes do.
+		p := *plat
+		p.Variant = variant
+		return &p, nil
+	}
 	return plat, nil
 }
 

@@ -46,6 +46,11 @@ type Options struct {
 	// Root is the root file system the closure is resolved in, and system
 	// files are taken from; "" means / (or the base image, with Base).
 	Root string
+	// Roots are root file systems by architecture (GOARCH: "amd64",
+	// "arm64"), one per platform of a prebuilt program: with several
+	// Platforms, the image of each is made from its architecture's root,
+	// and an image index holds them.
+	Roots map[string]string
 	// Base is the image to build on (any transport); BaseImage, when set,
 	// is used instead. Files the base already has are not added again.
 	Base      string
@@ -56,9 +61,10 @@ type Options struct {
 	// Name names the image in the SBOM and report; "" means the
 	// program's file name.
 	Name string
-	// Platforms are "os/arch[/variant]" platforms. More than one (Go
-	// packages only) gives an image index. Empty means the program's own
-	// machine for ELF files, this machine's for Go packages.
+	// Platforms are "os/arch[/variant]" platforms. More than one gives
+	// an image index (for a prebuilt program, from one root per
+	// architecture: Roots). Empty means the program's own machine for ELF
+	// files, this machine's for Go packages.
 	Platforms []string
 	// Cgo is "" (CGO_ENABLED=0) or "musl" for Go packages.
 	Cgo string

@@ -8,23 +8,23 @@ import (
 	"github.com/dietimg/diet/internal/runtime"
 )
 
-// smoke runs each smoke test on the image for this machine's platform
-// (other platforms cannot run here) and fails on the first one that does
-// not end as expected.
+// smoke runs each smoke test on the image of every platform, foreign
+// ones under emulation (the runtime refuses, saying how to register an
+// emulator, when the machine has none), and fails on the first one that
+// does not end as expected.
 func smoke(ctx context.Context, opts Options, res *Result) error {
-	if len(opts.Smoke) == 0 {
-		return nil
-	}
-	host := hostPlatform()
-	var pi *PlatformImage
 	for i := range res.Images {
-		if res.Images[i].Platform.Architecture == host.Architecture {
-			pi = &res.Images[i]
-			break
+		if err := smokeImage(ctx, opts, &res.Images[i], len(res.Images) > 1); err != nil {
+			return err
 		}
 	}
-	if pi == nil {
-		return fmt.Errorf("%w: no image for this machine (%s) to run", ErrSmoke, host.String())
+	return nil
+}
+
+func smokeImage(ctx context.Context, opts Options, pi *PlatformImage, name bool) error {
+	on := ""
+	if name {
+		on = " on " + pi.Platform.String()
 	}
 	for _, s := range opts.Smoke {
 		r, err := runtime.Run(ctx, pi.Image, runtime.Spec{
@@ -35,21 +35,21 @@ func smoke(ctx context.Context, opts Options, res *Result) error {
 			Timeout: opts.SmokeTimeout,
 		})
 		if err != nil && r == nil {
-			return fmt.Errorf("%w: running %s: %w", ErrSmoke, quote(s.Args), err)
+			return fmt.Errorf("%w: running %s%s: %w", ErrSmoke, quote(s.Args), on, err)
 		}
 		sr := SmokeResult{Args: s.Args, Runtime: r.Runtime, ExitCode: r.ExitCode, Seconds: r.Duration.Seconds(),
 			Stdout: string(r.Stdout), Stderr: string(r.Stderr)}
 		pi.Smoke = append(pi.Smoke, sr)
 		if err != nil {
-			return fmt.Errorf("%w: %s: %w%s", ErrSmoke, quote(s.Args), err, tail(r.Stderr))
+			return fmt.Errorf("%w: %s%s: %w%s", ErrSmoke, quote(s.Args), on, err, tail(r.Stderr))
 		}
 		if r.ExitCode != s.ExpectExit {
-			return fmt.Errorf("%w: %s exited with %d, want %d (%s)%s", ErrSmoke, quote(s.Args), r.ExitCode, s.ExpectExit, r.Runtime, tail(r.Stderr))
+			return fmt.Errorf("%w: %s%s exited with %d, want %d (%s)%s", ErrSmoke, quote(s.Args), on, r.ExitCode, s.ExpectExit, r.Runtime, tail(r.Stderr))
 		}
 		if s.ExpectStdout != nil && strings.TrimSuffix(string(r.Stdout), "\n") != strings.TrimSuffix(*s.ExpectStdout, "\n") {
-			return fmt.Errorf("%w: %s printed %q, want %q", ErrSmoke, quote(s.Args), clip(string(r.Stdout)), clip(*s.ExpectStdout))
+			return fmt.Errorf("%w: %s%s printed %q, want %q", ErrSmoke, quote(s.Args), on, clip(string(r.Stdout)), clip(*s.ExpectStdout))
 		}
-		logf(opts, "smoke ok: %s (%s, exit %d, %.2fs)", quote(s.Args), r.Runtime, r.ExitCode, r.Duration.Seconds())
+		logf(opts, "smoke ok: %s%s (%s, exit %d, %.2fs)", quote(s.Args), on, r.Runtime, r.ExitCode, r.Duration.Seconds())
 	}
 	return nil
 }

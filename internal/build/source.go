@@ -92,22 +92,65 @@ func installPath(opts Options, name string) (string, error) {
 	return p, nil
 }
 
-// buildFile builds the image of a prebuilt program (ELF or script).
+// buildFile builds the image of a prebuilt program (ELF or script): for
+// the program's own platform, or for each platform from the root of its
+// architecture (Roots), as an image index.
 func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
-	if len(opts.Platforms) > 1 {
-		return nil, fmt.Errorf("%w: %s is a prebuilt program for one machine; several platforms need a Go package", ErrPlatform, opts.Source)
-	}
-	var plat *v1.Platform
-	if len(opts.Platforms) == 1 {
-		ps, err := gobuild.ParsePlatforms(opts.Platforms[0])
+	var plats []v1.Platform
+	if len(opts.Platforms) > 0 {
+		ps, err := gobuild.ParsePlatforms(strings.Join(opts.Platforms, ","))
 		if err != nil {
 			return nil, err
 		}
-		plat = &ps[0]
+		plats = ps
 	}
+	if len(plats) > 1 && base != nil {
+		return nil, fmt.Errorf("--base with several platforms is not supported: build one platform at a time")
+	}
+	if len(plats) <= 1 {
+		var plat *v1.Platform
+		if len(plats) == 1 {
+			plat = &plats[0]
+		}
+		if len(opts.Roots) > 0 {
+			arch := ""
+			if plat != nil {
+				arch = plat.Architecture
+			}
+			if opts.Root = opts.Roots[arch]; opts.Root == "" {
+				return nil, fmt.Errorf("%w: no root for %q among the --root ARCH=DIR given; name the platform with --platform", ErrPlatform, arch)
+			}
+		}
+		prog, pi, err := buildFileFor(ctx, opts, base, plat)
+		if err != nil {
+			return nil, err
+		}
+		return single(opts, prog, pi)
+	}
+	var prog *program
+	var images []*PlatformImage
+	for _, p := range plats {
+		o := opts
+		if o.Root = opts.Roots[p.Architecture]; o.Root == "" {
+			return nil, fmt.Errorf("%w: %s is a prebuilt program for one machine; for %s give its root with --root %s=DIR", ErrPlatform, opts.Source, p.String(), p.Architecture)
+		}
+		var pi *PlatformImage
+		var err error
+		if prog, pi, err = buildFileFor(ctx, o, nil, &p); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.String(), err)
+		}
+		logf(opts, "built %s for %s from %s", opts.Source, pi.Platform.String(), o.Root)
+		images = append(images, pi)
+	}
+	return multi(opts, prog, images)
+}
+
+// buildFileFor builds the image of a prebuilt program for plat (nil: the
+// program's own).
+func buildFileFor(ctx context.Context, opts Options, base v1.Image, plat *v1.Platform) (*program, *PlatformImage, error) {
 	fsys, baseFS, desc, err := sourceRoot(opts, base)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog := &program{rootDesc: desc}
 	// With a root other than /, SOURCE is looked up inside it first; a
@@ -117,7 +160,7 @@ func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error
 	if desc == "/" {
 		abs, err := filepath.Abs(opts.Source)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		prog.inRoot, prog.inspectPath = true, abs
 	} else if path.IsAbs(opts.Source) {
@@ -128,21 +171,21 @@ func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error
 	if prog.inRoot {
 		fi, err := fs.Stat(fsys, rootfs.Rel(prog.inspectPath))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", opts.Source, unwrap(err))
+			return nil, nil, fmt.Errorf("%s: %w", opts.Source, unwrap(err))
 		}
 		if err := checkExecutable(opts.Source, fi); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		fi, err := os.Stat(opts.Source)
 		if err != nil {
 			if desc != "/" && path.IsAbs(opts.Source) {
-				return nil, fmt.Errorf("%s: not found in %s nor on this machine", opts.Source, desc)
+				return nil, nil, fmt.Errorf("%s: not found in %s nor on this machine", opts.Source, desc)
 			}
-			return nil, fmt.Errorf("%s: %w", opts.Source, unwrap(err))
+			return nil, nil, fmt.Errorf("%s: %w", opts.Source, unwrap(err))
 		}
 		if err := checkExecutable(opts.Source, fi); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hostPath = opts.Source
 	}
@@ -151,7 +194,7 @@ func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error
 		prog.name = path.Base(filepath.ToSlash(opts.Source))
 	}
 	if prog.installPath, err = installPath(opts, path.Base(filepath.ToSlash(opts.Source))); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog.fsys = fsys
 	if !prog.inRoot {
@@ -160,9 +203,9 @@ func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error
 	}
 	pi, err := assemble(ctx, opts, prog, base, baseFS, plat)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return single(opts, prog, pi)
+	return prog, pi, nil
 }
 
 // buildGo builds a Go package for each platform.

@@ -42,7 +42,8 @@ func (t buildToggle) value(name string) (sysfiles.Toggle, error) {
 }
 
 type buildFlags struct {
-	output, tag, root, base, name, path, platform, cgo  string
+	output, tag, base, name, path, platform, cgo        string
+	roots                                               []string
 	certs, tzdata, passwd, nsswitch                     buildToggle
 	tmp                                                 bool
 	zones                                               []string
@@ -57,7 +58,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "", "where to write the image: oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, docker-daemon:REF, docker://REF (default oci:out/NAME:latest)")
 	fl.StringVarP(&f.tag, "tag", "t", "", "image name for transports that need one (docker-archive, docker-daemon)")
-	fl.StringVar(&f.root, "root", "", "resolve the program's closure and take system files in this root file system (default /)")
+	fl.StringArrayVar(&f.roots, "root", nil, "resolve the program's closure and take system files in this root file system (default /); ARCH=DIR, once per architecture, for an index of a prebuilt program (--platform linux/amd64,linux/arm64 --root amd64=DIR --root arm64=DIR)")
 	fl.StringVar(&f.base, "base", "", "build on this image instead of an empty one (any transport)")
 	fl.StringVar(&f.name, "name", "", "the image's name in the SBOM and report (default: the program's)")
 	fl.StringVar(&f.path, "path", "", "the program's path in the image (default /usr/local/bin/NAME)")
@@ -166,7 +167,7 @@ attached on push. --smoke runs the image before anything is written.`,
 // options turns the flags into build options.
 func (f *buildFlags) options(source string) (build.Options, error) {
 	o := build.Options{
-		Source: source, Root: f.root, Base: f.base, Path: f.path, Name: f.name, Cgo: f.cgo,
+		Source: source, Base: f.base, Path: f.path, Name: f.name, Cgo: f.cgo,
 		LDLibraryPath: f.ldPath, AllowMissing: f.allowMissing, Workdir: f.workdir,
 		User: f.user, Env: f.env, Ports: f.ports, Add: f.adds, Compression: f.compression,
 		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
@@ -176,6 +177,9 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		o.Platforms = strings.Split(f.platform, ",")
 	}
 	var err error
+	if o.Root, o.Roots, err = buildRoots(f.roots); err != nil {
+		return o, err
+	}
 	for _, t := range []struct {
 		name string
 		tg   buildToggle
@@ -221,6 +225,47 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		o.Output = "oci:out/" + buildDefaultName(source, f.name) + ":latest"
 	}
 	return o, nil
+}
+
+// buildRoots splits the --root values into one root for every platform
+// and roots by architecture (ARCH=DIR, ARCH a GOARCH such as amd64 or
+// arm64). A DIR that holds "=" after a slash is a plain root.
+func buildRoots(vals []string) (string, map[string]string, error) {
+	var root string
+	var roots map[string]string
+	for _, v := range vals {
+		arch, dir, ok := strings.Cut(v, "=")
+		switch {
+		case !ok || strings.Contains(arch, "/"):
+			if root != "" {
+				return "", nil, fmt.Errorf("--root %s: a second root for every platform (after %s); name each one's architecture: --root ARCH=DIR", v, root)
+			}
+			root = v
+		case arch == "" || dir == "" || !validArch(arch):
+			return "", nil, fmt.Errorf("--root %s: want DIR or ARCH=DIR with ARCH an architecture such as amd64 or arm64", v)
+		case roots[arch] != "":
+			return "", nil, fmt.Errorf("--root %s: a second root for %s (after %s)", v, arch, roots[arch])
+		default:
+			if roots == nil {
+				roots = map[string]string{}
+			}
+			roots[arch] = dir
+		}
+	}
+	if root != "" && roots != nil {
+		return "", nil, fmt.Errorf("--root %s with --root ARCH=DIR: give every root an architecture", root)
+	}
+	return root, roots, nil
+}
+
+// validArch reports whether s is written like a GOARCH.
+func validArch(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // buildDefaultName is the program's name as the default output uses it.

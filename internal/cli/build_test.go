@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +106,32 @@ func TestBuildCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(out + "3"); err == nil {
 		t.Error("output written for a missing program")
+	}
+}
+
+func TestBuildRoots(t *testing.T) {
+	for _, tt := range []struct {
+		vals  []string
+		root  string
+		roots map[string]string
+		err   string
+	}{
+		{nil, "", nil, ""},
+		{[]string{"/srv/debian"}, "/srv/debian", nil, ""},
+		{[]string{"/srv/a=b"}, "/srv/a=b", nil, ""},
+		{[]string{"amd64=/srv/x", "arm64=/srv/y"}, "", map[string]string{"amd64": "/srv/x", "arm64": "/srv/y"}, ""},
+		{[]string{"/a", "/b"}, "", nil, "a second root for every platform"},
+		{[]string{"arm64=/a", "arm64=/b"}, "", nil, "a second root for arm64"},
+		{[]string{"/a", "arm64=/b"}, "", nil, "give every root an architecture"},
+		{[]string{"arm64="}, "", nil, "want DIR or ARCH=DIR"},
+		{[]string{"ARM64=/x"}, "", nil, "want DIR or ARCH=DIR"},
+	} {
+		root, roots, err := buildRoots(tt.vals)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%q: error %v, want %q", tt.vals, err, tt.err)
+		case tt.err == "" && (err != nil || root != tt.root || !maps.Equal(roots, tt.roots)):
+			t.Errorf("%q: %q %v %v, want %q %v", tt.vals, root, roots, err, tt.root, tt.roots)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/spf13/cobra"
 
@@ -165,17 +166,21 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 		return err
 	}
 	start := time.Now()
-	img, err := image.Read(ctx, ref, image.Options{Insecure: f.insecure})
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", ref, err)
-	}
-	res, err := slim.Slim(ctx, img, slim.Options{
+	opts := slim.Options{
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
 		Network: f.network, KeepProbeFiles: f.keepProbeFiles,
-	})
+	}
+	if idx, err := image.ReadIndex(ctx, ref, image.Options{Insecure: f.insecure}); err == nil {
+		return runSlimIndex(cmd, ref, idx, opts, f, start)
+	}
+	img, err := image.Read(ctx, ref, image.Options{Insecure: f.insecure})
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", ref, err)
+	}
+	res, err := slim.Slim(ctx, img, opts)
 	different := errors.Is(err, slim.ErrDifferent)
 	if err != nil && !different {
 		return err
@@ -219,6 +224,44 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	return nil
 }
 
+// runSlimIndex slims every platform of an image index into an index of
+// slims, written only when each one answers as its original.
+func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.Options, f slimFlags, start time.Time) error {
+	if f.removed != "" || f.sbomFile != "" {
+		return fmt.Errorf("%s is an image index: --removed and --sbom take a single image (pick one with its digest)", ref)
+	}
+	res, err := slim.SlimIndex(cmd.Context(), idx, opts)
+	different := errors.Is(err, slim.ErrDifferent)
+	if err != nil && !different {
+		return err
+	}
+	if different {
+		for _, r := range res.Images {
+			if len(r.Differences) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s:\n", r.Platform.String())
+				printDifferences(cmd.ErrOrStderr(), r)
+			}
+		}
+		if !f.force {
+			if f.asJSON {
+				printJSON(cmd, res)
+			}
+			return ExitError{Code: 1, Err: fmt.Errorf("a slimmed image of %s answers differently from the original; nothing written to %s (use --force to write it anyway)", ref, f.dest)}
+		}
+	}
+	if err := image.WriteIndex(cmd.Context(), f.dest, res.Index, image.Options{Insecure: f.insecure}); err != nil {
+		return err
+	}
+	if f.asJSON {
+		return printJSON(cmd, res)
+	}
+	for _, r := range res.Images {
+		printSlim(cmd.OutOrStdout(), ref, f.dest, r, time.Since(start), f.listFiles)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "index %s: %d images\n", res.Digest, len(res.Images))
+	return nil
+}
+
 func printDifferences(w io.Writer, res *slim.Result) {
 	fmt.Fprintln(w, "verify: the slimmed image answers differently:")
 	for _, d := range res.Differences {
@@ -241,6 +284,7 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 		counts[k.Reason.Kind]++
 	}
 	fmt.Fprintf(w, "%s -> %s (%s)\n", ref, dest, res.Digest)
+	fmt.Fprintf(w, "  platform      %s\n", res.Platform.String())
 	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
 	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
 	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d); removed %d\n", len(res.Kept), counts[slim.ReasonStatic], counts[slim.ReasonTrace], counts[slim.ReasonRule], counts[slim.ReasonState], len(res.Removed))

@@ -32,6 +32,16 @@ import (
 // and /usr/sbin, and the top level of the multiarch library directory.
 var lddDirs = []string{"/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"}
 
+// x8664Arch is the machine of the x86_64 comparisons.
+var x8664Arch = lddArch{elf.ELFCLASS64, elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"}
+
+// lddArch is the machine whose files are compared, and its loader.
+type lddArch struct {
+	class   elf.Class
+	machine elf.Machine
+	rtld    string
+}
+
 func TestAgreesWithLdd(t *testing.T) {
 	testenv.LookPath(t, "ldd")
 	if runtime.GOARCH != "amd64" {
@@ -42,8 +52,26 @@ func TestAgreesWithLdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	hwcaps := loaderHWCaps(t, exec.Command("/lib64/ld-linux-x86-64.so.2", "--help"))
-	compareWithLdd(t, "/", fsys, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
+	compareWithLdd(t, "/", fsys, x8664Arch, lddDirs, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
 		return exec.CommandContext(ctx, "ldd", file)
+	})
+}
+
+// TestAgreesWithLddOnArm64 compares in the arm64 Debian tree, where
+// chroot runs arm64's ldd and loader under qemu-user emulation.
+func TestAgreesWithLddOnArm64(t *testing.T) {
+	root := testenv.DebianArm64Root(t)
+	testenv.Root(t)
+	testenv.LookPath(t, "chroot")
+	testenv.Emulator(t, "aarch64")
+	fsys, err := rootfs.Dir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm64 := lddArch{elf.ELFCLASS64, elf.EM_AARCH64, "/lib/ld-linux-aarch64.so.1"}
+	hwcaps := loaderHWCaps(t, exec.Command("chroot", root, arm64.rtld, "--help"))
+	compareWithLdd(t, root, fsys, arm64, []string{"/usr/bin", "/usr/sbin"}, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
+		return exec.CommandContext(ctx, "chroot", root, "ldd", file)
 	})
 }
 
@@ -58,19 +86,19 @@ func TestAgreesWithLddInDebianRoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			hwcaps := loaderHWCaps(t, exec.Command("chroot", root, "/lib64/ld-linux-x86-64.so.2", "--help"))
-			compareWithLdd(t, root, fsys, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
+			compareWithLdd(t, root, fsys, x8664Arch, lddDirs, hwcaps, func(ctx context.Context, file string) *exec.Cmd {
 				return exec.CommandContext(ctx, "chroot", root, "ldd", file)
 			})
 		})
 	}
 }
 
-// dynamicFiles lists the real paths (inside the root) of the x86_64
-// dynamically linked ELF files of lddDirs, each once.
-func dynamicFiles(t *testing.T, r *closure.Resolver) []string {
+// dynamicFiles lists the real paths (inside the root) of the dynamically
+// linked ELF files of dirs for arch, each once.
+func dynamicFiles(t *testing.T, r *closure.Resolver, arch lddArch, dirs []string) []string {
 	seen := map[string]bool{}
 	var files []string
-	for _, dir := range lddDirs {
+	for _, dir := range dirs {
 		res, err := rootfs.Resolve(r.FS(), dir)
 		if err != nil {
 			continue
@@ -89,7 +117,7 @@ func dynamicFiles(t *testing.T, r *closure.Resolver) []string {
 			}
 			seen[res.Path] = true
 			f, err := r.File(res.Path)
-			if err != nil || f.Linkage != elfinfo.Dynamic || f.ELFMachine != elf.EM_X86_64 || f.ELFClass != elf.ELFCLASS64 {
+			if err != nil || f.Linkage != elfinfo.Dynamic || f.ELFMachine != arch.machine || f.ELFClass != arch.class {
 				continue
 			}
 			files = append(files, res.Path)
@@ -175,12 +203,12 @@ func loaderHWCaps(t *testing.T, cmd *exec.Cmd) []string {
 	return caps
 }
 
-func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, hwcaps []string, ldd func(context.Context, string) *exec.Cmd) {
+func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, arch lddArch, dirs, hwcaps []string, ldd func(context.Context, string) *exec.Cmd) {
 	r := closure.New(fsys, closure.Options{HWCaps: hwcaps})
 	t.Logf("glibc-hwcaps searched on this CPU: %v", hwcaps)
-	files := dynamicFiles(t, r)
+	files := dynamicFiles(t, r, arch, dirs)
 	if len(files) < 20 {
-		t.Fatalf("only %d dynamically linked files found under %v", len(files), lddDirs)
+		t.Fatalf("only %d dynamically linked files found under %v", len(files), dirs)
 	}
 	if testing.Short() {
 		var sample []string
@@ -189,7 +217,7 @@ func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, hwcaps []string, 
 		}
 		files = sample
 	}
-	rtld, err := filepath.EvalSymlinks(filepath.Join(root, "/lib64/ld-linux-x86-64.so.2"))
+	rtld, err := filepath.EvalSymlinks(filepath.Join(root, arch.rtld))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +237,7 @@ func compareWithLdd(t *testing.T, root string, fsys rootfs.FS, hwcaps []string, 
 		go func() {
 			defer wg.Done()
 			for file := range work {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				// file is a real path. ldd runs the loader with the file
 				// as its argument, and $ORIGIN of a program started so is
 				// the directory of the path as given; when the kernel

@@ -65,6 +65,18 @@ func attrs(list ...byte) []byte {
 	return append([]byte{'A'}, sub...)
 }
 
+// TestARMFixture reads the committed ARMv7 hard-float program
+// (testdata/build.sh): readelf -A says Tag_CPU_arch v7.
+func TestARMFixture(t *testing.T) {
+	f, err := Open(os.DirFS("testdata"), "hello-armv7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arch, variant := f.GoArch(); arch != "arm" || variant != "v7" || f.ELFFlags != 0x05000400 || f.Linkage != Static {
+		t.Errorf("hello-armv7: %s/%s, flags %#x, %s; want arm/v7, 0x5000400, static", arch, variant, f.ELFFlags, f.Linkage)
+	}
+}
+
 func TestCPUArch(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -94,4 +106,18 @@ func TestCPUArch(t *testing.T) {
 			t.Errorf("armVariant(%d) = %s, want %s", arch, got, want)
 		}
 	}
+}
+
+// FuzzCPUArch: any .ARM.attributes bytes give a value or none, never a
+// panic or a read past the end.
+func FuzzCPUArch(f *testing.F) {
+	f.Add(attrs(5, '7', '-', 'A', 0, 6, 10, 7, 'A', 8, 1))
+	f.Add(attrs(32, 1, 'g', 'n', 'u', 0, 6, 14))
+	f.Add([]byte{'A', 0xff, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, ok := cpuArch(b, binary.LittleEndian); ok {
+			armVariant(v)
+		}
+		cpuArch(b, binary.BigEndian)
+	})
 }

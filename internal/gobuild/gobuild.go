@@ -40,9 +40,46 @@ type Options struct {
 	Go string
 }
 
-// ErrCgoPlatform is returned when a cgo build is asked for a platform the
-// installed musl toolchain cannot target.
-var ErrCgoPlatform = errors.New("gobuild: cgo with musl builds linux/amd64 only (musl-gcc targets x86_64)")
+// ErrCgoPlatform is returned when a cgo build is asked for a platform no
+// installed musl C compiler targets.
+var ErrCgoPlatform = errors.New("gobuild: no musl C compiler for the platform")
+
+// muslTriples are the targets of musl cross compilers (musl-cross-make,
+// musl.cc) per GOARCH, named TRIPLE-gcc.
+var muslTriples = map[string]string{
+	"amd64":   "x86_64-linux-musl",
+	"386":     "i686-linux-musl",
+	"arm64":   "aarch64-linux-musl",
+	"arm":     "arm-linux-musleabihf",
+	"ppc64le": "powerpc64le-linux-musl",
+	"s390x":   "s390x-linux-musl",
+	"riscv64": "riscv64-linux-musl",
+}
+
+// muslCC finds the C compiler that builds against musl for p: Debian's
+// musl-gcc for amd64 (musl-tools), else the cross compiler TRIPLE-gcc
+// on PATH.
+func muslCC(p v1.Platform) (string, error) {
+	triple := muslTriples[p.Architecture]
+	if p.Architecture == "arm" && p.Variant == "v5" {
+		triple = "arm-linux-musleabi"
+	}
+	if p.OS != "linux" || triple == "" {
+		return "", fmt.Errorf("%w: musl does not target %s", ErrCgoPlatform, p)
+	}
+	if p.Architecture == "amd64" {
+		if cc, err := exec.LookPath("musl-gcc"); err == nil {
+			return cc, nil
+		}
+	}
+	if cc, err := exec.LookPath(triple + "-gcc"); err == nil {
+		return cc, nil
+	}
+	if p.Architecture == "amd64" {
+		return "", errors.New("gobuild: cgo with musl needs musl-gcc (apt-get install musl-tools)")
+	}
+	return "", fmt.Errorf("%w: cgo with musl for %s needs the cross compiler %s-gcc on PATH (musl-cross-make or musl.cc; Debian's musl-tools targets x86_64 only)", ErrCgoPlatform, p, triple)
+}
 
 // ldflags strip the symbol table and DWARF, and empty the build ID so that
 // two builds of the same source give the same bytes.
@@ -170,12 +207,9 @@ func buildEnv(p v1.Platform, cgo string) (env []string, flags string, err error)
 	case "", "none", "off":
 		return append(env, "CGO_ENABLED=0"), ldflags, nil
 	case "musl":
-		if p.OS != "linux" || p.Architecture != "amd64" {
-			return nil, "", fmt.Errorf("%w: asked for %s", ErrCgoPlatform, p)
-		}
-		cc, err := exec.LookPath("musl-gcc")
+		cc, err := muslCC(p)
 		if err != nil {
-			return nil, "", errors.New("gobuild: cgo with musl needs musl-gcc (apt-get install musl-tools)")
+			return nil, "", err
 		}
 		return append(env, "CGO_ENABLED=1", "CC="+cc),
 			ldflags + " -linkmode external -extldflags -static", nil

@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -126,7 +129,7 @@ func TestBuildErrors(t *testing.T) {
 		{Options{Package: "./testdata/hello", Platform: "windows/amd64"}, "unsupported OS"},
 		{Options{Package: "./testdata/hello", Platform: "linux/sparc"}, "unknown architecture"},
 		{Options{Package: "./testdata/hello", Platform: "linux/amd64,linux/arm64"}, "one platform at a time"},
-		{Options{Package: "./testdata/cgohello", Cgo: "musl", Platform: "linux/arm64"}, "linux/amd64 only"},
+		{Options{Package: "./testdata/cgohello", Cgo: "musl", Platform: "linux/mips64le"}, "musl does not target linux/mips64le"},
 		{Options{Package: "./testdata/hello", Cgo: "glibc"}, "unknown cgo mode"},
 		{Options{Package: "./testdata/broken"}, "undefined: undefinedFunction"},
 		{Options{Package: "./testdata/nothere"}, "nothere"},
@@ -142,12 +145,40 @@ func TestBuildErrors(t *testing.T) {
 			t.Errorf("Build(%+v) left %s behind", c.opts, out)
 		}
 	}
-	if _, err := Build(ctx, Options{Package: ".", Cgo: "musl", Platform: "linux/arm64", Output: out}); !errors.Is(err, ErrCgoPlatform) {
-		t.Errorf("musl on arm64: %v, want ErrCgoPlatform", err)
+	if _, err := exec.LookPath("aarch64-linux-musl-gcc"); err != nil {
+		_, err := Build(ctx, Options{Package: ".", Cgo: "musl", Platform: "linux/arm64", Output: out})
+		if !errors.Is(err, ErrCgoPlatform) || !strings.Contains(err.Error(), "aarch64-linux-musl-gcc on PATH") {
+			t.Errorf("musl on arm64 without a cross compiler: %v, want ErrCgoPlatform naming aarch64-linux-musl-gcc", err)
+		}
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "*"))
 	if len(left) > 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// TestMuslCrossCompiler: a musl cross compiler on PATH (TRIPLE-gcc, as
+// musl-cross-make installs it) is the CC of a cgo build for its platform.
+func TestMuslCrossCompiler(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"aarch64-linux-musl-gcc", "arm-linux-musleabihf-gcc", "arm-linux-musleabi-gcc"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir)
+	for plat, want := range map[string]string{"linux/arm64": "aarch64-linux-musl-gcc", "linux/arm/v7": "arm-linux-musleabihf-gcc", "linux/arm/v5": "arm-linux-musleabi-gcc"} {
+		ps, err := ParsePlatforms(plat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _, err := buildEnv(ps[0], "musl")
+		if err != nil || !slices.Contains(env, "CC="+filepath.Join(dir, want)) {
+			t.Errorf("%s: env %v, %v; want CC=%s", plat, env, err, want)
+		}
+	}
+	if _, _, err := buildEnv(v1.Platform{OS: "linux", Architecture: "riscv64"}, "musl"); !errors.Is(err, ErrCgoPlatform) || !strings.Contains(err.Error(), "riscv64-linux-musl-gcc") {
+		t.Errorf("riscv64 without its compiler: %v", err)
 	}
 }
 

@@ -109,8 +109,10 @@ type Difference struct {
 type Result struct {
 	Image  v1.Image `json:"-"`
 	Digest string   `json:"digest"`
-	Before Sizes    `json:"before"`
-	After  Sizes    `json:"after"`
+	// Platform is the original's, which the result keeps.
+	Platform v1.Platform `json:"platform"`
+	Before   Sizes       `json:"before"`
+	After    Sizes       `json:"after"`
 	// Kept lists every path of the result with its reason; Removed every
 	// path of the original that is not in the result.
 	Kept    []Kept   `json:"kept"`
@@ -204,7 +206,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		// The program may run as any user: it must be able to write there.
 		os.Chmod(tgt.recordHost, 0o777)
 	}
-	res := &Result{}
+	res := &Result{Platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
 	if res.Before, err = imageSizes(img); err != nil {
 		return nil, fmt.Errorf("measuring the image: %w", err)
 	}
@@ -279,6 +281,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 			evs, err := trace.ReadRecordFile(file)
 			if err != nil {
 				return nil, fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
+			}
+			if foreign(cfg.Architecture) {
+				evs = dropEmulator(evs)
 			}
 			records[i] = evs
 			all = append(all, evs...)

@@ -81,12 +81,28 @@ func EnsureDebian(ctx context.Context, root, cache string) (string, error) {
 // image of the root file system at root (a Debian tree of the fixtures),
 // and returns its oci: reference.
 func EnsureTree(ctx context.Context, root, cache, name string) (string, error) {
+	return ensureTree(ctx, root, cache, name, runtime.GOARCH)
+}
+
+// EnsureDebianFor is EnsureDebian for a tree of architecture arch (GOARCH:
+// "arm64" for the tree of debootstrap --arch=arm64), whose image config
+// says so. The layout of another architecture than this machine's is
+// named debian-ARCH.
+func EnsureDebianFor(ctx context.Context, root, cache, arch string) (string, error) {
+	name := "debian"
+	if arch != runtime.GOARCH {
+		name += "-" + arch
+	}
+	return ensureTree(ctx, root, cache, name, arch)
+}
+
+func ensureTree(ctx context.Context, root, cache, name, arch string) (string, error) {
 	return ensure(ctx, cache, name, func(tmp string) (v1.Image, error) {
 		l, err := dirLayer(ctx, root, filepath.Join(tmp, "layer.tar.gz"))
 		if err != nil {
 			return nil, err
 		}
-		return baseImage(l, "debian minbase from "+root, []string{"bash"})
+		return baseImage(l, "debian minbase from "+root, arch, []string{"bash"})
 	})
 }
 
@@ -102,11 +118,11 @@ func EnsureBusyBox(ctx context.Context, bb, cache string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return baseImage(l, "busybox from "+bb, []string{"sh"})
+		return baseImage(l, "busybox from "+bb, runtime.GOARCH, []string{"sh"})
 	})
 }
 
-func baseImage(l v1.Layer, what string, cmd []string) (v1.Image, error) {
+func baseImage(l v1.Layer, what, arch string, cmd []string) (v1.Image, error) {
 	// OCI media types throughout, as skopeo and umoci expect in a layout.
 	oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	img, err := mutate.Append(oci, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "diet testbases: " + what}})
@@ -118,7 +134,7 @@ func baseImage(l v1.Layer, what string, cmd []string) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", runtime.GOARCH
+	cf.OS, cf.Architecture = "linux", arch
 	cf.Created = v1.Time{Time: epoch}
 	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	cf.Config.Cmd = cmd

@@ -40,3 +40,8 @@ musl-gcc "${cflags[@]}" -s -static -o $out/needs-musl-static $src/needs.c
 (cd $src/gocgo && CGO_ENABLED=1 go build -trimpath -ldflags='-s -w' -o ../../go-cgo .)
 
 ls -l $out | grep -v -e build.sh -e src
+
+# ARM (gcc-arm-linux-gnueabihf): a static ARMv7 hard-float program without
+# libc, for the variant from the build attributes and runs under qemu-arm.
+arm-linux-gnueabihf-gcc -O2 -march=armv7-a+fp -mfloat-abi=hard -static -nostdlib -s \
+	-Wl,--build-id=none -o $out/hello-armv7 $src/hello-arm.c

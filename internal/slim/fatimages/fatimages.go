@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -184,7 +185,17 @@ func stamp() string {
 // made from the tree at root under cache on first use; refer to an image
 // as "oci:DIR:TAG".
 func Ensure(ctx context.Context, root, cache string) (string, error) {
+	return EnsureFor(ctx, root, cache, goruntime.GOARCH)
+}
+
+// EnsureFor is Ensure for a tree of architecture arch (GOARCH): the
+// arm64 Debian tree gives arm64 fat images, in a layout of their own
+// (slim-fat-arm64).
+func EnsureFor(ctx context.Context, root, cache, arch string) (string, error) {
 	base := filepath.Join(cache, "slim-fat")
+	if arch != goruntime.GOARCH {
+		base += "-" + arch
+	}
 	// The layout is named by the content of Images: a changed list makes a
 	// new one beside the old, which readers of the old keep using.
 	final := filepath.Join(base, "images-"+stamp()[:16])
@@ -209,7 +220,7 @@ func Ensure(ctx context.Context, root, cache string) (string, error) {
 	if current() {
 		return final, nil // made while we waited
 	}
-	ref, err := testbases.EnsureDebian(ctx, root, base)
+	ref, err := testbases.EnsureDebianFor(ctx, root, base, arch)
 	if err != nil {
 		return "", fmt.Errorf("making the fat base: %w", err)
 	}

@@ -1,0 +1,191 @@
+package slim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/slim/fatimages"
+	"github.com/dietimg/diet/internal/testenv"
+)
+
+// TestSlimArm64Nginx slims the fat arm64 nginx image on this amd64
+// machine: traced and verified under qemu-user emulation (the sensor runs
+// natively and traces the emulated nginx), under 10 MB, the same answer,
+// the original's platform; then Docker runs the result with --platform
+// linux/arm64 and it answers the same again.
+func TestSlimArm64Nginx(t *testing.T) {
+	needRunc(t)
+	root := testenv.DebianArm64Root(t)
+	testenv.Emulator(t, "aarch64")
+	ctx := context.Background()
+	layout, err := fatimages.EnsureFor(ctx, root, testenv.CacheDir(), "arm64")
+	if err != nil {
+		t.Fatalf("making the arm64 fat images: %v", err)
+	}
+	lockHTTPPort(t)
+	run := runSlimRef(t, "oci:"+layout+":nginx", "--probe-http", "80/")
+	run.mustSucceed(t)
+	res := run.res
+	if len(res.Original) != 1 || res.Original[0].Status != 200 || res.Slim[0].Status != 200 ||
+		!bytes.Equal(res.Original[0].Body, res.Slim[0].Body) || !bytes.Contains(res.Original[0].Body, []byte("Welcome to nginx")) {
+		t.Fatalf("original %+v\nslim %+v", res.Original, res.Slim)
+	}
+	if res.After.Uncompressed > 10_000_000 {
+		t.Errorf("slimmed arm64 nginx is %d bytes uncompressed, want at most 10 MB", res.After.Uncompressed)
+	}
+	kept := run.kept()
+	for p := range kept {
+		if underAny(p, emulatorPrefixes) || strings.Contains(p, "qemu") {
+			t.Errorf("%s kept: the emulator's, not the program's", p)
+		}
+	}
+	for _, p := range []string{"/usr/sbin/nginx", "/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", "/var/www/html/index.nginx-debian.html"} {
+		if _, ok := kept[p]; !ok {
+			t.Errorf("%s not kept", p)
+		}
+	}
+	img, err := image.Read(ctx, run.dest, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.OS != "linux" || cf.Architecture != "arm64" {
+		t.Errorf("slimmed config says %s/%s, want linux/arm64", cf.OS, cf.Architecture)
+	}
+
+	// Outside diet: docker load, then docker run --platform linux/arm64.
+	testenv.Docker(t)
+	tag := "diet-e2e-arm64-nginx:" + strings.TrimPrefix(res.Digest, "sha256:")[:12]
+	archive := filepath.Join(t.TempDir(), "nginx.tar")
+	if err := image.Write(ctx, "docker-archive:"+archive, img, image.Options{Tag: tag}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	if out, err := exec.Command("docker", "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("docker load: %v\n%s", err, out)
+	}
+	name := "diet-e2e-arm64-nginx-" + strings.TrimPrefix(res.Digest, "sha256:")[:12]
+	out, err := exec.Command("docker", "run", "-d", "--rm", "--name", name, "--platform", "linux/arm64", "--network", "host", tag).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker run --platform linux/arm64: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+	body, err := getUntil(ctx, "http://127.0.0.1:80/", time.Minute)
+	if err != nil {
+		logs, _ := exec.Command("docker", "logs", name).CombinedOutput()
+		t.Fatalf("the slimmed arm64 nginx under Docker: %v\n%s", err, logs)
+	}
+	if !bytes.Equal(body, res.Original[0].Body) {
+		t.Errorf("under docker --platform linux/arm64 it answers %q, the original %q", body, res.Original[0].Body)
+	}
+}
+
+// getUntil GETs url until it answers 200 or the time is up.
+func getUntil(ctx context.Context, url string, limit time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && rerr == nil {
+				return b, nil
+			}
+			err = rerr
+			if err == nil {
+				err = fmt.Errorf("HTTP status %d", resp.StatusCode)
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestSlimIndex slims an image index of the amd64 and arm64 fat nginx
+// images in one command: an index of two slims with the same platforms,
+// each verified (the arm64 one under emulation).
+func TestSlimIndex(t *testing.T) {
+	needRunc(t)
+	arm64Root := testenv.DebianArm64Root(t)
+	testenv.Emulator(t, "aarch64")
+	ctx := context.Background()
+	arm64, err := fatimages.EnsureFor(ctx, arm64Root, testenv.CacheDir(), "arm64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adds []mutate.IndexAddendum
+	for _, ref := range []string{"oci:" + fatLayout(t) + ":nginx", "oci:" + arm64 + ":nginx"} {
+		img, err := image.Read(ctx, ref, image.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: cf.OS, Architecture: cf.Architecture}}})
+	}
+	dir := t.TempDir()
+	src, dest := "oci:"+filepath.Join(dir, "fat")+":nginx", "oci:"+filepath.Join(dir, "out")+":nginx"
+	if err := image.WriteIndex(ctx, src, mutate.AppendManifests(empty.Index, adds...), image.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	lockHTTPPort(t)
+	cmd := exec.Command(dietBinary(t), "slim", src, "-o", dest, "--probe-http", "80/", "--json", "--workdir", filepath.Join(dir, "work"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("diet slim of the index: %v\n%s", err, stderr.Bytes())
+	}
+	var res IndexResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("report: %v\n%s", err, stdout.Bytes())
+	}
+	idx, err := image.ReadIndex(ctx, dest, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifests) != 2 || len(res.Images) != 2 {
+		t.Fatalf("%d manifests, %d reports; want 2", len(m.Manifests), len(res.Images))
+	}
+	for i, d := range m.Manifests {
+		r := res.Images[i]
+		if d.Platform == nil || d.Platform.Architecture != adds[i].Descriptor.Platform.Architecture || r.Platform.Architecture != d.Platform.Architecture {
+			t.Errorf("manifest %d: platform %v, report %v, want %s", i, d.Platform, r.Platform, adds[i].Descriptor.Platform.Architecture)
+		}
+		if !r.Verified || r.After.Uncompressed > 10_000_000 || len(r.Slim) != 1 || r.Slim[0].Status != 200 {
+			t.Errorf("%s: verified %v, %d bytes, %+v", r.Platform.String(), r.Verified, r.After.Uncompressed, r.Slim)
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cf, err := img.ConfigFile(); err != nil || cf.Architecture != d.Platform.Architecture {
+			t.Errorf("%s: slimmed config %v %v", d.Platform.String(), cf, err)
+		}
+	}
+}

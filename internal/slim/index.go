@@ -1,0 +1,73 @@
+package slim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// IndexResult is the slim of every image of an image index.
+type IndexResult struct {
+	Index  v1.ImageIndex `json:"-"`
+	Digest string        `json:"digest"`
+	Images []*Result     `json:"images"` // in the index's order, each with its platform
+}
+
+// SlimIndex slims every image of idx, each traced and verified on its
+// platform (foreign ones under emulation), and returns an index of the
+// slimmed images with the same platforms. It returns ErrDifferent, with
+// the IndexResult, when any of them answers differently; other errors
+// name the platform that failed.
+func SlimIndex(ctx context.Context, idx v1.ImageIndex, opts Options) (*IndexResult, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image index: %w", err)
+	}
+	res := &IndexResult{}
+	var adds []mutate.IndexAddendum
+	different := false
+	for _, d := range im.Manifests {
+		if !d.MediaType.IsImage() || d.Platform == nil {
+			continue // attestations and nested indexes
+		}
+		p := *d.Platform
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading the image: %w", p.String(), err)
+		}
+		o := opts
+		if o.WorkDir != "" {
+			o.WorkDir = filepath.Join(opts.WorkDir, strings.ReplaceAll(p.String(), "/", "-"))
+		}
+		o.logf("%s", p.String())
+		r, err := Slim(ctx, img, o)
+		if errors.Is(err, ErrDifferent) {
+			different = true
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.String(), err)
+		}
+		r.Platform = p // the index's word, which Docker matches on
+		res.Images = append(res.Images, r)
+		adds = append(adds, mutate.IndexAddendum{Add: r.Image, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	if len(adds) == 0 {
+		return nil, errors.New("the image index holds no image with a platform")
+	}
+	res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
+	dg, err := res.Index.Digest()
+	if err != nil {
+		return nil, err
+	}
+	res.Digest = dg.String()
+	if different {
+		return res, ErrDifferent
+	}
+	return res, nil
+}
