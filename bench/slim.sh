@@ -13,7 +13,12 @@
 # Run from the repository root, as root (runc):
 #   bash bench/slim.sh            # runc
 #   RUNTIMES="runc docker" bash bench/slim.sh
+#   IMAGES=nginx bash bench/slim.sh   # only some of the fat images
 #   CORPUS=only bash bench/slim.sh    # the corpus rows only (CORPUS=no: none)
+# nginx is slimmed twice per runtime: with the probe inside the container's
+# own network (the default) and, when the host's port 80 is free, with
+# --network host (the probe from the host, as before issue 9), and then as
+# two slims at once (both on port 80, each in its own network).
 # Needs: go, runc (and a Docker engine for docker, and for the postgres
 # probe), skopeo, GNU time, python3, and the debian-fat and corpus-* trees
 # of .ci/fixtures.sh.
@@ -22,6 +27,7 @@ cd "$(dirname "$0")/.."
 out=bench/out/slim
 mkdir -p "$out"
 runtimes=${RUNTIMES:-runc}
+images=${IMAGES:-nginx curl jq}
 corpus=${CORPUS:-yes}
 
 CGO_ENABLED=0 go build -trimpath -o "$out/diet" ./cmd/diet
@@ -61,21 +67,40 @@ print(f"| {name} | `{probe or 'default command'}` | {rt} | {mb(b['uncompressed']
 EOF
 }
 
+port80free() { ! (exec 3<>/dev/tcp/127.0.0.1/80) 2>/dev/null; }
+
 if [[ $corpus != only ]]; then
 	{ echo; header; } >>"$table"
 	for rt in $runtimes; do
-		bench nginx "$rt" --probe-http 80/
-		bench curl "$rt"
-		bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'"
+		for img in $images; do
+			case $img in
+			nginx)
+				bench nginx "$rt" --probe-http 80/
+				if port80free; then bench nginx "$rt" --probe-http 80/ --network host; fi
+				# Two at once, both on port 80: the wall time of the pair.
+				start=$(date +%s.%N)
+				for i in 1 2; do
+					"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:pair-$i" --runtime "$rt" --probe-http 80/ --json >"$out/slim-pair-$i.json" &
+				done
+				wait
+				end=$(date +%s.%N)
+				echo "| nginx, two slims at once | \`--probe-http 80/\` (each) | $rt | | | | | $(python3 -c 'import json,sys; print(" and ".join("yes" if json.load(open(f))["verified"] else "NO" for f in sys.argv[1:]))' "$out/slim-pair-1.json" "$out/slim-pair-2.json") | $(python3 -c "print(f'{$end - $start:.1f} s')") (both) | |" >>"$table"
+				;;
+			curl) bench curl "$rt" ;;
+			jq) bench jq "$rt" --probe-exec "jq -n '[1,2,3] | add'" ;;
+			esac
+		done
 	done
 	# Reproducibility: the same slim twice gives the same digest.
-	first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
-	"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
-	second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
-	{
-		echo
-		echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
-	} >>"$table"
+	if [[ " $images " == *" nginx "* ]]; then
+		first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-nginx-${runtimes%% *}.json")
+		"$out/diet" slim "oci:$fat:nginx" -o "oci:$out/slim-result:again" --probe-http 80/ --json >"$out/slim-again.json"
+		second=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$out/slim-again.json")
+		{
+			echo
+			echo "Two slims of the nginx image: $first and $second ($([ "$first" = "$second" ] && echo identical || echo DIFFERENT))."
+		} >>"$table"
+	fi
 fi
 
 if [[ $corpus != no ]]; then

@@ -6,26 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/dietimg/diet/internal/slim/fatimages"
 	"github.com/dietimg/diet/internal/testenv"
 )
-
-// lockHTTPPort serialises the tests that start nginx on the host's port
-// 80 (host networking), across test binaries: packages run in parallel.
-func lockHTTPPort(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "diet-test-port-80.lock"), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-}
 
 // TestSlimRefusesDifferentResult runs the real, static diet binary (it is
 // its own sensor) on the fat nginx image stored as an OCI layout, with the
@@ -48,7 +33,6 @@ func TestSlimRefusesDifferentResult(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building diet: %v\n%s", err, out)
 	}
-	lockHTTPPort(t)
 	dest := filepath.Join(dir, "slim")
 	cmd := exec.Command(bin, "slim", "oci:"+fat+":nginx", "-o", "oci:"+dest+":slim",
 		"--probe-http", "80/", "--exclude", "/var/www", "--workdir", filepath.Join(dir, "work"))

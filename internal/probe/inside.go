@@ -200,7 +200,8 @@ func ask(ctx context.Context, svc Service, helper []string, req Request) Answer 
 	var stdout bytes.Buffer
 	out, err := svc.Exec(ctx, helperArgs(helper, req), nil, &stdout)
 	switch {
-	case err != nil && isDone(svc):
+	case (err != nil || out.ExitCode != 0) && isDone(svc):
+		// The helper dies with the container (SIGKILL, 137).
 		return Answer{Error: fmt.Sprintf("the program ended before port %d answered", req.Port)}
 	case err != nil:
 		return Answer{Error: "running the probe inside the container: " + err.Error()}
@@ -214,14 +215,14 @@ func ask(ctx context.Context, svc Service, helper []string, req Request) Answer 
 	return a
 }
 
-// isDone says whether the program has ended, giving the runtime a
-// moment to notice: an exec fails as the container goes down, just before
-// the container is seen to have gone.
+// isDone says whether the program has ended, giving the runtime time to
+// notice: an exec fails as the container goes down, seconds before the
+// container is seen to have gone on a busy machine.
 func isDone(svc Service) bool {
 	select {
 	case <-svc.Done():
 		return true
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 		return false
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -356,6 +357,22 @@ func FuzzSplitWords(f *testing.F) {
 		again, err := SplitWords(strings.Join(quoted, " "))
 		if err != nil || !reflect.DeepEqual(again, words) {
 			t.Fatalf("%q: words %q, requoted %q gives %q (%v)", s, words, quoted, again, err)
+		}
+	})
+}
+
+// FuzzUnescape: whatever --probe-send says, no panic; and any bytes
+// written with Go's escapes read back as those bytes.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{`PING\r\n`, `\x00\xff`, `"quoted"`, `\`, `\q`, "é\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		unescape(s)
+		q := strconv.Quote(s)
+		got, err := unescape(q[1 : len(q)-1])
+		if err != nil || string(got) != s {
+			t.Fatalf("%q escaped as %s reads back as %q (%v)", s, q, got, err)
 		}
 	})
 }

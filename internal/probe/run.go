@@ -81,7 +81,8 @@ type Outcome struct {
 	// Running says the program was still running when the probe ended
 	// (wait and default probes).
 	Running bool `json:"running,omitempty"`
-	// Error says why the probe got no answer ("port 80 never answered").
+	// Error says why the probe got no answer ("port 80 never accepted a
+	// connection within 1m0s").
 	Error string `json:"error,omitempty"`
 }
 

@@ -33,10 +33,10 @@ type ExecSpec struct {
 }
 
 // Exec runs a command inside the running container c, in its namespaces
-// (network included), as its user, with its environment: `runc exec` or
-// `docker exec`. Nothing here joins a namespace from diet's own process,
-// so it works as well for a rootless runtime, whose namespaces a Go
-// program could not enter. A command that exits non-zero is a Result;
+// (network included), as its user, with its environment: `runc exec`,
+// `docker exec` or `podman exec`. Nothing here joins a namespace from
+// diet's own process, so it works as well for a rootless runtime, whose
+// namespaces a Go program could not enter. A command that exits non-zero is a Result;
 // ErrNotFound says the command is not in the container. A container that
 // is still starting is waited for; one that has ended is an error.
 func (c *Container) Exec(ctx context.Context, spec ExecSpec) (*Result, error) {
@@ -64,7 +64,7 @@ var errNotRunning = errors.New("runtime: container not running")
 func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error) {
 	var args []string
 	switch c.Runtime {
-	case Docker:
+	case Docker, Podman:
 		args = []string{"exec"}
 		if spec.Stdin != nil {
 			args = append(args, "--interactive")
@@ -78,7 +78,12 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 		args = append(args, "--env", e)
 	}
 	args = append(append(args, c.ID), spec.Args...)
-	cmd := exec.CommandContext(ctx, c.Runtime, args...)
+	var cmd *exec.Cmd
+	if c.runtimeCmd != nil {
+		cmd = c.runtimeCmd(ctx, args...)
+	} else {
+		cmd = exec.CommandContext(ctx, c.Runtime, args...)
+	}
 	cmd.Stdin = spec.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second
@@ -123,11 +128,13 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 // execFailure tells a command that ran and failed (nil: its exit code is
 // the answer) from a runtime that could not run it. runc exits 255 and
 // Docker 126 or 127 when the command is missing, with the reason on
-// stderr (runc) or stdout (Docker); Docker exits 1 with an error of the daemon when the container
-// is not running.
+// stderr (runc) or stdout (Docker); Docker exits 1 with an error of the
+// daemon when the container is not running; podman exits 125 to 127 with
+// "Error: " and the reason.
 func execFailure(rt string, code int, output, name string) error {
 	runtimeFailed := (rt == Runc && code == 255) || (rt == Docker && (code == 126 || code == 127 ||
-		code == 1 && strings.HasPrefix(output, "Error response from daemon")))
+		code == 1 && strings.HasPrefix(output, "Error response from daemon"))) ||
+		(rt == Podman && code >= 125 && code <= 127 && strings.HasPrefix(output, "Error: "))
 	if !runtimeFailed {
 		return nil
 	}
@@ -138,9 +145,11 @@ func execFailure(rt string, code int, output, name string) error {
 	switch {
 	case strings.Contains(msg, "is not running"), strings.Contains(msg, "cannot exec in a stopped"),
 		strings.Contains(msg, "container does not exist"), strings.Contains(msg, "No such container"),
-		strings.Contains(msg, "cannot exec in a created state container"):
+		strings.Contains(msg, "cannot exec in a created state container"),
+		strings.Contains(msg, "container state improper"), strings.Contains(msg, "no such container"):
 		return errNotRunning
 	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"),
+		strings.Contains(msg, "not found in $PATH"), strings.Contains(msg, "No such file or directory"),
 		strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
 		return fmt.Errorf("exec %s: %w", name, ErrNotFound)
 	case strings.Contains(msg, "exec failed"), strings.Contains(msg, "OCI runtime"):

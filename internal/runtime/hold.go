@@ -53,7 +53,8 @@ func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func()
 // heldTree is an image unpacked once for runc, shared by the runs that
 // mount it as their lower directory.
 type heldTree struct {
-	dir  string // holds "rootfs"
+	dir  string // holds "rootfs"; "" for a tree of the caller's (HoldDir)
+	root string // the root file system
 	refs int    // Holds and runs using it
 }
 
@@ -76,16 +77,45 @@ func holdRunc(ctx context.Context, img v1.Image) (func(), error) {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("unpacking image for runc: %w", err)
 		}
-		held.Lock()
-		if t, ok := held.trees[key.String()]; ok {
-			t.refs++ // another Hold won the race
-			held.Unlock()
+		if !register(key.String(), &heldTree{dir: dir, root: filepath.Join(dir, "rootfs"), refs: 1}) {
 			os.RemoveAll(dir)
-		} else {
-			held.trees[key.String()] = &heldTree{dir: dir, refs: 1}
-			held.Unlock()
 		}
 	}
+	var once sync.Once
+	return func() { once.Do(func() { releaseHeld(key.String()) }) }, nil
+}
+
+// register makes t the held tree of key, or when another Hold won the
+// race, takes a reference on that one and returns false.
+func register(key string, t *heldTree) bool {
+	held.Lock()
+	defer held.Unlock()
+	if other, ok := held.trees[key]; ok {
+		other.refs++
+		return false
+	}
+	held.trees[key] = t
+	return true
+}
+
+// HoldDir is Hold for runc with a tree the caller has already unpacked
+// from img (rootfs.Unpack with KeepOwners) at root: runs mount it as the
+// lower directory of their overlay, so it is not unpacked again, and
+// never write into it. The caller keeps root unchanged until release,
+// and removes it after. Under the other runtimes it is Hold.
+func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (release func(), err error) {
+	name, err := choose(ctx, runtimeName)
+	if err != nil {
+		return nil, err
+	}
+	if name != Runc {
+		return Hold(ctx, img, name)
+	}
+	key, err := img.ConfigName()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config digest: %w", err)
+	}
+	register(key.String(), &heldTree{root: root, refs: 1})
 	var once sync.Once
 	return func() { once.Do(func() { releaseHeld(key.String()) }) }, nil
 }
@@ -100,7 +130,7 @@ func acquireHeld(key string) (string, bool) {
 		return "", false
 	}
 	t.refs++
-	return filepath.Join(t.dir, "rootfs"), true
+	return t.root, true
 }
 
 func releaseHeld(key string) {
@@ -117,7 +147,9 @@ func releaseHeld(key string) {
 	}
 	delete(held.trees, key)
 	held.Unlock()
-	os.RemoveAll(t.dir)
+	if t.dir != "" {
+		os.RemoveAll(t.dir)
+	}
 }
 
 // mountHeld mounts an overlay of the held tree of key at rootDir, with its

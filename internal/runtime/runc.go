@@ -171,7 +171,7 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	if err != nil {
 		return nil, err
 	}
-	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal}
+	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal, runtimeCmd: runc}
 	c.cleanup = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -289,6 +289,10 @@ type Container struct {
 	// it gets the attached process's own exit code.
 	exitCode func(ctx context.Context, attached int) (int, error)
 	cleanup  func()
+	// runtimeCmd makes a command of the runtime for this container (for
+	// runc, with the global flags it was started with: a rootless runc
+	// keeps its state elsewhere); nil means the runtime's plain command.
+	runtimeCmd func(ctx context.Context, args ...string) *exec.Cmd
 
 	done     chan struct{}
 	result   *Result

@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -587,5 +588,47 @@ func TestExec(t *testing.T) {
 				t.Errorf("exec in an ended container: %v", err)
 			}
 		})
+	}
+}
+
+// TestHoldDir: runs of an image held from the caller's own unpacked tree
+// see its files, never write into it, and release leaves it to the caller.
+func TestHoldDir(t *testing.T) {
+	testenv.Runc(t)
+	img := probeImage(t)
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if _, err := rootfs.Unpack(ctx, img, root, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		t.Fatal(err)
+	}
+	// A file only the caller's tree has: runs must be seeing that tree.
+	if err := os.WriteFile(filepath.Join(root, "var/www/mine"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	release, err := HoldDir(ctx, img, Runc, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	run := func(args ...string) string {
+		res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: args})
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("Run %v: %v %+v", args, err, res)
+		}
+		return string(res.Stdout)
+	}
+	if out := run("exists", "/var/www/mine"); out != "true\n" {
+		t.Errorf("a run does not see the held tree: %q", out)
+	}
+	run("write", "/var/www/new")
+	if _, err := os.Stat(filepath.Join(root, "var/www/new")); err == nil {
+		t.Error("a run wrote into the caller's tree")
+	}
+	release()
+	if _, err := os.Stat(filepath.Join(root, "var/www/mine")); err != nil {
+		t.Errorf("release removed the caller's tree: %v", err)
+	}
+	if out := run("exists", "/var/www/mine"); out != "false\n" {
+		t.Errorf("after release a run still uses the caller's tree: %q", out)
 	}
 }

@@ -76,15 +76,25 @@ func fatLayout(t *testing.T) string {
 	return dir
 }
 
-// lockHTTPPort serialises the tests that start nginx on the host's port
-// 80 (host networking), across test binaries: packages run in parallel.
-func lockHTTPPort(t *testing.T) {
+// probeTarget is a target running img untraced under runtime rt, with
+// the helper the network probes need, and the probe options to go with it.
+func probeTarget(t *testing.T, img v1.Image, rt, network string, ports ...int) (*target, probe.Options) {
 	t.Helper()
-	lockMachine(t, "diet-test-port-80.lock")
+	dir, argv, err := prepareSensor(dietBinary(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: dir, sensorArgv: argv, network: network, ports: ports}
+	return tgt, probe.Options{Timeout: time.Minute, Helper: helper(argv)}
 }
 
 // lockMachine holds the lock file name (in the temporary directory) until
-// t ends, across the test binaries of the machine.
+// t ends, across the test binaries of the machine: for tests that use
+// fixed ports of the host themselves.
 func lockMachine(t *testing.T, name string) {
 	t.Helper()
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
@@ -176,12 +186,11 @@ var (
 )
 
 // slimNginx is the slim of the fat nginx image, shared by the tests that
-// look at it and the reproducibility test. It holds the port-80 lock for
-// the calling test.
+// look at it and the reproducibility test. Its probe runs inside the
+// container's network: no host port is used.
 func slimNginx(t *testing.T) *slimRun {
 	t.Helper()
 	needRunc(t)
-	lockHTTPPort(t)
 	nginxOnce.Do(func() {
 		removed := filepath.Join(os.TempDir(), "diet-slim-test-removed.txt")
 		nginxRun = runSlim(t, "nginx", "--probe-http", "80/", "--removed", removed)
@@ -252,12 +261,8 @@ func TestSlimNginx(t *testing.T) {
 	// container's network.
 	t.Run("docker", func(t *testing.T) {
 		testenv.Docker(t)
-		helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper(sensorArgv)})
+		tgt, popts := probeTarget(t, img, "docker", "none")
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, popts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +273,7 @@ func TestSlimNginx(t *testing.T) {
 }
 
 func TestSlimReproducible(t *testing.T) {
-	first := slimNginx(t) // holds the port-80 lock until the test ends
+	first := slimNginx(t)
 	second := runSlim(t, "nginx", "--probe-http", "80/", "--no-verify")
 	if second.code != 0 {
 		t.Fatalf("second slim: %s", second.stderr)

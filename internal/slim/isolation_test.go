@@ -38,7 +38,8 @@ echo run >> /var/tmp/mark
 exec $B httpd -f -p 127.0.0.1:$PORT -h /srv`
 
 // stateImage is a small image of the static busybox that serves
-// stateScript's page on port.
+// stateScript's page on port, with a second copy of busybox as a probe
+// tool (/opt/tool/busybox) that the server never uses.
 func stateImage(t *testing.T, port int) v1.Image {
 	t.Helper()
 	bb, err := os.ReadFile(testenv.LookPath(t, "busybox")[0])
@@ -47,14 +48,14 @@ func stateImage(t *testing.T, port int) v1.Image {
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"bin/", "srv/", "var/", "var/tmp/", "tmp/", "etc/"} {
+	for _, d := range []string{"bin/", "srv/", "var/", "var/tmp/", "tmp/", "etc/", "opt/", "opt/tool/"} {
 		tw.WriteHeader(&tar.Header{Name: d, Mode: 0o755, Typeflag: tar.TypeDir, ModTime: time.Unix(0, 0)})
 	}
 	files := []struct {
 		name string
 		mode int64
 		data []byte
-	}{{"bin/busybox", 0o755, bb}, {"srv/index.html", 0o644, []byte("image's own index\n")},
+	}{{"bin/busybox", 0o755, bb}, {"opt/tool/busybox", 0o755, bb}, {"srv/index.html", 0o644, []byte("image's own index\n")},
 		{"etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/bin/sh\n")}, {"etc/group", 0o644, []byte("root:x:0:\n")}}
 	for _, f := range files {
 		tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)})
@@ -86,14 +87,10 @@ func stateImage(t *testing.T, port int) v1.Image {
 // the two answers.
 func runState(t *testing.T, img v1.Image, rt, network string, port int) (http, cmd string) {
 	t.Helper()
-	helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
 	probes := []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}, {Kind: probe.KindCmd, Args: []string{"/bin/busybox", "cat", "/srv/page"}}}
-	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv, network: network, ports: []int{port}}
-	out, err := probe.Run(context.Background(), tgt, probes, probe.Options{Timeout: 30 * time.Second, Helper: helper(sensorArgv)})
+	tgt, popts := probeTarget(t, img, rt, network, port)
+	popts.Timeout = 30 * time.Second
+	out, err := probe.Run(context.Background(), tgt, probes, popts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,13 +164,9 @@ func TestRunsIsolated(t *testing.T) {
 	// start, and leave it closed.
 	t.Run("host", func(t *testing.T) {
 		testenv.Runc(t)
-		helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, _ := img.ConfigFile()
-		tgt := &target{img: img, cfg: cf, runtime: runtime.Runc, timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv, network: "host", ports: []int{port}}
-		_, err = probe.Run(context.Background(), tgt, []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}}, probe.Options{Timeout: 10 * time.Second, Helper: helper(sensorArgv)})
+		tgt, popts := probeTarget(t, img, runtime.Runc, "host", port)
+		popts.Timeout = 10 * time.Second
+		_, err := probe.Run(context.Background(), tgt, []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}}, popts)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d of the host is already open", port)) {
 			t.Fatalf("host networking with the port taken: %v", err)
 		}
@@ -269,5 +262,31 @@ func TestSlimBadProbes(t *testing.T) {
 				t.Errorf("%s was written (%v)", r.dest, err)
 			}
 		})
+	}
+}
+
+// TestSlimKeepProbeFiles: a --probe-cmd tool that the application never
+// uses is cut (verify then fails, with a hint, and nothing is written)
+// unless --keep-probe-files, which keeps it.
+func TestSlimKeepProbeFiles(t *testing.T) {
+	needRunc(t)
+	dir := t.TempDir()
+	src := "oci:" + filepath.Join(dir, "in") + ":state"
+	if err := image.Write(context.Background(), src, stateImage(t, 8000), image.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// The http probe first: the page is there once the port is open.
+	args := []string{"--probe-http", "8000/", "--probe-cmd", "/opt/tool/busybox cat /srv/state"}
+	r := runSlimRef(t, src, args...)
+	if r.code == 0 || !strings.Contains(r.stderr, "--keep-probe-files keeps it") || !strings.Contains(r.stderr, "/opt/tool/busybox: not found in the image") {
+		t.Errorf("without --keep-probe-files: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runSlimRef(t, src, append(args, "--keep-probe-files")...)
+	r.mustSucceed(t)
+	if k, ok := r.kept()["/opt/tool/busybox"]; !ok || !strings.Contains(k.Reason.Detail, "--keep-probe-files") {
+		t.Errorf("/opt/tool/busybox kept %v for %+v, want for --keep-probe-files", ok, k.Reason)
+	}
+	if got := string(r.res.Slim[1].Stdout); got != "clean\n" {
+		t.Errorf("slim answered %q; original %+v; slim %+v", got, r.res.Original, r.res.Slim)
 	}
 }

@@ -25,8 +25,6 @@ import (
 // the times of the original.
 func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 	needRunc(t)
-	fatLayout(t) // made before waiting for the port
-	lockHTTPPort(t)
 	// Traced: the sensor stays root and starts nginx as www-data, so the
 	// kernel grants the traced exec its file capability (it withholds it
 	// under a tracer without it) and the original binds port 80.
@@ -117,15 +115,11 @@ func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 		if cf.Config.User != "www-data" {
 			t.Fatalf("slim runs as %q, want www-data", cf.Config.User)
 		}
-		helperDir, sensorArgv, err := prepareSensor(dietBinary(t), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
 		// Host networking: in a network namespace of its own, Docker lets
 		// any user bind ports below 1024 (ip_unprivileged_port_start=0).
-		tgt := &target{img: img, cfg: cf, runtime: "docker", timeout: time.Minute, sensorHost: helperDir, sensorArgv: sensorArgv,
-			network: "host", ports: []int{80}}
-		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, probe.Options{Timeout: time.Minute, Helper: helper(sensorArgv)})
+		// The only test on a host port: taken, diet refuses, and says so.
+		tgt, popts := probeTarget(t, img, "docker", "host", 80)
+		out, err := probe.Run(context.Background(), tgt, []probe.Probe{res.Original[0].Probe}, popts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ import (
 // slim image; without, owners are folded to root in the container only,
 // and diet says so.
 func TestSlimRootless(t *testing.T) {
-	root := slimNginx(t) // holds the port 80 lock
+	root := slimNginx(t)
 	rootJq := slimJq(t)
 	for _, sub := range []bool{true, false} {
 		name := map[bool]string{true: "subids", false: "single-id"}[sub]

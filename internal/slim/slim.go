@@ -12,6 +12,7 @@
 package slim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -243,7 +244,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// 3 and 4. The probes, traced, against the original.
 	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports}
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
-	release, err := opts.hold(ctx, img)
+	// The tree unpacked above is the runs' lower directory (runc): the
+	// image is not unpacked a second time, and no run writes into it.
+	release, err := runtime.HoldDir(ctx, img, opts.Runtime, rootDir)
 	if err != nil {
 		return nil, fmt.Errorf("probing the original: %w", err)
 	}
@@ -256,6 +259,9 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	// the result: that is bad input (a missing command, a port never
 	// opened, a hang), not a slim to write.
 	for _, o := range res.Original {
+		if o.Error != "" && len(bytes.TrimSpace(o.Stderr)) > 0 {
+			return nil, fmt.Errorf("probe %s of the original: %s; its stderr: %s", o.Probe, o.Error, firstLines(o.Stderr))
+		}
 		if o.Error != "" {
 			return nil, fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
 		}
@@ -378,6 +384,7 @@ func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err er
 // of the programs exec probes run.
 func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) error {
 	var argvs [][]string
+	probeCmd := map[int]bool{} // argvs of --probe-cmd, kept by --keep-probe-files
 	argvs = append(argvs, append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...))
 	for _, p := range opts.Probes {
 		if p.Kind == probe.KindExec {
@@ -385,10 +392,15 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 		}
 		if p.Kind == probe.KindCmd && opts.KeepProbeFiles {
 			argvs = append(argvs, p.Args)
+			probeCmd[len(argvs)-1] = true
 		}
 	}
 	done := map[string]bool{}
-	for _, argv := range argvs {
+	for n, argv := range argvs {
+		why := "entrypoint"
+		if probeCmd[n] {
+			why = "--keep-probe-files"
+		}
 		if len(argv) == 0 {
 			continue
 		}
@@ -409,7 +421,7 @@ func addStatic(k *keeper, fsys rootfs.FS, cfg *v1.ConfigFile, opts Options) erro
 				continue
 			}
 			done[p] = true
-			rep, err := k.addProgram(p, "entrypoint")
+			rep, err := k.addProgram(p, why)
 			if err != nil && i == 0 && len(done) == 1 {
 				return fmt.Errorf("inspecting the entrypoint %s: %w", p, err)
 			}
