@@ -106,19 +106,9 @@ fi
 if [[ $corpus != no ]]; then
 	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
 	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
-	# The postgres probe script runs the fat image's psql under Docker.
-	export DIET_TEST_CORPUS_PSQL=diet-test-corpus/postgres:bench-$$
-	skopeo copy --quiet "oci:$corpusDir:postgres" "docker-daemon:$DIET_TEST_CORPUS_PSQL"
-	td=internal/slim/testdata/corpus
-	# The probes of corpus_test.go; redis and postgres with --probe-cmd
-	# once diet has it (issue 9 section 3), else the host-side scripts.
-	if "$out/diet" slim --help | grep -q -- '--probe-cmd '; then
-		redis=(--probe-cmd 'redis-cli -p 16379 SET greeting hello' --probe-cmd 'redis-cli -p 16379 GET greeting')
-		pg=(--probe-cmd "psql -p 15432 -U postgres -Atc 'select datname from pg_database order by 1'")
-	else
-		redis=(--probe-script "$td/redis-probe.sh")
-		pg=(--probe-script "$td/postgres-probe.sh")
-	fi
+	# The probes of corpus_test.go.
+	redis=(--probe-cmd 'redis-cli -p 16379 SET greeting hello' --probe-cmd 'redis-cli -p 16379 GET greeting' --keep-probe-files)
+	pg=(--probe-cmd "psql -p 15432 -U postgres -Atc 'select datname from pg_database order by 1'" --keep-probe-files)
 	{
 		echo
 		echo "The corpus (issue 9), from $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
@@ -134,6 +124,5 @@ if [[ $corpus != no ]]; then
 		c postgres "$rt" "${pg[@]}"
 		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
 	done
-	docker rmi -f "$DIET_TEST_CORPUS_PSQL" >/dev/null || true
 fi
 cat "$table"

@@ -36,10 +36,8 @@ import (
 type corpusCase struct {
 	tag  string
 	port int
-	// probes are the slim flags a user would give; fallback replaces them
-	// when this diet lacks one of their flags (--probe-cmd, issue 9
-	// section 3), so that the image is still slimmed and checked.
-	probes, fallback []string
+	// probes are the slim flags a user would give.
+	probes []string
 	// ask puts this test's own questions to the server on 127.0.0.1:port
 	// and returns its answers, as one byte string; want is in the fat
 	// image's answer, so that two failures cannot compare equal.
@@ -84,9 +82,11 @@ var corpusCases = []corpusCase{
 		probes: []string{
 			"--probe-cmd", fmt.Sprintf("redis-cli -p %d SET greeting hello", fatimages.RedisPort),
 			"--probe-cmd", fmt.Sprintf("redis-cli -p %d GET greeting", fatimages.RedisPort),
+			// redis-cli is the probe's tool, not the server's: kept
+			// only when asked, and the verify run needs it.
+			"--keep-probe-files",
 		},
-		fallback: []string{"--probe-script", "testdata/corpus/redis-probe.sh"},
-		ask:      askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
+		ask: askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
 		// redis-server's closure is 17.6 MB (libcrypto, libstdc++,
 		// libsystemd...) of the fat image's 130 MB: 7.4x at best. The
 		// peer tool's slim of a Redis image: 17.65 MB.
@@ -94,10 +94,8 @@ var corpusCases = []corpusCase{
 	},
 	{
 		tag: "postgres", port: fatimages.PostgresPort,
-		probes: []string{"--probe-cmd", fmt.Sprintf("psql -p %d -U postgres -Atc 'select datname from pg_database order by 1'", fatimages.PostgresPort)},
-		// A script on the host that runs the fat image's psql in a
-		// container on the host's network.
-		fallback: []string{"--probe-script", "testdata/corpus/postgres-probe.sh"},
+		probes: []string{"--probe-cmd", fmt.Sprintf("psql -p %d -U postgres -Atc 'select datname from pg_database order by 1'", fatimages.PostgresPort),
+			"--keep-probe-files"},
 		// More than the probe asked: every system catalog must be there
 		// (issue 9 section 1b: slim cut the data directory to the files
 		// the probe's query opened).
@@ -148,16 +146,6 @@ func corpusLayout(t *testing.T) string {
 	return corpusDir
 }
 
-// slimHas reports whether this diet's slim has the flag.
-func slimHas(t *testing.T, flag string) bool {
-	t.Helper()
-	slimHelpOnce.Do(func() {
-		out, _ := exec.Command(dietBinary(t), "slim", "--help").CombinedOutput()
-		slimHelp = string(out)
-	})
-	return strings.Contains(slimHelp, flag+" ")
-}
-
 func TestSlimCorpus(t *testing.T) {
 	needRunc(t)
 	testenv.Docker(t)
@@ -187,16 +175,8 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 	fat := corpusDockerRef(c.tag, "fat")
 	toDocker(t, src, fat)
 
-	args := c.probes
-	if missing := c.missingFlag(t); missing != "" {
-		if c.fallback == nil {
-			t.Skipf("diet slim has no %s yet (issue 9 section 3), which the probes of %s need", missing, c.tag)
-		}
-		t.Logf("diet slim has no %s yet (issue 9 section 3): probing %s with %s instead", missing, c.tag, strings.Join(c.fallback, " "))
-		args = c.fallback // scripts are relative to the package directory, where diet runs
-	}
 	began := time.Now()
-	run := runSlimRef(t, src, args...)
+	run := runSlimRef(t, src, c.probes...)
 	took := time.Since(began)
 	run.mustSucceed(t)
 	c.checkSize(t, run, took)
@@ -243,15 +223,6 @@ func (c *corpusCase) checkSize(t *testing.T, run *slimRun, took time.Duration) {
 		big = append(big, fmt.Sprintf("%s %.1f MB (%s)", k.Path, float64(k.Size)/1e6, k.Reason.Kind))
 	}
 	t.Errorf("%s: slim image is %d bytes, fat %d: want at least %.1fx smaller; largest kept:\n%s", c.tag, a, b, want, strings.Join(big, "\n"))
-}
-
-func (c *corpusCase) missingFlag(t *testing.T) string {
-	for _, a := range c.probes {
-		if strings.HasPrefix(a, "--") && !slimHas(t, a) {
-			return a
-		}
-	}
-	return ""
 }
 
 // answer starts a server (after making sure nothing else listens on its
