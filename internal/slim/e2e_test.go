@@ -32,37 +32,46 @@ import (
 // done outside the test process, so that -race does not slow the
 // unpacking of 180 MB images tenfold.
 
-var (
-	dietOnce sync.Once
-	dietPath string
-	dietErr  error
-)
+// builtDiet is one build of diet for the tests, made once per test
+// binary.
+type builtDiet struct {
+	once sync.Once
+	path string
+	err  error
+}
 
-func dietBinary(t *testing.T) string {
+var staticDiet, cgoDietBuild builtDiet
+
+// dietBinary is diet built static (CGO_ENABLED=0), as make builds it.
+func dietBinary(t *testing.T) string { return staticDiet.get(t, "0") }
+
+func (b *builtDiet) get(t *testing.T, cgo string) string {
 	t.Helper()
-	dietOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "diet-slim-test-")
 		if err != nil {
-			dietErr = err
+			b.err = err
 			return
 		}
-		dietPath = filepath.Join(dir, "diet")
-		cmd := exec.Command("go", "build", "-o", dietPath, "github.com/dietimg/diet/cmd/diet")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		b.path = filepath.Join(dir, "diet")
+		cmd := exec.Command("go", "build", "-o", b.path, "github.com/dietimg/diet/cmd/diet")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			dietErr = errors.New("building a static diet: " + err.Error() + ": " + string(out))
+			b.err = errors.New("building diet with CGO_ENABLED=" + cgo + ": " + err.Error() + ": " + string(out))
 		}
 	})
-	if dietErr != nil {
-		t.Fatal(dietErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return dietPath
+	return b.path
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dietPath != "" {
-		os.RemoveAll(filepath.Dir(dietPath))
+	for _, b := range []*builtDiet{&staticDiet, &cgoDietBuild} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }

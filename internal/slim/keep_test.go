@@ -191,20 +191,11 @@ func TestLookPath(t *testing.T) {
 // docker-entrypoint.sh) brings its interpreter and the program named by
 // its first argument, with their libraries, without any trace.
 func TestStaticWrapper(t *testing.T) {
-	root := testenv.DebianFatRoot(t)
-	tr, err := loadTree(root, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := rootfs.Dir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, _ := fatKeeper(t)
 	cfg := &v1.ConfigFile{}
-	k := newKeeper(tr, fsys, cfg, nil)
 	cfg.Config.Entrypoint = []string{"which"}
 	cfg.Config.Cmd = []string{"nginx", "-g", "daemon off;"}
-	if err := addStatic(k, fsys, cfg, Options{}); err != nil {
+	if err := addStatic(k, k.fsys, cfg, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/usr/bin/which", "/etc/alternatives/which", "/usr/bin/which.debianutils", "/bin", "/usr/bin/dash", "/usr/sbin/nginx", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libc.so.6"} {

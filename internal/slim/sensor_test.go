@@ -2,52 +2,30 @@ package slim
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
-var (
-	cgoDietOnce sync.Once
-	cgoDietPath string
-	cgoDietErr  error
-)
-
-// cgoDiet builds diet the way a plain `go install` does on a machine with
-// a C compiler: CGO_ENABLED=1, so net and os/user make it dynamic.
+// cgoDiet is diet built the way a plain `go install` builds it on a
+// machine with a C compiler: CGO_ENABLED=1, so net and os/user make it
+// dynamic.
 func cgoDiet(t *testing.T) string {
 	t.Helper()
 	testenv.LookPath(t, "gcc")
-	cgoDietOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "diet-cgo-")
-		if err != nil {
-			cgoDietErr = err
-			return
-		}
-		cgoDietPath = filepath.Join(dir, "diet")
-		cmd := exec.Command("go", "build", "-o", cgoDietPath, "github.com/dietimg/diet/cmd/diet")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cgoDietErr = errors.New("go build with CGO_ENABLED=1: " + err.Error() + ": " + string(out))
-		}
-	})
-	if cgoDietErr != nil {
-		t.Fatal(cgoDietErr)
-	}
-	f, err := elfinfo.Open(os.DirFS("/"), cgoDietPath[1:])
+	p := cgoDietBuild.get(t, "1")
+	f, err := elfinfo.Open(os.DirFS("/"), p[1:])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.Linkage != elfinfo.Dynamic {
 		t.Fatalf("diet built with CGO_ENABLED=1 is %s, want dynamic: the test would prove nothing", f.Linkage)
 	}
-	return cgoDietPath
+	return p
 }
 
 // TestDynamicSensor: a dynamically linked diet slims, in a glibc image
