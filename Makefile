@@ -1,6 +1,7 @@
 # diet: thin wrappers; every target is one command anyone can run by hand.
 # diet is built static (CGO_ENABLED=0): diet slim places its own binary in
-# containers as the tracing sensor.
+# containers as the tracing sensor, and a static one needs nothing beside
+# it (a dynamic diet works too, carrying its loader and libraries).
 GO      ?= go
 BIN     ?= bin
 FUZZTIME ?= 20s
