@@ -146,7 +146,7 @@ func (k *keeper) addTrace(events []trace.Event) {
 		switch {
 		case e.Op == trace.OpExec && e.OK:
 			execs = append(execs, e.Path)
-		case e.Op == trace.OpCreate || e.Op == trace.OpRemove || (e.Op == trace.OpWrite && e.OK):
+		case (e.Op == trace.OpCreate || e.Op == trace.OpRemove || e.Op == trace.OpWrite) && e.OK:
 			by := ""
 			if e.By != "" {
 				by = " by " + e.By
@@ -176,20 +176,23 @@ var systemDirs = map[string]bool{
 // owner and mode: a program's state (a database's data directory, a
 // spool, a cache) is not code to trim. The directory is resolved as the
 // program would reach it.
-func (k *keeper) addState(dir string, r Reason) {
-	res, err := rootfs.Resolve(k.fsys, dir)
+func (k *keeper) addState(name string, r Reason) {
+	res, err := rootfs.Resolve(k.fsys, name)
 	if err != nil {
 		return
 	}
-	dir = res.Path
-	if n := k.t.nodes[dir]; n == nil || !n.Mode.IsDir() || systemDirs[dir] || isPseudo(dir) || isMultiarchLib(dir) {
+	dir := res.Path
+	if n := k.t.nodes[dir]; n == nil || !n.Mode.IsDir() || systemDirs[dir] || isPseudo(dir) || isMultiarchLib(dir) ||
+		path.Base(dir) == "__pycache__" { // a cache of compiled modules, not state: what was read of it is kept
 		return
 	}
+	// The way the program named it: /var/lock/x is /run/lock/x through
+	// the /var/lock symlink, which the slim needs as much as the directory.
+	k.add(name, r)
 	if _, ok := k.states[dir]; ok {
 		return
 	}
 	k.states[dir] = r
-	k.add(dir, r)
 	for _, p := range k.t.under(dir) {
 		k.one(p, r)
 	}

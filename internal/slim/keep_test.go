@@ -62,6 +62,8 @@ var sample = map[string]string{
 	"etc/passwd":                "root:x:0:0::/root:/bin/sh\n",
 	"var/lib/app/":              "",
 	"var/log/app/":              "",
+	"var/lock":                  "->../run/lock",
+	"run/lock/":                 "",
 	"var/www/html/index.html":   "hi",
 	"var/www/html/other.html":   "ho",
 	"usr/share/doc/app/README":  "doc",
@@ -78,16 +80,18 @@ func TestKeepTrace(t *testing.T) {
 		{Path: "/etc/missing", Op: trace.OpOpen, OK: false},  // not in the tree: nothing
 		{Path: "/var/lib/app/cache", Op: trace.OpCreate, OK: true},
 		{Path: "/etc/app.conf.new", Op: trace.OpCreate, OK: true}, // /etc is not kept whole
+		{Path: "/var/lock/app.pid", Op: trace.OpCreate, OK: true}, // through a symlink: the link is kept too
+		{Path: "/var/www/new", Op: trace.OpCreate, OK: false},     // failed: no state there
 		{Path: "/var/log/app/x.log", Op: trace.OpCreate, OK: true},
 		{Path: "/var/www/html/index.html", Op: trace.OpOpen, OK: true}, // excluded
 		{Path: "/proc/self/maps", Op: trace.OpOpen, OK: true},
 		{Path: "/usr/share/doc/app", Op: trace.OpList, OK: true}, // the directory, not its files
 	})
 	want := []string{
-		"/bin", "/etc", "/etc/app.conf", "/usr", "/usr/bin", "/usr/bin/app",
+		"/bin", "/etc", "/etc/app.conf", "/run", "/run/lock", "/usr", "/usr/bin", "/usr/bin/app",
 		"/usr/lib", "/usr/lib/libx.so.1", "/usr/lib/libx.so.1.2",
 		"/usr/share", "/usr/share/doc", "/usr/share/doc/app",
-		"/var", "/var/lib", "/var/lib/app", "/var/log", "/var/log/app",
+		"/var", "/var/lib", "/var/lib/app", "/var/lock", "/var/log", "/var/log/app",
 	}
 	if got := k.keptPaths(); !reflect.DeepEqual(got, want) {
 		t.Errorf("kept\n%q\nwant\n%q", got, want)
@@ -95,8 +99,8 @@ func TestKeepTrace(t *testing.T) {
 	if r := k.kept["/var/lib/app"]; r.Kind != ReasonState || r.Detail != "files created here while traced" {
 		t.Errorf("/var/lib/app kept for %+v", r)
 	}
-	if sd := k.stateDirs(); len(sd) != 2 || sd[0].Dir != "/var/lib/app" || sd[1].Dir != "/var/log/app" {
-		t.Errorf("state directories %+v, want /var/lib/app and /var/log/app", sd)
+	if sd := k.stateDirs(); len(sd) != 3 || sd[0].Dir != "/run/lock" || sd[1].Dir != "/var/lib/app" || sd[2].Dir != "/var/log/app" {
+		t.Errorf("state directories %+v, want /run/lock, /var/lib/app and /var/log/app", sd)
 	}
 	if !k.excluded["/var/www/html/index.html"] {
 		t.Errorf("the excluded document was not noted: %v", k.excluded)
