@@ -42,6 +42,9 @@ type builtDiet struct {
 
 var staticDiet, cgoDietBuild builtDiet
 
+// sharedDirs hold results several tests share; TestMain removes them.
+var sharedDirs []string
+
 // dietBinary is diet built static (CGO_ENABLED=0), as make builds it.
 func dietBinary(t *testing.T) string { return staticDiet.get(t, "0") }
 
@@ -72,6 +75,9 @@ func TestMain(m *testing.M) {
 		if b.path != "" {
 			os.RemoveAll(filepath.Dir(b.path))
 		}
+	}
+	for _, d := range sharedDirs {
+		os.RemoveAll(d)
 	}
 	os.Exit(code)
 }
@@ -151,6 +157,12 @@ func runSlimAs(t *testing.T, u *testenv.User, ref string, args ...string) *slimR
 	if u != nil {
 		dir = u.Dir(t)
 	}
+	return runSlimIn(t, u, dir, ref, args...)
+}
+
+// runSlimIn runs diet slim with its output and work directory in dir.
+func runSlimIn(t *testing.T, u *testenv.User, dir, ref string, args ...string) *slimRun {
+	t.Helper()
 	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
 	argv := append([]string{"slim", ref, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
 	cmd := exec.Command(dietBinary(t), argv...)
@@ -201,8 +213,13 @@ func slimNginx(t *testing.T) *slimRun {
 	t.Helper()
 	needRunc(t)
 	nginxOnce.Do(func() {
-		removed := filepath.Join(os.TempDir(), "diet-slim-test-removed.txt")
-		nginxRun = runSlim(t, "nginx", "--probe-http", "80/", "--removed", removed)
+		// The result outlives the first test that asks for it.
+		dir, err := os.MkdirTemp("", "diet-slim-nginx-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedDirs = append(sharedDirs, dir)
+		nginxRun = runSlimIn(t, nil, dir, "oci:"+fatLayout(t)+":nginx", "--probe-http", "80/", "--removed", filepath.Join(dir, "removed.txt"))
 	})
 	nginxRun.mustSucceed(t)
 	return nginxRun
@@ -245,7 +262,7 @@ func TestSlimNginx(t *testing.T) {
 			t.Errorf("%s kept, should be cut", p)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(os.TempDir(), "diet-slim-test-removed.txt"))
+	b, err := os.ReadFile(filepath.Join(strings.TrimSuffix(strings.TrimPrefix(run.dest, "oci:"), "/out:slim"), "removed.txt"))
 	if err != nil || !bytes.Contains(b, []byte("\n/usr/bin/python3.11\n")) {
 		t.Errorf("--removed list lacks python3.11 (%v)", err)
 	}
