@@ -10,19 +10,18 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-// ExecUser is who a container's process runs as.
-type ExecUser struct {
+// execUser is who the container's process runs as.
+type execUser struct {
 	UID, GID   uint32
 	Additional []uint32
 	Home       string
 }
 
-// ResolveUser turns an image or spec user ("", "name", "uid", "uid:gid",
+// resolveUser turns an image or spec user ("", "name", "uid", "uid:gid",
 // "name:group") into numeric ids, reading /etc/passwd and /etc/group of
-// the root file system fsys as Docker does. diet's sensor uses it inside
-// the container to start the program as the image's user.
-func ResolveUser(fsys rootfs.FS, user string) (ExecUser, error) {
-	u := ExecUser{Home: "/"}
+// the root file system fsys as Docker does.
+func resolveUser(fsys rootfs.FS, user string) (execUser, error) {
+	u := execUser{Home: "/"}
 	if user == "" {
 		user = "0"
 	}

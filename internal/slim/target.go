@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,19 +121,7 @@ func (t *target) spec(args []string) (runtime.Spec, string) {
 		cmd = args
 	}
 	argv := append(append([]string{}, t.cfg.Config.Entrypoint...), cmd...)
-	sensor := append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec)
-	if u := t.cfg.Config.User; u != "" && u != "0" && u != "root" && u != "0:0" && u != "root:root" {
-		// The sensor stays root and starts the program as the image's
-		// user: the kernel gives a traced exec its file capabilities
-		// (a server binding port 80 through cap_net_bind_service) only
-		// when the tracer holds them.
-		spec.User = "0:0"
-		sensor = append(sensor, "--user", u, "--self", strings.Join(t.sensorArgv, " "))
-		if !slices.ContainsFunc(t.cfg.Config.Env, func(e string) bool { return strings.HasPrefix(e, "HOME=") }) {
-			sensor = append(sensor, "--set-home")
-		}
-	}
-	spec.Entrypoint = append(append(sensor, "--"), argv...)
+	spec.Entrypoint = append(append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), argv...)
 	// Reading the file descriptors and working directory of a traced
 	// process that changed its user (nginx's workers run as www-data)
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
