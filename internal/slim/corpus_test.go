@@ -90,7 +90,7 @@ var corpusCases = []corpusCase{
 			"--keep-probe-files",
 		},
 		open: "diet's traced run of the original sometimes gets exit 1 and no output from the redis-cli probe (--probe-cmd runs the command without waiting for the traced server to accept connections)",
-		ask: askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
+		ask:  askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
 		// redis-server's closure is 17.6 MB (libcrypto, libstdc++,
 		// libsystemd...) of the fat image's 130 MB: 7.4x at best. The
 		// peer tool's slim of a Redis image: 17.65 MB.
