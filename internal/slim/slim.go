@@ -479,7 +479,8 @@ func nearby(k *keeper, db *dpkg.DB, events []trace.Event, removed []string) []st
 		case k.excluded[p]:
 			return direct
 		}
-		samePkg := pkgs[owner(p)] && owner(p) != ""
+		o := owner(p)
+		samePkg := o != "" && pkgs[o]
 		switch {
 		case dirs[path.Dir(p)] && samePkg:
 			return 2
