@@ -7,4 +7,4 @@ set -euo pipefail
 count=${1:-3}
 cd "$(dirname "$0")/.."
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -m) $(nproc) cores, docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo none), $(runc --version 2>/dev/null | head -1 || echo no runc)"
-go test -run '^$' -bench 'BenchmarkRun' -benchtime "${count}x" ./internal/runtime/
+go test -run '^$' -bench 'BenchmarkRun' -benchtime "${count}x" ./internal/engine/

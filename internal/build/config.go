@@ -9,7 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/dietimg/diet/internal/runtime"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -28,7 +28,7 @@ func configure(cf *v1.ConfigFile, opts Options, prog *program, sysEnv []string, 
 	c.Cmd = opts.Cmd
 	env := c.Env
 	if len(env) == 0 {
-		env = []string{runtime.DefaultPath}
+		env = []string{engine.DefaultPath}
 	}
 	for _, kv := range append(append([]string(nil), sysEnv...), opts.Env...) {
 		if !strings.Contains(kv, "=") {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/dietimg/diet/internal/runtime"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -44,8 +44,8 @@ func TestE2EForeignELF(t *testing.T) {
 	if err := validate.Image(res.Image); err != nil {
 		t.Fatal(err)
 	}
-	if runtime.Available(ctx, runtime.Runc) == nil {
-		r, err := runtime.Run(ctx, res.Image, runtime.Spec{Runtime: runtime.Runc, Args: []string{"-n", `"arm"`}})
+	if engine.Available(ctx, engine.Runc) == nil {
+		r, err := engine.Run(ctx, res.Image, engine.Spec{Runtime: engine.Runc, Args: []string{"-n", `"arm"`}})
 		if err != nil || strings.TrimSpace(string(r.Stdout)) != `"arm"` {
 			t.Errorf("runc run under emulation: %v %+v", err, r)
 		}
@@ -115,7 +115,7 @@ func TestBuildARMVariant(t *testing.T) {
 		}
 	}
 	testenv.Emulator(t, "arm")
-	if err := runtime.Available(context.Background(), runtime.Auto); err != nil {
+	if err := engine.Available(context.Background(), engine.Auto); err != nil {
 		testenv.Missing(t, "no container runtime: %v", err)
 	}
 	_, err = Build(context.Background(), Options{Source: prog, Smoke: []Smoke{{ExpectStdout: ptr("hello from arm")}}})

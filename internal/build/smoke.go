@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dietimg/diet/internal/runtime"
+	"github.com/dietimg/diet/internal/engine"
 )
 
 // smoke runs each smoke test on the image of every platform, foreign
@@ -27,7 +27,7 @@ func smokeImage(ctx context.Context, opts Options, pi *PlatformImage, name bool)
 		on = " on " + pi.Platform.String()
 	}
 	for _, s := range opts.Smoke {
-		r, err := runtime.Run(ctx, pi.Image, runtime.Spec{
+		r, err := engine.Run(ctx, pi.Image, engine.Spec{
 			Args:    s.Args,
 			Stdin:   s.Stdin,
 			Runtime: opts.Runtime,

@@ -16,9 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -136,7 +136,7 @@ attached on push. --smoke runs the image before anything is written.`,
 			}
 			// A runtime that cannot run here is said before the build.
 			if len(opts.Smoke) > 0 {
-				if err := runtime.Available(cmd.Context(), opts.Runtime); err != nil {
+				if err := engine.Available(cmd.Context(), opts.Runtime); err != nil {
 					return fmt.Errorf("--smoke: %w", err)
 				}
 			}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dietimg/diet/internal/runtime"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -135,7 +135,7 @@ func TestPodmanRunsSlice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end podman test (-short)")
 	}
-	if err := runtime.Available(t.Context(), runtime.Podman); err != nil {
+	if err := engine.Available(t.Context(), engine.Podman); err != nil {
 		testenv.Missing(t, "%v", err)
 	}
 	dir := t.TempDir()

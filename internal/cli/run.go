@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
-	"github.com/dietimg/diet/internal/runtime"
 )
 
 func init() { register(newRun) }
@@ -28,7 +28,7 @@ type runOutput struct {
 
 func newRun() *cobra.Command {
 	var (
-		spec      runtime.Spec
+		spec      engine.Spec
 		stdinFile string
 		asJSON    bool
 		env       []string
@@ -88,11 +88,11 @@ runc (rootless when diet is not root).`,
 				spec.Stdout, spec.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			}
 			spec.Notef = func(format string, args ...any) { slog.Warn(fmt.Sprintf(format, args...)) }
-			res, err := runtime.Run(ctx, img, spec)
+			res, err := engine.Run(ctx, img, spec)
 			if err != nil && res != nil && ctx.Err() != nil {
 				return ExitError{Code: 130, Err: fmt.Errorf("%s: interrupted, container killed", ref)}
 			}
-			if err != nil && !errors.Is(err, runtime.ErrTimeout) {
+			if err != nil && !errors.Is(err, engine.ErrTimeout) {
 				return err
 			}
 			if asJSON {
@@ -113,7 +113,7 @@ runc (rootless when diet is not root).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&spec.Runtime, "runtime", runtime.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
+	f.StringVar(&spec.Runtime, "runtime", engine.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
 	f.StringVar(&spec.Network, "network", "none", "network: none (loopback only) or host")
 	f.StringVar(&stdinFile, "stdin", "", "file to give the program as standard input (- for diet's own)")
 	f.DurationVar(&spec.Timeout, "timeout", 0, "kill the container after this long (0: no limit)")

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/dietimg/diet/internal/runtime"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -80,8 +80,8 @@ func TestRunCommand(t *testing.T) {
 	stdinFile := filepath.Join(t.TempDir(), "in")
 	os.WriteFile(stdinFile, []byte("from a file\n"), 0o644)
 	var rts []string
-	for _, rt := range []string{runtime.Docker, runtime.Podman, runtime.Runc} {
-		if err := runtime.Available(t.Context(), rt); err != nil {
+	for _, rt := range []string{engine.Docker, engine.Podman, engine.Runc} {
+		if err := engine.Available(t.Context(), rt); err != nil {
 			t.Run(rt, func(t *testing.T) { testenv.Missing(t, "%v", err) })
 			continue
 		}

@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
 )
@@ -147,7 +147,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.runtime != runtime.Runc && f.runtime != runtime.Docker && f.runtime != runtime.Podman {
+	if f.runtime != engine.Runc && f.runtime != engine.Docker && f.runtime != engine.Podman {
 		return fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
 	}
 	if f.network != "none" && f.network != "host" {
@@ -162,7 +162,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	// A runtime that cannot run here (rootless runc where the kernel
 	// forbids user namespaces) is said before minutes of unpacking.
-	if err := runtime.Available(ctx, f.runtime); err != nil {
+	if err := engine.Available(ctx, f.runtime); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -11,10 +11,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/report"
-	"github.com/dietimg/diet/internal/runtime"
 )
 
 // baseImage is a base read for the program's platform, or why it could
@@ -180,9 +180,9 @@ func runtimeProblem(ctx context.Context, opts Options, plat v1.Platform) error {
 	}
 	rt := opts.Runtime
 	if rt == "" {
-		rt = runtime.Auto
+		rt = engine.Auto
 	}
-	if err := runtime.Available(ctx, rt); err != nil {
+	if err := engine.Available(ctx, rt); err != nil {
 		return fmt.Errorf("no container runtime: %w", err)
 	}
 	return nil
@@ -222,7 +222,7 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 }
 
 func smokeOnce(ctx context.Context, opts Options, img v1.Image, s build.Smoke) error {
-	r, err := runtime.Run(ctx, img, runtime.Spec{
+	r, err := engine.Run(ctx, img, engine.Spec{
 		Args:    s.Args,
 		Stdin:   s.Stdin,
 		Runtime: opts.Runtime,

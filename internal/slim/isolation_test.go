@@ -21,9 +21,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -121,13 +121,13 @@ func TestRunsIsolated(t *testing.T) {
 	go http.Serve(decoy, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "decoy on the host") }))
 	port := decoy.Addr().(*net.TCPAddr).Port
 	img := stateImage(t, port)
-	for _, rt := range []string{runtime.Runc, runtime.Docker} {
+	for _, rt := range []string{engine.Runc, engine.Docker} {
 		t.Run(rt, func(t *testing.T) {
-			if err := runtime.Available(context.Background(), rt); err != nil {
+			if err := engine.Available(context.Background(), rt); err != nil {
 				testenv.Missing(t, "%v", err)
 			}
 			// Not in parallel with the host subtest, which ends the decoy.
-			release, err := runtime.Hold(context.Background(), img, rt)
+			release, err := engine.Hold(context.Background(), img, rt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestRunsIsolated(t *testing.T) {
 	// start, and leave it closed.
 	t.Run("host", func(t *testing.T) {
 		testenv.Runc(t)
-		tgt, popts := probeTarget(t, img, runtime.Runc, "host", port)
+		tgt, popts := probeTarget(t, img, engine.Runc, "host", port)
 		popts.Timeout = 10 * time.Second
 		_, err := probe.Run(context.Background(), tgt, []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}}, popts)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d of the host is already open", port)) {
@@ -177,7 +177,7 @@ func TestRunsIsolated(t *testing.T) {
 					t.Errorf("run %d: the probe got %q, the files hold %q", i, got, files)
 				}
 			}
-			check(runState(t, img, runtime.Runc, "host", port))
+			check(runState(t, img, engine.Runc, "host", port))
 			if c, err := net.DialTimeout("tcp", decoy.Addr().String(), time.Second); err == nil {
 				c.Close()
 				t.Errorf("run %d: port %d still open after the run", i, port)
@@ -197,9 +197,9 @@ func TestSlimStateImage(t *testing.T) {
 	if err := image.Write(context.Background(), src, stateImage(t, 8000), image.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, rt := range []string{runtime.Runc, runtime.Docker} {
+	for _, rt := range []string{engine.Runc, engine.Docker} {
 		t.Run(rt, func(t *testing.T) {
-			if err := runtime.Available(context.Background(), rt); err != nil {
+			if err := engine.Available(context.Background(), rt); err != nil {
 				testenv.Missing(t, "%v", err)
 			}
 			t.Parallel()

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
-	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -84,14 +84,14 @@ func ownerIn(t *testing.T, ref, name string) int {
 // it for its page.
 func TestSlimmedNginxInPodman(t *testing.T) {
 	run := slimNginx(t) // holds the port 80 lock
-	if err := runtime.Available(t.Context(), runtime.Podman); err != nil {
+	if err := engine.Available(t.Context(), engine.Podman); err != nil {
 		testenv.Missing(t, "%v", err)
 	}
 	img, err := image.Read(t.Context(), run.dest, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctr, err := runtime.Start(t.Context(), img, runtime.Spec{Runtime: runtime.Podman, Timeout: 2 * time.Minute})
+	ctr, err := engine.Start(t.Context(), img, engine.Spec{Runtime: engine.Podman, Timeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestSlimmedNginxInPodman(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if res.Runtime != runtime.Podman || !strings.Contains(string(body), "Welcome to nginx") {
+	if res.Runtime != engine.Podman || !strings.Contains(string(body), "Welcome to nginx") {
 		t.Errorf("the slimmed nginx in podman answered %q (%s: exit %d, stderr %q)", body, res.Runtime, res.ExitCode, res.Stderr)
 	}
 }

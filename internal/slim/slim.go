@@ -27,10 +27,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/rootfs"
-	"github.com/dietimg/diet/internal/runtime"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -183,7 +183,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	}
 	// The sensor is checked first: a dynamic diet cannot trace, and should
 	// say so before minutes of unpacking.
-	notef := runtime.NoteOnce(opts.logf)
+	notef := engine.NoteOnce(opts.logf)
 	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
 	if !opts.NoTrace || needsHelper(opts.Probes) {
@@ -246,7 +246,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
-	release, err := runtime.HoldDir(ctx, img, opts.Runtime, rootDir)
+	release, err := engine.HoldDir(ctx, img, opts.Runtime, rootDir)
 	if err != nil {
 		return nil, fmt.Errorf("probing the original: %w", err)
 	}
@@ -377,7 +377,7 @@ func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err er
 	if o.WorkDir != "" && o.Runtime == "runc" {
 		return func() {}, nil
 	}
-	return runtime.Hold(ctx, img, o.Runtime)
+	return engine.Hold(ctx, img, o.Runtime)
 }
 
 // addStatic keeps the static closure of the entrypoint and command, and

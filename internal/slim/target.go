@@ -14,8 +14,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/runtime"
 )
 
 // Where the sensor and its record directory appear in the container.
@@ -105,10 +105,10 @@ func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
 	return ports
 }
 
-func (t *target) spec(args []string) (runtime.Spec, string) {
-	spec := runtime.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
+func (t *target) spec(args []string) (engine.Spec, string) {
+	spec := engine.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
 	if t.sensorHost != "" {
-		spec.Mounts = []runtime.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
+		spec.Mounts = []engine.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
 	}
 	if !t.trace {
 		spec.Args = args
@@ -127,7 +127,7 @@ func (t *target) spec(args []string) (runtime.Spec, string) {
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
 	// children can need, and nothing more.
 	spec.CapAdd = []string{"SYS_PTRACE"}
-	spec.Mounts = append(spec.Mounts, runtime.Mount{Source: t.recordHost, Target: recordDir})
+	spec.Mounts = append(spec.Mounts, engine.Mount{Source: t.recordHost, Target: recordDir})
 	return spec, filepath.Join(t.recordHost, rec)
 }
 
@@ -136,8 +136,8 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 	if rec != "" {
 		t.execs = append(t.execs, rec)
 	}
-	res, err := runtime.Run(ctx, t.img, spec)
-	if err != nil && !(errors.Is(err, runtime.ErrTimeout) && res != nil) {
+	res, err := engine.Run(ctx, t.img, spec)
+	if err != nil && !(errors.Is(err, engine.ErrTimeout) && res != nil) {
 		return nil, err
 	}
 	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
@@ -156,7 +156,7 @@ func (t *target) Start(ctx context.Context) (probe.Service, error) {
 	}
 	spec.Timeout = 0
 	t.service = rec
-	c, err := runtime.Start(ctx, t.img, spec)
+	c, err := engine.Start(ctx, t.img, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func portsClosed(ctx context.Context, ports []int) error {
 }
 
 type service struct {
-	c *runtime.Container
+	c *engine.Container
 	t *target
 }
 
@@ -193,8 +193,8 @@ func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdou
 		s.t.probes = append(s.t.probes, filepath.Join(s.t.recordHost, rec))
 		args = append(append(append([]string{}, s.t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), args...)
 	}
-	res, err := s.c.Exec(ctx, runtime.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
-	if errors.Is(err, runtime.ErrNotFound) {
+	res, err := s.c.Exec(ctx, engine.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
+	if errors.Is(err, engine.ErrNotFound) {
 		return nil, fmt.Errorf("%s: not found in the image", args[0])
 	}
 	if err != nil {

@@ -1,10 +1,10 @@
-package runtime
+package engine
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -37,7 +37,7 @@ func binfmtDir(t *testing.T, status string, entries map[string]string) string {
 }
 
 func TestCheckPlatformBinfmt(t *testing.T) {
-	if goruntime.GOARCH != "amd64" {
+	if runtime.GOARCH != "amd64" {
 		t.Skip("the cases are written for an amd64 host")
 	}
 	arm64 := &v1.ConfigFile{OS: "linux", Architecture: "arm64"}

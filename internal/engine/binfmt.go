@@ -1,4 +1,4 @@
-package runtime
+package engine
 
 import (
 	"encoding/binary"
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -66,16 +66,16 @@ func checkPlatform(cfg *v1.ConfigFile, dir string) error {
 		return fmt.Errorf("the image is for %s, not linux", cfg.OS)
 	}
 	arch := cfg.Architecture
-	if arch == "" || arch == goruntime.GOARCH || (arch == "386" && goruntime.GOARCH == "amd64") {
+	if arch == "" || arch == runtime.GOARCH || (arch == "386" && runtime.GOARCH == "amd64") {
 		return nil
 	}
 	m, ok := elfMachines[arch]
 	if !ok {
-		return fmt.Errorf("%w: the image is for linux/%s, which diet cannot run on linux/%s", ErrNoEmulator, arch, goruntime.GOARCH)
+		return fmt.Errorf("%w: the image is for linux/%s, which diet cannot run on linux/%s", ErrNoEmulator, arch, runtime.GOARCH)
 	}
 	h, err := findHandler(dir, m)
 	if err != nil {
-		return fmt.Errorf("%w: the image is for linux/%s and this machine (linux/%s) %v", ErrNoEmulator, arch, goruntime.GOARCH, err)
+		return fmt.Errorf("%w: the image is for linux/%s and this machine (linux/%s) %v", ErrNoEmulator, arch, runtime.GOARCH, err)
 	}
 	if !strings.Contains(h.flags, "F") {
 		return fmt.Errorf("%w: the image is for linux/%s and binfmt_misc handler %s lacks the F (fix-binary) flag, so containers cannot reach its interpreter %s: register qemu-user-static's (update-binfmts --enable qemu-%s)", ErrNoEmulator, arch, h.name, h.interpreter, m.qemu)

@@ -1,9 +1,9 @@
-package runtime
+package engine
 
 import (
 	"fmt"
 	"os"
-	goruntime "runtime"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,9 +23,9 @@ func loopbackNetns() (path string, closeFn func(), err error) {
 	go func() {
 		// The thread is never unlocked: once its namespace has changed,
 		// the Go runtime must throw it away when this goroutine ends.
-		goruntime.LockOSThread()
+		runtime.LockOSThread()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			goruntime.UnlockOSThread()
+			runtime.UnlockOSThread()
 			ch <- result{-1, fmt.Errorf("unshare network namespace: %w", err)}
 			return
 		}

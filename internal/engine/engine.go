@@ -1,8 +1,8 @@
-// Package runtime runs images in real container runtimes: a Docker engine
+// Package engine runs images in real container runtimes: a Docker engine
 // (through the docker command) or runc (on a bundle unpacked here). It is
 // how diet proves that an image it made still runs, and how slim watches a
 // program at work.
-package runtime
+package engine
 
 import (
 	"bytes"
