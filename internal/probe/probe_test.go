@@ -376,3 +376,53 @@ func FuzzUnescape(f *testing.F) {
 		}
 	})
 }
+
+// lateServer is a service that listens only some time after it starts,
+// as a traced server does, and whose "client" command fails unless it
+// can connect, as redis-cli and psql do.
+type lateServer struct {
+	*fakeService
+	port int
+}
+
+func (s *lateServer) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*Output, error) {
+	if len(args) == 1 && args[0] == "client" {
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)))
+		if err != nil {
+			return &Output{ExitCode: 2, Stderr: []byte(err.Error())}, nil
+		}
+		c.Close()
+		return &Output{Stdout: []byte("connected\n")}, nil
+	}
+	return s.fakeService.Exec(ctx, args, stdin, stdout)
+}
+
+type lateTarget struct {
+	fake
+	delay time.Duration
+	port  int
+}
+
+func (t *lateTarget) Start(ctx context.Context) (Service, error) {
+	s := &lateServer{fakeService: &fakeService{done: make(chan struct{}), srv: &http.Server{Handler: http.NotFoundHandler()}, out: &Output{}}, port: t.port}
+	time.AfterFunc(t.delay, func() {
+		if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(t.port))); err == nil {
+			go s.srv.Serve(l)
+		}
+	})
+	return s, nil
+}
+
+// TestRunCmdWaitsForPorts: a command probe runs once the image's ports
+// accept connections, not as soon as the program starts.
+func TestRunCmdWaitsForPorts(t *testing.T) {
+	tgt := &lateTarget{delay: 700 * time.Millisecond, port: freePort(t)}
+	cmd, _ := ParseCmd("client")
+	out, err := Run(context.Background(), tgt, []Probe{cmd}, Options{Helper: []string{"inside"}, Timeout: 10 * time.Second, Ports: []int{tgt.port}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].ExitCode != 0 || string(out[0].Stdout) != "connected\n" {
+		t.Errorf("the command ran before the server listened: %+v (stderr %q)", out[0], out[0].Stderr)
+	}
+}

@@ -125,7 +125,12 @@ func Run(ctx context.Context, target Target, probes []Probe, opts Options) ([]Ou
 			}
 		}
 	}
+	ready := false
 	for _, i := range service {
+		if probes[i].Kind == KindCmd && !ready {
+			awaitPorts(ctx, svc, opts)
+			ready = true
+		}
 		out[i] = runService(ctx, svc, probes[i], opts)
 	}
 	res, err := svc.Stop(ctx)
@@ -151,6 +156,22 @@ func runExec(ctx context.Context, target Target, p Probe, opts Options) (Outcome
 		return Outcome{}, fmt.Errorf("probe %s: %w", p, err)
 	}
 	return Outcome{Probe: p, ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
+}
+
+// awaitPorts waits, from inside the container, until each of the ports
+// accepts a connection, so that a command probe (a client such as
+// redis-cli or psql) does not run before the server listens: under the
+// trace a server starts several times slower than it does alone. A port
+// that never accepts only ends the wait; the command then runs and its
+// outcome says what it met.
+func awaitPorts(ctx context.Context, svc Service, opts Options) {
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout()+15*time.Second)
+	defer cancel()
+	for _, port := range opts.Ports {
+		if a := ask(ctx, svc, opts.Helper, Request{Kind: "tcp", Port: port, Timeout: opts.timeout()}); a.Error != "" {
+			return
+		}
+	}
 }
 
 func runService(ctx context.Context, svc Service, p Probe, opts Options) Outcome {

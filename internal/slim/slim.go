@@ -265,6 +265,11 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		if o.Error != "" {
 			return nil, fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
 		}
+		if o.Probe.Kind == probe.KindCmd && o.ExitCode != 0 {
+			// The verify compares exit codes, so it would pass on a slim
+			// that fails the same way: say so, it is rarely what was meant.
+			opts.logf("probe %s exited %d on the original (%s): a client that did not reach the server shows little of what the server needs", o.Probe, o.ExitCode, firstLines(o.Stderr))
+		}
 	}
 	records := map[int][]trace.Event{} // probe index -> its run's events
 	var all []trace.Event
