@@ -8,10 +8,17 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/dietimg/diet/internal/cli"
 )
+
+// init keeps the main goroutine on the process's main thread: diet's
+// hidden sensor-exec drops to the image's user and executes the program
+// under diet's tracer, and an execve from another thread would reach the
+// tracer as a different thread of the process.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

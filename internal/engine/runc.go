@@ -87,7 +87,7 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	if spec.User != "" {
 		user = spec.User
 	}
-	eu, err := resolveUser(fsys, user)
+	eu, err := ResolveUser(fsys, user)
 	if err != nil {
 		return nil, err
 	}

@@ -10,18 +10,19 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-// execUser is who the container's process runs as.
-type execUser struct {
+// ExecUser is who a container's process runs as.
+type ExecUser struct {
 	UID, GID   uint32
 	Additional []uint32
 	Home       string
 }
 
-// resolveUser turns an image or spec user ("", "name", "uid", "uid:gid",
+// ResolveUser turns an image or spec user ("", "name", "uid", "uid:gid",
 // "name:group") into numeric ids, reading /etc/passwd and /etc/group of
-// the root file system fsys as Docker does.
-func resolveUser(fsys rootfs.FS, user string) (execUser, error) {
-	u := execUser{Home: "/"}
+// the root file system fsys as Docker does. diet's sensor uses it inside
+// the container to start the program as the image's user.
+func ResolveUser(fsys rootfs.FS, user string) (ExecUser, error) {
+	u := ExecUser{Home: "/"}
 	if user == "" {
 		user = "0"
 	}

@@ -25,13 +25,10 @@ import (
 // the times of the original.
 func TestSlimKeepsWhatProgramsSee(t *testing.T) {
 	needRunc(t)
-	// Untraced: the kernel grants a traced exec its file capabilities
-	// only when the tracer's credentials, recorded when the child asked
-	// to be traced, hold CAP_SYS_PTRACE; the sensor's child runs as the
-	// image's user, so even the original nginx could not bind port 80
-	// under it. The static closure, the config and --keep /srv/www are
-	// enough here.
-	run := runSlim(t, "observe", "--no-trace", "--keep", "/srv/www", "--keep", "/etc/nginx/observe.conf",
+	// Traced: the sensor stays root and starts nginx as www-data, so the
+	// kernel grants the traced exec its file capability (it withholds it
+	// under a tracer without it) and the original binds port 80.
+	run := runSlim(t, "observe", "--keep", "/srv/www", "--keep", "/etc/nginx/observe.conf",
 		"--probe-http", "80/", "--probe-http", "80/big.bin", "--probe-http", "80/sub/")
 	run.mustSucceed(t)
 	res := run.res

@@ -1,12 +1,14 @@
 package slim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +123,14 @@ func (t *target) spec(args []string) (engine.Spec, string) {
 		cmd = args
 	}
 	argv := append(append([]string{}, t.cfg.Config.Entrypoint...), cmd...)
-	spec.Entrypoint = append(append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), argv...)
+	if t.user() != "" {
+		// The sensor stays root and starts the program as the image's
+		// user: the kernel gives a traced exec its file capabilities
+		// (a server binding port 80 through cap_net_bind_service) only
+		// when the tracer holds them.
+		spec.User = "0:0"
+	}
+	spec.Entrypoint = t.sensorCmd(rec, argv)
 	// Reading the file descriptors and working directory of a traced
 	// process that changed its user (nginx's workers run as www-data)
 	// needs CAP_SYS_PTRACE: the one capability ptrace of one's own
@@ -129,6 +138,37 @@ func (t *target) spec(args []string) (engine.Spec, string) {
 	spec.CapAdd = []string{"SYS_PTRACE"}
 	spec.Mounts = append(spec.Mounts, engine.Mount{Source: t.recordHost, Target: recordDir})
 	return spec, filepath.Join(t.recordHost, rec)
+}
+
+// user is the image's user when it is not root: the traced program runs
+// as that user while its sensor runs as root.
+func (t *target) user() string {
+	switch u := t.cfg.Config.User; u {
+	case "", "0", "root", "0:0", "root:root":
+		return ""
+	default:
+		return u
+	}
+}
+
+// userFlags make diet's sensor or sensor-exec start its program as the
+// image's user (with the HOME a runtime would give it).
+func (t *target) userFlags() []string {
+	flags := []string{"--user", t.user()}
+	if !slices.ContainsFunc(t.cfg.Config.Env, func(e string) bool { return strings.HasPrefix(e, "HOME=") }) {
+		flags = append(flags, "--set-home")
+	}
+	return flags
+}
+
+// sensorCmd is the command line that runs argv under the sensor, as the
+// image's user, recording into rec of the record directory.
+func (t *target) sensorCmd(rec string, argv []string) []string {
+	cmd := append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec)
+	if t.user() != "" {
+		cmd = append(append(cmd, t.userFlags()...), "--self", strings.Join(t.sensorArgv, " "))
+	}
+	return append(append(cmd, "--"), argv...)
 }
 
 func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error) {
@@ -188,15 +228,33 @@ type service struct {
 // probe runs under the sensor, with a record of its own, when the probe's
 // files are to be kept.
 func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*probe.Output, error) {
-	if s.t.trace && s.t.traceProbeCmds && args[0] != s.t.sensorArgv[0] {
+	helper := len(s.t.sensorArgv) > 0 && args[0] == s.t.sensorArgv[0]
+	switch {
+	case helper || !s.t.trace:
+	case s.t.traceProbeCmds:
 		rec := "probe-" + strconv.Itoa(len(s.t.probes)+1) + ".jsonl"
 		s.t.probes = append(s.t.probes, filepath.Join(s.t.recordHost, rec))
-		args = append(append(append([]string{}, s.t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--"), args...)
+		args = s.t.sensorCmd(rec, args)
+	case s.t.user() != "":
+		// The container runs as root for its sensor; the probe's
+		// command runs as the image's user, as it would in the image.
+		name := args[0]
+		args = append(append(append(append([]string{}, s.t.sensorArgv...), "sensor-exec"), s.t.userFlags()...), append([]string{"--"}, args...)...)
+		res, err := s.c.Exec(ctx, engine.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
+		if err == nil && res.ExitCode == 127 && bytes.HasPrefix(res.Stderr, []byte("diet: "+name+": ")) {
+			return nil, fmt.Errorf("%s: not found in the image", name)
+		}
+		return output(res, err)
 	}
 	res, err := s.c.Exec(ctx, engine.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
 	if errors.Is(err, engine.ErrNotFound) {
 		return nil, fmt.Errorf("%s: not found in the image", args[0])
 	}
+	return output(res, err)
+}
+
+// output is a runtime's result as a probe's.
+func output(res *engine.Result, err error) (*probe.Output, error) {
 	if err != nil {
 		return nil, err
 	}
