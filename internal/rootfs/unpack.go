@@ -146,8 +146,10 @@ func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts Unpac
 		opts:    opts.withDefaults(),
 		chown:   opts.KeepOwners && os.Geteuid() == 0,
 		dirMeta: map[string]dirMeta{},
+		dirs:    map[string]string{},
 		report:  &UnpackReport{},
 	}
+	defer u.closeSub()
 	if opts.KeepOwners {
 		u.report.Owners = map[string]Owner{}
 	}
@@ -177,6 +179,10 @@ type unpacker struct {
 	dirMeta map[string]dirMeta // modes and times of directories, applied at the end
 	report  *UnpackReport
 
+	dirs    map[string]string // resolveDir's answers, until something is removed
+	sub     *os.Root          // the directory subName, opened in root
+	subName string
+
 	// per layer
 	index   int
 	current map[string]bool // paths this layer created, which its opaque markers keep
@@ -190,7 +196,9 @@ func (u *unpacker) layer(i int, l v1.Layer) error {
 		return fmt.Errorf("layer %d: %w", i, err)
 	}
 	defer rc.Close()
-	tr := tar.NewReader(&ctxReader{ctx: u.ctx, r: rc})
+	ra := newReadAhead(rc)
+	defer ra.Close()
+	tr := tar.NewReader(&ctxReader{ctx: u.ctx, r: ra})
 	for {
 		if err := u.ctx.Err(); err != nil {
 			return err
@@ -289,41 +297,35 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		return err
 	}
 	full := join(parent, base)
-
-	// Replace what is there, unless a directory meets a directory: layers
-	// merge directories.
-	if fi, err := u.root.Lstat(full); err == nil {
-		if !(hdr.Typeflag == tar.TypeDir && fi.IsDir()) {
-			if err := u.root.RemoveAll(full); err != nil {
-				return fmt.Errorf("replacing %s: %w", full, err)
-			}
-			u.forget(full)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	// Every operation on the entry goes through its parent directory,
+	// opened once for the entries of that directory: a name of one
+	// component costs one system call, not one per directory of its path.
+	dir, err := u.dirRoot(parent)
+	if err != nil {
 		return err
 	}
 
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		if err := u.root.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := u.replacing(dir, full, base, true, func() error { return dir.Mkdir(base, 0o755) }); err != nil {
 			return err
 		}
 		u.dirMeta[full] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
-		if err := u.owner(full, hdr); err != nil {
+		if err := u.owner(dir, base, hdr); err != nil {
 			return err
 		}
 		if u.chown {
 			u.xattrs(full, hdr)
 		}
 	case tar.TypeReg:
-		if err := u.file(full, hdr, r); err != nil {
+		if err := u.file(dir, full, base, hdr, r); err != nil {
 			return err
 		}
 	case tar.TypeSymlink:
-		if err := u.root.Symlink(hdr.Linkname, full); err != nil {
+		if err := u.replacing(dir, full, base, false, func() error { return dir.Symlink(hdr.Linkname, base) }); err != nil {
 			return err
 		}
-		if err := u.owner(full, hdr); err != nil {
+		if err := u.owner(dir, base, hdr); err != nil {
 			return err
 		}
 		// os.Root has no Lchtimes. full is free of symlinks up to its
@@ -331,7 +333,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		ts := unix.NsecToTimespec(hdr.ModTime.UnixNano())
 		_ = unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(u.dir, filepath.FromSlash(full)), []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW)
 	case tar.TypeLink:
-		if err := u.hardlink(full, hdr.Linkname); err != nil {
+		if err := u.hardlink(dir, full, base, hdr.Linkname); err != nil {
 			return err
 		}
 	}
@@ -380,42 +382,69 @@ func (u *unpacker) record(full string, hdr *tar.Header) {
 	}
 }
 
-func (u *unpacker) owner(full string, hdr *tar.Header) error {
+// replacing runs create, which makes entry base of dir (full from the
+// root). If something is in the way, it is removed and create runs again,
+// unless merge is set and a directory is in the way: layers merge
+// directories.
+func (u *unpacker) replacing(dir *os.Root, full, base string, merge bool, create func() error) error {
+	err := create()
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	fi, err := dir.Lstat(base)
+	if err != nil {
+		return err
+	}
+	if merge && fi.IsDir() {
+		return nil
+	}
+	if err := dir.RemoveAll(base); err != nil {
+		return fmt.Errorf("replacing %s: %w", full, err)
+	}
+	u.forget(full)
+	return create()
+}
+
+func (u *unpacker) owner(dir *os.Root, base string, hdr *tar.Header) error {
 	if !u.chown {
 		return nil
 	}
-	if err := u.root.Lchown(full, hdr.Uid, hdr.Gid); err != nil {
-		return fmt.Errorf("chown %s: %w", full, err)
+	if err := dir.Lchown(base, hdr.Uid, hdr.Gid); err != nil {
+		return fmt.Errorf("chown %s: %w", base, err)
 	}
 	return nil
 }
 
-func (u *unpacker) file(full string, hdr *tar.Header, r io.Reader) error {
+func (u *unpacker) file(dir *os.Root, full, base string, hdr *tar.Header, r io.Reader) error {
 	if hdr.Size > u.opts.MaxFileSize {
 		return fmt.Errorf("file of %d bytes is larger than the limit of %d: %w", hdr.Size, u.opts.MaxFileSize, ErrLimit)
 	}
-	f, err := u.root.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	var f *os.File
+	err := u.replacing(dir, full, base, false, func() (err error) {
+		f, err = dir.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	_, err = u.copyLimited(f, r)
+	if err == nil && u.chown {
+		err = f.Chown(hdr.Uid, hdr.Gid)
+	}
+	// chown clears setuid bits, so the mode comes after it.
+	if err == nil {
+		err = f.Chmod(u.mode(hdr))
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return err
-	}
-	if err := u.owner(full, hdr); err != nil {
-		return err
-	}
-	// chown clears setuid bits, so the mode comes after it.
-	if err := u.root.Chmod(full, u.mode(hdr)); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", full, err)
 	}
 	if u.chown {
 		u.xattrs(full, hdr)
 	}
-	return u.root.Chtimes(full, hdr.ModTime, hdr.ModTime)
+	return dir.Chtimes(base, hdr.ModTime, hdr.ModTime)
 }
 
 // xattrPrefix marks the PAX records of extended attributes, as GNU tar,
@@ -483,7 +512,7 @@ func (u *unpacker) discard(r io.Reader) error {
 	return nil
 }
 
-func (u *unpacker) hardlink(full, linkname string) error {
+func (u *unpacker) hardlink(dir *os.Root, full, base, linkname string) error {
 	target, err := cleanName(linkname)
 	if err != nil {
 		return fmt.Errorf("hard link target %q: %w", linkname, err)
@@ -507,7 +536,7 @@ func (u *unpacker) hardlink(full, linkname string) error {
 	if tfull == full {
 		return nil
 	}
-	if err := u.root.Link(tfull, full); err != nil {
+	if err := u.replacing(dir, full, base, false, func() error { return u.root.Link(tfull, full) }); err != nil {
 		return err
 	}
 	// A hard link shares its target's inode, and so its owner.
@@ -596,6 +625,43 @@ func (u *unpacker) opaque(dir string) error {
 // chroot semantics and returns its symlink-free name ("." for the root).
 // With create, missing directories are made as a runtime would (0755).
 func (u *unpacker) resolveDir(name string, create bool) (string, error) {
+	if d, ok := u.dirs[name]; ok {
+		return d, nil
+	}
+	d, err := u.walkDir(name, create)
+	if err == nil {
+		u.dirs[name] = d
+	}
+	return d, err
+}
+
+// dirRoot returns directory name (symlink-free, from resolveDir) opened in
+// the root; it stays open for the next entries until another directory is
+// asked for or something is removed.
+func (u *unpacker) dirRoot(name string) (*os.Root, error) {
+	if name == "." {
+		return u.root, nil
+	}
+	if u.sub != nil && u.subName == name {
+		return u.sub, nil
+	}
+	u.closeSub()
+	r, err := u.root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	u.sub, u.subName = r, name
+	return r, nil
+}
+
+func (u *unpacker) closeSub() {
+	if u.sub != nil {
+		u.sub.Close()
+		u.sub, u.subName = nil, ""
+	}
+}
+
+func (u *unpacker) walkDir(name string, create bool) (string, error) {
 	done := "."
 	var todo []string
 	if name != "" && name != "." {
@@ -680,6 +746,10 @@ func (u *unpacker) finishDirs() error {
 // forget drops the directory metadata of p and everything below it, which
 // has just been removed.
 func (u *unpacker) forget(p string) {
+	clear(u.dirs)
+	if u.subName == p || strings.HasPrefix(u.subName, p+"/") {
+		u.closeSub()
+	}
 	_, wasDir := u.dirMeta[p]
 	for n := range u.dirMeta {
 		if n == p || strings.HasPrefix(n, p+"/") {
