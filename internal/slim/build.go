@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -36,83 +37,139 @@ type assembled struct {
 // assemble writes the kept paths as one reproducible layer under the
 // original image's configuration.
 func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assembled, error) {
-	out := &assembled{}
-	var entries []layer.Entry
-	pkgs := map[string]*dpkg.Package{}
-	var files []sbom.File
-	holders := map[inode]string{} // the first kept name of each file with several
+	a := &assembly{k: k, db: db, pkgs: map[string]*dpkg.Package{}, holders: map[inode]string{}}
 	for _, p := range k.keptPaths() {
-		n := k.t.nodes[p]
-		r := k.kept[p]
-		if strings.HasPrefix(p, statusDir+"/") {
-			continue // rewritten below from the packages that still have files
+		if err := a.addPath(p); err != nil {
+			return nil, err
 		}
-		e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
-		kk := Kept{Path: p, Reason: r, Xattrs: xattrNames(n.Xattrs)}
-		switch {
-		case n.Mode.IsDir():
-			e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
-			kk.Type = "dir"
-		case n.Mode&fs.ModeSymlink != 0:
-			e.Mode = fs.ModeSymlink | 0o777
-			e.Link = n.Link
-			kk.Type = "symlink"
-		default:
-			e.Mode = n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-			e.Source = k.t.host(p)
-			kk.Type, kk.Size = "file", n.Size
-			if n.inode != (inode{}) {
-				if h, ok := holders[n.inode]; ok {
-					e.HardLink, kk.HardLink = h, h
-				} else {
-					holders[n.inode] = p
-				}
-			}
-			var pkgName string
-			if pkg, ok := db.Owner(p); ok {
-				pkgs[pkg.Name] = pkg
-				pkgName = pkg.Name
-			}
-			sf, err := fileSums(e.Source)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", p, err)
-			}
-			sf.Path, sf.Size, sf.Package = p, n.Size, pkgName
-			sf.Reason = r.Kind
-			if r.Detail != "" {
-				sf.Reason += ": " + r.Detail
-			}
-			files = append(files, sf)
-		}
-		entries = append(entries, e)
-		out.kept = append(out.kept, kk)
 	}
-	names := make([]string, 0, len(pkgs))
-	for n := range pkgs {
+	spkgs := a.addStatus()
+	out := &assembled{kept: a.kept, packages: a.packages}
+	sort.Slice(out.kept, func(i, j int) bool { return out.kept[i].Path < out.kept[j].Path })
+
+	img, err := slimImage(a.entries, orig, opts.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	out.img = img
+
+	name := opts.Name
+	if name == "" {
+		name = "slimmed image"
+	}
+	doc, err := sbom.SPDX(sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: a.files, Packages: spkgs})
+	if err != nil {
+		return nil, fmt.Errorf("writing the SBOM: %w", err)
+	}
+	out.sbom = doc
+	return out, nil
+}
+
+// assembly is the layer's entries, the Kept list and the SBOM's files as
+// assemble gathers them from the keep-set.
+type assembly struct {
+	k        *keeper
+	db       *dpkg.DB
+	entries  []layer.Entry
+	kept     []Kept
+	files    []sbom.File
+	pkgs     map[string]*dpkg.Package // the packages that still have files
+	packages []string
+	holders  map[inode]string // the first kept name of each file with several
+}
+
+// addPath adds the kept path p: its entry, as the original has it, and
+// for a regular file its package and SBOM entry.
+func (a *assembly) addPath(p string) error {
+	n := a.k.t.nodes[p]
+	r := a.k.kept[p]
+	if strings.HasPrefix(p, statusDir+"/") {
+		return nil // rewritten by addStatus from the packages that still have files
+	}
+	e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
+	kk := Kept{Path: p, Reason: r, Xattrs: xattrNames(n.Xattrs)}
+	switch {
+	case n.Mode.IsDir():
+		e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+		kk.Type = "dir"
+	case n.Mode&fs.ModeSymlink != 0:
+		e.Mode = fs.ModeSymlink | 0o777
+		e.Link = n.Link
+		kk.Type = "symlink"
+	default:
+		e.Mode = n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+		e.Source = a.k.t.host(p)
+		kk.Type, kk.Size = "file", n.Size
+		if n.inode != (inode{}) {
+			if h, ok := a.holders[n.inode]; ok {
+				e.HardLink, kk.HardLink = h, h
+			} else {
+				a.holders[n.inode] = p
+			}
+		}
+		if err := a.addFile(p, n, r, e.Source); err != nil {
+			return err
+		}
+	}
+	a.entries = append(a.entries, e)
+	a.kept = append(a.kept, kk)
+	return nil
+}
+
+// addFile adds the regular file p (its content at source) to the SBOM,
+// and its package to those that still have files.
+func (a *assembly) addFile(p string, n *node, r Reason, source string) error {
+	var pkgName string
+	if pkg, ok := a.db.Owner(p); ok {
+		a.pkgs[pkg.Name] = pkg
+		pkgName = pkg.Name
+	}
+	sf, err := fileSums(source)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", p, err)
+	}
+	sf.Path, sf.Size, sf.Package = p, n.Size, pkgName
+	sf.Reason = r.Kind
+	if r.Detail != "" {
+		sf.Reason += ": " + r.Detail
+	}
+	a.files = append(a.files, sf)
+	return nil
+}
+
+// addStatus writes a status.d entry for each package that still has
+// files, and returns the packages for the SBOM.
+func (a *assembly) addStatus() []sbom.Package {
+	names := make([]string, 0, len(a.pkgs))
+	for n := range a.pkgs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var spkgs []sbom.Package
 	for _, name := range names {
-		pkg := pkgs[name]
+		pkg := a.pkgs[name]
 		stanza := strings.TrimRight(pkg.Stanza, "\n") + "\n"
 		p := statusDir + "/" + name
-		entries = append(entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
-		out.kept = append(out.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: Reason{Kind: ReasonRule, Detail: "dpkg status of " + name}})
-		out.packages = append(out.packages, name)
+		a.entries = append(a.entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
+		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: Reason{Kind: ReasonRule, Detail: "dpkg status of " + name}})
+		a.packages = append(a.packages, name)
 		spkgs = append(spkgs, sbom.Package{Name: pkg.Name, Version: pkg.Version, Architecture: pkg.Architecture,
 			PURL: pkg.PURL(), Supplier: "Organization: Debian", Source: pkg.Source, Homepage: pkg.Homepage})
 	}
-	sort.Slice(out.kept, func(i, j int) bool { return out.kept[i].Path < out.kept[j].Path })
+	return spkgs
+}
 
-	l, err := layer.Build(entries, layer.Options{Epoch: opts.Epoch})
+// slimImage is the image of one layer of entries, stamped with epoch,
+// under the original's platform and configuration.
+func slimImage(entries []layer.Entry, orig *v1.ConfigFile, epoch time.Time) (v1.Image, error) {
+	l, err := layer.Build(entries, layer.Options{Epoch: epoch})
 	if err != nil {
 		return nil, fmt.Errorf("writing the layer: %w", err)
 	}
 	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
 		Layer:     l,
 		MediaType: types.OCILayer,
-		History:   v1.History{Created: v1.Time{Time: opts.Epoch}, CreatedBy: "diet slim", Comment: "files the program uses, found by static analysis and by tracing it under probes"},
+		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "diet slim", Comment: "files the program uses, found by static analysis and by tracing it under probes"},
 	})
 	if err != nil {
 		return nil, err
@@ -124,24 +181,10 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 	}
 	cf = cf.DeepCopy()
 	cf.Architecture, cf.OS, cf.Variant, cf.OSVersion = orig.Architecture, orig.OS, orig.Variant, orig.OSVersion
-	cf.Created = v1.Time{Time: opts.Epoch}
+	cf.Created = v1.Time{Time: epoch}
 	cf.Config = *orig.Config.DeepCopy()
 	cf.Author = ""
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		return nil, err
-	}
-	out.img = img
-
-	name := opts.Name
-	if name == "" {
-		name = "slimmed image"
-	}
-	doc, err := sbom.SPDX(sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: files, Packages: spkgs})
-	if err != nil {
-		return nil, fmt.Errorf("writing the SBOM: %w", err)
-	}
-	out.sbom = doc
-	return out, nil
+	return mutate.ConfigFile(img, cf)
 }
 
 func xattrNames(x map[string]string) []string {

@@ -2,6 +2,7 @@ package slim
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -42,6 +43,11 @@ type keeper struct {
 	excluded map[string]bool // used paths that an exclude cut
 	closed   map[string]bool // real paths of ELF files whose closure is kept
 	states   map[string]Reason
+	// libDirs are the directories the loaders of the programs kept
+	// search for libraries, as named and resolved (never state);
+	// loaders the programs' loaders whose directories are in libDirs.
+	libDirs map[string]bool
+	loaders map[string]bool
 }
 
 func newKeeper(t *tree, fsys rootfs.FS, cfg *v1.ConfigFile, excludes []string) *keeper {
@@ -52,6 +58,7 @@ func newKeeper(t *tree, fsys rootfs.FS, cfg *v1.ConfigFile, excludes []string) *
 		pathDirs: envList(env, "PATH"),
 		kept:     map[string]Reason{}, excludes: excludes, excluded: map[string]bool{},
 		closed: map[string]bool{}, states: map[string]Reason{},
+		libDirs: map[string]bool{}, loaders: map[string]bool{},
 	}
 }
 
@@ -182,7 +189,7 @@ func (k *keeper) addState(name string, r Reason) {
 		return
 	}
 	dir := res.Path
-	if n := k.t.nodes[dir]; n == nil || !n.Mode.IsDir() || systemDirs[dir] || isPseudo(dir) || isMultiarchLib(dir) ||
+	if n := k.t.nodes[dir]; n == nil || !n.Mode.IsDir() || systemDirs[dir] || isPseudo(dir) || k.isLibDir(dir) ||
 		path.Base(dir) == "__pycache__" { // a cache of compiled modules, not state: what was read of it is kept
 		return
 	}
@@ -198,15 +205,29 @@ func (k *keeper) addState(name string, r Reason) {
 	}
 }
 
-// isMultiarchLib reports a Debian multiarch library directory
-// (/usr/lib/x86_64-linux-gnu), a system directory like /usr/lib.
-func isMultiarchLib(dir string) bool {
-	for _, d := range []string{"/lib/", "/usr/lib/"} {
-		if rest, ok := strings.CutPrefix(dir, d); ok && !strings.Contains(rest, "/") && strings.Count(rest, "-") >= 2 {
-			return true
+// isLibDir reports a directory the loader of a kept program searches for
+// libraries, or a Debian multiarch library directory of any architecture
+// (/usr/lib/aarch64-linux-gnu): a system directory like /usr/lib.
+func (k *keeper) isLibDir(dir string) bool {
+	return k.libDirs[dir] || closure.IsMultiarchDir(dir)
+}
+
+// addLibDirs notes the directories the loader of the program f searches
+// for libraries (closure.SearchDirs: its ld.so.cache entries and default
+// directories for f's architecture), as the loader names them and as
+// they resolve in the tree.
+func (k *keeper) addLibDirs(f *elfinfo.File) {
+	key := fmt.Sprint(f.Interpreter, f.ELFClass, f.ELFData, f.ELFMachine, f.ELFFlags, f.Libc)
+	if k.loaders[key] {
+		return
+	}
+	k.loaders[key] = true
+	for _, d := range k.res.SearchDirs(f) {
+		k.libDirs[d] = true
+		if res, err := rootfs.Resolve(k.fsys, d); err == nil {
+			k.libDirs[res.Path] = true
 		}
 	}
-	return false
 }
 
 // addProgram keeps a program's static closure: itself, its #!
@@ -244,6 +265,7 @@ func (k *keeper) closeReport(r *inspect.Report) {
 	if r.ELF != nil {
 		elves = append(elves, r.ELF)
 		k.closed[r.Realpath] = true
+		k.addLibDirs(r.ELF)
 	}
 	if cl := r.Closure; cl != nil {
 		if in := cl.Interpreter; in != nil {

@@ -181,89 +181,140 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, err
 	}
-	// The sensor is checked first: a dynamic diet cannot trace, and should
-	// say so before minutes of unpacking.
-	notef := engine.NoteOnce(opts.logf)
-	tgt := &target{img: img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
+	r := &run{ctx: ctx, opts: opts, img: img, cfg: cfg, work: work}
+	for _, stage := range []func() error{
+		r.prepare,       // the sensor and the result
+		r.unpack,        // 1. the file tree, unpacked without trusting it
+		r.static,        // 2. static closure of what the image runs
+		r.probeOriginal, // 3. the probes, traced, against the original
+		r.trace,         // 4. what the traced runs used
+		r.rules,         // 5. rules, volumes, and the closure of every ELF file kept
+		r.assemble,      // 6. one reproducible layer with the original config
+	} {
+		if err := stage(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.NoVerify {
+		return r.res, nil
+	}
+	return r.res, r.verify() // 7. the probes against the result
+}
+
+// run is one Slim: its inputs, and what each stage leaves for the next.
+type run struct {
+	ctx  context.Context
+	opts Options
+	img  v1.Image
+	cfg  *v1.ConfigFile
+	work string // the working directory: rootfs, record, bundles
+
+	notef   func(format string, args ...any) // notes said once per run
+	tgt     *target                          // the original, as the probes run it
+	rootDir string                           // the unpacked original
+	fsys    rootfs.FS
+	db      *dpkg.DB // nil when the image has no package database
+	k       *keeper
+	popts   probe.Options
+	records map[int][]trace.Event // probe index -> its traced run's events
+	res     *Result
+}
+
+// prepare makes the original's target and the result, with the sensor
+// checked first: a dynamic diet cannot trace, and should say so before
+// minutes of unpacking.
+func (r *run) prepare() error {
+	opts, cfg, work := r.opts, r.cfg, r.work
+	var err error
+	r.notef = engine.NoteOnce(opts.logf)
+	tgt := &target{img: r.img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
+	r.tgt = tgt
 	if !opts.NoTrace || needsHelper(opts.Probes) {
 		exe := opts.Sensor
 		if exe == "" {
 			if exe, err = os.Executable(); err != nil {
-				return nil, fmt.Errorf("finding diet's own binary for the sensor: %w", err)
+				return fmt.Errorf("finding diet's own binary for the sensor: %w", err)
 			}
 		}
 		if tgt.sensorHost, tgt.sensorArgv, err = prepareSensor(exe, work); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if !opts.NoTrace {
 		tgt.recordHost = filepath.Join(work, "record")
 		os.RemoveAll(tgt.recordHost) // no stale records from an earlier run in --workdir
 		if err := os.MkdirAll(tgt.recordHost, 0o777); err != nil {
-			return nil, err
+			return err
 		}
 		// The program may run as any user: it must be able to write there.
 		os.Chmod(tgt.recordHost, 0o777)
 	}
-	res := &Result{Platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
-	if res.Before, err = imageSizes(img); err != nil {
-		return nil, fmt.Errorf("measuring the image: %w", err)
+	r.res = &Result{Platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
+	if r.res.Before, err = imageSizes(r.img); err != nil {
+		return fmt.Errorf("measuring the image: %w", err)
 	}
+	return nil
+}
 
-	// 1. The file tree, unpacked without trusting it.
-	opts.logf("unpacking the image (%d bytes)", res.Before.Uncompressed)
-	rootDir := filepath.Join(work, "rootfs")
-	os.RemoveAll(rootDir)
-	unpacked, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true})
+// unpack unpacks the file tree without trusting it, reads its package
+// database, and checks the keep rules against it.
+func (r *run) unpack() error {
+	opts := r.opts
+	opts.logf("unpacking the image (%d bytes)", r.res.Before.Uncompressed)
+	r.rootDir = filepath.Join(r.work, "rootfs")
+	os.RemoveAll(r.rootDir)
+	unpacked, err := rootfs.Unpack(r.ctx, r.img, r.rootDir, rootfs.UnpackOptions{KeepOwners: true})
 	if err != nil {
-		return nil, fmt.Errorf("unpacking the image: %w", err)
+		return fmt.Errorf("unpacking the image: %w", err)
 	}
-	t, err := loadTree(rootDir, unpacked.Owners)
+	t, err := loadTree(r.rootDir, unpacked.Owners)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	fsys, err := rootfs.Dir(rootDir)
-	if err != nil {
-		return nil, err
+	if r.fsys, err = rootfs.Dir(r.rootDir); err != nil {
+		return err
 	}
-	db, err := dpkg.Load(fsys)
+	r.db, err = dpkg.Load(r.fsys)
 	if err != nil && !errors.Is(err, dpkg.ErrNoDatabase) {
-		return nil, fmt.Errorf("reading the package database: %w", err)
+		return fmt.Errorf("reading the package database: %w", err)
 	}
-	k := newKeeper(t, fsys, cfg, opts.Exclude)
-	if err := k.checkRules(opts.Keep, opts.KeepPackages, db); err != nil {
-		return nil, err
-	}
+	r.k = newKeeper(t, r.fsys, r.cfg, opts.Exclude)
+	return r.k.checkRules(opts.Keep, opts.KeepPackages, r.db)
+}
 
-	// 2. Static closure of what the image runs.
-	if err := addStatic(k, fsys, cfg, opts); err != nil {
-		return nil, err
-	}
+// static keeps the static closure of what the image runs.
+func (r *run) static() error {
+	return addStatic(r.k, r.fsys, r.cfg, r.opts)
+}
 
-	// 3 and 4. The probes, traced, against the original.
+// probeOriginal runs the probes against the original, traced unless
+// NoTrace, and refuses probes the original gave no answer to.
+func (r *run) probeOriginal() error {
+	ctx, img, opts, rootDir, tgt, res := r.ctx, r.img, r.opts, r.rootDir, r.tgt, r.res
 	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports}
+	r.popts = popts
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
 	release, err := engine.HoldDir(ctx, img, opts.Runtime, rootDir)
 	if err != nil {
-		return nil, fmt.Errorf("probing the original: %w", err)
+		return fmt.Errorf("probing the original: %w", err)
 	}
 	res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts)
 	release()
 	if err != nil {
-		return nil, fmt.Errorf("probing the original: %w", err)
+		return fmt.Errorf("probing the original: %w", err)
 	}
 	// A probe that got no answer from the original proves nothing of
 	// the result: that is bad input (a missing command, a port never
 	// opened, a hang), not a slim to write.
 	for _, o := range res.Original {
 		if o.Error != "" && len(bytes.TrimSpace(o.Stderr)) > 0 {
-			return nil, fmt.Errorf("probe %s of the original: %s; its stderr: %s", o.Probe, o.Error, firstLines(o.Stderr))
+			return fmt.Errorf("probe %s of the original: %s; its stderr: %s", o.Probe, o.Error, firstLines(o.Stderr))
 		}
 		if o.Error != "" {
-			return nil, fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
+			return fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
 		}
 		if o.Probe.Kind == probe.KindCmd && o.ExitCode != 0 {
 			// The verify compares exit codes, so it would pass on a slim
@@ -271,44 +322,58 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 			opts.logf("probe %s exited %d on the original (%s): a client that did not reach the server shows little of what the server needs", o.Probe, o.ExitCode, firstLines(o.Stderr))
 		}
 	}
-	records := map[int][]trace.Event{} // probe index -> its run's events
-	var all []trace.Event
-	if !opts.NoTrace {
-		ex := 0
-		for i, o := range res.Original {
-			file := tgt.service
-			if !o.Probe.Service() {
-				if ex < len(tgt.execs) {
-					file = tgt.execs[ex]
-				}
-				ex++
-			}
-			evs, err := trace.ReadRecordFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
-			}
-			if foreign(cfg.Architecture) {
-				evs = dropEmulator(evs)
-			}
-			records[i] = evs
-			all = append(all, evs...)
-		}
-		for _, file := range tgt.probes {
-			evs, err := trace.ReadRecordFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("reading the sensor's record of a probe command: %w", err)
-			}
-			all = append(all, evs...)
-		}
-		res.Traced = len(all)
-		k.addTrace(all)
-	}
+	return nil
+}
 
-	// 5. Rules, volumes, and the closure of every ELF file kept.
-	k.addRules(opts.Keep, opts.KeepPackages, db)
+// trace reads the sensor's records of the probes' runs (each probe's own,
+// for the removed files nearest a failed probe) and keeps what they used.
+func (r *run) trace() error {
+	r.records = map[int][]trace.Event{}
+	if r.opts.NoTrace {
+		return nil
+	}
+	tgt := r.tgt
+	var all []trace.Event
+	ex := 0
+	for i, o := range r.res.Original {
+		file := tgt.service
+		if !o.Probe.Service() {
+			if ex < len(tgt.execs) {
+				file = tgt.execs[ex]
+			}
+			ex++
+		}
+		evs, err := trace.ReadRecordFile(file)
+		if err != nil {
+			return fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
+		}
+		if foreign(r.cfg.Architecture) {
+			evs = dropEmulator(evs)
+		}
+		r.records[i] = evs
+		all = append(all, evs...)
+	}
+	for _, file := range tgt.probes {
+		evs, err := trace.ReadRecordFile(file)
+		if err != nil {
+			return fmt.Errorf("reading the sensor's record of a probe command: %w", err)
+		}
+		all = append(all, evs...)
+	}
+	r.res.Traced = len(all)
+	r.k.addTrace(all)
+	return nil
+}
+
+// rules keeps what the rules name, the volumes, the user and group
+// databases, /tmp and the working directory, then the closure of every
+// ELF file kept.
+func (r *run) rules() error {
+	k, opts, cfg := r.k, r.opts, r.cfg
+	k.addRules(opts.Keep, opts.KeepPackages, r.db)
 	if opts.KeepShell {
 		if _, err := k.addProgram("/bin/sh", "--keep-shell"); err != nil {
-			return nil, fmt.Errorf("--keep-shell: %w", err)
+			return fmt.Errorf("--keep-shell: %w", err)
 		}
 	}
 	for v := range cfg.Config.Volumes {
@@ -322,40 +387,50 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		k.add(wd, Reason{Kind: ReasonRule, Detail: "working directory"})
 	}
 	k.closeELF()
-	res.States, res.Partial = k.stateDirs(), k.partialDirs()
+	r.res.States, r.res.Partial = k.stateDirs(), k.partialDirs()
+	return nil
+}
 
-	// 6. One reproducible layer with the original config.
-	res.Removed = k.removed()
+// assemble writes the kept paths as one reproducible layer with the
+// original config, and measures the result.
+func (r *run) assemble() error {
+	res := r.res
+	res.Removed = r.k.removed()
 	res.RemovedCount = len(res.Removed)
-	out, err := assemble(k, db, cfg, opts)
+	out, err := assemble(r.k, r.db, r.cfg, r.opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Image, res.Kept, res.Packages, res.SBOM = out.img, out.kept, out.packages, out.sbom
 	if res.After, err = imageSizes(res.Image); err != nil {
-		return nil, err
+		return err
 	}
 	d, err := res.Image.Digest()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Digest = d.String()
-	opts.logf("kept %d paths, removed %d; %d -> %d bytes", len(res.Kept), len(res.Removed), res.Before.Uncompressed, res.After.Uncompressed)
+	r.opts.logf("kept %d paths, removed %d; %d -> %d bytes", len(res.Kept), len(res.Removed), res.Before.Uncompressed, res.After.Uncompressed)
+	return nil
+}
 
-	// 7. Verify.
-	if opts.NoVerify {
-		return res, nil
-	}
+// verify runs the probes against the result and compares their answers
+// with the original's: ErrDifferent, with the Differences, when any
+// changed.
+func (r *run) verify() error {
+	ctx, opts, tgt, res := r.ctx, r.opts, r.tgt, r.res
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: notef,
+	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
+	var release func()
+	var err error
 	if release, err = opts.hold(ctx, res.Image); err != nil {
-		return res, fmt.Errorf("probing the slimmed image: %w", err)
+		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
-	res.Slim, err = probe.Run(ctx, st, opts.Probes, popts)
+	res.Slim, err = probe.Run(ctx, st, opts.Probes, r.popts)
 	release()
 	if err != nil {
-		return res, fmt.Errorf("probing the slimmed image: %w", err)
+		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
 	for _, diff := range probe.Compare(res.Original, res.Slim) {
 		idx := 0
@@ -365,13 +440,13 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 				break
 			}
 		}
-		res.Differences = append(res.Differences, Difference{Difference: diff, Nearby: nearby(k, db, records[idx], res.Removed)})
+		res.Differences = append(res.Differences, Difference{Difference: diff, Nearby: nearby(r.k, r.db, r.records[idx], res.Removed)})
 	}
 	if len(res.Differences) > 0 {
-		return res, ErrDifferent
+		return ErrDifferent
 	}
 	res.Verified = true
-	return res, nil
+	return nil
 }
 
 // hold gets img into the runtime once for all the probe runs, which would
