@@ -163,7 +163,7 @@ func (m *merger) addLayer(idx int, r io.Reader) (layerStats, error) {
 			}
 			continue
 		}
-		st.DockerSize += entrySize(hdr)
+		st.DockerSize += rootfs.EntrySize(hdr)
 		f := File{Path: p, Layer: idx}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA:

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 // Sizes returns the two sizes diet reports for an image, the same for
@@ -16,21 +16,19 @@ import (
 // LayerSize over the layers), compressed the sum of the layer blobs, what
 // a pull transfers; the manifest and the config blob are not counted.
 func Sizes(img v1.Image) (uncompressed, compressed int64, err error) {
+	if compressed, err = CompressedSize(img); err != nil {
+		return 0, 0, err
+	}
 	layers, err := img.Layers()
 	if err != nil {
 		return 0, 0, fmt.Errorf("listing layers: %w", err)
 	}
 	for i, l := range layers {
-		n, err := l.Size()
-		if err != nil {
-			return 0, 0, fmt.Errorf("layer %d: reading blob size: %w", i, err)
-		}
-		compressed += n
 		rc, err := l.Uncompressed()
 		if err != nil {
 			return 0, 0, fmt.Errorf("layer %d: opening: %w", i, err)
 		}
-		n, err = LayerSize(rc)
+		n, err := LayerSize(rc)
 		if cerr := rc.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
@@ -40,6 +38,25 @@ func Sizes(img v1.Image) (uncompressed, compressed int64, err error) {
 		uncompressed += n
 	}
 	return uncompressed, compressed, nil
+}
+
+// CompressedSize is Sizes's compressed figure alone, which needs no read
+// of the layers (rootfs.UnpackReport.Size is the uncompressed one of an
+// image that is unpacked anyway).
+func CompressedSize(img v1.Image) (int64, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return 0, fmt.Errorf("listing layers: %w", err)
+	}
+	var compressed int64
+	for i, l := range layers {
+		n, err := l.Size()
+		if err != nil {
+			return 0, fmt.Errorf("layer %d: reading blob size: %w", i, err)
+		}
+		compressed += n
+	}
+	return compressed, nil
 }
 
 // LayerSize reads a layer's uncompressed tar stream to its end and returns
@@ -56,7 +73,7 @@ func LayerSize(r io.Reader) (int64, error) {
 		if err != nil {
 			return n, fmt.Errorf("reading tar entry: %w", err)
 		}
-		n += entrySize(hdr)
+		n += rootfs.EntrySize(hdr)
 	}
 	// Drain the end-of-archive blocks, so that verifying readers check
 	// the digest.
@@ -64,22 +81,4 @@ func LayerSize(r io.Reader) (int64, error) {
 		return n, fmt.Errorf("reading tar stream: %w", err)
 	}
 	return n, nil
-}
-
-// entrySize is what one tar entry adds to Docker's size of its layer. The
-// overlay2 driver sums the lstat sizes of the unpacked files: a regular
-// file its length, a symlink the length of its target; a hard link shares
-// its target's inode and is counted once, and directories, devices and
-// whiteouts (character devices once unpacked) count nothing.
-func entrySize(hdr *tar.Header) int64 {
-	if strings.HasPrefix(path.Base(hdr.Name), ".wh.") {
-		return 0
-	}
-	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA:
-		return hdr.Size
-	case tar.TypeSymlink:
-		return int64(len(hdr.Linkname))
-	}
-	return 0
 }

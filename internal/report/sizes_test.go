@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/dietimg/diet/internal/rootfs"
 )
 
 func TestSizes(t *testing.T) {
@@ -45,6 +47,18 @@ func TestSizes(t *testing.T) {
 	}
 	if a.Uncompressed != u || a.Compressed != c {
 		t.Errorf("Analyze says %d, %d; Sizes %d, %d", a.Uncompressed, a.Compressed, u, c)
+	}
+	// slim takes the uncompressed size from its unpack, and the
+	// compressed one alone: the same figures.
+	rep, err := rootfs.Unpack(context.Background(), img, t.TempDir(), rootfs.UnpackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Size != u {
+		t.Errorf("rootfs.Unpack's Size = %d, Sizes %d", rep.Size, u)
+	}
+	if cs, err := CompressedSize(img); err != nil || cs != c {
+		t.Errorf("CompressedSize = %d, %v; Sizes %d", cs, err, c)
 	}
 }
 

@@ -88,9 +88,14 @@ func (o UnpackOptions) withDefaults() UnpackOptions {
 
 // UnpackReport says what Unpack did.
 type UnpackReport struct {
-	Layers  int            `json:"layers"`
-	Entries int            `json:"entries"`
-	Bytes   int64          `json:"bytes"`
+	Layers  int   `json:"layers"`
+	Entries int   `json:"entries"`
+	Bytes   int64 `json:"bytes"`
+	// Size is the size Docker reports for the image once loaded: the sum
+	// of EntrySize over every entry of every layer, whether this unpack
+	// created it or not (report.Sizes's uncompressed figure, without a
+	// second read of the layers).
+	Size    int64          `json:"size"`
 	Skipped []SkippedEntry `json:"skipped,omitempty"`
 	// Owners, with KeepOwners, holds the owner of every entry in the
 	// tree by its clean name relative to the root ("." for the root),
@@ -211,6 +216,7 @@ func (u *unpacker) layer(i int, l v1.Layer) error {
 			return fmt.Errorf("%s: reading tar: %w", layerName(i, l), err)
 		}
 		u.report.Entries++
+		u.report.Size += EntrySize(hdr)
 		if u.report.Entries > u.opts.MaxEntries {
 			return fmt.Errorf("%s: entry %q: more than %d entries: %w", layerName(i, l), hdr.Name, u.opts.MaxEntries, ErrLimit)
 		}

@@ -30,6 +30,7 @@ import (
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
 )
@@ -251,7 +252,9 @@ func (r *run) prepare() error {
 		os.Chmod(tgt.recordHost, 0o777)
 	}
 	r.res = &Result{Platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
-	if r.res.Before, err = imageSizes(r.img); err != nil {
+	// The uncompressed size comes from the unpack, which reads every
+	// layer anyway.
+	if r.res.Before.Compressed, err = report.CompressedSize(r.img); err != nil {
 		return fmt.Errorf("measuring the image: %w", err)
 	}
 	return nil
@@ -261,13 +264,14 @@ func (r *run) prepare() error {
 // database, and checks the keep rules against it.
 func (r *run) unpack() error {
 	opts := r.opts
-	opts.logf("unpacking the image (%d bytes)", r.res.Before.Uncompressed)
+	opts.logf("unpacking the image (%d bytes compressed)", r.res.Before.Compressed)
 	r.rootDir = filepath.Join(r.work, "rootfs")
 	os.RemoveAll(r.rootDir)
 	unpacked, err := rootfs.Unpack(r.ctx, r.img, r.rootDir, rootfs.UnpackOptions{KeepOwners: true})
 	if err != nil {
 		return fmt.Errorf("unpacking the image: %w", err)
 	}
+	r.res.Before.Uncompressed = unpacked.Size
 	t, err := loadTree(r.rootDir, unpacked.Owners)
 	if err != nil {
 		return err
