@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 // TestAddKeepsCapability adds a host tree holding a file with
 // cap_net_bind_service=+ep: the entry keeps the capability, and only it.
 func TestAddKeepsCapability(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("setting security.capability needs root")
-	}
+	testenv.Root(t) // setting security.capability
 	dir := t.TempDir()
 	srv, plain := filepath.Join(dir, "server"), filepath.Join(dir, "plain")
 	for _, p := range []string{srv, plain} {

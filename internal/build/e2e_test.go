@@ -153,7 +153,9 @@ func TestE2ESkopeo(t *testing.T) {
 	if !strings.Contains(tagOut, "sha256-"+res.Digest.Hex) {
 		t.Errorf("no referrers tag for the SBOM: %s", tagOut)
 	}
-	if exec.Command("docker", "version").Run() == nil {
+	// The pull by Docker is part of the test wherever an engine answers,
+	// and always in CI.
+	if testenv.HasDocker() == nil || testenv.Required() {
 		defer exec.Command("docker", "rmi", "-f", ref).Run()
 		run(t, "", "docker", "pull", ref)
 		if got := run(t, "", "docker", "run", "--rm", "--network", "none", ref, "pulled"); got != "hello pulled (0 lines)\n" {

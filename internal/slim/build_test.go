@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 // TestAssembleKeepsWhatProgramsSee unpacks an image with hard links,
@@ -24,9 +24,7 @@ import (
 // modification times, keeps everything, and reads the slim's layer back:
 // each must be as in the original.
 func TestAssembleKeepsWhatProgramsSee(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("owners and security.capability need root")
-	}
+	testenv.Root(t) // owners and security.capability
 	mtime := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 	old := time.Date(2019, 1, 2, 3, 4, 5, 0, time.UTC)
 	capBind := "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // cap_net_bind_service=+ep

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,16 +53,26 @@ func Root(t testing.TB) {
 	}
 }
 
-// Docker checks that a Docker engine answers.
+// Docker checks that a Docker engine answers (HasDocker).
 func Docker(t testing.TB) {
 	t.Helper()
 	LookPath(t, "docker")
+	if err := HasDocker(); err != nil {
+		Missing(t, "%v", err)
+	}
+}
+
+// HasDocker reports, once per test binary, whether a Docker engine
+// answers: nil, or why not. Every test of a package asks; the engine is
+// asked once (the standard library's internal/testenv HasX functions).
+var HasDocker = sync.OnceValue(func() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
-		Missing(t, "no Docker engine answers (start dockerd --iptables=false --bridge=none): %v: %s", err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("no Docker engine answers (start dockerd --iptables=false --bridge=none): %v: %s", err, strings.TrimSpace(string(out)))
 	}
-}
+	return nil
+})
 
 // Runc checks that runc is installed and that the test runs as root, as
 // the runtime's own tests assume (held trees on overlay mounts). Rootless

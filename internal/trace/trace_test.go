@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dietimg/diet/internal/testenv"
 )
 
 // has reports whether evs holds want, whatever the program By names.
@@ -29,9 +31,7 @@ func ev(path string, op Op, ok bool) Event { return Event{Path: path, Op: op, OK
 
 func runTraced(t *testing.T, dir, script string, opts Options) (*Result, string) {
 	t.Helper()
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("no sh")
-	}
+	testenv.LookPath(t, "sh")
 	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
 	if err != nil {
 		t.Fatal(err)
@@ -138,10 +138,7 @@ func TestRunRecordsPaths(t *testing.T) {
 }
 
 func TestRunFollowsThreadsAndForks(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
+	py := testenv.LookPath(t, "python3")[0]
 	dir := t.TempDir()
 	for _, n := range []string{"a", "b"} {
 		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
