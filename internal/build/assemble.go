@@ -86,7 +86,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 			if base != nil && opts.Root == "" {
 				hint = "pass --root / to take them from this machine, or --allow-missing to build anyway"
 			}
-			return nil, fmt.Errorf("%w in %s: %s (%s)", ErrMissing, prog.rootDesc, strings.Join(missing, "; "), hint)
+			return nil, &closure.MissingError{Root: prog.rootDesc, Missing: missing, Hint: hint}
 		}
 	}
 	inBase := func(p string) bool {
@@ -324,9 +324,9 @@ func checkPlatform(src string, rep *inspect.Report, plat *v1.Platform) (*v1.Plat
 }
 
 // missingOf lists what the program's loaders would not find, with who
-// needs it.
-func missingOf(rep *inspect.Report) []string {
-	var out []string
+// needs it, each once.
+func missingOf(rep *inspect.Report) []closure.Missing {
+	var out []closure.Missing
 	seen := map[string]bool{}
 	var walk func(r *inspect.Report)
 	walk = func(r *inspect.Report) {
@@ -338,14 +338,9 @@ func missingOf(rep *inspect.Report) []string {
 				if m.Optional {
 					continue // the program works without it
 				}
-				s := m.Soname + " (needed by " + strings.Join(m.NeededBy, ", ")
-				if m.Reason != "" {
-					s += ": " + m.Reason
-				}
-				s += ")"
-				if !seen[s] {
+				if s := m.String(); !seen[s] {
 					seen[s] = true
-					out = append(out, s)
+					out = append(out, m)
 				}
 			}
 		}

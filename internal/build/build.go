@@ -21,6 +21,7 @@ import (
 
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
@@ -185,7 +186,8 @@ type Result struct {
 
 // Errors callers branch on.
 var (
-	ErrMissing  = errors.New("unresolved libraries")
+	ErrMissing = closure.ErrMissing // a *closure.MissingError says which
+
 	ErrPlatform = errors.New("wrong platform")
 	ErrSmoke    = errors.New("smoke test failed")
 )

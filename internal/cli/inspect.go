@@ -311,11 +311,7 @@ func printInspectMissing(p func(string, ...any), rep *inspect.Report) {
 		if m.Optional {
 			label = "optional    "
 		}
-		s := fmt.Sprintf("  %s %s (needed by %s)", label, m.Soname, strings.Join(m.NeededBy, ", "))
-		if m.Reason != "" {
-			s += ": " + m.Reason
-		}
-		p("%s", s)
+		p("  %s %s", label, m.String())
 	}
 }
 
