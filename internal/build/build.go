@@ -19,9 +19,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
-	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
