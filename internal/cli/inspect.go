@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/rootfs"
 )
@@ -219,7 +220,7 @@ func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
 		desc = append(desc, "not stripped")
 	}
 	if e.DebugSize > 0 {
-		desc = append(desc, fmt.Sprintf("%s of debug info", inspectBytes(e.DebugSize)))
+		desc = append(desc, fmt.Sprintf("%s of debug info", image.HumanSize(e.DebugSize)))
 	}
 	p("%s: %s", head, strings.Join(desc, ", "))
 	field := func(name string, vals []string) {
@@ -313,17 +314,4 @@ func printInspectMissing(p func(string, ...any), rep *inspect.Report) {
 		}
 		p("  %s %s", label, m.String())
 	}
-}
-
-func inspectBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

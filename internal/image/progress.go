@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -103,17 +104,20 @@ func bar(pct int) string {
 	return "[" + strings.Repeat("=", n) + strings.Repeat(" ", width-n) + "]"
 }
 
-// HumanSize formats a byte count as docker does (decimal units: kB, MB, GB).
+// HumanSize writes n bytes with three significant digits in decimal
+// units, as `docker images` does ("78.8 MB", "3.52 MB", "812 kB"): the one
+// size format of diet's reports (tables whose column must be in one unit
+// use report.MBString).
 func HumanSize(n int64) string {
-	f := float64(n)
-	for _, u := range []string{"B", "kB", "MB", "GB"} {
-		if f < 1000 || u == "GB" {
-			if u == "B" {
-				return fmt.Sprintf("%d B", n)
-			}
-			return fmt.Sprintf("%.3g %s", f, u)
-		}
-		f /= 1000
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	v := float64(n)
+	i := 0
+	for v >= 999.5 && i < len(units)-1 {
+		v /= 1000
+		i++
 	}
-	return ""
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64) + " " + units[i]
 }

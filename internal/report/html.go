@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/dietimg/diet/internal/image"
 )
 
 // maxListing bounds the files listed per variant on the HTML page.
@@ -11,7 +13,7 @@ const maxListing = 20000
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"mb":      MBString,
-	"human":   Human,
+	"human":   image.HumanSize,
 	"percent": Percent,
 	"runs":    runText,
 	"limit": func(fs []File) []File {

@@ -4,29 +4,11 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/dietimg/diet/internal/image"
 )
-
-// Human writes n bytes with three significant digits in decimal units,
-// as `docker images` does ("78.8 MB", "3.52 MB", "812 kB").
-func Human(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	v := float64(n)
-	i := 0
-	for v >= 999.5 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64) + " " + units[i]
-}
-
-// MB writes n bytes in megabytes (10^6) with two decimals.
-func MB(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
 
 // Percent writes a fraction as a percentage with one decimal.
 func Percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
@@ -38,7 +20,7 @@ func WriteSizes(w io.Writer, as []*Analysis) error {
 	tw := table(w)
 	fmt.Fprintln(tw, "IMAGE\tUNCOMPRESSED\tCOMPRESSED\tLAYERS\tFILES\tEFFICIENCY")
 	for _, a := range as {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", a.Ref, Human(a.Uncompressed), Human(a.Compressed),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", a.Ref, image.HumanSize(a.Uncompressed), image.HumanSize(a.Compressed),
 			len(a.Layers), a.FileCount, Percent(a.Efficiency))
 	}
 	return tw.Flush()
@@ -55,10 +37,10 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 		fmt.Fprintf(tw, "platform\t%s\n", a.Platform)
 	}
 	fmt.Fprintf(tw, "size\t%s uncompressed (as docker images shows), %s compressed (layer blobs, as a pull transfers)\n",
-		Human(a.Uncompressed), Human(a.Compressed))
-	fmt.Fprintf(tw, "contents\t%s, %s, %s in regular files\n", plural(len(a.Layers), "layer"), plural(a.FileCount, "file"), Human(a.FileBytes))
+		image.HumanSize(a.Uncompressed), image.HumanSize(a.Compressed))
+	fmt.Fprintf(tw, "contents\t%s, %s, %s in regular files\n", plural(len(a.Layers), "layer"), plural(a.FileCount, "file"), image.HumanSize(a.FileBytes))
 	fmt.Fprintf(tw, "wasted\t%s of %s stored are overwritten or deleted by later layers; efficiency %s\n",
-		Human(a.Wasted), Human(a.TotalBytes), Percent(a.Efficiency))
+		image.HumanSize(a.Wasted), image.HumanSize(a.TotalBytes), Percent(a.Efficiency))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -67,8 +49,8 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 	tw = table(w)
 	fmt.Fprintln(tw, "  #\tCOMPRESSED\tUNCOMPRESSED\tFILES\tWASTED\tCREATED BY")
 	for _, l := range a.Layers {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", l.Index, Human(l.Compressed), Human(l.Uncompressed),
-			l.Files, Human(l.Wasted), shorten(l.Command, 60))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\t%s\n", l.Index, image.HumanSize(l.Compressed), image.HumanSize(l.Uncompressed),
+			l.Files, image.HumanSize(l.Wasted), shorten(l.Command, 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -78,7 +60,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 		fmt.Fprintln(w, "\nLargest files")
 		tw = table(w)
 		for _, f := range a.Largest {
-			fmt.Fprintf(tw, "  %s\t%s\t(layer %d)\n", Human(f.Size), f.Path, f.Layer)
+			fmt.Fprintf(tw, "  %s\t%s\t(layer %d)\n", image.HumanSize(f.Size), f.Path, f.Layer)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -89,7 +71,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 		fmt.Fprintln(w, "\nWasted: hidden versions of files, largest first")
 		tw = table(w)
 		for _, p := range a.WastedPaths {
-			fmt.Fprintf(tw, "  %s\t%d×\t%s\t%s\n", Human(p.Bytes), p.Versions, p.Cause, p.Path)
+			fmt.Fprintf(tw, "  %s\t%d×\t%s\t%s\n", image.HumanSize(p.Bytes), p.Versions, p.Cause, p.Path)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -99,7 +81,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 	if p := a.Packages; p != nil {
 		fmt.Fprintf(w, "\nDebian packages: %d installed", len(p.List))
 		if p.FileLists {
-			fmt.Fprintf(w, "; %d files (%s) belong to none", p.UnownedFiles, Human(p.UnownedBytes))
+			fmt.Fprintf(w, "; %d files (%s) belong to none", p.UnownedFiles, image.HumanSize(p.UnownedBytes))
 		} else {
 			fmt.Fprint(w, "; no file lists, sizes are the declared Installed-Size")
 		}
@@ -111,7 +93,7 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 				fmt.Fprintf(tw, "  (%d more)\n", len(p.List)-i)
 				break
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", pk.Name, pk.Version, pk.Files, Human(pk.Bytes), Human(pk.InstalledSize))
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", pk.Name, pk.Version, pk.Files, image.HumanSize(pk.Bytes), image.HumanSize(pk.InstalledSize))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/dietimg/diet/internal/image"
 )
 
 func TestUnits(t *testing.T) {
@@ -20,9 +22,10 @@ func TestUnits(t *testing.T) {
 		{78_800_000, "78.8 MB", "78.8 MB"},
 		{118_541_219, "119 MB", "119 MB"},
 		{2_500_000_000, "2.5 GB", "2500 MB"},
+		{999_700, "1 MB", "1.000 MB"},
 	} {
-		if got := Human(tc.n); got != tc.human {
-			t.Errorf("Human(%d) = %q, want %q", tc.n, got, tc.human)
+		if got := image.HumanSize(tc.n); got != tc.human {
+			t.Errorf("image.HumanSize(%d) = %q, want %q", tc.n, got, tc.human)
 		}
 		if got := MBString(tc.n); got != tc.mbs {
 			t.Errorf("MBString(%d) = %q, want %q", tc.n, got, tc.mbs)
