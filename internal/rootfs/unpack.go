@@ -270,17 +270,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	}
 
 	if name == "" {
-		if hdr.Typeflag != tar.TypeDir {
-			return fmt.Errorf("%w: the root can only be a directory", ErrUnsafeEntry)
-		}
-		u.dirMeta["."] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
-		u.record(".", hdr)
-		if u.chown {
-			if err := u.root.Chown(".", hdr.Uid, hdr.Gid); err != nil {
-				return err
-			}
-		}
-		return nil
+		return u.rootEntry(hdr)
 	}
 
 	switch hdr.Typeflag {
@@ -310,7 +300,36 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if err := u.create(dir, full, base, hdr, r); err != nil {
+		return err
+	}
+	if hdr.Typeflag != tar.TypeLink {
+		u.record(full, hdr)
+	}
+	// The entry and its directories belong to this layer: an opaque
+	// marker that comes later in the layer keeps them.
+	for p := full; p != "." && !u.current[p]; p = path.Dir(p) {
+		u.current[p] = true
+	}
+	return nil
+}
 
+// rootEntry applies the entry of the root directory itself.
+func (u *unpacker) rootEntry(hdr *tar.Header) error {
+	if hdr.Typeflag != tar.TypeDir {
+		return fmt.Errorf("%w: the root can only be a directory", ErrUnsafeEntry)
+	}
+	u.dirMeta["."] = dirMeta{mode: u.mode(hdr), mtime: hdr.ModTime}
+	u.record(".", hdr)
+	if u.chown {
+		return u.root.Chown(".", hdr.Uid, hdr.Gid)
+	}
+	return nil
+}
+
+// create makes the directory, file, symlink or hard link of hdr as entry
+// base of dir (full from the root), replacing what is there.
+func (u *unpacker) create(dir *os.Root, full, base string, hdr *tar.Header, r io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		if err := u.replacing(dir, full, base, true, func() error { return dir.Mkdir(base, 0o755) }); err != nil {
@@ -324,9 +343,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 			u.xattrs(full, hdr)
 		}
 	case tar.TypeReg:
-		if err := u.file(dir, full, base, hdr, r); err != nil {
-			return err
-		}
+		return u.file(dir, full, base, hdr, r)
 	case tar.TypeSymlink:
 		if err := u.replacing(dir, full, base, false, func() error { return dir.Symlink(hdr.Linkname, base) }); err != nil {
 			return err
@@ -339,17 +356,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		ts := unix.NsecToTimespec(hdr.ModTime.UnixNano())
 		_ = unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(u.dir, filepath.FromSlash(full)), []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW)
 	case tar.TypeLink:
-		if err := u.hardlink(dir, full, base, hdr.Linkname); err != nil {
-			return err
-		}
-	}
-	if hdr.Typeflag != tar.TypeLink {
-		u.record(full, hdr)
-	}
-	// The entry and its directories belong to this layer: an opaque
-	// marker that comes later in the layer keeps them.
-	for p := full; p != "." && !u.current[p]; p = path.Dir(p) {
-		u.current[p] = true
+		return u.hardlink(dir, full, base, hdr.Linkname)
 	}
 	return nil
 }
