@@ -22,8 +22,6 @@ import (
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
-func init() { register(newBuild) }
-
 // buildToggle is a pair of --x / --no-x flags.
 type buildToggle struct {
 	on, off bool

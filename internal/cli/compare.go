@@ -12,8 +12,6 @@ import (
 	"github.com/dietimg/diet/internal/safefile"
 )
 
-func init() { register(newCompare) }
-
 type compareFlags struct {
 	bases            []string
 	platform, cgo    string

@@ -14,11 +14,9 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-func init() { register(newInspect) }
-
-// inspectImage, when set (by the image side of diet), inspects images
-// named with a transport prefix instead of files.
-var inspectImage func(cmd *cobra.Command, refs []string, asJSON bool) error
+// inspectImage inspects images named with a transport prefix instead of
+// files (inspect_image.go); a variable so that tests can stand in for it.
+var inspectImage = inspectImages
 
 var inspectTransports = []string{"docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:"}
 
@@ -59,7 +57,7 @@ or a debootstrap tree); symlinks never lead out of it.`,
   diet inspect -r /usr/bin`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if inspectImage != nil && inspectAllImageRefs(args) {
+			if inspectAllImageRefs(args) {
 				return inspectImage(cmd, args, f.asJSON)
 			}
 			return runInspect(cmd, f, args)

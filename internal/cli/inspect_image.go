@@ -6,10 +6,6 @@ import (
 	"github.com/dietimg/diet/internal/report"
 )
 
-// diet inspect takes images as well as files: when every argument names an
-// image transport, inspect.go hands them to inspectImages.
-func init() { inspectImage = inspectImages }
-
 // inspectTop is how many of the largest files and wasted paths diet
 // inspect lists for an image.
 const inspectTop = 15

@@ -13,8 +13,6 @@ import (
 	"github.com/dietimg/diet/internal/image"
 )
 
-func init() { register(newRun) }
-
 // runOutput is what `diet run --json` prints.
 type runOutput struct {
 	Image    string  `json:"image"`

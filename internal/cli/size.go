@@ -12,8 +12,6 @@ import (
 	"github.com/dietimg/diet/internal/report"
 )
 
-func init() { register(newSize) }
-
 // imageFlags are the flags of the commands that read images to analyse them.
 type imageFlags struct {
 	platform string

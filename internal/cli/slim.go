@@ -21,8 +21,6 @@ import (
 	"github.com/dietimg/diet/internal/slim"
 )
 
-func init() { register(newSlim) }
-
 type slimFlags struct {
 	dest                        string
 	execs, https, scripts       []string
