@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/engine"
-	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
 )
 
@@ -58,7 +57,7 @@ runc (rootless when diet is not root).`,
 			ctx := cmd.Context()
 			opts := image.Options{Insecure: insecure}
 			if platform != "" {
-				ps, err := gobuild.ParsePlatforms(platform)
+				ps, err := image.ParsePlatforms(platform)
 				if err != nil {
 					return err
 				}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/image"
@@ -26,11 +25,11 @@ func (f *imageFlags) addFlags(cmd *cobra.Command) {
 func (f *imageFlags) options() (image.Options, error) {
 	o := image.Options{Insecure: f.insecure}
 	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
+		p, err := image.ParsePlatform(f.platform)
 		if err != nil {
-			return o, fmt.Errorf("--platform %q: %w", f.platform, err)
+			return o, fmt.Errorf("--platform: %w", err)
 		}
-		o.Platform = p
+		o.Platform = &p
 	}
 	return o, nil
 }
