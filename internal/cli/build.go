@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,16 +37,19 @@ func (t buildToggle) value(name string) (sysfiles.Toggle, error) {
 }
 
 type buildFlags struct {
-	output, tag, base, name, path, platform, cgo        string
-	roots                                               []string
-	certs, tzdata, passwd, nsswitch                     buildToggle
-	tmp                                                 bool
-	zones                                               []string
-	user, workdir, entrypoint, cmd                      string
-	env, labels, ports, annotations, adds, ldPath       []string
-	compression                                         string
-	allowMissing, insecure, noSBOM, sbom, asJSON, quiet bool
+	output, tag, base, name, path, cgo        string
+	roots                                     []string
+	certs, tzdata, passwd, nsswitch           buildToggle
+	tmp                                       bool
+	zones                                     []string
+	user, workdir, entrypoint, cmd            string
+	env, labels, ports, annotations, adds     []string
+	ldPath                                    []string
+	compression                               string
+	allowMissing, noSBOM, sbom, asJSON, quiet bool
 	smokeFlags
+	platformOptions
+	registryOptions
 }
 
 func (f *buildFlags) addFlags(cmd *cobra.Command) {
@@ -60,7 +60,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.base, "base", "", "build on this image instead of an empty one (any transport)")
 	fl.StringVar(&f.name, "name", "", "the image's name in the SBOM and report (default: the program's)")
 	fl.StringVar(&f.path, "path", "", "the program's path in the image (default /usr/local/bin/NAME)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch[,os/arch...]: several give an image index (Go packages)")
+	f.platformOptions.addFlags(cmd, "os/arch[,os/arch...]: several give an image index (Go packages)")
 	fl.StringVar(&f.cgo, "cgo", "", `"musl": build a Go package with cgo, statically against musl`)
 	for _, t := range []struct {
 		name string
@@ -89,7 +89,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.ldPath, "ld-library-path", nil, "LD_LIBRARY_PATH the program runs with (for the closure)")
 	fl.StringVar(&f.compression, "compression", "gzip", "layer compression: gzip or zstd")
 	fl.BoolVar(&f.allowMissing, "allow-missing", false, "build even when libraries are not found")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+	f.registryOptions.addFlags(cmd)
 	fl.BoolVar(&f.sbom, "sbom", true, "write the SPDX SBOM and report beside the output (attach the SBOM on push)")
 	fl.BoolVar(&f.noSBOM, "no-sbom", false, "write no SBOM or report")
 	f.smokeFlags.addFlags(cmd, "run the image with these arguments before writing it; fail when it exits non-zero (repeatable)")
@@ -171,10 +171,13 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
 		Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
 	}
-	if f.platform != "" {
-		o.Platforms = strings.Split(f.platform, ",")
+	ps, err := f.platforms()
+	if err != nil {
+		return o, err
 	}
-	var err error
+	for _, p := range ps {
+		o.Platforms = append(o.Platforms, p.String())
+	}
 	if o.Root, o.Roots, err = buildRoots(f.roots); err != nil {
 		return o, err
 	}
@@ -213,7 +216,7 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 			return o, err
 		}
 	}
-	if o.Epoch, err = buildEpoch(); err != nil {
+	if o.Epoch, err = parseEpoch(); err != nil {
 		return o, err
 	}
 	if o.Smoke, err = f.smokes(); err != nil {
@@ -279,19 +282,6 @@ func buildDefaultName(source, name string) string {
 		return "image"
 	}
 	return path.Base(s)
-}
-
-// buildEpoch reads SOURCE_DATE_EPOCH (default 0).
-func buildEpoch() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Unix(0, 0).UTC(), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }
 
 func keyValues(flag string, kvs []string) (map[string]string, error) {

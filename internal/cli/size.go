@@ -13,25 +13,21 @@ import (
 
 // imageFlags are the flags of the commands that read images to analyse them.
 type imageFlags struct {
-	platform string
-	insecure bool
+	platformOptions
+	registryOptions
 }
 
 func (f *imageFlags) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.platform, "platform", "", "image to pick from an index, as os/arch[/variant] (default: this machine's)")
-	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+	f.platformOptions.addFlags(cmd, "image to pick from an index, as os/arch[/variant] (default: this machine's)")
+	f.registryOptions.addFlags(cmd)
 }
 
 func (f *imageFlags) options() (image.Options, error) {
-	o := image.Options{Insecure: f.insecure}
-	if f.platform != "" {
-		p, err := image.ParsePlatform(f.platform)
-		if err != nil {
-			return o, fmt.Errorf("--platform: %w", err)
-		}
-		o.Platform = &p
+	p, err := f.single()
+	if err != nil {
+		return image.Options{}, err
 	}
-	return o, nil
+	return image.Options{Insecure: f.insecure, Platform: p}, nil
 }
 
 // analyzeImages reads and analyses each image. An image that cannot be
