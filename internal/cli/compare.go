@@ -122,13 +122,7 @@ dynamic one no static variants.`,
 			} else if err := report.WriteComparison(cmd.OutOrStdout(), res.Comparison); err != nil {
 				return err
 			}
-			if !res.OK() {
-				var bad []string
-				for _, v := range res.Variants {
-					if v.Problem() {
-						bad = append(bad, v.Name)
-					}
-				}
+			if bad := res.Failed(); len(bad) > 0 {
 				return ExitError{Code: 1, Err: fmt.Errorf("variants failed: %s", strings.Join(bad, ", "))}
 			}
 			return nil
