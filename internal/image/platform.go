@@ -73,7 +73,7 @@ func ParsePlatforms(s string) ([]v1.Platform, error) {
 			p.Variant = strings.ToLower(parts[2])
 		}
 		if p.OS != "linux" {
-			return nil, fmt.Errorf("platform %q: unsupported OS %q (diet builds linux images only)", f, parts[0])
+			return nil, fmt.Errorf("platform %q: unsupported OS %q (diet makes and reads linux images only)", f, parts[0])
 		}
 		if a, ok := aliases[p.Architecture]; ok {
 			if p.Architecture == "armv7" || p.Architecture == "armv7l" || p.Architecture == "armhf" {
