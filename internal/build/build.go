@@ -273,11 +273,11 @@ func loadBase(ctx context.Context, opts Options) (v1.Image, error) {
 	}
 	var plat *v1.Platform
 	if len(opts.Platforms) == 1 {
-		p, err := v1.ParsePlatform(opts.Platforms[0])
+		p, err := image.ParsePlatform(opts.Platforms[0])
 		if err != nil {
-			return nil, fmt.Errorf("platform %q: %w", opts.Platforms[0], err)
+			return nil, err
 		}
-		plat = p
+		plat = &p
 	}
 	return image.Read(ctx, opts.Base, image.Options{Insecure: opts.Insecure, Platform: plat})
 }

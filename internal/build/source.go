@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
@@ -98,7 +99,7 @@ func installPath(opts Options, name string) (string, error) {
 func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
 	var plats []v1.Platform
 	if len(opts.Platforms) > 0 {
-		ps, err := gobuild.ParsePlatforms(strings.Join(opts.Platforms, ","))
+		ps, err := image.ParsePlatforms(strings.Join(opts.Platforms, ","))
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +213,7 @@ func buildFileFor(ctx context.Context, opts Options, base v1.Image, plat *v1.Pla
 func buildGo(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
 	plats := []v1.Platform{hostPlatform()}
 	if len(opts.Platforms) > 0 {
-		ps, err := gobuild.ParsePlatforms(strings.Join(opts.Platforms, ","))
+		ps, err := image.ParsePlatforms(strings.Join(opts.Platforms, ","))
 		if err != nil {
 			return nil, err
 		}

@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +18,6 @@ import (
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
-
-func init() { register(newBuild) }
 
 // buildToggle is a pair of --x / --no-x flags.
 type buildToggle struct {
@@ -42,16 +37,19 @@ func (t buildToggle) value(name string) (sysfiles.Toggle, error) {
 }
 
 type buildFlags struct {
-	output, tag, base, name, path, platform, cgo        string
-	roots                                               []string
-	certs, tzdata, passwd, nsswitch                     buildToggle
-	tmp                                                 bool
-	zones                                               []string
-	user, workdir, entrypoint, cmd                      string
-	env, labels, ports, annotations, adds, ldPath       []string
-	compression                                         string
-	allowMissing, insecure, noSBOM, sbom, asJSON, quiet bool
+	output, tag, base, name, path, cgo        string
+	roots                                     []string
+	certs, tzdata, passwd, nsswitch           buildToggle
+	tmp                                       bool
+	zones                                     []string
+	user, workdir, entrypoint, cmd            string
+	env, labels, ports, annotations, adds     []string
+	ldPath                                    []string
+	compression                               string
+	allowMissing, noSBOM, sbom, asJSON, quiet bool
 	smokeFlags
+	platformOptions
+	registryOptions
 }
 
 func (f *buildFlags) addFlags(cmd *cobra.Command) {
@@ -62,7 +60,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.base, "base", "", "build on this image instead of an empty one (any transport)")
 	fl.StringVar(&f.name, "name", "", "the image's name in the SBOM and report (default: the program's)")
 	fl.StringVar(&f.path, "path", "", "the program's path in the image (default /usr/local/bin/NAME)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch[,os/arch...]: several give an image index (Go packages)")
+	f.platformOptions.addFlags(cmd, "os/arch[,os/arch...]: several give an image index (Go packages)")
 	fl.StringVar(&f.cgo, "cgo", "", `"musl": build a Go package with cgo, statically against musl`)
 	for _, t := range []struct {
 		name string
@@ -81,7 +79,7 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.tmp, "tmp", false, "add /tmp (mode 1777)")
 	fl.StringVar(&f.user, "user", "", `user to run as ("nonroot" is 65532 and adds /etc/passwd)`)
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE in the image's environment (repeatable)")
-	fl.StringVar(&f.workdir, "workdir", "", "working directory")
+	fl.StringVar(&f.workdir, "workdir", "", "the image's working directory: where its program starts (WorkingDir in its config; default: the --base image's, else /)")
 	fl.StringArrayVar(&f.labels, "label", nil, "KEY=VALUE label (repeatable)")
 	fl.StringArrayVar(&f.ports, "port", nil, "exposed port, PORT[/udp] (repeatable)")
 	fl.StringArrayVar(&f.annotations, "annotation", nil, "KEY=VALUE manifest annotation (repeatable)")
@@ -91,8 +89,8 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.ldPath, "ld-library-path", nil, "LD_LIBRARY_PATH the program runs with (for the closure)")
 	fl.StringVar(&f.compression, "compression", "gzip", "layer compression: gzip or zstd")
 	fl.BoolVar(&f.allowMissing, "allow-missing", false, "build even when libraries are not found")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
-	fl.BoolVar(&f.sbom, "sbom", true, "write the SPDX SBOM and report beside the output (attach the SBOM on push)")
+	f.registryOptions.addFlags(cmd)
+	fl.BoolVar(&f.sbom, "sbom", true, "make an SPDX SBOM of the image: written with the JSON report beside a file output, attached to the image on a docker:// push (--sbom=false or --no-sbom: neither)")
 	fl.BoolVar(&f.noSBOM, "no-sbom", false, "write no SBOM or report")
 	f.smokeFlags.addFlags(cmd, "run the image with these arguments before writing it; fail when it exits non-zero (repeatable)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
@@ -173,10 +171,13 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
 		Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
 	}
-	if f.platform != "" {
-		o.Platforms = strings.Split(f.platform, ",")
+	ps, err := f.platforms()
+	if err != nil {
+		return o, err
 	}
-	var err error
+	for _, p := range ps {
+		o.Platforms = append(o.Platforms, p.String())
+	}
 	if o.Root, o.Roots, err = buildRoots(f.roots); err != nil {
 		return o, err
 	}
@@ -215,7 +216,7 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 			return o, err
 		}
 	}
-	if o.Epoch, err = buildEpoch(); err != nil {
+	if o.Epoch, err = parseEpoch(); err != nil {
 		return o, err
 	}
 	if o.Smoke, err = f.smokes(); err != nil {
@@ -281,19 +282,6 @@ func buildDefaultName(source, name string) string {
 		return "image"
 	}
 	return path.Base(s)
-}
-
-// buildEpoch reads SOURCE_DATE_EPOCH (default 0).
-func buildEpoch() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Unix(0, 0).UTC(), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }
 
 func keyValues(flag string, kvs []string) (map[string]string, error) {

@@ -12,23 +12,23 @@ import (
 	"github.com/dietimg/diet/internal/safefile"
 )
 
-func init() { register(newCompare) }
-
 type compareFlags struct {
-	bases            []string
-	platform, cgo    string
-	asJSON, insecure bool
-	svg, html, keep  string
+	bases           []string
+	cgo             string
+	asJSON          bool
+	svg, html, keep string
 	smokeFlags
+	platformOptions
+	registryOptions
 }
 
 func (f *compareFlags) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.bases, "base", nil, "a base image to copy the program onto, as `NAME=IMAGE` (repeatable; any transport diet reads)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch to build for (default: the program's machine, or this one's for a Go package)")
+	f.platformOptions.addFlags(cmd, "os/arch to build for (default: the program's machine, or this one's for a Go package)")
 	fl.StringVar(&f.cgo, "cgo", "", `cgo for the static builds and diet's: "" (CGO_ENABLED=0) or "musl"`)
 	fl.BoolVar(&f.asJSON, "json", false, "print the comparison as JSON")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries holding bases")
+	f.registryOptions.addFlags(cmd)
 	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
 	fl.StringVar(&f.keep, "keep", "", "write each variant to `DIR` as NAME.tar (docker-archive, tagged diet-compare/NAME:latest) for docker load")
 	fl.StringVar(&f.html, "html", "", "write a self-contained page with the table, the chart and each variant's files to `FILE`")
@@ -36,8 +36,15 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 }
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
-	o := compare.Options{Source: source, Platform: f.platform, Cgo: f.cgo, Runtime: f.runtime,
+	o := compare.Options{Source: source, Cgo: f.cgo, Runtime: f.runtime,
 		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure, Keep: f.keep}
+	p, err := f.single()
+	if err != nil {
+		return o, err
+	}
+	if p != nil {
+		o.Platform = p.String()
+	}
 	for _, b := range f.bases {
 		name, ref, ok := strings.Cut(b, "=")
 		if !ok || name == "" || ref == "" {
@@ -45,7 +52,6 @@ func (f *compareFlags) options(source string) (compare.Options, error) {
 		}
 		o.Bases = append(o.Bases, compare.Base{Name: name, Ref: ref})
 	}
-	var err error
 	if o.Smoke, err = f.smokes(); err != nil {
 		return o, err
 	}
@@ -116,13 +122,7 @@ dynamic one no static variants.`,
 			} else if err := report.WriteComparison(cmd.OutOrStdout(), res.Comparison); err != nil {
 				return err
 			}
-			if !res.OK() {
-				var bad []string
-				for _, v := range res.Variants {
-					if v.Problem() {
-						bad = append(bad, v.Name)
-					}
-				}
+			if bad := res.Failed(); len(bad) > 0 {
 				return ExitError{Code: 1, Err: fmt.Errorf("variants failed: %s", strings.Join(bad, ", "))}
 			}
 			return nil

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -15,11 +14,9 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-func init() { register(newInspect) }
-
-// inspectImage, when set (by the image side of diet), inspects images
-// named with a transport prefix instead of files.
-var inspectImage func(cmd *cobra.Command, refs []string, asJSON bool) error
+// inspectImage inspects images named with a transport prefix instead of
+// files (inspect_image.go); a variable so that tests can stand in for it.
+var inspectImage = inspectImages
 
 var inspectTransports = []string{"docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:"}
 
@@ -60,7 +57,7 @@ or a debootstrap tree); symlinks never lead out of it.`,
   diet inspect -r /usr/bin`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if inspectImage != nil && inspectAllImageRefs(args) {
+			if inspectAllImageRefs(args) {
 				return inspectImage(cmd, args, f.asJSON)
 			}
 			return runInspect(cmd, f, args)
@@ -106,30 +103,11 @@ func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
 	}
 	r := closure.New(fsys, opts)
 	stderr := cmd.ErrOrStderr()
-	failed := false
-	var names []string
-	for _, a := range args {
-		name, err := inspectRootPath(hostRoot, a)
-		if err != nil {
-			fmt.Fprintf(stderr, "diet: %s: %v\n", a, err)
-			failed = true
-			continue
-		}
-		switch {
-		case !inspectIsDir(fsys, name):
-			names = append(names, name)
-		case !f.recursive:
-			fmt.Fprintf(stderr, "diet: inspecting %s: is a directory (-r inspects the files under it)\n", name)
-			failed = true
-		default:
-			files, err := inspect.Walk(fsys, name)
-			if err != nil {
-				fmt.Fprintf(stderr, "diet: walking %s: %v\n", a, err)
-				failed = true
-			}
-			names = append(names, files...)
-		}
+	names, errs := inspect.Names(fsys, hostRoot, args, f.recursive)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "diet: %v\n", err)
 	}
+	failed := len(errs) > 0
 	reps, errs := inspect.Many(r, names)
 	for _, err := range errs {
 		if err != nil {
@@ -155,30 +133,6 @@ func runInspect(cmd *cobra.Command, f inspectFlags, args []string) error {
 		return ExitError{Code: 1}
 	}
 	return nil
-}
-
-// rootPath turns a FILE argument into a path inside the root at hostRoot:
-// a host path lying inside the root is taken relative to it, anything
-// else is a path inside the root.
-func inspectRootPath(hostRoot, arg string) (string, error) {
-	abs, err := filepath.Abs(arg)
-	if err != nil {
-		return "", err
-	}
-	if hostRoot == "/" {
-		return abs, nil
-	}
-	if rel, err := filepath.Rel(hostRoot, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-		if _, err := os.Lstat(abs); err == nil {
-			return rootfs.Clean(rel), nil
-		}
-	}
-	return rootfs.Clean(arg), nil
-}
-
-func inspectIsDir(fsys rootfs.FS, name string) bool {
-	fi, err := rootfs.Stat(fsys, name)
-	return err == nil && fi.IsDir()
 }
 
 // printReport writes the readable form of rep, each line indented.

@@ -6,10 +6,6 @@ import (
 	"github.com/dietimg/diet/internal/report"
 )
 
-// diet inspect takes images as well as files: when every argument names an
-// image transport, inspect.go hands them to inspectImages.
-func init() { inspectImage = inspectImages }
-
 // inspectTop is how many of the largest files and wasted paths diet
 // inspect lists for an image.
 const inspectTop = 15
@@ -18,11 +14,7 @@ const inspectTop = 15
 // the largest files, wasted bytes and efficiency, the Debian packages and,
 // for images diet made, why each file is there.
 func inspectImages(cmd *cobra.Command, refs []string, asJSON bool) error {
-	var f imageFlags
-	if fl := cmd.Flags().Lookup("platform"); fl != nil {
-		f.platform = fl.Value.String()
-	}
-	as, err := analyzeImages(cmd, refs, f, report.Options{Top: inspectTop})
+	as, err := analyzeImages(cmd, refs, imageFlags{}, report.Options{Top: inspectTop})
 	if asJSON {
 		// An array, one object per image, as for files.
 		if as == nil {

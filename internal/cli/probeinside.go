@@ -6,8 +6,6 @@ import (
 	"github.com/dietimg/diet/internal/probe"
 )
 
-func init() { register(newProbeInside) }
-
 // newProbeInside is the hidden command diet slim runs inside a running
 // container (runc exec, docker exec) to make a probe's request on the
 // container's own loopback; see probe.Inside.

@@ -26,7 +26,9 @@ func (e ExitError) Error() string {
 
 func (e ExitError) Unwrap() error { return e.Err }
 
-// New returns the diet root command with every subcommand attached.
+// New returns the diet root command with every subcommand attached. The
+// subcommands are listed here, in the order of the help's listing; a new
+// command file adds its constructor to this list.
 func New() *cobra.Command {
 	var verbose int
 	root := &cobra.Command{
@@ -50,15 +52,18 @@ and writes reproducible images.`,
 		},
 	}
 	root.PersistentFlags().CountVarP(&verbose, "verbose", "v", "more log output on stderr (repeat for debug)")
-	for _, add := range commands {
-		root.AddCommand(add())
-	}
+	root.AddCommand(
+		newBuild(),
+		newSlim(),
+		newCompare(),
+		newRun(),
+		newSize(),
+		newInspect(),
+		newVersion(),
+		// Hidden: what diet slim runs inside the containers it starts.
+		newSensor(),
+		newSensorExec(),
+		newProbeInside(),
+	)
 	return root
 }
-
-// commands holds the constructors of the subcommands; each command file
-// registers itself in an init function so that files can be added without
-// touching this one.
-var commands []func() *cobra.Command
-
-func register(f func() *cobra.Command) { commands = append(commands, f) }

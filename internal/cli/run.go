@@ -9,11 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/engine"
-	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
 )
-
-func init() { register(newRun) }
 
 // runOutput is what `diet run --json` prints.
 type runOutput struct {
@@ -33,8 +30,8 @@ func newRun() *cobra.Command {
 		asJSON    bool
 		env       []string
 		capAdd    []string
-		platform  string
-		insecure  bool
+		plat      platformOptions
+		reg       registryOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] IMAGE [-- ARGS...]",
@@ -58,18 +55,11 @@ runc (rootless when diet is not root).`,
 			spec.Env = env
 			spec.CapAdd = capAdd
 			ctx := cmd.Context()
-			opts := image.Options{Insecure: insecure}
-			if platform != "" {
-				ps, err := gobuild.ParsePlatforms(platform)
-				if err != nil {
-					return err
-				}
-				if len(ps) != 1 {
-					return fmt.Errorf("--platform: run one platform at a time, not %q", platform)
-				}
-				opts.Platform = &ps[0]
+			p, err := plat.single()
+			if err != nil {
+				return err
 			}
-			img, err := image.Read(ctx, ref, opts)
+			img, err := image.Read(ctx, ref, image.Options{Insecure: reg.insecure, Platform: p})
 			if err != nil {
 				return err
 			}
@@ -121,8 +111,8 @@ runc (rootless when diet is not root).`,
 	f.StringVarP(&spec.WorkingDir, "workdir", "w", "", "working directory inside the container")
 	f.StringArrayVarP(&env, "env", "e", nil, "set an environment variable (KEY=VALUE), repeatable")
 	f.StringArrayVar(&capAdd, "cap-add", nil, "add a capability to Docker's default set, repeatable")
-	f.StringVar(&platform, "platform", "", "image to take from an index (default: linux on this machine's architecture)")
-	f.BoolVar(&insecure, "insecure", false, "allow plain HTTP to the registry")
+	plat.addFlags(cmd, "image to take from an index (default: linux on this machine's architecture)")
+	reg.addFlags(cmd)
 	f.BoolVar(&asJSON, "json", false, "print the result (exit code, output, runtime, time) as JSON")
 	return cmd
 }

@@ -17,11 +17,6 @@ import (
 	"github.com/dietimg/diet/internal/trace"
 )
 
-func init() {
-	register(newSensor)
-	register(newSensorExec)
-}
-
 // newSensor is the hidden command diet slim runs inside the container: it
 // starts the image's program under ptrace and records the paths it uses.
 func newSensor() *cobra.Command {

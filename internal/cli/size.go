@@ -5,36 +5,29 @@ import (
 	"fmt"
 	"log/slog"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/report"
 )
 
-func init() { register(newSize) }
-
 // imageFlags are the flags of the commands that read images to analyse them.
 type imageFlags struct {
-	platform string
-	insecure bool
+	platformOptions
+	registryOptions
 }
 
 func (f *imageFlags) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.platform, "platform", "", "image to pick from an index, as os/arch[/variant] (default: this machine's)")
-	cmd.Flags().BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+	f.platformOptions.addFlags(cmd, "image to pick from an index, as os/arch[/variant] (default: this machine's)")
+	f.registryOptions.addFlags(cmd)
 }
 
 func (f *imageFlags) options() (image.Options, error) {
-	o := image.Options{Insecure: f.insecure}
-	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
-		if err != nil {
-			return o, fmt.Errorf("--platform %q: %w", f.platform, err)
-		}
-		o.Platform = p
+	p, err := f.single()
+	if err != nil {
+		return image.Options{}, err
 	}
-	return o, nil
+	return image.Options{Insecure: f.insecure, Platform: p}, nil
 }
 
 // analyzeImages reads and analyses each image. An image that cannot be

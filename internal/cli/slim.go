@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,21 +19,20 @@ import (
 	"github.com/dietimg/diet/internal/slim"
 )
 
-func init() { register(newSlim) }
-
 type slimFlags struct {
-	dest                        string
-	execs, https, scripts       []string
-	waits, tcps, cmds           []string
-	send, expect, network       string
-	keepProbeFiles              bool
-	noTrace, noVerify, force    bool
-	keep, keepPkgs, exclude     []string
-	keepShell                   bool
-	runtime, workdir, sensor    string
-	removed, sbomFile, tag      string
-	timeout, defaultWait        time.Duration
-	insecure, asJSON, listFiles bool
+	dest                     string
+	execs, https, scripts    []string
+	waits, tcps, cmds        []string
+	send, expect, network    string
+	keepProbeFiles           bool
+	noTrace, noVerify, force bool
+	keep, keepPkgs, exclude  []string
+	keepShell                bool
+	runtime, workdir, sensor string
+	removed, sbomFile, tag   string
+	timeout, defaultWait     time.Duration
+	asJSON, listFiles        bool
+	registryOptions
 }
 
 func newSlim() *cobra.Command {
@@ -80,14 +77,14 @@ unless --force.`,
 	fl.BoolVar(&f.keepShell, "keep-shell", false, "keep /bin/sh and what it needs")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "cut this path or glob even when the program used it")
 	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc (rootless when diet is not root), docker or podman")
-	fl.StringVar(&f.workdir, "workdir", "", "work directory (default: a temporary directory, removed afterwards)")
+	fl.StringVar(&f.workdir, "workdir", "", "`DIR` on this machine where slim unpacks the image and makes the probe runs' bundles, kept afterwards (default: a temporary directory, removed afterwards); not the image's working directory, which slim keeps as it is")
 	fl.StringVar(&f.sensor, "sensor", "", "static diet binary to run as the sensor inside the container (default: this one)")
 	fl.StringVar(&f.removed, "removed", "", "write the list of every removed path to this file")
-	fl.StringVar(&f.sbomFile, "sbom", "", "write the SPDX JSON SBOM to this file (docker:// destinations also get it attached)")
+	fl.StringVar(&f.sbomFile, "sbom", "", "also write the slimmed image's SPDX JSON SBOM to `FILE` (a docker:// destination gets it attached with or without this flag)")
 	fl.StringVarP(&f.tag, "tag", "t", "", "name for transports that need one (docker-archive, docker-daemon)")
 	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "bound on each probe")
 	fl.DurationVar(&f.defaultWait, "default-wait", 15*time.Second, "with no probe, how long the default command may run (a program still running then is a server)")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP registries")
+	f.registryOptions.addFlags(cmd)
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fl.BoolVar(&f.listFiles, "list", false, "list every kept path with its reason")
 	cmd.MarkFlagRequired("output")
@@ -128,19 +125,6 @@ func parseTCP(f slimFlags) func(string) (probe.Probe, error) {
 	return func(port string) (probe.Probe, error) { return probe.ParseTCP(port, f.send, f.expect) }
 }
 
-// slimEpoch is SOURCE_DATE_EPOCH, or the Unix epoch.
-func slimEpoch() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Unix(0, 0).UTC(), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: not a number of seconds", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
-}
-
 func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	ctx := cmd.Context()
 	probes, err := slimProbes(f)
@@ -156,7 +140,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if _, err := image.Parse(f.dest); err != nil {
 		return fmt.Errorf("-o %s: %w", f.dest, err)
 	}
-	epoch, err := slimEpoch()
+	epoch, err := parseEpoch()
 	if err != nil {
 		return err
 	}

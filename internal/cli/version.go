@@ -7,8 +7,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVersion) }
-
 // versionInfo is what diet knows of its own build, from its build info.
 type versionInfo struct {
 	Version   string `json:"version"`

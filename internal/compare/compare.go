@@ -81,13 +81,19 @@ type Result struct {
 
 // OK reports whether every variant that applies was made and every
 // variant expected to run did run.
-func (r *Result) OK() bool {
+func (r *Result) OK() bool { return len(r.Failed()) == 0 }
+
+// Failed names the variants that are failures, in the order of Variants:
+// each could not be made though it applies, or did not run though it
+// should have (report.Variant.Problem). None when the comparison is OK.
+func (r *Result) Failed() []string {
+	var bad []string
 	for _, v := range r.Variants {
 		if v.Problem() {
-			return false
+			bad = append(bad, v.Name)
 		}
 	}
-	return true
+	return bad
 }
 
 // Compare makes and measures every variant. Its error is for problems

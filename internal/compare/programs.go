@@ -15,6 +15,7 @@ import (
 
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/gobuild"
+	"github.com/dietimg/diet/internal/image"
 )
 
 // programSet is the program in the two forms the Dockerfile-like
@@ -48,11 +49,11 @@ func goPrograms(ctx context.Context, opts Options, tmp string) (*programSet, err
 	if plat == "" {
 		plat = "linux/" + hostArch()
 	}
-	p, err := v1.ParsePlatform(plat)
+	p, err := image.ParsePlatform(plat)
 	if err != nil {
-		return nil, fmt.Errorf("platform %q: %w", plat, err)
+		return nil, err
 	}
-	ps.platform = *p
+	ps.platform = p
 	for _, d := range []string{"static", "dynamic"} {
 		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
 			return nil, err
@@ -178,14 +179,14 @@ func elfPrograms(opts Options) (*programSet, error) {
 	arch, _ := f.GoArch()
 	ps := &programSet{name: filepath.Base(opts.Source), platform: v1.Platform{OS: "linux", Architecture: arch}}
 	if opts.Platform != "" {
-		p, err := v1.ParsePlatform(opts.Platform)
+		p, err := image.ParsePlatform(opts.Platform)
 		if err != nil {
-			return nil, fmt.Errorf("platform %q: %w", opts.Platform, err)
+			return nil, err
 		}
 		if p.Architecture != arch {
 			return nil, fmt.Errorf("%s is a %s program; --platform asks for %s", opts.Source, f.Machine, p.String())
 		}
-		ps.platform = *p
+		ps.platform = p
 	}
 	abs, err := filepath.Abs(opts.Source)
 	if err != nil {

@@ -8,13 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/image"
 )
 
 // Options says what to build and how.
@@ -95,7 +98,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if plat == "" {
 		plat = "linux/amd64"
 	}
-	ps, err := ParsePlatforms(plat)
+	ps, err := image.ParsePlatforms(plat)
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -168,62 +169,17 @@ func TestMuslCrossCompiler(t *testing.T) {
 	}
 	t.Setenv("PATH", dir)
 	for plat, want := range map[string]string{"linux/arm64": "aarch64-linux-musl-gcc", "linux/arm/v7": "arm-linux-musleabihf-gcc", "linux/arm/v5": "arm-linux-musleabi-gcc"} {
-		ps, err := ParsePlatforms(plat)
+		p, err := image.ParsePlatform(plat)
 		if err != nil {
 			t.Fatal(err)
 		}
-		env, _, err := buildEnv(ps[0], "musl")
+		env, _, err := buildEnv(p, "musl")
 		if err != nil || !slices.Contains(env, "CC="+filepath.Join(dir, want)) {
 			t.Errorf("%s: env %v, %v; want CC=%s", plat, env, err, want)
 		}
 	}
 	if _, _, err := buildEnv(v1.Platform{OS: "linux", Architecture: "riscv64"}, "musl"); !errors.Is(err, ErrCgoPlatform) || !strings.Contains(err.Error(), "riscv64-linux-musl-gcc") {
 		t.Errorf("riscv64 without its compiler: %v", err)
-	}
-}
-
-func TestParsePlatforms(t *testing.T) {
-	good := map[string]string{
-		"linux/amd64":               "linux/amd64",
-		"linux/amd64, linux/arm64":  "linux/amd64,linux/arm64",
-		"linux/arm/v7":              "linux/arm/v7",
-		"linux/aarch64":             "linux/arm64",
-		"Linux/x86_64":              "linux/amd64",
-		"linux/arm64/v8":            "linux/arm64/v8",
-		"linux/amd64/v3,linux/386":  "linux/amd64/v3,linux/386",
-		"linux/riscv64,linux/s390x": "linux/riscv64,linux/s390x",
-	}
-	for in, want := range good {
-		ps, err := ParsePlatforms(in)
-		if err != nil {
-			t.Errorf("ParsePlatforms(%q): %v", in, err)
-			continue
-		}
-		var got []string
-		for _, p := range ps {
-			got = append(got, p.String())
-		}
-		if strings.Join(got, ",") != want {
-			t.Errorf("ParsePlatforms(%q) = %v, want %s", in, got, want)
-		}
-	}
-	bad := map[string]string{
-		"":                        "empty entry",
-		"linux":                   "want os/arch",
-		"linux/":                  "want os/arch",
-		"darwin/arm64":            "unsupported OS",
-		"linux/sparc":             "unknown architecture",
-		"linux/amd64/v9":          "unknown variant",
-		"linux/386/v2":            "no variants",
-		"linux/amd64,linux/amd64": "given twice",
-		"linux/amd64,":            "empty entry",
-		"linux/amd64/v2/x":        "want os/arch",
-	}
-	for in, want := range bad {
-		_, err := ParsePlatforms(in)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParsePlatforms(%q) = %v, want an error with %q", in, err, want)
-		}
 	}
 }
 
@@ -276,29 +232,4 @@ func TestOtherModule(t *testing.T) {
 		t.Errorf("binary %s, want one named greeter", bin)
 	}
 	checkStatic(t, bin, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0"})
-}
-
-// FuzzParsePlatforms checks that every accepted list round-trips through
-// String and names only Linux platforms.
-func FuzzParsePlatforms(f *testing.F) {
-	for _, s := range []string{"linux/amd64", "linux/arm/v7,linux/arm64", "linux/x86_64", "darwin/arm64", "linux//", ","} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		ps, err := ParsePlatforms(s)
-		if err != nil {
-			return
-		}
-		var strs []string
-		for _, p := range ps {
-			if p.OS != "linux" || p.Architecture == "" {
-				t.Fatalf("ParsePlatforms(%q) gave %v", s, p)
-			}
-			strs = append(strs, p.String())
-		}
-		again, err := ParsePlatforms(strings.Join(strs, ","))
-		if err != nil || len(again) != len(ps) {
-			t.Fatalf("ParsePlatforms(%q) = %v, which does not parse again: %v", s, strs, err)
-		}
-	})
 }

@@ -1,4 +1,4 @@
-package gobuild
+package image
 
 import (
 	"fmt"
@@ -38,9 +38,24 @@ var aliases = map[string]string{
 	"armv7l":  "arm",
 }
 
+// ParsePlatform parses one "os/arch[/variant]" platform ("linux/arm64",
+// "linux/arm/v7"), as --platform names the image to take from an index.
+// It is ParsePlatforms held to a single platform.
+func ParsePlatform(s string) (v1.Platform, error) {
+	ps, err := ParsePlatforms(s)
+	if err != nil {
+		return v1.Platform{}, err
+	}
+	if len(ps) != 1 {
+		return v1.Platform{}, fmt.Errorf("platform %q: want one platform, not %d", s, len(ps))
+	}
+	return ps[0], nil
+}
+
 // ParsePlatforms parses a comma-separated list of "os/arch[/variant]"
 // platforms ("linux/amd64,linux/arm64"). Only Linux is accepted: diet builds
-// Linux container images.
+// and runs Linux container images. Architecture names people use (x86_64,
+// aarch64, armv7) are taken for their GOARCH.
 func ParsePlatforms(s string) ([]v1.Platform, error) {
 	var out []v1.Platform
 	seen := map[string]bool{}
@@ -58,7 +73,7 @@ func ParsePlatforms(s string) ([]v1.Platform, error) {
 			p.Variant = strings.ToLower(parts[2])
 		}
 		if p.OS != "linux" {
-			return nil, fmt.Errorf("platform %q: unsupported OS %q (diet builds linux images only)", f, parts[0])
+			return nil, fmt.Errorf("platform %q: unsupported OS %q (diet makes and reads linux images only)", f, parts[0])
 		}
 		if a, ok := aliases[p.Architecture]; ok {
 			if p.Architecture == "armv7" || p.Architecture == "armv7l" || p.Architecture == "armhf" {
