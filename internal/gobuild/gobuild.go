@@ -110,42 +110,10 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := opts.Dir
-	if dir == "" {
-		dir = "."
-	}
-	pkg, name := opts.Package, binaryName(opts.Package)
-	if isLocal(pkg) {
-		// Build a directory from inside it, so that go finds the module
-		// it belongs to, whichever that is.
-		d := pkg
-		if !filepath.IsAbs(d) {
-			d = filepath.Join(dir, d)
-		}
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			if abs, err := filepath.Abs(d); err == nil {
-				dir, pkg, name = abs, ".", binaryName(abs)
-			}
-		}
-	}
-	out := opts.Output
-	if out == "" {
-		tmp, err := os.MkdirTemp("", "diet-gobuild-")
-		if err != nil {
-			return "", fmt.Errorf("gobuild: %w", err)
-		}
-		out = filepath.Join(tmp, name)
-	}
-	if !filepath.IsAbs(out) {
-		// go build -o is relative to its working directory, ours is not.
-		abs, err := filepath.Abs(out)
-		if err != nil {
-			return "", fmt.Errorf("gobuild: %w", err)
-		}
-		out = abs
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return "", fmt.Errorf("gobuild: %w", err)
+	dir, pkg, name := where(opts)
+	out, err := outputPath(opts.Output, name)
+	if err != nil {
+		return "", err
 	}
 	// Write next to the destination and rename, so that a failed build
 	// never leaves a half-written binary behind.
@@ -187,6 +155,50 @@ func Build(ctx context.Context, opts Options) (string, error) {
 		return "", fmt.Errorf("gobuild: %w", err)
 	}
 	return out, nil
+}
+
+// where returns the directory go build runs in, the package it builds
+// there, and the binary's name. A local directory is built from inside
+// it, so that go finds the module it belongs to, whichever that is.
+func where(opts Options) (dir, pkg, name string) {
+	dir = opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	pkg, name = opts.Package, binaryName(opts.Package)
+	if isLocal(pkg) {
+		d := pkg
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			if abs, err := filepath.Abs(d); err == nil {
+				dir, pkg, name = abs, ".", binaryName(abs)
+			}
+		}
+	}
+	return dir, pkg, name
+}
+
+// outputPath is the absolute path of the binary (out, or name in a new
+// temporary directory), whose directory exists.
+func outputPath(out, name string) (string, error) {
+	if out == "" {
+		tmp, err := os.MkdirTemp("", "diet-gobuild-")
+		if err != nil {
+			return "", fmt.Errorf("gobuild: %w", err)
+		}
+		out = filepath.Join(tmp, name)
+	}
+	// go build -o is relative to its working directory, ours is not.
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return "", fmt.Errorf("gobuild: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return "", fmt.Errorf("gobuild: %w", err)
+	}
+	return abs, nil
 }
 
 // buildEnv returns the environment and -ldflags of a static build.
