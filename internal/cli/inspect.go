@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/closure"
+	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/rootfs"
@@ -147,22 +148,30 @@ func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
 		p("%s: not ELF, no #! line", head)
 		return
 	case inspect.KindScript:
-		line := rep.Script.Interpreter
-		if rep.Script.Arg != "" {
-			line += " " + rep.Script.Arg
-		}
-		p("%s: script, #!%s", head, line)
-		printInspectMissing(p, rep)
-		if rep.Interpreter != nil && rep.Interpreter.Error == "" {
-			p("  interpreter:")
-			printInspectReport(w, rep.Interpreter, indent+"    ")
-		}
-		if rep.EnvProgram != nil && rep.EnvProgram.Error == "" {
-			p("  env runs:")
-			printInspectReport(w, rep.EnvProgram, indent+"    ")
-		}
+		printInspectScript(w, p, head, rep, indent)
 		return
 	}
+	printInspectELF(p, head, rep)
+}
+
+func printInspectScript(w io.Writer, p func(string, ...any), head string, rep *inspect.Report, indent string) {
+	line := rep.Script.Interpreter
+	if rep.Script.Arg != "" {
+		line += " " + rep.Script.Arg
+	}
+	p("%s: script, #!%s", head, line)
+	printInspectMissing(p, rep)
+	if rep.Interpreter != nil && rep.Interpreter.Error == "" {
+		p("  interpreter:")
+		printInspectReport(w, rep.Interpreter, indent+"    ")
+	}
+	if rep.EnvProgram != nil && rep.EnvProgram.Error == "" {
+		p("  env runs:")
+		printInspectReport(w, rep.EnvProgram, indent+"    ")
+	}
+}
+
+func printInspectELF(p func(string, ...any), head string, rep *inspect.Report) {
 	e := rep.ELF
 	desc := []string{e.Class + " " + e.Machine + " " + e.Type, string(e.Linkage), "libc " + e.Libc}
 	if e.GlibcMin != "" {
@@ -207,6 +216,12 @@ func printInspectReport(w io.Writer, rep *inspect.Report, indent string) {
 		}
 	}
 	printInspectMissing(p, rep)
+	printInspectExtras(field, e)
+}
+
+// printInspectExtras prints the dlopen notes, Go build info and the
+// evidence of system-file needs of e.
+func printInspectExtras(field func(string, []string), e *elfinfo.File) {
 	for _, d := range e.Dlopen {
 		what := strings.Join(d.Sonames, " ")
 		if d.Feature != "" {
