@@ -145,7 +145,32 @@ func SPDX(d Document) ([]byte, error) {
 	})
 	doc.Relationships = append(doc.Relationships, relationship{"SPDXRef-DOCUMENT", "DESCRIBES", imageID})
 
-	pkgs := append([]Package(nil), d.Packages...)
+	pkgID, err := doc.addPackages(imageID, d.Packages)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.addFiles(imageID, d.Files, pkgID); err != nil {
+		return nil, err
+	}
+	// The namespace must be unique per document: derive it from the rest
+	// of the document, so the same content gives the same bytes.
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	doc.DocumentNamespace = "https://dietimg.github.io/spdx/" + idUnsafe.ReplaceAllString(d.Name, "-") + "-" + hex.EncodeToString(sum[:16])
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// addPackages lists the packages, by name, as contained in the image, and
+// returns their SPDX ids by name.
+func (doc *spdxDoc) addPackages(imageID string, packages []Package) (map[string]string, error) {
+	pkgs := append([]Package(nil), packages...)
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
 	pkgID := map[string]string{}
 	for _, p := range pkgs {
@@ -175,12 +200,17 @@ func SPDX(d Document) ([]byte, error) {
 		doc.Packages = append(doc.Packages, sp)
 		doc.Relationships = append(doc.Relationships, relationship{imageID, "CONTAINS", id})
 	}
+	return pkgID, nil
+}
 
-	files := append([]File(nil), d.Files...)
+// addFiles lists the files, by path, as contained in the image and in
+// their packages.
+func (doc *spdxDoc) addFiles(imageID string, fs []File, pkgID map[string]string) error {
+	files := append([]File(nil), fs...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for i, f := range files {
 		if len(f.SHA1) != 40 || len(f.SHA256) != 64 {
-			return nil, fmt.Errorf("sbom: %s: missing checksums", f.Path)
+			return fmt.Errorf("sbom: %s: missing checksums", f.Path)
 		}
 		id := fmt.Sprintf("SPDXRef-File-%d-%s", i+1, f.SHA256[:12])
 		doc.Files = append(doc.Files, spdxFile{
@@ -195,22 +225,10 @@ func SPDX(d Document) ([]byte, error) {
 		if f.Package != "" {
 			pid, ok := pkgID[f.Package]
 			if !ok {
-				return nil, fmt.Errorf("sbom: %s comes from package %s, which is not listed", f.Path, f.Package)
+				return fmt.Errorf("sbom: %s comes from package %s, which is not listed", f.Path, f.Package)
 			}
 			doc.Relationships = append(doc.Relationships, relationship{pid, "CONTAINS", id})
 		}
 	}
-	// The namespace must be unique per document: derive it from the rest
-	// of the document, so the same content gives the same bytes.
-	body, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	doc.DocumentNamespace = "https://dietimg.github.io/spdx/" + idUnsafe.ReplaceAllString(d.Name, "-") + "-" + hex.EncodeToString(sum[:16])
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(out, '\n'), nil
+	return nil
 }
