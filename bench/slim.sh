@@ -121,6 +121,10 @@ if [[ $corpus != no ]]; then
 		c entrypoint "$rt" --probe-http 15001/api/items --probe-http 15001/hello/corpus
 		c node "$rt" --probe-http 13000/ --probe-http 13000/hello/corpus
 		c redis "$rt" "${redis[@]}"
+		# The same SET and GET spoken by the probe itself (RESP over
+		# --probe-tcp): no probe tool in the image, the server's closure.
+		benchOf "oci:$corpusDir:redis" redis-tcp "$rt" --probe-tcp 16379 \
+			--probe-send '*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n' --probe-expect 'hello\r\n'
 		c postgres "$rt" "${pg[@]}"
 		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
 	done
