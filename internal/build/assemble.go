@@ -20,7 +20,6 @@ import (
 	"testing/fstest"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sys/unix"
@@ -31,7 +30,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/produce"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
@@ -509,10 +508,6 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 	if err != nil {
 		return nil, err
 	}
-	img, err := baseImage(base)
-	if err != nil {
-		return nil, err
-	}
 	add := mutate.Addendum{
 		Layer: l,
 		History: v1.History{
@@ -521,22 +516,15 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 			Comment:   fmt.Sprintf("%d files: the program, its closure and system files", len(files)),
 		},
 	}
-	if mt, _ := img.MediaType(); mt == types.DockerManifestSchema2 && (opts.Compression == "" || opts.Compression == layer.Gzip) {
-		add.MediaType = types.DockerLayer
+	if base != nil {
+		if mt, _ := base.MediaType(); mt == types.DockerManifestSchema2 && (opts.Compression == "" || opts.Compression == layer.Gzip) {
+			add.MediaType = types.DockerLayer
+		}
 	}
-	img, err = mutate.Append(img, add)
+	img, err := produce.Image(base, add, func(cf *v1.ConfigFile) error {
+		return configure(cf, opts, prog, sysEnv, plat)
+	})
 	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	if err := configure(cf, opts, prog, sysEnv, plat); err != nil {
-		return nil, err
-	}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return nil, err
 	}
 	if ann := annotations(opts, prog, base); len(ann) > 0 {
@@ -572,20 +560,8 @@ func sums(e layer.Entry) (size int64, sha256Hex, sha1Hex string, err error) {
 // progress bar.
 const longCompression = 64 << 20
 
-func baseImage(base v1.Image) (v1.Image, error) {
-	if base != nil {
-		return base, nil
-	}
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	return mutate.ConfigMediaType(img, types.OCIConfigJSON), nil
-}
-
-// imageSize measures img as every diet command does (report.Sizes):
-// uncompressed as `docker images` shows it, compressed as the sum of the
-// layer blobs.
+// imageSize measures img as every diet command does (produce.SizesOf).
 func imageSize(img v1.Image) (Size, error) {
-	var s Size
-	var err error
-	s.Uncompressed, s.Compressed, err = report.Sizes(img)
-	return s, err
+	s, err := produce.SizesOf(img)
+	return Size{Compressed: s.Compressed, Uncompressed: s.Uncompressed}, err
 }

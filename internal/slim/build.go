@@ -13,13 +13,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/produce"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -166,25 +165,17 @@ func slimImage(entries []layer.Entry, orig *v1.ConfigFile, epoch time.Time) (v1.
 	if err != nil {
 		return nil, fmt.Errorf("writing the layer: %w", err)
 	}
-	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
+	return produce.Image(nil, mutate.Addendum{
 		Layer:     l,
 		MediaType: types.OCILayer,
 		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "diet slim", Comment: "files the program uses, found by static analysis and by tracing it under probes"},
+	}, func(cf *v1.ConfigFile) error {
+		cf.Architecture, cf.OS, cf.Variant, cf.OSVersion = orig.Architecture, orig.OS, orig.Variant, orig.OSVersion
+		cf.Created = v1.Time{Time: epoch}
+		cf.Config = *orig.Config.DeepCopy()
+		cf.Author = ""
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.Architecture, cf.OS, cf.Variant, cf.OSVersion = orig.Architecture, orig.OS, orig.Variant, orig.OSVersion
-	cf.Created = v1.Time{Time: epoch}
-	cf.Config = *orig.Config.DeepCopy()
-	cf.Author = ""
-	return mutate.ConfigFile(img, cf)
 }
 
 func xattrNames(x map[string]string) []string {
@@ -212,10 +203,8 @@ func fileSums(name string) (sbom.File, error) {
 	return sbom.File{SHA1: hex.EncodeToString(h1.Sum(nil)), SHA256: hex.EncodeToString(h256.Sum(nil))}, nil
 }
 
-// imageSizes measures img as every diet command does (report.Sizes).
+// imageSizes measures img as every diet command does (produce.SizesOf).
 func imageSizes(img v1.Image) (Sizes, error) {
-	var s Sizes
-	var err error
-	s.Uncompressed, s.Compressed, err = report.Sizes(img)
-	return s, err
+	s, err := produce.SizesOf(img)
+	return Sizes(s), err
 }
