@@ -3,10 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
 	"debug/buildinfo"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -474,14 +471,11 @@ func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, s
 	pkgs := map[string]*dpkg.Package{}
 	for _, e := range set {
 		entries = append(entries, e.Entry)
-		f := File{Path: e.Path, Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
-		switch {
-		case e.Mode.IsDir():
-			f.Type = "dir"
-		case e.Mode&fs.ModeSymlink != 0:
-			f.Type, f.Link = "symlink", e.Link
-		default:
-			f.Type = "file"
+		f := File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
+		switch f.Type {
+		case "symlink":
+			f.Link = e.Link
+		case "file":
 			var err error
 			if f.Size, f.SHA256, f.sha1, err = sums(e.Entry); err != nil {
 				return nil, err
@@ -549,11 +543,11 @@ func sums(e layer.Entry) (size int64, sha256Hex, sha1Hex string, err error) {
 		return 0, "", "", err
 	}
 	defer r.Close()
-	h256, h1 := sha256.New(), sha1.New()
-	if size, err = io.Copy(io.MultiWriter(h256, h1), r); err != nil {
+	s, err := sbom.Checksums(r)
+	if err != nil {
 		return 0, "", "", fmt.Errorf("reading %s: %w", e.Path, err)
 	}
-	return size, hex.EncodeToString(h256.Sum(nil)), hex.EncodeToString(h1.Sum(nil)), nil
+	return s.Size, s.SHA256, s.SHA1, nil
 }
 
 // longCompression is the layer size above which compressing shows a

@@ -1,11 +1,7 @@
 package slim
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -86,19 +82,17 @@ func (a *assembly) addPath(p string) error {
 		return nil // rewritten by addStatus from the packages that still have files
 	}
 	e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
-	kk := Kept{Path: p, Reason: r, Xattrs: xattrNames(n.Xattrs)}
-	switch {
-	case n.Mode.IsDir():
+	kk := Kept{Path: p, Type: layer.Kind(n.Mode), Reason: r, Xattrs: xattrNames(n.Xattrs)}
+	switch kk.Type {
+	case "dir":
 		e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
-		kk.Type = "dir"
-	case n.Mode&fs.ModeSymlink != 0:
+	case "symlink":
 		e.Mode = fs.ModeSymlink | 0o777
 		e.Link = n.Link
-		kk.Type = "symlink"
 	default:
 		e.Mode = n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		e.Source = a.k.t.host(p)
-		kk.Type, kk.Size = "file", n.Size
+		kk.Size = n.Size
 		if n.inode != (inode{}) {
 			if h, ok := a.holders[n.inode]; ok {
 				e.HardLink, kk.HardLink = h, h
@@ -152,8 +146,7 @@ func (a *assembly) addStatus() []sbom.Package {
 		a.entries = append(a.entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
 		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: Reason{Kind: ReasonRule, Detail: "dpkg status of " + name}})
 		a.packages = append(a.packages, name)
-		spkgs = append(spkgs, sbom.Package{Name: pkg.Name, Version: pkg.Version, Architecture: pkg.Architecture,
-			PURL: pkg.PURL(), Supplier: "Organization: Debian", Source: pkg.Source, Homepage: pkg.Homepage})
+		spkgs = append(spkgs, pkg.SBOM())
 	}
 	return spkgs
 }
@@ -190,17 +183,14 @@ func xattrNames(x map[string]string) []string {
 	return out
 }
 
+// fileSums reads the host file name once for its checksums and size.
 func fileSums(name string) (sbom.File, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return sbom.File{}, err
 	}
 	defer f.Close()
-	h1, h256 := sha1.New(), sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h1, h256), f); err != nil {
-		return sbom.File{}, err
-	}
-	return sbom.File{SHA1: hex.EncodeToString(h1.Sum(nil)), SHA256: hex.EncodeToString(h256.Sum(nil))}, nil
+	return sbom.Checksums(f)
 }
 
 // imageSizes measures img as every diet command does (produce.SizesOf).
