@@ -27,7 +27,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/produce"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
@@ -518,7 +518,7 @@ func makeImage(opts Options, prog *program, set entrySet, sysEnv []string, owner
 	if pi.Digest, err = img.Digest(); err != nil {
 		return nil, err
 	}
-	if pi.Size, err = imageSize(img); err != nil {
+	if pi.Size.Size, err = report.SizeOf(img); err != nil {
 		return nil, err
 	}
 	pi.Size.Files = fl.size
@@ -591,7 +591,7 @@ func imageOf(l v1.Layer, nfiles int, opts Options, prog *program, sysEnv []strin
 			add.MediaType = types.DockerLayer
 		}
 	}
-	img, err := produce.Image(base, add, func(cf *v1.ConfigFile) error {
+	img, err := image.Append(base, add, func(cf *v1.ConfigFile) error {
 		return configure(cf, opts, prog, sysEnv, plat)
 	})
 	if err != nil {
@@ -621,9 +621,3 @@ func sums(e layer.Entry) (size int64, sha256Hex, sha1Hex string, err error) {
 // longCompression is the layer size above which compressing shows a
 // progress bar.
 const longCompression = 64 << 20
-
-// imageSize measures img as every diet command does (produce.SizesOf).
-func imageSize(img v1.Image) (Size, error) {
-	s, err := produce.SizesOf(img)
-	return Size{Compressed: s.Compressed, Uncompressed: s.Uncompressed}, err
-}

@@ -23,6 +23,7 @@ import (
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
@@ -126,13 +127,9 @@ type File struct {
 
 // Size is an image's size.
 type Size struct {
-	// Compressed is the sum of the layer blobs, what a pull transfers;
-	// manifests and configs are not counted (report.Sizes). For an index,
-	// the sum over its images.
-	Compressed int64 `json:"compressed"`
-	// Uncompressed is what `docker images` shows once the image is
-	// loaded (report.Sizes); for an index, the sum over its images.
-	Uncompressed int64 `json:"uncompressed"`
+	// Compressed and Uncompressed as report.SizeOf measures them; for an
+	// index, the sums over its images.
+	report.Size
 	// Files is the sum of the regular files' sizes.
 	Files int64 `json:"files"`
 }

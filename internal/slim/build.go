@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/produce"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -158,7 +158,7 @@ func slimImage(entries []layer.Entry, orig *v1.ConfigFile, epoch time.Time) (v1.
 	if err != nil {
 		return nil, fmt.Errorf("writing the layer: %w", err)
 	}
-	return produce.Image(nil, mutate.Addendum{
+	return image.Append(nil, mutate.Addendum{
 		Layer:     l,
 		MediaType: types.OCILayer,
 		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "diet slim", Comment: "files the program uses, found by static analysis and by tracing it under probes"},
@@ -191,10 +191,4 @@ func fileSums(name string) (sbom.File, error) {
 	}
 	defer f.Close()
 	return sbom.Checksums(f)
-}
-
-// imageSizes measures img as every diet command does (produce.SizesOf).
-func imageSizes(img v1.Image) (Sizes, error) {
-	s, err := produce.SizesOf(img)
-	return Sizes(s), err
 }

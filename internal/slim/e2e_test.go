@@ -23,6 +23,7 @@ import (
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/slim/fatimages"
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -356,13 +357,13 @@ func TestSlimJq(t *testing.T) {
 
 // layerSizes measures the image at ref independently of report.Sizes
 // (testenv.ImageSizes).
-func layerSizes(t *testing.T, ref string) Sizes {
+func layerSizes(t *testing.T, ref string) report.Size {
 	t.Helper()
 	img, err := image.Read(context.Background(), ref, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s Sizes
+	var s report.Size
 	s.Uncompressed, s.Compressed, _ = testenv.ImageSizes(t, img)
 	return s
 }

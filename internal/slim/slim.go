@@ -90,15 +90,6 @@ type Kept struct {
 	Xattrs []string `json:"xattrs,omitempty"`
 }
 
-// Sizes are an image's sizes as every diet command reports them
-// (report.Sizes).
-type Sizes struct {
-	// Compressed is the sum of the layer blobs, what a pull transfers.
-	Compressed int64 `json:"compressed"`
-	// Uncompressed is what `docker images` shows once the image is loaded.
-	Uncompressed int64 `json:"uncompressed"`
-}
-
 // Difference is a probe whose answer changed, with the removed files
 // nearest to what the probe touched in the original.
 type Difference struct {
@@ -112,8 +103,8 @@ type Result struct {
 	Digest string   `json:"digest"`
 	// Platform is the original's, which the result keeps.
 	Platform v1.Platform `json:"platform"`
-	Before   Sizes       `json:"before"`
-	After    Sizes       `json:"after"`
+	Before   report.Size `json:"before"`
+	After    report.Size `json:"after"`
 	// Kept lists every path of the result with its reason; Removed every
 	// path of the original that is not in the result.
 	Kept    []Kept   `json:"kept"`
@@ -406,7 +397,7 @@ func (r *run) assemble() error {
 		return err
 	}
 	res.Image, res.Kept, res.Packages, res.SBOM = out.img, out.kept, out.packages, out.sbom
-	if res.After, err = imageSizes(res.Image); err != nil {
+	if res.After, err = report.SizeOf(res.Image); err != nil {
 		return err
 	}
 	d, err := res.Image.Digest()

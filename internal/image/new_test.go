@@ -1,4 +1,4 @@
-package produce
+package image_test
 
 import (
 	"testing"
@@ -8,7 +8,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/report"
 )
 
 // TestImage makes a one-layer image from nothing: OCI media types
@@ -19,7 +21,7 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := Image(nil, mutate.Addendum{Layer: l, History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "test"}},
+	img, err := image.Append(nil, mutate.Addendum{Layer: l, History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "test"}},
 		func(cf *v1.ConfigFile) error {
 			cf.Architecture, cf.OS = "arm64", "linux"
 			cf.Config.Cmd = []string{"/hello"}
@@ -42,7 +44,7 @@ func TestImage(t *testing.T) {
 	if cf.Architecture != "arm64" || cf.Config.Cmd[0] != "/hello" || len(cf.History) != 1 || len(cf.RootFS.DiffIDs) != 1 {
 		t.Errorf("config %+v", cf)
 	}
-	s, err := SizesOf(img)
+	s, err := report.SizeOf(img)
 	if err != nil {
 		t.Fatal(err)
 	}
