@@ -31,12 +31,13 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // entry is a layer entry with its report line.
 type entry struct {
 	layer.Entry
-	reason string
+	reason why.Reason
 	origin string // path in the source root, for package ownership
 }
 
@@ -79,7 +80,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 		if inBase(f.Path) {
 			continue
 		}
-		if err := set.add(entry{f.Entry, f.Reason, ""}); err != nil {
+		if err := set.add(entry{f.Entry, why.Reason{Kind: why.SystemFile, Detail: f.Reason}, ""}); err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +158,7 @@ func addProgram(set entrySet, src string, prog *program, rep *inspect.Report) ([
 	if prog.inRoot {
 		origin = rep.Realpath
 	}
-	if err := set.add(entry{layer.Entry{Path: prog.installPath, Mode: 0o755, Data: data}, "program", origin}); err != nil {
+	if err := set.add(entry{layer.Entry{Path: prog.installPath, Mode: 0o755, Data: data}, why.Reason{Kind: why.Program}, origin}); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -179,13 +180,13 @@ func addClosure(set entrySet, prog *program, rep *inspect.Report, inBase func(st
 		progLinks[l] = true
 	}
 	for _, f := range rep.Files() {
-		if f.Reason.Kind == "program" || (f.Reason.Kind == "link" && f.Reason.By == rep.Realpath && progLinks[f.Path]) {
+		if f.Reason.Kind == why.Program || (f.Reason.Kind == why.Link && f.Reason.By == rep.Realpath && progLinks[f.Path]) {
 			continue
 		}
 		if inBase(f.Path) {
 			continue
 		}
-		reason := describe(f.Reason, imagePath)
+		reason := why.Reason{Kind: f.Reason.Kind, By: imagePath(f.Reason.By)}
 		if f.Link != "" {
 			if err := set.add(entry{layer.Entry{Path: f.Path, Mode: fs.ModeSymlink | 0o777, Link: f.Link}, reason, f.Path}); err != nil {
 				return err
@@ -278,29 +279,8 @@ func packaged(p string) bool {
 	return false
 }
 
-// describe turns an inspect reason into a report line.
-func describe(r inspect.Reason, imagePath func(string) string) string {
-	by := imagePath(r.By)
-	switch r.Kind {
-	case "interpreter":
-		return "interpreter of " + by
-	case "loader":
-		return "loader of " + by
-	case "needed":
-		return "needed by " + by
-	case "dlopen":
-		return "dlopen by " + by + " (.note.dlopen)"
-	case "link":
-		return "link to " + by
-	}
-	if by != "" {
-		return r.Kind + " " + by
-	}
-	return r.Kind
-}
-
 // fileEntry reads a regular file of the source root.
-func fileEntry(fsys rootfs.FS, p, reason string) (*entry, error) {
+func fileEntry(fsys rootfs.FS, p string, reason why.Reason) (*entry, error) {
 	fi, err := fsys.Lstat(rootfs.Rel(p))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
@@ -449,7 +429,7 @@ func checkAdd(adds []string) error {
 func addHost(set entrySet, spec string) error {
 	src, dst, _ := strings.Cut(spec, ":")
 	dst = path.Clean(dst)
-	reason := "--add " + src
+	reason := why.Reason{Kind: why.Added, Detail: src}
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("--add %s: %w", spec, err)
@@ -539,7 +519,7 @@ func listFiles(set entrySet, owners map[string]*dpkg.Package) (*fileList, error)
 	fl := &fileList{packages: map[string]*dpkg.Package{}}
 	for _, e := range set {
 		fl.entries = append(fl.entries, e.Entry)
-		f := File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
+		f := File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason.String(), Kind: e.reason.Kind, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
 		switch f.Type {
 		case "symlink":
 			f.Link = e.Link

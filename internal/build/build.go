@@ -26,6 +26,7 @@ import (
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Smoke is one run of the built image that must succeed.
@@ -114,14 +115,15 @@ type Options struct {
 
 // File is one path of the image with why it is there.
 type File struct {
-	Path    string `json:"path"`
-	Type    string `json:"type"` // file, symlink, dir
-	Size    int64  `json:"size"`
-	Mode    string `json:"mode"`
-	Link    string `json:"link,omitempty"`
-	Reason  string `json:"reason"`
-	Package string `json:"package,omitempty"` // the Debian package it came from
-	SHA256  string `json:"sha256,omitempty"`
+	Path    string   `json:"path"`
+	Type    string   `json:"type"` // file, symlink, dir
+	Size    int64    `json:"size"`
+	Mode    string   `json:"mode"`
+	Link    string   `json:"link,omitempty"`
+	Reason  string   `json:"reason"`            // in words (why.Reason.String)
+	Kind    why.Kind `json:"kind,omitempty"`    // of the reason: program, needed, system...
+	Package string   `json:"package,omitempty"` // the Debian package it came from
+	SHA256  string   `json:"sha256,omitempty"`
 	sha1    string
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // baseImage is a base read for the program's platform, or why it could
@@ -156,7 +157,7 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	program := programPath(ps.name)
 	if len(res.Images) > 0 {
 		for _, f := range res.Images[0].Files {
-			if f.Reason == "program" || strings.HasPrefix(f.Reason, "program") {
+			if f.Kind == why.Program {
 				program = f.Path
 				break
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/sbom"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // statusDir is where distroless-style images keep one dpkg status entry
@@ -111,7 +112,7 @@ func (a *assembly) addPath(p string) error {
 
 // addFile adds the regular file p (its content at source) to the SBOM,
 // and its package to those that still have files.
-func (a *assembly) addFile(p string, n *node, r Reason, source string) error {
+func (a *assembly) addFile(p string, n *node, r why.Reason, source string) error {
 	var pkgName string
 	if pkg, ok := a.db.Owner(p); ok {
 		a.pkgs[pkg.Name] = pkg
@@ -122,10 +123,7 @@ func (a *assembly) addFile(p string, n *node, r Reason, source string) error {
 		return fmt.Errorf("reading %s: %w", p, err)
 	}
 	sf.Path, sf.Size, sf.Package = p, n.Size, pkgName
-	sf.Reason = r.Kind
-	if r.Detail != "" {
-		sf.Reason += ": " + r.Detail
-	}
+	sf.Reason = r.String()
 	a.files = append(a.files, sf)
 	return nil
 }
@@ -144,7 +142,7 @@ func (a *assembly) addStatus() []sbom.Package {
 		stanza := strings.TrimRight(pkg.Stanza, "\n") + "\n"
 		p := statusDir + "/" + name
 		a.entries = append(a.entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
-		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: Reason{Kind: ReasonRule, Detail: "dpkg status of " + name}})
+		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: why.Reason{Kind: why.Rule, Detail: "dpkg status of " + name}})
 		a.packages = append(a.packages, name)
 		spkgs = append(spkgs, pkg.SBOM())
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Options says how to slim.
@@ -80,10 +81,10 @@ type Options struct {
 
 // Kept is one path of the result with the reason it is there.
 type Kept struct {
-	Path   string `json:"path"`
-	Type   string `json:"type"` // file, dir, symlink
-	Size   int64  `json:"size"`
-	Reason Reason `json:"reason"`
+	Path   string     `json:"path"`
+	Type   string     `json:"type"` // file, dir, symlink
+	Size   int64      `json:"size"`
+	Reason why.Reason `json:"reason"`
 	// HardLink names the kept path this file is a hard link to (one copy).
 	HardLink string `json:"hard_link,omitempty"`
 	// Xattrs names the extended attributes kept (security.capability...).
@@ -372,14 +373,14 @@ func (r *run) rules() error {
 		}
 	}
 	for v := range cfg.Config.Volumes {
-		k.addState(v, Reason{Kind: ReasonState, Detail: "volume"})
+		k.addState(v, why.Reason{Kind: why.State, Detail: "volume"})
 	}
 	for _, p := range []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"} {
-		k.add(p, Reason{Kind: ReasonRule, Detail: "users and groups"})
+		k.add(p, why.Reason{Kind: why.Rule, Detail: "users and groups"})
 	}
-	k.add("/tmp", Reason{Kind: ReasonRule, Detail: "temporary directory"})
+	k.add("/tmp", why.Reason{Kind: why.Rule, Detail: "temporary directory"})
 	if wd := cfg.Config.WorkingDir; wd != "" {
-		k.add(wd, Reason{Kind: ReasonRule, Detail: "working directory"})
+		k.add(wd, why.Reason{Kind: why.Rule, Detail: "working directory"})
 	}
 	k.closeELF()
 	r.res.States, r.res.Partial = k.stateDirs(), k.partialDirs()
