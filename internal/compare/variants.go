@@ -14,6 +14,7 @@ import (
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
 )
 
@@ -222,46 +223,6 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 }
 
 func smokeOnce(ctx context.Context, opts Options, img v1.Image, s build.Smoke) error {
-	r, err := engine.Run(ctx, img, engine.Spec{
-		Args:    s.Args,
-		Stdin:   s.Stdin,
-		Runtime: opts.Runtime,
-		Network: "none",
-		Timeout: opts.SmokeTimeout,
-	})
-	what := strings.Join(s.Args, " ")
-	if what == "" {
-		what = "(the image's command)"
-	}
-	if err != nil {
-		if r != nil {
-			return fmt.Errorf("%s: %w%s", what, err, tail(r.Stderr))
-		}
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if r.ExitCode != s.ExpectExit {
-		return fmt.Errorf("%s exited with %d, want %d%s", what, r.ExitCode, s.ExpectExit, tail(r.Stderr))
-	}
-	if s.ExpectStdout != nil && strings.TrimSuffix(string(r.Stdout), "\n") != strings.TrimSuffix(*s.ExpectStdout, "\n") {
-		return fmt.Errorf("%s printed %q, want %q", what, clip(string(r.Stdout)), clip(*s.ExpectStdout))
-	}
-	return nil
-}
-
-func tail(stderr []byte) string {
-	s := strings.TrimSpace(string(stderr))
-	if s == "" {
-		return ""
-	}
-	if i := strings.LastIndex(s, "\n"); i >= 0 {
-		s = s[i+1:]
-	}
-	return " (" + clip(s) + ")"
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 160 {
-		return string(r[:159]) + "…"
-	}
-	return s
+	_, err := probe.Smoke(ctx, img, s, opts.Runtime, opts.SmokeTimeout, "")
+	return err
 }
