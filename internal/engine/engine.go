@@ -145,7 +145,7 @@ func (c *capped) Write(p []byte) (int, error) {
 // exits non-zero is a Result, not an error; errors are for failing to run
 // it at all, and ErrTimeout (with the Result so far) for a timeout.
 func Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
-	c, err := start(ctx, img, spec)
+	c, err := start(ctx, img, spec, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +158,11 @@ func Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	if spec.Network == "" {
 		spec.Network = "host"
 	}
-	return start(ctx, img, spec)
+	return start(ctx, img, spec, nil)
 }
 
-func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+// start starts img, held by h when h is not nil.
+func start(ctx context.Context, img v1.Image, spec Spec, h *Held) (*Container, error) {
 	switch spec.Network {
 	case "", "none":
 		spec.Network = "none"
@@ -176,16 +177,30 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	if err := checkPlatform(cfg, BinfmtDir); err != nil {
 		return nil, err
 	}
-	name, err := choose(ctx, spec.Runtime)
-	if err != nil {
+	var name string
+	// release lets go of h once the container is gone (or never was).
+	release := func() {}
+	if h != nil {
+		name = h.runtime
+		if err := h.ref(); err != nil {
+			return nil, err
+		}
+		release = sync.OnceFunc(h.unref)
+	} else if name, err = choose(ctx, spec.Runtime); err != nil {
 		return nil, err
 	}
+	var c *Container
 	switch name {
 	case Docker, Podman:
-		return startEngine(ctx, engine(name), img, cfg, spec)
+		c, err = startEngine(ctx, engine(name), img, cfg, spec, h, release)
 	default:
-		return startRunc(ctx, img, cfg, spec)
+		c, err = startRunc(ctx, img, cfg, spec, h, release)
 	}
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return c, nil
 }
 
 // choose picks the runtime to use for want.
