@@ -29,11 +29,10 @@ var ErrReleased = errors.New("engine: the held image was released")
 // fresh upper directory, so runs still cannot see each other's writes.
 // Rootless runc cannot mount that overlay: each run unpacks the image.
 type Held struct {
-	img     v1.Image
-	runtime string // the runtime chosen
+	img v1.Image
+	eng Engine // the runtime holding it
 
 	// Docker and podman.
-	e       engine
 	tag, id string
 
 	// runc.
@@ -46,36 +45,13 @@ type Held struct {
 }
 
 // Hold gets img into the runtime named runtimeName (as Spec.Runtime) once
-// for the runs of the returned Held.
+// for the runs of the returned Held (Engine.Hold).
 func Hold(ctx context.Context, img v1.Image, runtimeName string) (*Held, error) {
-	name, err := choose(ctx, runtimeName)
+	e, err := New(ctx, runtimeName)
 	if err != nil {
 		return nil, err
 	}
-	h := &Held{img: img, runtime: name, refs: 1}
-	if name == Runc {
-		if os.Geteuid() != 0 {
-			// Rootless runc cannot mount the overlay that shares a held
-			// tree: each run unpacks its own.
-			return h, nil
-		}
-		dir, err := os.MkdirTemp(bundleParent(""), "diet-runc-held-")
-		if err != nil {
-			return nil, err
-		}
-		root := filepath.Join(dir, "rootfs")
-		if _, err := rootfs.Unpack(ctx, img, root, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("unpacking image for runc: %w", err)
-		}
-		h.dir, h.root = dir, root
-		return h, nil
-	}
-	h.e = engine(name)
-	if h.tag, h.id, err = h.e.load(ctx, img); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return e.Hold(ctx, img)
 }
 
 // HoldDir is Hold for runc with a tree the caller has already unpacked
@@ -84,23 +60,26 @@ func Hold(ctx context.Context, img v1.Image, runtimeName string) (*Held, error) 
 // never write into it. The caller keeps root unchanged until Release,
 // and removes it after. Under the other runtimes it is Hold.
 func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (*Held, error) {
-	name, err := choose(ctx, runtimeName)
+	e, err := New(ctx, runtimeName)
 	if err != nil {
 		return nil, err
 	}
-	if name != Runc {
-		return Hold(ctx, img, name)
+	return e.HoldDir(ctx, img, root)
+}
+
+// unpackHeld unpacks img into dir/rootfs for runc's held runs and returns
+// that directory.
+func unpackHeld(ctx context.Context, img v1.Image, dir string) (string, error) {
+	root := filepath.Join(dir, "rootfs")
+	if _, err := rootfs.Unpack(ctx, img, root, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		return "", fmt.Errorf("unpacking image for runc: %w", err)
 	}
-	h := &Held{img: img, runtime: name, refs: 1}
-	if os.Geteuid() == 0 {
-		h.root = root
-	}
-	return h, nil
+	return root, nil
 }
 
 // Runtime is the runtime that holds the image: "docker", "podman" or
 // "runc".
-func (h *Held) Runtime() string { return h.runtime }
+func (h *Held) Runtime() string { return h.eng.Name() }
 
 // Image is the image held.
 func (h *Held) Image() v1.Image { return h.img }
@@ -117,15 +96,11 @@ func (h *Held) Run(ctx context.Context, spec Spec) (*Result, error) {
 
 // Start is the package's Start of the held image, in its runtime.
 func (h *Held) Start(ctx context.Context, spec Spec) (*Container, error) {
-	if spec.Network == "" {
-		spec.Network = "host"
-	}
-	return h.start(ctx, spec)
+	return startServer(ctx, h.eng, h.img, spec, h)
 }
 
 func (h *Held) start(ctx context.Context, spec Spec) (*Container, error) {
-	spec.Runtime = h.runtime
-	return start(ctx, h.img, spec, h)
+	return start(ctx, h.eng, h.img, spec, h)
 }
 
 // Release lets the image go once the runs in progress have ended: the
@@ -162,10 +137,10 @@ func (h *Held) unref() {
 	if !last {
 		return
 	}
-	if h.tag != "" {
+	if e, ok := h.eng.(engine); ok && h.tag != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		h.e.run(ctx, nil, "rmi", h.tag)
+		e.run(ctx, nil, "rmi", h.tag)
 	}
 	if h.dir != "" {
 		os.RemoveAll(h.dir)

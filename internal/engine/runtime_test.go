@@ -641,3 +641,48 @@ func TestHoldDir(t *testing.T) {
 		t.Errorf("a run after Release: %v, want ErrReleased", err)
 	}
 }
+
+// TestNew: a runtime chosen once by name runs images without naming it in
+// each Spec, and holds them.
+func TestNew(t *testing.T) {
+	ctx := context.Background()
+	if _, err := New(ctx, "lxc"); err == nil || !strings.Contains(err.Error(), `unknown runtime "lxc"`) {
+		t.Errorf("New(lxc): %v", err)
+	}
+	for _, name := range []string{Docker, Podman, Runc} {
+		if got := byName(name).Name(); got != name {
+			t.Errorf("byName(%s).Name() = %s", name, got)
+		}
+	}
+	img := probeImage(t)
+	for _, name := range []string{Runc, Docker} {
+		t.Run(name, func(t *testing.T) {
+			if err := Available(ctx, name); err != nil {
+				testenv.Missing(t, "%v", err)
+			}
+			e, err := New(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Available(ctx); err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Run(ctx, img, Spec{Runtime: "ignored", Args: []string{"id"}})
+			if err != nil || res.Runtime != name || res.ExitCode != 0 {
+				t.Fatalf("Run: %v %+v", err, res)
+			}
+			h, err := e.Hold(ctx, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Release()
+			if h.Runtime() != name {
+				t.Errorf("held in %s, want %s", h.Runtime(), name)
+			}
+			res, err = h.Run(ctx, Spec{Args: []string{"echo", "held"}})
+			if err != nil || res.ExitCode != 3 || string(res.Stdout) != "held\n" {
+				t.Fatalf("held Run: %v %+v", err, res)
+			}
+		})
+	}
+}
