@@ -171,27 +171,25 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	return v, res.Image
 }
 
-// runtimeProblem says why no smoke test can run here, or returns nil.
-func runtimeProblem(ctx context.Context, opts Options, plat v1.Platform) error {
+// smokeRuntime is the runtime the smoke tests run in, or says why none
+// can run here; nil, nil when there are none to run.
+func smokeRuntime(ctx context.Context, opts Options, plat v1.Platform) (engine.Engine, error) {
 	if len(opts.Smoke) == 0 {
-		return nil
+		return nil, nil
 	}
 	if plat.OS != "linux" || plat.Architecture != hostArch() {
-		return fmt.Errorf("%s images cannot run on this linux/%s machine", plat.String(), hostArch())
+		return nil, fmt.Errorf("%s images cannot run on this linux/%s machine", plat.String(), hostArch())
 	}
-	rt := opts.Runtime
-	if rt == "" {
-		rt = engine.Auto
+	e, err := engine.New(ctx, opts.Runtime)
+	if err != nil {
+		return nil, fmt.Errorf("no container runtime: %w", err)
 	}
-	if err := engine.Available(ctx, rt); err != nil {
-		return fmt.Errorf("no container runtime: %w", err)
-	}
-	return nil
+	return e, nil
 }
 
 // smokeVariant runs the smoke tests on one variant and records how they
-// went.
-func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Variant, img v1.Image) {
+// went: in e, or skipped for rtErr when there is no runtime.
+func smokeVariant(ctx context.Context, opts Options, e engine.Engine, rtErr error, v *report.Variant, img v1.Image) {
 	if v.Failed() {
 		return
 	}
@@ -208,7 +206,7 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 		return
 	}
 	for _, s := range opts.Smoke {
-		if err := smokeOnce(ctx, opts, img, s); err != nil {
+		if _, err := probe.Smoke(ctx, e, img, s, opts.SmokeTimeout, ""); err != nil {
 			v.Run = report.RunFailed
 			v.RunDetail = oneLine(err)
 			if expected != "" {
@@ -220,9 +218,4 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 	}
 	v.Run = report.RunOK
 	logf(opts, "%s: smoke test ok", v.Name)
-}
-
-func smokeOnce(ctx context.Context, opts Options, img v1.Image, s build.Smoke) error {
-	_, err := probe.Smoke(ctx, img, s, opts.Runtime, opts.SmokeTimeout, "")
-	return err
 }

@@ -24,18 +24,17 @@ type SmokeSpec struct {
 	ExpectStdout *string
 }
 
-// Smoke runs img once as s says, with no network, in runtime (a name as
-// engine.Spec.Runtime takes), killed after timeout (0: no limit). The
+// Smoke runs img once as s says, with no network, in the runtime e,
+// killed after timeout (0: no limit). The
 // Result is nil only when the image could not be run at all. The error
 // says what went wrong in words that quote the command, with the end of
 // its stderr when that helps: a failure to run, an exit status or an
 // output that is not the expected one. on, when not "", is where the run
 // was ("linux/arm64"), for messages that must tell platforms apart.
-func Smoke(ctx context.Context, img v1.Image, s SmokeSpec, runtime string, timeout time.Duration, on string) (*engine.Result, error) {
-	r, err := engine.Run(ctx, img, engine.Spec{
+func Smoke(ctx context.Context, e engine.Engine, img v1.Image, s SmokeSpec, timeout time.Duration, on string) (*engine.Result, error) {
+	r, err := e.Run(ctx, img, engine.Spec{
 		Args:    s.Args,
 		Stdin:   s.Stdin,
-		Runtime: runtime,
 		Network: "none",
 		Timeout: timeout,
 	})

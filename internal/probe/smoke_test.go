@@ -100,15 +100,19 @@ func TestSmokeRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	e, err := engine.New(ctx, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := "hi there"
-	r, err := Smoke(ctx, img, SmokeSpec{Args: []string{"echo", "hi", "there"}, ExpectExit: 3, ExpectStdout: &want}, rt, time.Minute, "")
+	r, err := Smoke(ctx, e, img, SmokeSpec{Args: []string{"echo", "hi", "there"}, ExpectExit: 3, ExpectStdout: &want}, time.Minute, "")
 	if err != nil {
 		t.Fatalf("smoke run: %v", err)
 	}
 	if r.Runtime != rt || r.ExitCode != 3 {
 		t.Errorf("result %+v", r)
 	}
-	_, err = Smoke(ctx, img, SmokeSpec{Args: []string{"echo", "x"}}, rt, time.Minute, "")
+	_, err = Smoke(ctx, e, img, SmokeSpec{Args: []string{"echo", "x"}}, time.Minute, "")
 	if err == nil || err.Error() != "echo x exited with 3, want 0 ("+rt+")\nstderr:\nto stderr" {
 		t.Errorf("failing smoke run: %v", err)
 	}
