@@ -23,6 +23,7 @@ import (
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
@@ -30,15 +31,7 @@ import (
 )
 
 // Smoke is one run of the built image that must succeed.
-type Smoke struct {
-	Args  []string
-	Stdin []byte
-	// ExpectExit is the exit status the run must end with.
-	ExpectExit int
-	// ExpectStdout, when not nil, must equal the run's standard output
-	// (a trailing newline on either side is ignored).
-	ExpectStdout *string
-}
+type Smoke = probe.SmokeSpec
 
 // Options says what to build and how. The zero value of each field is the
 // default of `diet build`.

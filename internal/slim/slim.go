@@ -293,12 +293,13 @@ func (r *run) probeOriginal() error {
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
-	release, err := engine.HoldDir(ctx, img, opts.Runtime, rootDir)
-	if err != nil {
+	var err error
+	if tgt.held, err = engine.HoldDir(ctx, img, opts.Runtime, rootDir); err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
 	res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts)
-	release()
+	tgt.held.Release()
+	tgt.held = nil
 	if err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
@@ -418,13 +419,14 @@ func (r *run) verify() error {
 	opts.logf("running the probes against the slimmed image")
 	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
-	var release func()
 	var err error
-	if release, err = opts.hold(ctx, res.Image); err != nil {
+	if st.held, err = opts.hold(ctx, res.Image); err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
 	res.Slim, err = probe.Run(ctx, st, opts.Probes, r.popts)
-	release()
+	if st.held != nil {
+		st.held.Release()
+	}
 	if err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
@@ -448,10 +450,11 @@ func (r *run) verify() error {
 // hold gets img into the runtime once for all the probe runs, which would
 // otherwise each get it in again (for runc, a whole unpack per run). A
 // held runc tree lives in the system's temporary directory, not in
-// WorkDir: with a WorkDir, runc runs unpack into it as before.
-func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err error) {
+// WorkDir: with a WorkDir, runc runs unpack into it as before (and the
+// Held is nil).
+func (o Options) hold(ctx context.Context, img v1.Image) (*engine.Held, error) {
 	if o.WorkDir != "" && o.Runtime == "runc" {
-		return func() {}, nil
+		return nil, nil
 	}
 	return engine.Hold(ctx, img, o.Runtime)
 }
