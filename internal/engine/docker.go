@@ -121,66 +121,17 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 	if _, err := command(cfg, spec); err != nil {
 		return nil, err
 	}
-	rmi, id := release, ""
-	if h != nil {
-		id = h.id
-	} else {
-		tag, loaded, err := e.load(ctx, img)
-		if err != nil {
-			return nil, err
-		}
-		id = loaded
-		rmi = func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			e.run(ctx, nil, "rmi", tag)
-			release()
-		}
-	}
 	cname := "diet-run-" + randomID()
-	create := []string{"create", "--name", cname, "--network", spec.Network}
-	if e == Podman {
-		create = append(create, podmanDefaults()...)
+	create, args, err := createArgs(e, spec, cname)
+	if err != nil {
+		release()
+		return nil, err
 	}
-	interactive := spec.Stdin != nil || spec.StdinReader != nil
-	if interactive {
-		create = append(create, "--interactive")
+	id, rmi, err := e.image(ctx, img, h, release)
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range spec.CapAdd {
-		create = append(create, "--cap-add", strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
-	}
-	if spec.User != "" {
-		create = append(create, "--user", spec.User)
-	}
-	if spec.WorkingDir != "" {
-		create = append(create, "--workdir", spec.WorkingDir)
-	}
-	for _, e := range spec.Env {
-		create = append(create, "--env", e)
-	}
-	for _, m := range spec.Mounts {
-		src, err := filepath.Abs(m.Source)
-		if err != nil {
-			return nil, err
-		}
-		opt := "type=bind,source=" + src + ",target=" + m.Target
-		if m.ReadOnly {
-			opt += ",readonly"
-		}
-		create = append(create, "--mount", opt)
-	}
-	var args []string
-	if spec.Entrypoint != nil {
-		ep := ""
-		if len(spec.Entrypoint) > 0 {
-			ep = spec.Entrypoint[0]
-			args = append(args, spec.Entrypoint[1:]...)
-		}
-		create = append(create, "--entrypoint", ep)
-	}
-	args = append(args, spec.Args...)
-	create = append(create, id)
-	create = append(create, args...)
+	create = append(append(create, id), args...)
 	// As with loading, the engine creates the container even if the
 	// command dies: create runs to its end, and ctx is looked at after.
 	if _, err := e.run(context.WithoutCancel(ctx), nil, create...); err != nil {
@@ -201,34 +152,12 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 		_, err := e.run(ctx, nil, "kill", "--signal", sig, cname)
 		return err
 	}
-	c.exitCode = func(ctx context.Context, attached int) (int, error) {
-		out, err := e.run(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", cname)
-		if err != nil {
-			return attached, fmt.Errorf("reading exit code: %w", err)
-		}
-		status, out, _ := strings.Cut(out, " ")
-		codeText, errJSON, _ := strings.Cut(out, " ")
-		if e == Podman && status == "created" && errJSON == `""` && attached != 0 {
-			return podmanStartError(attached, c.errCopy)
-		}
-		code, err := strconv.Atoi(codeText)
-		if err != nil {
-			return attached, fmt.Errorf("reading exit code: %q", out)
-		}
-		var startErr string
-		json.Unmarshal([]byte(errJSON), &startErr)
-		// A program that is missing or cannot be executed is an exit code
-		// (127, 126), as with docker run; anything else that kept the
-		// container from starting is an error.
-		if startErr != "" && !strings.Contains(startErr, "exec:") {
-			return code, fmt.Errorf("starting container: %s", startErr)
-		}
-		return code, nil
-	}
+	c.exitCode = func(ctx context.Context, attached int) (int, error) { return e.exitCode(ctx, c, attached) }
 	if err := ctx.Err(); err != nil {
 		c.cleanup()
 		return nil, err
 	}
+	interactive := spec.interactive()
 	startArgs := []string{"start", "--attach"}
 	if interactive {
 		startArgs = append(startArgs, "--interactive")
@@ -245,6 +174,99 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 		return nil, err
 	}
 	return c, nil
+}
+
+// image returns the engine's id of the image to run: the held one's, or
+// img loaded now, with rmi, which removes what this run loaded and then
+// calls release.
+func (e engine) image(ctx context.Context, img v1.Image, h *Held, release func()) (id string, rmi func(), err error) {
+	if h != nil {
+		return h.id, release, nil
+	}
+	tag, loaded, err := e.load(ctx, img)
+	if err != nil {
+		return "", nil, err
+	}
+	return loaded, func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		e.run(ctx, nil, "rmi", tag)
+		release()
+	}, nil
+}
+
+// interactive reports whether the program gets a standard input.
+func (spec Spec) interactive() bool { return spec.Stdin != nil || spec.StdinReader != nil }
+
+// createArgs are the arguments of `docker create` up to the image, and
+// the arguments after it (the command).
+func createArgs(e engine, spec Spec, cname string) (create, args []string, err error) {
+	create = []string{"create", "--name", cname, "--network", spec.Network}
+	if e == Podman {
+		create = append(create, podmanDefaults()...)
+	}
+	if spec.interactive() {
+		create = append(create, "--interactive")
+	}
+	for _, c := range spec.CapAdd {
+		create = append(create, "--cap-add", strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
+	}
+	if spec.User != "" {
+		create = append(create, "--user", spec.User)
+	}
+	if spec.WorkingDir != "" {
+		create = append(create, "--workdir", spec.WorkingDir)
+	}
+	for _, e := range spec.Env {
+		create = append(create, "--env", e)
+	}
+	for _, m := range spec.Mounts {
+		src, err := filepath.Abs(m.Source)
+		if err != nil {
+			return nil, nil, err
+		}
+		opt := "type=bind,source=" + src + ",target=" + m.Target
+		if m.ReadOnly {
+			opt += ",readonly"
+		}
+		create = append(create, "--mount", opt)
+	}
+	if spec.Entrypoint != nil {
+		ep := ""
+		if len(spec.Entrypoint) > 0 {
+			ep = spec.Entrypoint[0]
+			args = append(args, spec.Entrypoint[1:]...)
+		}
+		create = append(create, "--entrypoint", ep)
+	}
+	return create, append(args, spec.Args...), nil
+}
+
+// exitCode reads the exit code of container c from the engine; attached is
+// the exit code of `docker start --attach`.
+func (e engine) exitCode(ctx context.Context, c *Container, attached int) (int, error) {
+	out, err := e.run(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", c.ID)
+	if err != nil {
+		return attached, fmt.Errorf("reading exit code: %w", err)
+	}
+	status, out, _ := strings.Cut(out, " ")
+	codeText, errJSON, _ := strings.Cut(out, " ")
+	if e == Podman && status == "created" && errJSON == `""` && attached != 0 {
+		return podmanStartError(attached, c.errCopy)
+	}
+	code, err := strconv.Atoi(codeText)
+	if err != nil {
+		return attached, fmt.Errorf("reading exit code: %q", out)
+	}
+	var startErr string
+	json.Unmarshal([]byte(errJSON), &startErr)
+	// A program that is missing or cannot be executed is an exit code
+	// (127, 126), as with docker run; anything else that kept the
+	// container from starting is an error.
+	if startErr != "" && !strings.Contains(startErr, "exec:") {
+		return code, fmt.Errorf("starting container: %s", startErr)
+	}
+	return code, nil
 }
 
 // gzipLayers returns img with its zstd layers recompressed with gzip:

@@ -422,50 +422,54 @@ func (c *Container) launch(spec Spec) error {
 			c.killAndWait(context.Background())
 		})
 	}
-	go func() {
-		defer close(c.done)
-		werr := c.cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
-		res := &Result{Runtime: c.Runtime, Duration: time.Since(c.started)}
-		if c.stdout != nil {
-			res.Stdout = c.stdout.buf.Bytes()
-			res.Truncated = c.stdout.dropped
-		}
-		if c.stderr != nil {
-			res.Stderr = c.stderr.buf.Bytes()
-			res.Truncated = res.Truncated || c.stderr.dropped
-		}
-		attached := 0
-		var ee *exec.ExitError
-		switch {
-		case werr == nil:
-		case errors.As(werr, &ee):
-			attached = ee.ExitCode()
-			if attached < 0 { // killed by a signal
-				attached = 128 + int(signalOf(ee))
-			}
-		default:
-			c.err = fmt.Errorf("waiting for %s: %w", c.Runtime, werr)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		code, err := c.exitCode(ctx, attached)
-		cancel()
-		res.ExitCode = code
-		if err != nil && c.err == nil {
-			c.err = err
-		}
-		c.cleanup()
-		c.mu.Lock()
-		res.TimedOut = c.timedOut
-		c.mu.Unlock()
-		if res.TimedOut && c.err == nil {
-			c.err = ErrTimeout
-		}
-		c.result = res
-	}()
+	go c.wait(timer)
 	return nil
+}
+
+// wait waits for the runtime's command to end, then reads the program's
+// exit code, removes the container and records the result.
+func (c *Container) wait(timer *time.Timer) {
+	defer close(c.done)
+	werr := c.cmd.Wait()
+	if timer != nil {
+		timer.Stop()
+	}
+	res := &Result{Runtime: c.Runtime, Duration: time.Since(c.started)}
+	if c.stdout != nil {
+		res.Stdout = c.stdout.buf.Bytes()
+		res.Truncated = c.stdout.dropped
+	}
+	if c.stderr != nil {
+		res.Stderr = c.stderr.buf.Bytes()
+		res.Truncated = res.Truncated || c.stderr.dropped
+	}
+	attached := 0
+	var ee *exec.ExitError
+	switch {
+	case werr == nil:
+	case errors.As(werr, &ee):
+		attached = ee.ExitCode()
+		if attached < 0 { // killed by a signal
+			attached = 128 + int(signalOf(ee))
+		}
+	default:
+		c.err = fmt.Errorf("waiting for %s: %w", c.Runtime, werr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	code, err := c.exitCode(ctx, attached)
+	cancel()
+	res.ExitCode = code
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	c.cleanup()
+	c.mu.Lock()
+	res.TimedOut = c.timedOut
+	c.mu.Unlock()
+	if res.TimedOut && c.err == nil {
+		c.err = ErrTimeout
+	}
+	c.result = res
 }
 
 // stdin returns the reader for the program's standard input.

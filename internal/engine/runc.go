@@ -33,59 +33,116 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec,
 	if err != nil {
 		return nil, err
 	}
-	bundle, err := os.MkdirTemp(bundleParent(spec.TempDir), "diet-runc-")
+	b, err := newBundle(spec, release)
 	if err != nil {
-		return nil, fmt.Errorf("making runc bundle: %w", err)
-	}
-	// Rootless (not root): a user namespace maps the caller to root, and
-	// the tree gets its owners inside it.
-	var ns *userns
-	if os.Geteuid() != 0 {
-		ns = callerNS()
-	}
-	var closers []func()
-	cleanup := func() {
-		for _, f := range closers {
-			f()
-		}
-		if ns != nil {
-			ns.removeTree(bundle)
-		} else {
-			os.RemoveAll(bundle)
-		}
-		release()
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			cleanup()
+			b.remove()
 		}
 	}()
-	rootDir := filepath.Join(bundle, "rootfs")
-	mounted := false
-	if h != nil && h.root != "" && ns == nil {
-		var undo func()
-		if undo, mounted = mountHeld(h.root, bundle, rootDir); mounted {
-			closers = append(closers, undo)
-		}
+	if err := b.tree(ctx, img, h, spec); err != nil {
+		return nil, err
 	}
-	if !mounted {
-		rep, err := rootfs.Unpack(ctx, img, rootDir, rootfs.UnpackOptions{KeepOwners: true})
-		if err != nil {
-			return nil, fmt.Errorf("unpacking image for runc: %w", err)
-		}
-		if ns != nil {
-			folded, err := ns.chownTree(rootDir, rep.Owners)
-			if err != nil {
-				return nil, fmt.Errorf("giving the unpacked image its owners: %w", err)
-			}
-			if len(folded) > 0 && spec.Notef != nil {
-				spec.Notef("rootless runc: ids %s of the image are root in the container: %s", joinIDs(folded), ns.why)
-			}
-		}
+	if err := b.writeConfig(cfg, spec, args); err != nil {
+		return nil, err
 	}
-	fsys, err := rootfs.Dir(rootDir)
+	runc, err := runcCommand(b.ns != nil)
 	if err != nil {
 		return nil, err
+	}
+	id := "diet-" + randomID()
+	logFile := filepath.Join(b.dir, "runc.log")
+	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal, runtimeCmd: runc}
+	c.cleanup = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		runc(ctx, "delete", "--force", id).Run()
+		b.remove()
+	}
+	c.kill = func(ctx context.Context, sig string) error { return runcKill(ctx, c, runc, id, sig) }
+	c.exitCode = func(ctx context.Context, attached int) (int, error) { return runcExitCode(logFile, attached) }
+	c.cmd = runc(context.WithoutCancel(ctx), "--log", logFile, "--log-format", "json", "run", "--bundle", b.dir, id)
+	c.cmd.Stdin = stdin(spec)
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.launch(spec); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// bundle is the directory of one runc run: its root file system and
+// config.json, and what to undo when the run ends.
+type bundle struct {
+	dir     string
+	rootDir string
+	// ns is the user namespace of a rootless run (not root), which maps
+	// the caller to root; nil as root.
+	ns      *userns
+	closers []func()
+	release func()
+}
+
+func newBundle(spec Spec, release func()) (*bundle, error) {
+	dir, err := os.MkdirTemp(bundleParent(spec.TempDir), "diet-runc-")
+	if err != nil {
+		return nil, fmt.Errorf("making runc bundle: %w", err)
+	}
+	b := &bundle{dir: dir, rootDir: filepath.Join(dir, "rootfs"), release: release}
+	if os.Geteuid() != 0 {
+		b.ns = callerNS()
+	}
+	return b, nil
+}
+
+// remove undoes the mounts and namespaces, removes the bundle and lets the
+// held image go.
+func (b *bundle) remove() {
+	for _, f := range b.closers {
+		f()
+	}
+	if b.ns != nil {
+		b.ns.removeTree(b.dir)
+	} else {
+		os.RemoveAll(b.dir)
+	}
+	b.release()
+}
+
+// tree makes the root file system: an overlay of the held tree (as
+// root), else the image unpacked, with its owners inside the user
+// namespace when rootless.
+func (b *bundle) tree(ctx context.Context, img v1.Image, h *Held, spec Spec) error {
+	if h != nil && h.root != "" && b.ns == nil {
+		if undo, mounted := mountHeld(h.root, b.dir, b.rootDir); mounted {
+			b.closers = append(b.closers, undo)
+			return nil
+		}
+	}
+	rep, err := rootfs.Unpack(ctx, img, b.rootDir, rootfs.UnpackOptions{KeepOwners: true})
+	if err != nil {
+		return fmt.Errorf("unpacking image for runc: %w", err)
+	}
+	if b.ns == nil {
+		return nil
+	}
+	folded, err := b.ns.chownTree(b.rootDir, rep.Owners)
+	if err != nil {
+		return fmt.Errorf("giving the unpacked image its owners: %w", err)
+	}
+	if len(folded) > 0 && spec.Notef != nil {
+		spec.Notef("rootless runc: ids %s of the image are root in the container: %s", joinIDs(folded), b.ns.why)
+	}
+	return nil
+}
+
+// user resolves the user the program runs as in the tree, as far as a
+// rootless namespace maps it.
+func (b *bundle) user(cfg *v1.ConfigFile, spec Spec) (ExecUser, error) {
+	fsys, err := rootfs.Dir(b.rootDir)
+	if err != nil {
+		return ExecUser{}, err
 	}
 	user := cfg.Config.User
 	if spec.User != "" {
@@ -93,16 +150,28 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec,
 	}
 	eu, err := ResolveUser(fsys, user)
 	if err != nil {
-		return nil, err
+		return ExecUser{}, err
 	}
-	if ns != nil && !ns.maps(int(eu.UID), int(eu.GID)) {
+	if b.ns == nil {
+		return eu, nil
+	}
+	if !b.ns.maps(int(eu.UID), int(eu.GID)) {
 		if spec.Notef != nil {
-			spec.Notef("rootless runc: the program runs as root instead of %d:%d: %s", eu.UID, eu.GID, ns.why)
+			spec.Notef("rootless runc: the program runs as root instead of %d:%d: %s", eu.UID, eu.GID, b.ns.why)
 		}
 		eu.UID, eu.GID = 0, 0
 	}
-	if ns != nil {
-		eu.Additional = slices.DeleteFunc(eu.Additional, func(g uint32) bool { return !ns.maps(0, int(g)) })
+	eu.Additional = slices.DeleteFunc(eu.Additional, func(g uint32) bool { return !b.ns.maps(0, int(g)) })
+	return eu, nil
+}
+
+// writeConfig writes the bundle's config.json: the program, its user,
+// environment and working directory, namespaces (a loopback network of
+// its own unless host), capabilities and mounts.
+func (b *bundle) writeConfig(cfg *v1.ConfigFile, spec Spec, args []string) error {
+	eu, err := b.user(cfg, spec)
+	if err != nil {
+		return err
 	}
 	conf := ociSpec{
 		OCIVersion: "1.0.2",
@@ -130,30 +199,45 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec,
 	if spec.WorkingDir != "" {
 		conf.Process.Cwd = spec.WorkingDir
 	}
-	if ns != nil {
-		rootlessSpec(&conf, ns)
+	if b.ns != nil {
+		rootlessSpec(&conf, b.ns)
 	}
 	caps := capSet(spec.CapAdd)
 	conf.Process.Capabilities = ociCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	if spec.Network != "host" {
 		netns := ociNamespace{Type: "network"}
-		if ns == nil {
+		if b.ns == nil {
 			if p, closeNS, err := loopbackNetns(); err == nil {
 				netns.Path = p
-				closers = append(closers, closeNS)
+				b.closers = append(b.closers, closeNS)
 			}
 		}
 		conf.Linux.Namespaces = append(conf.Linux.Namespaces, netns)
 	}
-	etc, err := etcFiles(bundle, spec.Network)
+	if err := b.addMounts(&conf, spec); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(conf, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(b.dir, "config.json"), data, 0o600); err != nil {
+		return fmt.Errorf("writing runc config: %w", err)
+	}
+	return nil
+}
+
+// addMounts adds the /etc files of the run and the caller's bind mounts.
+func (b *bundle) addMounts(conf *ociSpec, spec Spec) error {
+	etc, err := etcFiles(b.dir, spec.Network)
+	if err != nil {
+		return err
 	}
 	conf.Mounts = append(conf.Mounts, etc...)
 	for _, m := range spec.Mounts {
 		src, err := filepath.Abs(m.Source)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		opts := []string{"rbind", "rprivate"}
 		if m.ReadOnly {
@@ -161,75 +245,51 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec,
 		}
 		conf.Mounts = append(conf.Mounts, ociMount{Destination: m.Target, Type: "bind", Source: src, Options: opts})
 	}
-	data, err := json.MarshalIndent(conf, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
-		return nil, fmt.Errorf("writing runc config: %w", err)
-	}
+	return nil
+}
 
-	id := "diet-" + randomID()
-	logFile := filepath.Join(bundle, "runc.log")
-	runc, err := runcCommand(ns != nil)
-	if err != nil {
-		return nil, err
-	}
-	c = &Container{ID: id, Runtime: Runc, stopSignal: cfg.Config.StopSignal, runtimeCmd: runc}
-	c.cleanup = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		runc(ctx, "delete", "--force", id).Run()
-		cleanup()
-	}
-	c.kill = func(ctx context.Context, sig string) error {
-		// The container may not exist yet, or any more: try until it
-		// has ended or ctx has.
-		var last error
-		for {
-			out, err := runc(ctx, "kill", id, sig).CombinedOutput()
-			if err == nil {
-				return nil
-			}
-			last = fmt.Errorf("runc kill: %s", firstLine(out, err))
-			select {
-			case <-c.done:
-				return nil
-			case <-ctx.Done():
-				return last
-			case <-time.After(100 * time.Millisecond):
-			}
+// runcKill sends sig to container id. The container may not exist yet, or
+// any more: it tries until the container has ended or ctx has.
+func runcKill(ctx context.Context, c *Container, runc func(context.Context, ...string) *exec.Cmd, id, sig string) error {
+	var last error
+	for {
+		out, err := runc(ctx, "kill", id, sig).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		last = fmt.Errorf("runc kill: %s", firstLine(out, err))
+		select {
+		case <-c.done:
+			return nil
+		case <-ctx.Done():
+			return last
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	c.exitCode = func(ctx context.Context, attached int) (int, error) {
-		if attached == 0 {
-			return 0, nil
-		}
-		// runc exits 1 with a message in its log when it could not start
-		// the program; otherwise its exit code is the program's.
-		msg := runcError(logFile)
-		if msg == "" {
-			return attached, nil
-		}
-		if strings.Contains(msg, "exec:") {
-			// As Docker: 127 for a program that is not there, 126 for
-			// one that cannot be executed.
-			switch {
-			case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
-				return 127, nil
-			case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
-				return 126, nil
-			}
-		}
-		return attached, fmt.Errorf("runc: %s", msg)
+}
+
+// runcExitCode is the program's exit code from runc's (attached): runc
+// exits 1 with a message in its log when it could not start the program;
+// otherwise its exit code is the program's.
+func runcExitCode(logFile string, attached int) (int, error) {
+	if attached == 0 {
+		return 0, nil
 	}
-	c.cmd = runc(context.WithoutCancel(ctx), "--log", logFile, "--log-format", "json", "run", "--bundle", bundle, id)
-	c.cmd.Stdin = stdin(spec)
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.launch(spec); err != nil {
-		return nil, err
+	msg := runcError(logFile)
+	if msg == "" {
+		return attached, nil
 	}
-	return c, nil
+	if strings.Contains(msg, "exec:") {
+		// As Docker: 127 for a program that is not there, 126 for one
+		// that cannot be executed.
+		switch {
+		case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+			return 127, nil
+		case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
+			return 126, nil
+		}
+	}
+	return attached, fmt.Errorf("runc: %s", msg)
 }
 
 // runcCommand returns how to run runc: as root, with its defaults; rootless,
