@@ -120,20 +120,13 @@ func copyOnto(base v1.Image, bin, dst string) (v1.Image, error) {
 	if mt, err := base.MediaType(); err == nil && mt == types.DockerManifestSchema2 {
 		l = dockerLayer{l}
 	}
-	img, err := mutate.Append(base, mutate.Addendum{Layer: l, History: v1.History{
+	return image.Append(base, mutate.Addendum{Layer: l, History: v1.History{
 		CreatedBy: fmt.Sprintf("COPY %s %s # diet compare", strings.TrimPrefix(dst, "/usr/local/bin/"), dst),
-	}})
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.Config.Entrypoint = []string{dst}
-	cf.Config.Cmd = nil
-	return mutate.ConfigFile(img, cf)
+	}}, func(cf *v1.ConfigFile) error {
+		cf.Config.Entrypoint = []string{dst}
+		cf.Config.Cmd = nil
+		return nil
+	})
 }
 
 // dockerLayer is a gzip layer under Docker's media type.

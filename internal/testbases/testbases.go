@@ -23,8 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -124,21 +124,13 @@ func EnsureBusyBox(ctx context.Context, bb, cache string) (string, error) {
 
 func baseImage(l v1.Layer, what, arch string, cmd []string) (v1.Image, error) {
 	// OCI media types throughout, as skopeo and umoci expect in a layout.
-	oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	img, err := mutate.Append(oci, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "diet testbases: " + what}})
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	cf.Created = v1.Time{Time: epoch}
-	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	cf.Config.Cmd = cmd
-	return mutate.ConfigFile(img, cf)
+	return image.Append(nil, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "diet testbases: " + what}}, func(cf *v1.ConfigFile) error {
+		cf.OS, cf.Architecture = "linux", arch
+		cf.Created = v1.Time{Time: epoch}
+		cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+		cf.Config.Cmd = cmd
+		return nil
+	})
 }
 
 // ensure returns the reference of the layout named name under cache,
