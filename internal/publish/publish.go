@@ -77,26 +77,15 @@ type Published struct {
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// DefaultTag names the image for transports that need a name when none
+// defaultTag names the image for transports that need a name when none
 // is given: NAME:latest, NAME made safe.
-func DefaultTag(name string) string {
+func defaultTag(name string) string {
 	n := strings.ToLower(safeName.ReplaceAllString(name, "-"))
 	n = strings.Trim(n, "-._")
 	if n == "" {
 		n = "image"
 	}
 	return n + ":latest"
-}
-
-// Sidecars returns where the SBOM and the report of an image at dest go:
-// inside an oci:DIR layout, beside an archive file, "" for a daemon or a
-// registry.
-func Sidecars(dest string) (sbomPath, reportPath string, err error) {
-	loc, err := image.Parse(dest)
-	if err != nil {
-		return "", "", err
-	}
-	return loc.Sidecar(SBOMSuffix), loc.Sidecar(ReportSuffix), nil
 }
 
 // Write stores a's image or index at dest, then its SBOM and report:
@@ -112,9 +101,9 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 	if (a.Image == nil) == (a.Index == nil) {
 		return pub, errors.New("publish: want an image or an index")
 	}
-	io := opts.Image
-	if io.Tag == "" && a.Name != "" && (loc.Transport == image.DockerArchive || loc.Transport == image.DockerDaemon) && loc.Ref == "" {
-		io.Tag = DefaultTag(a.Name)
+	iopts := opts.Image
+	if iopts.Tag == "" && a.Name != "" && (loc.Transport == image.DockerArchive || loc.Transport == image.DockerDaemon) && loc.Ref == "" {
+		iopts.Tag = defaultTag(a.Name)
 	}
 	var subject *v1.Descriptor
 	if a.Index != nil {
@@ -127,9 +116,9 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 	}
 	pub.Digest = subject.Digest
 	if a.Index != nil {
-		err = image.WriteIndex(ctx, dest, a.Index, io)
+		err = image.WriteIndex(ctx, dest, a.Index, iopts)
 	} else {
-		err = image.Write(ctx, dest, a.Image, io)
+		err = image.Write(ctx, dest, a.Image, iopts)
 	}
 	if err != nil {
 		return pub, err
@@ -147,7 +136,7 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 	}
 	if loc.Transport == image.Docker && a.SBOM != nil {
 		d, err := image.Attach(ctx, dest, *subject, image.SPDXMediaType, a.SBOM,
-			map[string]string{"org.opencontainers.image.created": a.Epoch.UTC().Format(time.RFC3339)}, io)
+			map[string]string{"org.opencontainers.image.created": a.Epoch.UTC().Format(time.RFC3339)}, iopts)
 		if err != nil {
 			return pub, err
 		}
