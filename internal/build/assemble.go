@@ -3,10 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
 	"debug/buildinfo"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +17,6 @@ import (
 	"testing/fstest"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sys/unix"
@@ -35,12 +31,13 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // entry is a layer entry with its report line.
 type entry struct {
 	layer.Entry
-	reason string
+	reason why.Reason
 	origin string // path in the source root, for package ownership
 }
 
@@ -62,84 +59,18 @@ func (s entrySet) add(e entry) error {
 
 // assemble inspects the program and makes its image for one platform.
 func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, baseFS fstest.MapFS, plat *v1.Platform) (*PlatformImage, error) {
-	r := closure.New(prog.fsys, closure.Options{LDLibraryPath: opts.LDLibraryPath})
-	rep, err := inspect.Inspect(r, prog.inspectPath)
+	rep, plat, err := inspectProgram(opts, prog, base, plat)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", opts.Source, err)
-	}
-	switch rep.Kind {
-	case inspect.KindELF:
-		if prog.kind == "" {
-			prog.kind = "elf"
-		}
-	case inspect.KindScript:
-		prog.kind = "script"
-	default:
-		return nil, fmt.Errorf("%s: neither an ELF executable nor a #! script", opts.Source)
-	}
-	if plat, err = checkPlatform(opts.Source, rep, plat); err != nil {
 		return nil, err
 	}
-	if missing := missingOf(rep); len(missing) > 0 {
-		if !opts.AllowMissing {
-			hint := "pass --allow-missing to build anyway"
-			if base != nil && opts.Root == "" {
-				hint = "pass --root / to take them from this machine, or --allow-missing to build anyway"
-			}
-			return nil, &closure.MissingError{Root: prog.rootDesc, Missing: missing, Hint: hint}
-		}
-	}
-	inBase := func(p string) bool {
-		if baseFS == nil {
-			return false
-		}
-		_, err := baseFS.Lstat(rootfs.Rel(p))
-		return err == nil
-	}
+	inBase := baseHas(baseFS)
 	set := entrySet{}
-	imagePath := func(p string) string {
-		if p == rep.Realpath {
-			return prog.installPath
-		}
-		return p
-	}
-	progLinks := map[string]bool{}
-	for _, l := range rep.Links {
-		progLinks[l] = true
-	}
-	// The program, at its path in the image.
-	data, err := fs.ReadFile(prog.fsys, rootfs.Rel(rep.Realpath))
+	data, err := addProgram(set, opts.Source, prog, rep)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", opts.Source, err)
-	}
-	origin := ""
-	if prog.inRoot {
-		origin = rep.Realpath
-	}
-	if err := set.add(entry{layer.Entry{Path: prog.installPath, Mode: 0o755, Data: data}, "program", origin}); err != nil {
 		return nil, err
 	}
-	for _, f := range rep.Files() {
-		if f.Reason.Kind == "program" || (f.Reason.Kind == "link" && f.Reason.By == rep.Realpath && progLinks[f.Path]) {
-			continue
-		}
-		if inBase(f.Path) {
-			continue
-		}
-		reason := describe(f.Reason, imagePath)
-		if f.Link != "" {
-			if err := set.add(entry{layer.Entry{Path: f.Path, Mode: fs.ModeSymlink | 0o777, Link: f.Link}, reason, f.Path}); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		e, err := fileEntry(prog.fsys, f.Path, reason)
-		if err != nil {
-			return nil, err
-		}
-		if err := set.add(*e); err != nil {
-			return nil, err
-		}
+	if err := addClosure(set, prog, rep, inBase); err != nil {
+		return nil, err
 	}
 	sys, err := sysfiles.Select(prog.fsys, needsOf(rep), opts.Sysfiles)
 	if err != nil {
@@ -149,7 +80,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 		if inBase(f.Path) {
 			continue
 		}
-		if err := set.add(entry{f.Entry, f.Reason, ""}); err != nil {
+		if err := set.add(entry{f.Entry, why.Reason{Kind: why.SystemFile, Detail: f.Reason}, ""}); err != nil {
 			return nil, err
 		}
 	}
@@ -162,12 +93,115 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 	if err != nil {
 		return nil, err
 	}
-	pi, err := makeImage(opts, prog, rep, set, sys.Env, owners, base, *plat)
+	pi, err := makeImage(opts, prog, set, sys.Env, owners, base, *plat)
 	if err != nil {
 		return nil, err
 	}
 	pi.goModules = goModules(data)
 	return pi, nil
+}
+
+// inspectProgram inspects the program, says its kind, and checks its
+// platform and that its loaders find what it needs (unless
+// --allow-missing). It returns the report and the platform to build for.
+func inspectProgram(opts Options, prog *program, base v1.Image, plat *v1.Platform) (*inspect.Report, *v1.Platform, error) {
+	r := closure.New(prog.fsys, closure.Options{LDLibraryPath: opts.LDLibraryPath})
+	rep, err := inspect.Inspect(r, prog.inspectPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", opts.Source, err)
+	}
+	switch rep.Kind {
+	case inspect.KindELF:
+		if prog.kind == "" {
+			prog.kind = "elf"
+		}
+	case inspect.KindScript:
+		prog.kind = "script"
+	default:
+		return nil, nil, fmt.Errorf("%s: neither an ELF executable nor a #! script", opts.Source)
+	}
+	if plat, err = checkPlatform(opts.Source, rep, plat); err != nil {
+		return nil, nil, err
+	}
+	if missing := missingOf(rep); len(missing) > 0 {
+		if !opts.AllowMissing {
+			hint := "pass --allow-missing to build anyway"
+			if base != nil && opts.Root == "" {
+				hint = "pass --root / to take them from this machine, or --allow-missing to build anyway"
+			}
+			return nil, nil, &closure.MissingError{Root: prog.rootDesc, Missing: missing, Hint: hint}
+		}
+	}
+	return rep, plat, nil
+}
+
+// baseHas says whether the base image's tree has a path (never, without
+// a base): what the base has is not added again.
+func baseHas(baseFS fstest.MapFS) func(p string) bool {
+	return func(p string) bool {
+		if baseFS == nil {
+			return false
+		}
+		_, err := baseFS.Lstat(rootfs.Rel(p))
+		return err == nil
+	}
+}
+
+// addProgram adds the program, at its path in the image, and returns its
+// content.
+func addProgram(set entrySet, src string, prog *program, rep *inspect.Report) ([]byte, error) {
+	data, err := fs.ReadFile(prog.fsys, rootfs.Rel(rep.Realpath))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", src, err)
+	}
+	origin := ""
+	if prog.inRoot {
+		origin = rep.Realpath
+	}
+	if err := set.add(entry{layer.Entry{Path: prog.installPath, Mode: 0o755, Data: data}, why.Reason{Kind: why.Program}, origin}); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// addClosure adds the files the inspection found (libraries, loaders,
+// interpreters and the links to them) that the base lacks, each with its
+// reason; the program itself and its own links are at its image path
+// already.
+func addClosure(set entrySet, prog *program, rep *inspect.Report, inBase func(string) bool) error {
+	imagePath := func(p string) string {
+		if p == rep.Realpath {
+			return prog.installPath
+		}
+		return p
+	}
+	progLinks := map[string]bool{}
+	for _, l := range rep.Links {
+		progLinks[l] = true
+	}
+	for _, f := range rep.Files() {
+		if f.Reason.Kind == why.Program || (f.Reason.Kind == why.Link && f.Reason.By == rep.Realpath && progLinks[f.Path]) {
+			continue
+		}
+		if inBase(f.Path) {
+			continue
+		}
+		reason := why.Reason{Kind: f.Reason.Kind, By: imagePath(f.Reason.By)}
+		if f.Link != "" {
+			if err := set.add(entry{layer.Entry{Path: f.Path, Mode: fs.ModeSymlink | 0o777, Link: f.Link}, reason, f.Path}); err != nil {
+				return err
+			}
+			continue
+		}
+		e, err := fileEntry(prog.fsys, f.Path, reason)
+		if err != nil {
+			return err
+		}
+		if err := set.add(*e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // goModules lists the Go modules a Go program was built from (its build
@@ -245,29 +279,8 @@ func packaged(p string) bool {
 	return false
 }
 
-// describe turns an inspect reason into a report line.
-func describe(r inspect.Reason, imagePath func(string) string) string {
-	by := imagePath(r.By)
-	switch r.Kind {
-	case "interpreter":
-		return "interpreter of " + by
-	case "loader":
-		return "loader of " + by
-	case "needed":
-		return "needed by " + by
-	case "dlopen":
-		return "dlopen by " + by + " (.note.dlopen)"
-	case "link":
-		return "link to " + by
-	}
-	if by != "" {
-		return r.Kind + " " + by
-	}
-	return r.Kind
-}
-
 // fileEntry reads a regular file of the source root.
-func fileEntry(fsys rootfs.FS, p, reason string) (*entry, error) {
+func fileEntry(fsys rootfs.FS, p string, reason why.Reason) (*entry, error) {
 	fi, err := fsys.Lstat(rootfs.Rel(p))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
@@ -416,7 +429,7 @@ func checkAdd(adds []string) error {
 func addHost(set entrySet, spec string) error {
 	src, dst, _ := strings.Cut(spec, ":")
 	dst = path.Clean(dst)
-	reason := "--add " + src
+	reason := why.Reason{Kind: why.Added, Detail: src}
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("--add %s: %w", spec, err)
@@ -468,89 +481,106 @@ func fileCapability(p string) (string, bool) {
 }
 
 // makeImage writes the layer and the image config.
-func makeImage(opts Options, prog *program, rep *inspect.Report, set entrySet, sysEnv []string, owners map[string]*dpkg.Package, base v1.Image, plat v1.Platform) (*PlatformImage, error) {
-	var entries []layer.Entry
-	var files []File
-	var filesSize int64
-	pkgs := map[string]*dpkg.Package{}
+func makeImage(opts Options, prog *program, set entrySet, sysEnv []string, owners map[string]*dpkg.Package, base v1.Image, plat v1.Platform) (*PlatformImage, error) {
+	fl, err := listFiles(set, owners)
+	if err != nil {
+		return nil, err
+	}
+	l, err := buildLayer(fl, opts, plat)
+	if err != nil {
+		return nil, err
+	}
+	img, err := imageOf(l, len(fl.files), opts, prog, sysEnv, base, plat)
+	if err != nil {
+		return nil, err
+	}
+	pi := &PlatformImage{Platform: plat, Files: fl.files, Image: img, packages: fl.packages}
+	if pi.Digest, err = img.Digest(); err != nil {
+		return nil, err
+	}
+	if pi.Size.Size, err = report.SizeOf(img); err != nil {
+		return nil, err
+	}
+	pi.Size.Files = fl.size
+	return pi, nil
+}
+
+// fileList is the layer's entries with the report's file list.
+type fileList struct {
+	entries  []layer.Entry
+	files    []File // by path
+	size     int64  // of the regular files
+	packages map[string]*dpkg.Package
+}
+
+// listFiles makes the layer's entries and the report's file list of set,
+// with each file's checksums and Debian package (owners, by origin).
+func listFiles(set entrySet, owners map[string]*dpkg.Package) (*fileList, error) {
+	fl := &fileList{packages: map[string]*dpkg.Package{}}
 	for _, e := range set {
-		entries = append(entries, e.Entry)
-		f := File{Path: e.Path, Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
-		switch {
-		case e.Mode.IsDir():
-			f.Type = "dir"
-		case e.Mode&fs.ModeSymlink != 0:
-			f.Type, f.Link = "symlink", e.Link
-		default:
-			f.Type = "file"
+		fl.entries = append(fl.entries, e.Entry)
+		f := File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason.String(), Kind: e.reason.Kind, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
+		switch f.Type {
+		case "symlink":
+			f.Link = e.Link
+		case "file":
 			var err error
 			if f.Size, f.SHA256, f.sha1, err = sums(e.Entry); err != nil {
 				return nil, err
 			}
-			filesSize += f.Size
+			fl.size += f.Size
 		}
 		if e.origin != "" {
 			if p, ok := owners[e.origin]; ok {
 				f.Package = p.Name
-				pkgs[p.Name] = p
+				fl.packages[p.Name] = p
 			}
 		}
-		files = append(files, f)
+		fl.files = append(fl.files, f)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	sort.Slice(fl.files, func(i, j int) bool { return fl.files[i].Path < fl.files[j].Path })
+	return fl, nil
+}
+
+// buildLayer writes the layer, with a progress bar when it is long.
+func buildLayer(fl *fileList, opts Options, plat v1.Platform) (v1.Layer, error) {
 	lo := layer.Options{Epoch: opts.Epoch, Compression: opts.Compression}
 	var bar *image.Bar
-	if opts.Progress != nil && filesSize > longCompression {
+	if opts.Progress != nil && fl.size > longCompression {
 		bar = image.NewBar(opts.Progress, "compressing "+plat.String())
 		lo.Progress = bar.Update
 	}
-	l, err := layer.Build(entries, lo)
+	l, err := layer.Build(fl.entries, lo)
 	bar.Done()
-	if err != nil {
-		return nil, err
-	}
-	img, err := baseImage(base)
-	if err != nil {
-		return nil, err
-	}
+	return l, err
+}
+
+// imageOf puts the layer of nfiles files on the base (an empty OCI image
+// without one) under the program's config and annotations.
+func imageOf(l v1.Layer, nfiles int, opts Options, prog *program, sysEnv []string, base v1.Image, plat v1.Platform) (v1.Image, error) {
 	add := mutate.Addendum{
 		Layer: l,
 		History: v1.History{
 			Created:   v1.Time{Time: opts.Epoch},
 			CreatedBy: "diet build " + prog.name,
-			Comment:   fmt.Sprintf("%d files: the program, its closure and system files", len(files)),
+			Comment:   fmt.Sprintf("%d files: the program, its closure and system files", nfiles),
 		},
 	}
-	if mt, _ := img.MediaType(); mt == types.DockerManifestSchema2 && (opts.Compression == "" || opts.Compression == layer.Gzip) {
-		add.MediaType = types.DockerLayer
+	if base != nil {
+		if mt, _ := base.MediaType(); mt == types.DockerManifestSchema2 && (opts.Compression == "" || opts.Compression == layer.Gzip) {
+			add.MediaType = types.DockerLayer
+		}
 	}
-	img, err = mutate.Append(img, add)
+	img, err := image.Append(base, add, func(cf *v1.ConfigFile) error {
+		return configure(cf, opts, prog, sysEnv, plat)
+	})
 	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	if err := configure(cf, opts, prog, sysEnv, plat); err != nil {
-		return nil, err
-	}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return nil, err
 	}
 	if ann := annotations(opts, prog, base); len(ann) > 0 {
 		img = mutate.Annotations(img, ann).(v1.Image)
 	}
-	pi := &PlatformImage{Platform: plat, Files: files, Image: img, packages: pkgs}
-	if pi.Digest, err = img.Digest(); err != nil {
-		return nil, err
-	}
-	if pi.Size, err = imageSize(img); err != nil {
-		return nil, err
-	}
-	pi.Size.Files = filesSize
-	return pi, nil
+	return img, nil
 }
 
 // sums reads a file entry's content for its size and checksums, without
@@ -561,31 +591,13 @@ func sums(e layer.Entry) (size int64, sha256Hex, sha1Hex string, err error) {
 		return 0, "", "", err
 	}
 	defer r.Close()
-	h256, h1 := sha256.New(), sha1.New()
-	if size, err = io.Copy(io.MultiWriter(h256, h1), r); err != nil {
+	s, err := sbom.Checksums(r)
+	if err != nil {
 		return 0, "", "", fmt.Errorf("reading %s: %w", e.Path, err)
 	}
-	return size, hex.EncodeToString(h256.Sum(nil)), hex.EncodeToString(h1.Sum(nil)), nil
+	return s.Size, s.SHA256, s.SHA1, nil
 }
 
 // longCompression is the layer size above which compressing shows a
 // progress bar.
 const longCompression = 64 << 20
-
-func baseImage(base v1.Image) (v1.Image, error) {
-	if base != nil {
-		return base, nil
-	}
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	return mutate.ConfigMediaType(img, types.OCIConfigJSON), nil
-}
-
-// imageSize measures img as every diet command does (report.Sizes):
-// uncompressed as `docker images` shows it, compressed as the sum of the
-// layer blobs.
-func imageSize(img v1.Image) (Size, error) {
-	var s Size
-	var err error
-	s.Uncompressed, s.Compressed, err = report.Sizes(img)
-	return s, err
-}

@@ -23,20 +23,15 @@ import (
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/sysfiles"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Smoke is one run of the built image that must succeed.
-type Smoke struct {
-	Args  []string
-	Stdin []byte
-	// ExpectExit is the exit status the run must end with.
-	ExpectExit int
-	// ExpectStdout, when not nil, must equal the run's standard output
-	// (a trailing newline on either side is ignored).
-	ExpectStdout *string
-}
+type Smoke = probe.SmokeSpec
 
 // Options says what to build and how. The zero value of each field is the
 // default of `diet build`.
@@ -113,26 +108,23 @@ type Options struct {
 
 // File is one path of the image with why it is there.
 type File struct {
-	Path    string `json:"path"`
-	Type    string `json:"type"` // file, symlink, dir
-	Size    int64  `json:"size"`
-	Mode    string `json:"mode"`
-	Link    string `json:"link,omitempty"`
-	Reason  string `json:"reason"`
-	Package string `json:"package,omitempty"` // the Debian package it came from
-	SHA256  string `json:"sha256,omitempty"`
+	Path    string   `json:"path"`
+	Type    string   `json:"type"` // file, symlink, dir
+	Size    int64    `json:"size"`
+	Mode    string   `json:"mode"`
+	Link    string   `json:"link,omitempty"`
+	Reason  string   `json:"reason"`            // in words (why.Reason.String)
+	Kind    why.Kind `json:"kind,omitempty"`    // of the reason: program, needed, system...
+	Package string   `json:"package,omitempty"` // the Debian package it came from
+	SHA256  string   `json:"sha256,omitempty"`
 	sha1    string
 }
 
 // Size is an image's size.
 type Size struct {
-	// Compressed is the sum of the layer blobs, what a pull transfers;
-	// manifests and configs are not counted (report.Sizes). For an index,
-	// the sum over its images.
-	Compressed int64 `json:"compressed"`
-	// Uncompressed is what `docker images` shows once the image is
-	// loaded (report.Sizes); for an index, the sum over its images.
-	Uncompressed int64 `json:"uncompressed"`
+	// Compressed and Uncompressed as report.SizeOf measures them; for an
+	// index, the sums over its images.
+	report.Size
 	// Files is the sum of the regular files' sizes.
 	Files int64 `json:"files"`
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
+	"github.com/dietimg/diet/internal/why"
 )
 
 type slimFlags struct {
@@ -277,7 +278,7 @@ func printDifferences(w io.Writer, res *slim.Result) {
 }
 
 func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Duration, list bool) {
-	counts := map[string]int{}
+	counts := map[why.Kind]int{}
 	for _, k := range res.Kept {
 		counts[k.Reason.Kind]++
 	}
@@ -285,7 +286,7 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 	fmt.Fprintf(w, "  platform      %s\n", res.Platform.String())
 	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
 	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
-	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d); removed %d\n", len(res.Kept), counts[slim.ReasonStatic], counts[slim.ReasonTrace], counts[slim.ReasonRule], counts[slim.ReasonState], len(res.Removed))
+	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d); removed %d\n", len(res.Kept), counts[why.Static], counts[why.Trace], counts[why.Rule], counts[why.State], len(res.Removed))
 	if len(res.Packages) > 0 {
 		fmt.Fprintf(w, "  packages      %s\n", strings.Join(res.Packages, " "))
 	}
@@ -316,11 +317,7 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PATH\tTYPE\tSIZE\tREASON")
 		for _, k := range res.Kept {
-			reason := k.Reason.Kind
-			if k.Reason.Detail != "" {
-				reason += ": " + k.Reason.Detail
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.Path, k.Type, k.Size, reason)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.Path, k.Type, k.Size, k.Reason)
 		}
 		tw.Flush()
 	}

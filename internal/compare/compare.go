@@ -161,9 +161,9 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	v, img = dietVariant(ctx, opts, progs)
 	add(v, img)
 
-	rt := runtimeProblem(ctx, opts, progs.platform)
+	eng, rt := smokeRuntime(ctx, opts, progs.platform)
 	for i := range res.Variants {
-		smokeVariant(ctx, opts, rt, &res.Variants[i], res.Images[i])
+		smokeVariant(ctx, opts, eng, rt, &res.Variants[i], res.Images[i])
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: the rows would only say so

@@ -14,7 +14,9 @@ import (
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
+	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // baseImage is a base read for the program's platform, or why it could
@@ -156,7 +158,7 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	program := programPath(ps.name)
 	if len(res.Images) > 0 {
 		for _, f := range res.Images[0].Files {
-			if f.Reason == "program" || strings.HasPrefix(f.Reason, "program") {
+			if f.Kind == why.Program {
 				program = f.Path
 				break
 			}
@@ -170,27 +172,25 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	return v, res.Image
 }
 
-// runtimeProblem says why no smoke test can run here, or returns nil.
-func runtimeProblem(ctx context.Context, opts Options, plat v1.Platform) error {
+// smokeRuntime is the runtime the smoke tests run in, or says why none
+// can run here; nil, nil when there are none to run.
+func smokeRuntime(ctx context.Context, opts Options, plat v1.Platform) (engine.Engine, error) {
 	if len(opts.Smoke) == 0 {
-		return nil
+		return nil, nil
 	}
 	if plat.OS != "linux" || plat.Architecture != hostArch() {
-		return fmt.Errorf("%s images cannot run on this linux/%s machine", plat.String(), hostArch())
+		return nil, fmt.Errorf("%s images cannot run on this linux/%s machine", plat.String(), hostArch())
 	}
-	rt := opts.Runtime
-	if rt == "" {
-		rt = engine.Auto
+	e, err := engine.New(ctx, opts.Runtime)
+	if err != nil {
+		return nil, fmt.Errorf("no container runtime: %w", err)
 	}
-	if err := engine.Available(ctx, rt); err != nil {
-		return fmt.Errorf("no container runtime: %w", err)
-	}
-	return nil
+	return e, nil
 }
 
 // smokeVariant runs the smoke tests on one variant and records how they
-// went.
-func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Variant, img v1.Image) {
+// went: in e, or skipped for rtErr when there is no runtime.
+func smokeVariant(ctx context.Context, opts Options, e engine.Engine, rtErr error, v *report.Variant, img v1.Image) {
 	if v.Failed() {
 		return
 	}
@@ -207,7 +207,7 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 		return
 	}
 	for _, s := range opts.Smoke {
-		if err := smokeOnce(ctx, opts, img, s); err != nil {
+		if _, err := probe.Smoke(ctx, e, img, s, opts.SmokeTimeout, ""); err != nil {
 			v.Run = report.RunFailed
 			v.RunDetail = oneLine(err)
 			if expected != "" {
@@ -219,49 +219,4 @@ func smokeVariant(ctx context.Context, opts Options, rtErr error, v *report.Vari
 	}
 	v.Run = report.RunOK
 	logf(opts, "%s: smoke test ok", v.Name)
-}
-
-func smokeOnce(ctx context.Context, opts Options, img v1.Image, s build.Smoke) error {
-	r, err := engine.Run(ctx, img, engine.Spec{
-		Args:    s.Args,
-		Stdin:   s.Stdin,
-		Runtime: opts.Runtime,
-		Network: "none",
-		Timeout: opts.SmokeTimeout,
-	})
-	what := strings.Join(s.Args, " ")
-	if what == "" {
-		what = "(the image's command)"
-	}
-	if err != nil {
-		if r != nil {
-			return fmt.Errorf("%s: %w%s", what, err, tail(r.Stderr))
-		}
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if r.ExitCode != s.ExpectExit {
-		return fmt.Errorf("%s exited with %d, want %d%s", what, r.ExitCode, s.ExpectExit, tail(r.Stderr))
-	}
-	if s.ExpectStdout != nil && strings.TrimSuffix(string(r.Stdout), "\n") != strings.TrimSuffix(*s.ExpectStdout, "\n") {
-		return fmt.Errorf("%s printed %q, want %q", what, clip(string(r.Stdout)), clip(*s.ExpectStdout))
-	}
-	return nil
-}
-
-func tail(stderr []byte) string {
-	s := strings.TrimSpace(string(stderr))
-	if s == "" {
-		return ""
-	}
-	if i := strings.LastIndex(s, "\n"); i >= 0 {
-		s = s[i+1:]
-	}
-	return " (" + clip(s) + ")"
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 160 {
-		return string(r[:159]) + "…"
-	}
-	return s
 }

@@ -100,15 +100,19 @@ func benchRun(b *testing.B, img v1.Image, args []string) {
 			if err := Available(context.Background(), rt); err != nil {
 				b.Skip(err)
 			}
+			run := func() (*Result, error) {
+				return Run(context.Background(), img, Spec{Runtime: rt, Args: args})
+			}
 			if isHeld {
-				release, err := Hold(context.Background(), img, rt)
+				h, err := Hold(context.Background(), img, rt)
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer release()
+				defer h.Release()
+				run = func() (*Result, error) { return h.Run(context.Background(), Spec{Args: args}) }
 			}
 			for b.Loop() {
-				res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: args})
+				res, err := run()
 				if err != nil || res.ExitCode != 0 {
 					b.Fatalf("%v %+v", err, res)
 				}

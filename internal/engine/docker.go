@@ -114,19 +114,28 @@ func (e engine) loadUncanceled(ctx context.Context, img v1.Image) (tag, id strin
 	return tag, id, nil
 }
 
-// startEngine starts img in the Docker engine or podman.
-func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile, spec Spec) (*Container, error) {
+// startEngine starts img in the Docker engine or podman: the image held
+// there by h, or when h is nil, img loaded for this run. release is
+// called once the container is gone.
+func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
 	if _, err := command(cfg, spec); err != nil {
 		return nil, err
 	}
-	tag, id, err := e.load(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	rmi := func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		e.run(ctx, nil, "rmi", tag)
+	rmi, id := release, ""
+	if h != nil {
+		id = h.id
+	} else {
+		tag, loaded, err := e.load(ctx, img)
+		if err != nil {
+			return nil, err
+		}
+		id = loaded
+		rmi = func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			e.run(ctx, nil, "rmi", tag)
+			release()
+		}
 	}
 	cname := "diet-run-" + randomID()
 	create := []string{"create", "--name", cname, "--network", spec.Network}

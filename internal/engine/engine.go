@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -145,7 +144,12 @@ func (c *capped) Write(p []byte) (int, error) {
 // exits non-zero is a Result, not an error; errors are for failing to run
 // it at all, and ErrTimeout (with the Result so far) for a timeout.
 func Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
-	c, err := start(ctx, img, spec)
+	return run(ctx, nil, img, spec)
+}
+
+// run is Run in e, or when e is nil, in the runtime spec.Runtime names.
+func run(ctx context.Context, e Engine, img v1.Image, spec Spec) (*Result, error) {
+	c, err := start(ctx, e, img, spec, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -155,13 +159,21 @@ func Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
 // Start starts img in the background, for servers, and returns at once.
 // Its network defaults to "host". The caller must Stop or Wait for it.
 func Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	return startServer(ctx, nil, img, spec, nil)
+}
+
+// startServer is Start in e (nil: as spec.Runtime says) of img, held by h
+// when h is not nil.
+func startServer(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Container, error) {
 	if spec.Network == "" {
 		spec.Network = "host"
 	}
-	return start(ctx, img, spec)
+	return start(ctx, e, img, spec, h)
 }
 
-func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+// start starts img in e, or when e is nil, in the runtime spec.Runtime
+// names; held by h when h is not nil.
+func start(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Container, error) {
 	switch spec.Network {
 	case "", "none":
 		spec.Network = "none"
@@ -176,16 +188,25 @@ func start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	if err := checkPlatform(cfg, BinfmtDir); err != nil {
 		return nil, err
 	}
-	name, err := choose(ctx, spec.Runtime)
+	if e == nil {
+		if e, err = New(ctx, spec.Runtime); err != nil {
+			return nil, err
+		}
+	}
+	// release lets go of h once the container is gone (or never was).
+	release := func() {}
+	if h != nil {
+		if err := h.ref(); err != nil {
+			return nil, err
+		}
+		release = sync.OnceFunc(h.unref)
+	}
+	c, err := e.start(ctx, img, cfg, spec, h, release)
 	if err != nil {
+		release()
 		return nil, err
 	}
-	switch name {
-	case Docker, Podman:
-		return startEngine(ctx, engine(name), img, cfg, spec)
-	default:
-		return startRunc(ctx, img, cfg, spec)
-	}
+	return c, nil
 }
 
 // choose picks the runtime to use for want.
@@ -210,7 +231,7 @@ func choose(ctx context.Context, want string) (string, error) {
 		}
 		return want, nil
 	default:
-		return "", fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", want)
+		return "", unknown(want)
 	}
 }
 
@@ -218,23 +239,13 @@ func choose(ctx context.Context, want string) (string, error) {
 // "auto") can be used here, and if not, why.
 func Available(ctx context.Context, name string) error {
 	switch name {
-	case Docker:
-		return dockerAvailable(ctx)
-	case Podman:
-		return podmanAvailable(ctx)
-	case Runc:
-		if _, err := exec.LookPath("runc"); err != nil {
-			return errors.New("runc: the runc command is not installed")
-		}
-		if os.Geteuid() != 0 {
-			return userNamespacesAllowed()
-		}
-		return nil
+	case Docker, Podman, Runc:
+		return byName(name).Available(ctx)
 	case "", Auto:
 		_, err := choose(ctx, Auto)
 		return err
 	default:
-		return fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", name)
+		return unknown(name)
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,155 +16,143 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
-// Hold keeps img ready in the runtime until release is called, so that
-// many runs of one image (slim's probes) pay for getting it in once.
+// ErrReleased is returned by a run of a Held image after its Release.
+var ErrReleased = errors.New("engine: the held image was released")
+
+// Held is an image kept ready in a runtime by Hold or HoldDir, so that
+// many runs of it (slim's probes) pay for getting it in once. Its Run and
+// Start run that image there; Release lets it go.
+//
 // Docker and podman: the image stays loaded under a tag of its own, and
-// each run only tags it. runc: the image is unpacked once, and each run
-// gets an overlay mount of that tree with a fresh upper directory, so runs
-// still cannot see each other's writes (as root: without root each run
-// unpacks the image). release may be called more than once.
-func Hold(ctx context.Context, img v1.Image, runtimeName string) (release func(), err error) {
-	name, err := choose(ctx, runtimeName)
+// runs create their containers from it directly. runc (as root): the image
+// is unpacked once, and each run gets an overlay mount of that tree with a
+// fresh upper directory, so runs still cannot see each other's writes.
+// Rootless runc cannot mount that overlay: each run unpacks the image.
+type Held struct {
+	img v1.Image
+	eng Engine // the runtime holding it
+
+	// Docker and podman.
+	tag, id string
+
+	// runc.
+	root string // the tree runs mount as their lower directory; "" for none
+	dir  string // what Release removes; "" for a tree of the caller's (HoldDir)
+
+	mu       sync.Mutex
+	refs     int // the holder's, until Release, and one per run
+	released bool
+}
+
+// Hold gets img into the runtime named runtimeName (as Spec.Runtime) once
+// for the runs of the returned Held (Engine.Hold).
+func Hold(ctx context.Context, img v1.Image, runtimeName string) (*Held, error) {
+	e, err := New(ctx, runtimeName)
 	if err != nil {
 		return nil, err
 	}
-	if name == Runc {
-		if os.Geteuid() != 0 {
-			// Rootless runc cannot mount the overlay that shares a held
-			// tree: each run unpacks its own.
-			return func() {}, nil
-		}
-		return holdRunc(ctx, img)
-	}
-	e := engine(name)
-	tag, _, err := e.load(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			e.run(ctx, nil, "rmi", tag)
-		})
-	}, nil
-}
-
-// heldTree is an image unpacked once for runc, shared by the runs that
-// mount it as their lower directory.
-type heldTree struct {
-	dir  string // holds "rootfs"; "" for a tree of the caller's (HoldDir)
-	root string // the root file system
-	refs int    // Holds and runs using it
-}
-
-var held = struct {
-	sync.Mutex
-	trees map[string]*heldTree // by config digest
-}{trees: map[string]*heldTree{}}
-
-func holdRunc(ctx context.Context, img v1.Image) (func(), error) {
-	key, err := img.ConfigName()
-	if err != nil {
-		return nil, fmt.Errorf("reading image config digest: %w", err)
-	}
-	if _, ok := acquireHeld(key.String()); !ok {
-		dir, err := os.MkdirTemp(bundleParent(""), "diet-runc-held-")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := rootfs.Unpack(ctx, img, filepath.Join(dir, "rootfs"), rootfs.UnpackOptions{KeepOwners: true}); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("unpacking image for runc: %w", err)
-		}
-		if !register(key.String(), &heldTree{dir: dir, root: filepath.Join(dir, "rootfs"), refs: 1}) {
-			os.RemoveAll(dir)
-		}
-	}
-	var once sync.Once
-	return func() { once.Do(func() { releaseHeld(key.String()) }) }, nil
-}
-
-// register makes t the held tree of key, or when another Hold won the
-// race, takes a reference on that one and returns false.
-func register(key string, t *heldTree) bool {
-	held.Lock()
-	defer held.Unlock()
-	if other, ok := held.trees[key]; ok {
-		other.refs++
-		return false
-	}
-	held.trees[key] = t
-	return true
+	return e.Hold(ctx, img)
 }
 
 // HoldDir is Hold for runc with a tree the caller has already unpacked
 // from img (rootfs.Unpack with KeepOwners) at root: runs mount it as the
 // lower directory of their overlay, so it is not unpacked again, and
-// never write into it. The caller keeps root unchanged until release,
+// never write into it. The caller keeps root unchanged until Release,
 // and removes it after. Under the other runtimes it is Hold.
-func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (release func(), err error) {
-	name, err := choose(ctx, runtimeName)
+func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (*Held, error) {
+	e, err := New(ctx, runtimeName)
 	if err != nil {
 		return nil, err
 	}
-	if name != Runc {
-		return Hold(ctx, img, name)
+	return e.HoldDir(ctx, img, root)
+}
+
+// unpackHeld unpacks img into dir/rootfs for runc's held runs and returns
+// that directory.
+func unpackHeld(ctx context.Context, img v1.Image, dir string) (string, error) {
+	root := filepath.Join(dir, "rootfs")
+	if _, err := rootfs.Unpack(ctx, img, root, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+		return "", fmt.Errorf("unpacking image for runc: %w", err)
 	}
-	key, err := img.ConfigName()
+	return root, nil
+}
+
+// Runtime is the runtime that holds the image: "docker", "podman" or
+// "runc".
+func (h *Held) Runtime() string { return h.eng.Name() }
+
+// Image is the image held.
+func (h *Held) Image() v1.Image { return h.img }
+
+// Run is the package's Run of the held image, in its runtime (whatever
+// spec.Runtime says).
+func (h *Held) Run(ctx context.Context, spec Spec) (*Result, error) {
+	c, err := h.start(ctx, spec)
 	if err != nil {
-		return nil, fmt.Errorf("reading image config digest: %w", err)
+		return nil, err
 	}
-	register(key.String(), &heldTree{root: root, refs: 1})
-	var once sync.Once
-	return func() { once.Do(func() { releaseHeld(key.String()) }) }, nil
+	return c.Wait(ctx)
 }
 
-// acquireHeld takes a reference on the held tree of key and returns its
-// root file system directory.
-func acquireHeld(key string) (string, bool) {
-	held.Lock()
-	defer held.Unlock()
-	t, ok := held.trees[key]
-	if !ok {
-		return "", false
-	}
-	t.refs++
-	return t.root, true
+// Start is the package's Start of the held image, in its runtime.
+func (h *Held) Start(ctx context.Context, spec Spec) (*Container, error) {
+	return startServer(ctx, h.eng, h.img, spec, h)
 }
 
-func releaseHeld(key string) {
-	held.Lock()
-	t, ok := held.trees[key]
-	if !ok {
-		held.Unlock()
+func (h *Held) start(ctx context.Context, spec Spec) (*Container, error) {
+	return start(ctx, h.eng, h.img, spec, h)
+}
+
+// Release lets the image go once the runs in progress have ended: the
+// runtime's tag is removed, or the unpacked tree. Later runs fail with
+// ErrReleased. Release may be called more than once.
+func (h *Held) Release() {
+	h.mu.Lock()
+	if h.released {
+		h.mu.Unlock()
 		return
 	}
-	t.refs--
-	if t.refs > 0 {
-		held.Unlock()
+	h.released = true
+	h.mu.Unlock()
+	h.unref()
+}
+
+// ref takes a reference for a run, or fails once the image is released.
+func (h *Held) ref() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released {
+		return ErrReleased
+	}
+	h.refs++
+	return nil
+}
+
+// unref drops a reference; the last one lets the image go.
+func (h *Held) unref() {
+	h.mu.Lock()
+	h.refs--
+	last := h.refs == 0
+	h.mu.Unlock()
+	if !last {
 		return
 	}
-	delete(held.trees, key)
-	held.Unlock()
-	if t.dir != "" {
-		os.RemoveAll(t.dir)
+	if e, ok := h.eng.(engine); ok && h.tag != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		e.run(ctx, nil, "rmi", h.tag)
+	}
+	if h.dir != "" {
+		os.RemoveAll(h.dir)
 	}
 }
 
-// mountHeld mounts an overlay of the held tree of key at rootDir, with its
+// mountHeld mounts an overlay of the held tree lower at rootDir, with its
 // upper and work directories in bundle, and returns how to undo it; ok is
-// false when the image is not held or the mount failed (the caller then
-// unpacks as usual).
-func mountHeld(key, bundle, rootDir string) (undo func(), ok bool) {
-	lower, ok := acquireHeld(key)
-	if !ok {
-		return nil, false
-	}
+// false when the mount failed (the caller then unpacks as usual).
+func mountHeld(lower, bundle, rootDir string) (undo func(), ok bool) {
 	upper, work := filepath.Join(bundle, "upper"), filepath.Join(bundle, "work")
 	fail := func() (func(), bool) {
-		releaseHeld(key)
 		os.RemoveAll(upper)
 		os.RemoveAll(work)
 		os.Remove(rootDir)
@@ -184,8 +173,5 @@ func mountHeld(key, bundle, rootDir string) (undo func(), ok bool) {
 	if err := unix.Mount("overlay", rootDir, "overlay", 0, opts); err != nil {
 		return fail()
 	}
-	return func() {
-		unix.Unmount(rootDir, unix.MNT_DETACH)
-		releaseHeld(key)
-	}, true
+	return func() { unix.Unmount(rootDir, unix.MNT_DETACH) }, true
 }

@@ -25,7 +25,10 @@ import (
 // gives it.
 const DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec) (c *Container, err error) {
+// startRunc starts img with runc: on an overlay of the tree h holds, if
+// any, else on a bundle unpacked for this run. release is called once the
+// container is gone.
+func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (c *Container, err error) {
 	args, err := command(cfg, spec)
 	if err != nil {
 		return nil, err
@@ -50,6 +53,7 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 		} else {
 			os.RemoveAll(bundle)
 		}
+		release()
 	}
 	defer func() {
 		if err != nil {
@@ -58,9 +62,9 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec)
 	}()
 	rootDir := filepath.Join(bundle, "rootfs")
 	mounted := false
-	if key, err := img.ConfigName(); err == nil && ns == nil {
+	if h != nil && h.root != "" && ns == nil {
 		var undo func()
-		if undo, mounted = mountHeld(key.String(), bundle, rootDir); mounted {
+		if undo, mounted = mountHeld(h.root, bundle, rootDir); mounted {
 			closers = append(closers, undo)
 		}
 	}

@@ -371,35 +371,22 @@ func TestHoldRunc(t *testing.T) {
 	testenv.Runc(t)
 	img := probeImage(t)
 	ctx := context.Background()
-	release, err := Hold(ctx, img, Runc)
+	h, err := Hold(ctx, img, Runc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
-	id, _ := img.ConfigName()
-	held.Lock()
-	tree := held.trees[id.String()]
-	held.Unlock()
-	if tree == nil {
+	defer h.Release()
+	if h.dir == "" || h.root == "" {
 		t.Fatal("Hold kept no tree")
 	}
 	tmp := t.TempDir()
 	run := func(args ...string) string {
-		res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: args})
+		res, err := h.Run(ctx, Spec{TempDir: tmp, Args: args})
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("Run %v: %v %+v", args, err, res)
 		}
 		return string(res.Stdout)
 	}
-	c, err := Start(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: []string{"sleep"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mi, _ := os.ReadFile("/proc/self/mountinfo")
-	if !strings.Contains(string(mi), tmp) || !strings.Contains(string(mi), " - overlay ") {
-		t.Errorf("no overlay mount under %s while a held image runs", tmp)
-	}
-	c.Stop(ctx)
 	run("write", "/var/www/new")
 	if out := run("exists", "/var/www/new"); out != "false\n" {
 		t.Errorf("a run sees the file another wrote: %q", out)
@@ -410,19 +397,36 @@ func TestHoldRunc(t *testing.T) {
 	if out := run("id"); out != "0:0 /\n" {
 		t.Errorf("id: %q", out)
 	}
-	if _, err := os.Stat(filepath.Join(tree.dir, "rootfs", "var/www/new")); err == nil {
+	if _, err := os.Stat(filepath.Join(h.root, "var/www/new")); err == nil {
 		t.Errorf("a run wrote into the held tree")
+	}
+	c, err := h.Start(ctx, Spec{TempDir: tmp, Args: []string{"sleep"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	if !strings.Contains(string(mi), tmp) || !strings.Contains(string(mi), " - overlay ") {
+		t.Errorf("no overlay mount under %s while a held image runs", tmp)
+	}
+	// Released while a run goes on, the tree stays until that run ends;
+	// no new run starts.
+	h.Release()
+	h.Release()
+	if _, err := os.Stat(h.root); err != nil {
+		t.Errorf("held tree gone while a run uses it: %v", err)
+	}
+	if _, err := h.Run(ctx, Spec{Args: []string{"id"}}); !errors.Is(err, ErrReleased) {
+		t.Errorf("a run after Release: %v, want ErrReleased", err)
+	}
+	c.Stop(ctx)
+	if _, err := os.Stat(h.dir); err == nil {
+		t.Errorf("held tree %s still there after release", h.dir)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("left in the bundle directory: %v", left)
 	}
-	release()
-	release()
-	if _, err := os.Stat(tree.dir); err == nil {
-		t.Errorf("held tree %s still there after release", tree.dir)
-	}
-	if out := run("exists", "/var/www/.ok"); out != "true\n" {
-		t.Errorf("after release: %q", out)
+	if res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: []string{"exists", "/var/www/.ok"}}); err != nil || string(res.Stdout) != "true\n" {
+		t.Errorf("a plain run after release: %v %+v", err, res)
 	}
 }
 
@@ -430,14 +434,14 @@ func TestHold(t *testing.T) {
 	testenv.Docker(t)
 	img := probeImage(t)
 	ctx := context.Background()
-	release, err := Hold(ctx, img, Docker)
+	h, err := Hold(ctx, img, Docker)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
+	defer h.Release()
 	id, _ := img.ConfigName()
 	for range 2 {
-		res, err := Run(ctx, img, Spec{Runtime: Docker, Args: []string{"id"}})
+		res, err := h.Run(ctx, Spec{Args: []string{"id"}})
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("Run: %v %+v", err, res)
 		}
@@ -445,8 +449,8 @@ func TestHold(t *testing.T) {
 	if _, err := docker(ctx, nil, "image", "inspect", id.String()); err != nil {
 		t.Errorf("image gone while held: %v", err)
 	}
-	release()
-	release()
+	h.Release()
+	h.Release()
 	if _, err := docker(ctx, nil, "image", "inspect", id.String()); err == nil {
 		t.Errorf("image still there after release")
 	}
@@ -605,30 +609,80 @@ func TestHoldDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var/www/mine"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	release, err := HoldDir(ctx, img, Runc, root)
+	h, err := HoldDir(ctx, img, Runc, root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	run := func(args ...string) string {
-		res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: args})
+	runOf := func(run func(Spec) (*Result, error), args ...string) string {
+		res, err := run(Spec{Runtime: Runc, TempDir: tmp, Args: args})
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("Run %v: %v %+v", args, err, res)
 		}
 		return string(res.Stdout)
 	}
-	if out := run("exists", "/var/www/mine"); out != "true\n" {
+	held := func(s Spec) (*Result, error) { return h.Run(ctx, s) }
+	plain := func(s Spec) (*Result, error) { return Run(ctx, img, s) }
+	if out := runOf(held, "exists", "/var/www/mine"); out != "true\n" {
 		t.Errorf("a run does not see the held tree: %q", out)
 	}
-	run("write", "/var/www/new")
+	runOf(held, "write", "/var/www/new")
 	if _, err := os.Stat(filepath.Join(root, "var/www/new")); err == nil {
 		t.Error("a run wrote into the caller's tree")
 	}
-	release()
+	if out := runOf(plain, "exists", "/var/www/mine"); out != "false\n" {
+		t.Errorf("a run not through the Held uses the caller's tree: %q", out)
+	}
+	h.Release()
 	if _, err := os.Stat(filepath.Join(root, "var/www/mine")); err != nil {
 		t.Errorf("release removed the caller's tree: %v", err)
 	}
-	if out := run("exists", "/var/www/mine"); out != "false\n" {
-		t.Errorf("after release a run still uses the caller's tree: %q", out)
+	if _, err := h.Run(ctx, Spec{Args: []string{"id"}}); !errors.Is(err, ErrReleased) {
+		t.Errorf("a run after Release: %v, want ErrReleased", err)
+	}
+}
+
+// TestNew: a runtime chosen once by name runs images without naming it in
+// each Spec, and holds them.
+func TestNew(t *testing.T) {
+	ctx := context.Background()
+	if _, err := New(ctx, "lxc"); err == nil || !strings.Contains(err.Error(), `unknown runtime "lxc"`) {
+		t.Errorf("New(lxc): %v", err)
+	}
+	for _, name := range []string{Docker, Podman, Runc} {
+		if got := byName(name).Name(); got != name {
+			t.Errorf("byName(%s).Name() = %s", name, got)
+		}
+	}
+	img := probeImage(t)
+	for _, name := range []string{Runc, Docker} {
+		t.Run(name, func(t *testing.T) {
+			if err := Available(ctx, name); err != nil {
+				testenv.Missing(t, "%v", err)
+			}
+			e, err := New(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Available(ctx); err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Run(ctx, img, Spec{Runtime: "ignored", Args: []string{"id"}})
+			if err != nil || res.Runtime != name || res.ExitCode != 0 {
+				t.Fatalf("Run: %v %+v", err, res)
+			}
+			h, err := e.Hold(ctx, img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Release()
+			if h.Runtime() != name {
+				t.Errorf("held in %s, want %s", h.Runtime(), name)
+			}
+			res, err = h.Run(ctx, Spec{Args: []string{"echo", "held"}})
+			if err != nil || res.ExitCode != 3 || string(res.Stdout) != "held\n" {
+				t.Fatalf("held Run: %v %+v", err, res)
+			}
+		})
 	}
 }

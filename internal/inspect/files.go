@@ -6,22 +6,23 @@ import (
 
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // rank orders reasons: a path needed for several reasons is listed with
 // the most important one.
-var rank = map[string]int{"program": 0, "interpreter": 1, "loader": 2, "needed": 3, "dlopen": 4, "link": 5}
+var rank = map[why.Kind]int{why.Program: 0, why.Interpreter: 1, why.Loader: 2, why.Needed: 3, why.Dlopen: 4, why.Link: 5}
 
 type fileSet map[string]File
 
-func (s fileSet) add(p string, why Reason, link string) {
+func (s fileSet) add(p string, r why.Reason, link string) {
 	if p == "" {
 		return
 	}
-	if old, ok := s[p]; ok && rank[old.Reason.Kind] <= rank[why.Kind] {
+	if old, ok := s[p]; ok && rank[old.Reason.Kind] <= rank[r.Kind] {
 		return
 	}
-	s[p] = File{Path: p, Link: link, Reason: why}
+	s[p] = File{Path: p, Link: link, Reason: r}
 }
 
 // Files lists every path an image must carry for the program of rep to
@@ -31,7 +32,7 @@ func (s fileSet) add(p string, why Reason, link string) {
 // makes it work in the image; it is not listed itself.
 func (rep *Report) Files() []File {
 	set := fileSet{}
-	rep.addFiles(set, Reason{Kind: "program"})
+	rep.addFiles(set, why.Reason{Kind: why.Program})
 	out := make([]File, 0, len(set))
 	for _, f := range set {
 		out = append(out, f)
@@ -40,15 +41,15 @@ func (rep *Report) Files() []File {
 	return out
 }
 
-func (rep *Report) addFiles(set fileSet, why Reason) {
+func (rep *Report) addFiles(set fileSet, r why.Reason) {
 	if rep.Realpath == "" {
 		return
 	}
-	set.add(rep.Realpath, why, "")
+	set.add(rep.Realpath, r, "")
 	rep.addLinkFiles(set, rep.Links, rep.Realpath)
 	if cl := rep.Closure; cl != nil {
 		if in := cl.Interpreter; in != nil {
-			set.add(in.Realpath, Reason{Kind: "loader", By: rep.Realpath}, "")
+			set.add(in.Realpath, why.Reason{Kind: why.Loader, By: rep.Realpath}, "")
 			rep.addLinkFiles(set, in.Links, in.Realpath)
 		}
 		for _, o := range cl.Objects {
@@ -56,25 +57,25 @@ func (rep *Report) addFiles(set fileSet, why Reason) {
 			if len(o.NeededBy) > 0 {
 				by = o.NeededBy[0]
 			}
-			kind := "needed"
+			kind := why.Needed
 			if o.Dlopen {
-				kind = "dlopen"
+				kind = why.Dlopen
 			}
-			set.add(o.Realpath, Reason{Kind: kind, By: by}, "")
+			set.add(o.Realpath, why.Reason{Kind: kind, By: by}, "")
 			rep.addLinkFiles(set, o.Links, o.Realpath)
 		}
 	}
 	if rep.Interpreter != nil {
-		rep.Interpreter.addFiles(set, Reason{Kind: "interpreter", By: rep.Path})
+		rep.Interpreter.addFiles(set, why.Reason{Kind: why.Interpreter, By: rep.Path})
 	}
 	if rep.EnvProgram != nil {
-		rep.EnvProgram.addFiles(set, Reason{Kind: "interpreter", By: rep.Path})
+		rep.EnvProgram.addFiles(set, why.Reason{Kind: why.Interpreter, By: rep.Path})
 	}
 }
 
 func (rep *Report) addLinkFiles(set fileSet, links []string, to string) {
 	for _, l := range links {
-		set.add(l, Reason{Kind: "link", By: to}, rep.linkTargets[l])
+		set.add(l, why.Reason{Kind: why.Link, By: to}, rep.linkTargets[l])
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Kind says what a file is.
@@ -52,18 +53,12 @@ type Report struct {
 	linkTargets map[string]string
 }
 
-// Reason says why a file must go into an image.
-type Reason struct {
-	Kind string `json:"kind"`         // program, interpreter, loader, needed, dlopen, link
-	By   string `json:"by,omitempty"` // the file that needs it
-}
-
 // File is one path an image must carry for the program to work: the
 // program, its loader, its libraries, and every symlink on the way to them.
 type File struct {
-	Path   string `json:"path"`           // absolute path inside the root
-	Link   string `json:"link,omitempty"` // symlink target, when Path is a symlink
-	Reason Reason `json:"reason"`
+	Path   string     `json:"path"`           // absolute path inside the root
+	Link   string     `json:"link,omitempty"` // symlink target, when Path is a symlink
+	Reason why.Reason `json:"reason"`
 }
 
 // maxInterpreters bounds chains of scripts whose interpreter is a script,

@@ -14,6 +14,7 @@ import (
 	"github.com/dietimg/diet/internal/closure/closuretest"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
 )
 
 type obj = closuretest.Obj
@@ -66,15 +67,15 @@ func TestInspectELF(t *testing.T) {
 		t.Fatalf("facts %+v closure %+v", rep.ELF, rep.Closure)
 	}
 	want := []inspect.File{
-		{Path: "/lib", Link: "usr/lib", Reason: inspect.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
-		{Path: "/lib64", Link: "usr/lib64", Reason: inspect.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
-		{Path: "/usr/bin/app", Link: "../lib/app/app", Reason: inspect.Reason{Kind: "link", By: "/usr/lib/app/app"}},
-		{Path: "/usr/lib/app/app", Reason: inspect.Reason{Kind: "program"}},
-		{Path: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Reason: inspect.Reason{Kind: "loader", By: "/usr/lib/app/app"}},
-		{Path: "/usr/lib/x86_64-linux-gnu/libc.so.6", Reason: inspect.Reason{Kind: "needed", By: "/usr/bin/app"}},
-		{Path: "/usr/lib/x86_64-linux-gnu/libz.so.1", Link: "libz.so.1.2.13", Reason: inspect.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"}},
-		{Path: "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13", Reason: inspect.Reason{Kind: "needed", By: "/usr/bin/app"}},
-		{Path: "/usr/lib64/ld-linux-x86-64.so.2", Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Reason: inspect.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
+		{Path: "/lib", Link: "usr/lib", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
+		{Path: "/lib64", Link: "usr/lib64", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
+		{Path: "/usr/bin/app", Link: "../lib/app/app", Reason: why.Reason{Kind: "link", By: "/usr/lib/app/app"}},
+		{Path: "/usr/lib/app/app", Reason: why.Reason{Kind: "program"}},
+		{Path: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Reason: why.Reason{Kind: "loader", By: "/usr/lib/app/app"}},
+		{Path: "/usr/lib/x86_64-linux-gnu/libc.so.6", Reason: why.Reason{Kind: "needed", By: "/usr/bin/app"}},
+		{Path: "/usr/lib/x86_64-linux-gnu/libz.so.1", Link: "libz.so.1.2.13", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"}},
+		{Path: "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13", Reason: why.Reason{Kind: "needed", By: "/usr/bin/app"}},
+		{Path: "/usr/lib64/ld-linux-x86-64.so.2", Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
 	}
 	got := rep.Files()
 	if !slices.Equal(got, want) {
@@ -108,7 +109,7 @@ func TestInspectScripts(t *testing.T) {
 		}
 		paths := map[string]string{}
 		for _, f := range rep.Files() {
-			paths[f.Path] = f.Reason.Kind
+			paths[f.Path] = string(f.Reason.Kind)
 		}
 		for p, kind := range map[string]string{
 			"/usr/bin/script": "program", "/bin": "link", "/usr/bin/sh": "link", "/usr/bin/dash": "interpreter",

@@ -11,6 +11,22 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
+// Size is an image's size as every diet command reports it (SizeOf).
+type Size struct {
+	// Compressed is the sum of the layer blobs, what a pull transfers;
+	// manifests and configs are not counted.
+	Compressed int64 `json:"compressed"`
+	// Uncompressed is what `docker images` shows once the image is
+	// loaded.
+	Uncompressed int64 `json:"uncompressed"`
+}
+
+// SizeOf measures img as every diet command does.
+func SizeOf(img v1.Image) (Size, error) {
+	u, c, err := Sizes(img)
+	return Size{Compressed: c, Uncompressed: u}, err
+}
+
 // Sizes returns the two sizes diet reports for an image, the same for
 // every command: uncompressed is what `docker images` shows (the sum of
 // LayerSize over the layers), compressed the sum of the layer blobs, what

@@ -1,11 +1,7 @@
 package slim
 
 import (
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -13,14 +9,14 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // statusDir is where distroless-style images keep one dpkg status entry
@@ -87,19 +83,17 @@ func (a *assembly) addPath(p string) error {
 		return nil // rewritten by addStatus from the packages that still have files
 	}
 	e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
-	kk := Kept{Path: p, Reason: r, Xattrs: xattrNames(n.Xattrs)}
-	switch {
-	case n.Mode.IsDir():
+	kk := Kept{Path: p, Type: layer.Kind(n.Mode), Reason: r, Xattrs: xattrNames(n.Xattrs)}
+	switch kk.Type {
+	case "dir":
 		e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
-		kk.Type = "dir"
-	case n.Mode&fs.ModeSymlink != 0:
+	case "symlink":
 		e.Mode = fs.ModeSymlink | 0o777
 		e.Link = n.Link
-		kk.Type = "symlink"
 	default:
 		e.Mode = n.Mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		e.Source = a.k.t.host(p)
-		kk.Type, kk.Size = "file", n.Size
+		kk.Size = n.Size
 		if n.inode != (inode{}) {
 			if h, ok := a.holders[n.inode]; ok {
 				e.HardLink, kk.HardLink = h, h
@@ -118,7 +112,7 @@ func (a *assembly) addPath(p string) error {
 
 // addFile adds the regular file p (its content at source) to the SBOM,
 // and its package to those that still have files.
-func (a *assembly) addFile(p string, n *node, r Reason, source string) error {
+func (a *assembly) addFile(p string, n *node, r why.Reason, source string) error {
 	var pkgName string
 	if pkg, ok := a.db.Owner(p); ok {
 		a.pkgs[pkg.Name] = pkg
@@ -129,10 +123,7 @@ func (a *assembly) addFile(p string, n *node, r Reason, source string) error {
 		return fmt.Errorf("reading %s: %w", p, err)
 	}
 	sf.Path, sf.Size, sf.Package = p, n.Size, pkgName
-	sf.Reason = r.Kind
-	if r.Detail != "" {
-		sf.Reason += ": " + r.Detail
-	}
+	sf.Reason = r.String()
 	a.files = append(a.files, sf)
 	return nil
 }
@@ -151,10 +142,9 @@ func (a *assembly) addStatus() []sbom.Package {
 		stanza := strings.TrimRight(pkg.Stanza, "\n") + "\n"
 		p := statusDir + "/" + name
 		a.entries = append(a.entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
-		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: Reason{Kind: ReasonRule, Detail: "dpkg status of " + name}})
+		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: why.Reason{Kind: why.Rule, Detail: "dpkg status of " + name}})
 		a.packages = append(a.packages, name)
-		spkgs = append(spkgs, sbom.Package{Name: pkg.Name, Version: pkg.Version, Architecture: pkg.Architecture,
-			PURL: pkg.PURL(), Supplier: "Organization: Debian", Source: pkg.Source, Homepage: pkg.Homepage})
+		spkgs = append(spkgs, pkg.SBOM())
 	}
 	return spkgs
 }
@@ -166,25 +156,17 @@ func slimImage(entries []layer.Entry, orig *v1.ConfigFile, epoch time.Time) (v1.
 	if err != nil {
 		return nil, fmt.Errorf("writing the layer: %w", err)
 	}
-	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
+	return image.Append(nil, mutate.Addendum{
 		Layer:     l,
 		MediaType: types.OCILayer,
 		History:   v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "diet slim", Comment: "files the program uses, found by static analysis and by tracing it under probes"},
+	}, func(cf *v1.ConfigFile) error {
+		cf.Architecture, cf.OS, cf.Variant, cf.OSVersion = orig.Architecture, orig.OS, orig.Variant, orig.OSVersion
+		cf.Created = v1.Time{Time: epoch}
+		cf.Config = *orig.Config.DeepCopy()
+		cf.Author = ""
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.Architecture, cf.OS, cf.Variant, cf.OSVersion = orig.Architecture, orig.OS, orig.Variant, orig.OSVersion
-	cf.Created = v1.Time{Time: epoch}
-	cf.Config = *orig.Config.DeepCopy()
-	cf.Author = ""
-	return mutate.ConfigFile(img, cf)
 }
 
 func xattrNames(x map[string]string) []string {
@@ -199,23 +181,12 @@ func xattrNames(x map[string]string) []string {
 	return out
 }
 
+// fileSums reads the host file name once for its checksums and size.
 func fileSums(name string) (sbom.File, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return sbom.File{}, err
 	}
 	defer f.Close()
-	h1, h256 := sha1.New(), sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h1, h256), f); err != nil {
-		return sbom.File{}, err
-	}
-	return sbom.File{SHA1: hex.EncodeToString(h1.Sum(nil)), SHA256: hex.EncodeToString(h256.Sum(nil))}, nil
-}
-
-// imageSizes measures img as every diet command does (report.Sizes).
-func imageSizes(img v1.Image) (Sizes, error) {
-	var s Sizes
-	var err error
-	s.Uncompressed, s.Compressed, err = report.Sizes(img)
-	return s, err
+	return sbom.Checksums(f)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/testenv"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // TestAssembleKeepsWhatProgramsSee unpacks an image with hard links,
@@ -70,7 +71,7 @@ func TestAssembleKeepsWhatProgramsSee(t *testing.T) {
 	k := newKeeper(tr, fsys, &v1.ConfigFile{}, nil)
 	for _, p := range tr.paths {
 		if p != "/" {
-			k.kept[p] = Reason{Kind: ReasonRule}
+			k.kept[p] = why.Reason{Kind: why.Rule}
 		}
 	}
 	out, err := assemble(k, nil, &v1.ConfigFile{}, Options{Epoch: time.Unix(1700000000, 0)})

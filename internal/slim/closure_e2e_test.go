@@ -3,6 +3,8 @@ package slim
 import (
 	"strings"
 	"testing"
+
+	"github.com/dietimg/diet/internal/why"
 )
 
 // TestSlimHelperScript: the image's start-up script runs a Perl helper.
@@ -23,7 +25,7 @@ func TestSlimHelperScript(t *testing.T) {
 	if !ok {
 		t.Fatal("/usr/bin/perl not kept")
 	}
-	if perl.Reason.Kind != ReasonStatic || perl.Reason.Detail != "interpreter of /app/gen.pl" {
+	if perl.Reason.Kind != why.Static || perl.Reason.Detail != "interpreter of /app/gen.pl" {
 		t.Errorf("/usr/bin/perl kept for %+v, want the interpreter of /app/gen.pl", perl.Reason)
 	}
 	if _, ok := kept["/usr/bin/tr"]; !ok {
@@ -45,7 +47,7 @@ func TestSlimStateDirectory(t *testing.T) {
 	kept := run.kept()
 	for i := 1; i <= 30; i++ {
 		p := "/var/lib/app/data/f" + string(rune('0'+i/10)) + string(rune('0'+i%10))
-		if k, ok := kept[p]; !ok || (k.Reason.Kind != ReasonState && p != "/var/lib/app/data/f07") {
+		if k, ok := kept[p]; !ok || (k.Reason.Kind != why.State && p != "/var/lib/app/data/f07") {
 			t.Errorf("%s kept %v for %+v", p, ok, k.Reason)
 		}
 	}

@@ -23,8 +23,10 @@ import (
 
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/slim/fatimages"
 	"github.com/dietimg/diet/internal/testenv"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // The end-to-end tests run the real diet binary, built statically (it is
@@ -247,10 +249,10 @@ func TestSlimNginx(t *testing.T) {
 			t.Errorf("%s not kept", p)
 		}
 	}
-	want := map[string]string{
-		"/usr/sbin/nginx":                       ReasonStatic,
-		"/var/www/html/index.nginx-debian.html": ReasonTrace,
-		"/var/lib/nginx":                        ReasonState, // written into: kept whole
+	want := map[string]why.Kind{
+		"/usr/sbin/nginx":                       why.Static,
+		"/var/www/html/index.nginx-debian.html": why.Trace,
+		"/var/lib/nginx":                        why.State, // written into: kept whole
 	}
 	for p, kind := range want {
 		if k := kept[p]; k.Reason.Kind != kind {
@@ -356,13 +358,13 @@ func TestSlimJq(t *testing.T) {
 
 // layerSizes measures the image at ref independently of report.Sizes
 // (testenv.ImageSizes).
-func layerSizes(t *testing.T, ref string) Sizes {
+func layerSizes(t *testing.T, ref string) report.Size {
 	t.Helper()
 	img, err := image.Read(context.Background(), ref, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s Sizes
+	var s report.Size
 	s.Uncompressed, s.Compressed, _ = testenv.ImageSizes(t, img)
 	return s
 }
@@ -399,7 +401,7 @@ func TestSlimPythonLazyImports(t *testing.T) {
 	}
 	kept := run.kept()
 	for _, p := range []string{"/usr/lib/python3.11/json/__init__.py", "/usr/lib/python3.11/decimal.py", "/app/main.py"} {
-		if k, ok := kept[p]; !ok || k.Reason.Kind != ReasonTrace {
+		if k, ok := kept[p]; !ok || k.Reason.Kind != why.Trace {
 			t.Errorf("%s: kept %v for %+v, want trace", p, ok, k.Reason)
 		}
 	}

@@ -85,10 +85,11 @@ func stateImage(t *testing.T, port int) v1.Image {
 // runState runs the state image once with an http probe of its page and a
 // cmd probe reading the page from the container's own files, and returns
 // the two answers.
-func runState(t *testing.T, img v1.Image, rt, network string, port int) (http, cmd string) {
+func runState(t *testing.T, img v1.Image, held *engine.Held, rt, network string, port int) (http, cmd string) {
 	t.Helper()
 	probes := []probe.Probe{{Kind: probe.KindHTTP, Port: port, Path: "/page"}, {Kind: probe.KindCmd, Args: []string{"/bin/busybox", "cat", "/srv/page"}}}
 	tgt, popts := probeTarget(t, img, rt, network, port)
+	tgt.held = held
 	popts.Timeout = 30 * time.Second
 	out, err := probe.Run(context.Background(), tgt, probes, popts)
 	if err != nil {
@@ -127,11 +128,11 @@ func TestRunsIsolated(t *testing.T) {
 				testenv.Missing(t, "%v", err)
 			}
 			// Not in parallel with the host subtest, which ends the decoy.
-			release, err := engine.Hold(context.Background(), img, rt)
+			held, err := engine.Hold(context.Background(), img, rt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer release()
+			defer held.Release()
 			var mu sync.Mutex
 			ids := map[string]bool{}
 			check := func(got, files string) {
@@ -146,14 +147,14 @@ func TestRunsIsolated(t *testing.T) {
 				ids[got] = true
 			}
 			for i := 0; i < 2; i++ {
-				check(runState(t, img, rt, "none", port))
+				check(runState(t, img, held, rt, "none", port))
 			}
 			var wg sync.WaitGroup
 			for i := 0; i < 2; i++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					check(runState(t, img, rt, "none", port))
+					check(runState(t, img, held, rt, "none", port))
 				}()
 			}
 			wg.Wait()
@@ -177,7 +178,7 @@ func TestRunsIsolated(t *testing.T) {
 					t.Errorf("run %d: the probe got %q, the files hold %q", i, got, files)
 				}
 			}
-			check(runState(t, img, engine.Runc, "host", port))
+			check(runState(t, img, nil, engine.Runc, "host", port))
 			if c, err := net.DialTimeout("tcp", decoy.Addr().String(), time.Second); err == nil {
 				c.Close()
 				t.Errorf("run %d: port %d still open after the run", i, port)

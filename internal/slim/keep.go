@@ -16,21 +16,8 @@ import (
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
+	"github.com/dietimg/diet/internal/why"
 )
-
-// Kinds of reasons a file is kept.
-const (
-	ReasonStatic = "static" // the program, its interpreters and libraries, evidence of system files
-	ReasonTrace  = "trace"  // the program used it while probed
-	ReasonRule   = "rule"   // a keep rule, the user and group databases, a parent directory
-	ReasonState  = "state"  // under a directory the program keeps state in, or a VOLUME
-)
-
-// Reason says why a path was kept.
-type Reason struct {
-	Kind   string `json:"kind"`
-	Detail string `json:"detail,omitempty"`
-}
 
 // keeper builds the keep-set over the original tree.
 type keeper struct {
@@ -38,11 +25,11 @@ type keeper struct {
 	fsys     rootfs.FS
 	res      *closure.Resolver // the image's loader, for every closure
 	pathDirs []string          // the image's PATH
-	kept     map[string]Reason
+	kept     map[string]why.Reason
 	excludes []string
 	excluded map[string]bool // used paths that an exclude cut
 	closed   map[string]bool // real paths of ELF files whose closure is kept
-	states   map[string]Reason
+	states   map[string]why.Reason
 	// libDirs are the directories the loaders of the programs kept
 	// search for libraries, as named and resolved (never state);
 	// loaders the programs' loaders whose directories are in libDirs.
@@ -56,8 +43,8 @@ func newKeeper(t *tree, fsys rootfs.FS, cfg *v1.ConfigFile, excludes []string) *
 		t: t, fsys: fsys,
 		res:      closure.New(fsys, closure.Options{LDLibraryPath: envList(env, "LD_LIBRARY_PATH")}),
 		pathDirs: envList(env, "PATH"),
-		kept:     map[string]Reason{}, excludes: excludes, excluded: map[string]bool{},
-		closed: map[string]bool{}, states: map[string]Reason{},
+		kept:     map[string]why.Reason{}, excludes: excludes, excluded: map[string]bool{},
+		closed: map[string]bool{}, states: map[string]why.Reason{},
 		libDirs: map[string]bool{}, loaders: map[string]bool{},
 	}
 }
@@ -86,7 +73,7 @@ func (k *keeper) isExcluded(p string) bool {
 // add keeps the path p as a program would reach it: every symlink on the
 // way, the file it names, and their parent directories. It reports
 // whether p exists in the tree.
-func (k *keeper) add(p string, r Reason) bool {
+func (k *keeper) add(p string, r why.Reason) bool {
 	res, err := rootfs.Resolve(k.fsys, p)
 	if err != nil {
 		return false
@@ -99,7 +86,7 @@ func (k *keeper) add(p string, r Reason) bool {
 }
 
 // one keeps the single path p (no symlink resolution) and its parents.
-func (k *keeper) one(p string, r Reason) {
+func (k *keeper) one(p string, r why.Reason) {
 	if p == "/" {
 		return
 	}
@@ -121,7 +108,7 @@ func (k *keeper) one(p string, r Reason) {
 			k.excluded[d] = true
 			break
 		}
-		k.kept[d] = Reason{Kind: ReasonRule, Detail: "parent directory"}
+		k.kept[d] = why.Reason{Kind: why.Rule, Detail: "parent directory"}
 	}
 }
 
@@ -149,7 +136,7 @@ func (k *keeper) addTrace(events []trace.Event) {
 		if isPseudo(e.Path) || e.Path == "/" {
 			continue
 		}
-		k.add(e.Path, Reason{Kind: ReasonTrace, Detail: string(e.Op)})
+		k.add(e.Path, why.Reason{Kind: why.Trace, Detail: string(e.Op)})
 		switch {
 		case e.Op == trace.OpExec && e.OK:
 			execs = append(execs, e.Path)
@@ -158,7 +145,7 @@ func (k *keeper) addTrace(events []trace.Event) {
 			if e.By != "" {
 				by = " by " + e.By
 			}
-			k.addState(path.Dir(e.Path), Reason{Kind: ReasonState, Detail: "files " + opVerb[e.Op] + " here" + by + " while traced"})
+			k.addState(path.Dir(e.Path), why.Reason{Kind: why.State, Detail: "files " + opVerb[e.Op] + " here" + by + " while traced"})
 		}
 	}
 	for _, p := range execs {
@@ -183,7 +170,7 @@ var systemDirs = map[string]bool{
 // owner and mode: a program's state (a database's data directory, a
 // spool, a cache) is not code to trim. The directory is resolved as the
 // program would reach it.
-func (k *keeper) addState(name string, r Reason) {
+func (k *keeper) addState(name string, r why.Reason) {
 	res, err := rootfs.Resolve(k.fsys, name)
 	if err != nil {
 		return
@@ -244,11 +231,11 @@ func (k *keeper) addProgram(name string, by string) (*inspect.Report, error) {
 	for _, f := range rep.Files() {
 		detail := by
 		if f.Reason.By != "" {
-			detail = f.Reason.Kind + " " + reasonPrep[f.Reason.Kind] + " " + f.Reason.By
+			detail = f.Reason.String()
 		}
 		// Inspect lists the symlinks and real paths itself, each with
 		// its own reason.
-		k.one(f.Path, Reason{Kind: ReasonStatic, Detail: detail})
+		k.one(f.Path, why.Reason{Kind: why.Static, Detail: detail})
 	}
 	k.closeReport(rep)
 	return rep, err
@@ -287,10 +274,6 @@ func (k *keeper) closeReport(r *inspect.Report) {
 	k.closeReport(r.EnvProgram)
 }
 
-// reasonPrep joins a kind of inspect.Reason to the file it names:
-// "interpreter of X", "needed by X".
-var reasonPrep = map[string]string{"interpreter": "of", "loader": "of", "needed": "by", "dlopen": "by", "link": "to"}
-
 // closeELF gives every ELF file of the keep-set whose closure is not kept
 // yet (kept by --keep, --keep-package, a state directory, or opened by
 // dlopen while traced) its closure, until there is none left: a library
@@ -320,7 +303,7 @@ func (k *keeper) closeELF() {
 // image has them: the same rules as diet build, applied to the image's
 // own files.
 func (k *keeper) addNeed(kind string) {
-	r := Reason{Kind: ReasonStatic, Detail: "evidence: " + kind}
+	r := why.Reason{Kind: why.Static, Detail: "evidence: " + kind}
 	switch kind {
 	case elfinfo.NeedCertificates:
 		for _, p := range []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/openssl.cnf", "/usr/lib/ssl/openssl.cnf", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"} {
@@ -388,8 +371,8 @@ func nearPackages(db *dpkg.DB, name string) []string {
 func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) {
 	for _, pat := range keep {
 		for _, p := range k.t.match(pat) {
-			if !k.add(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat}) {
-				k.one(p, Reason{Kind: ReasonRule, Detail: "--keep " + pat})
+			if !k.add(p, why.Reason{Kind: why.Rule, Detail: "--keep " + pat}) {
+				k.one(p, why.Reason{Kind: why.Rule, Detail: "--keep " + pat})
 			}
 		}
 	}
@@ -399,7 +382,7 @@ func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) {
 				continue
 			}
 			if pkg, ok := db.Owner(p); ok && pkg.Name == name {
-				k.one(p, Reason{Kind: ReasonRule, Detail: "--keep-package " + name})
+				k.one(p, why.Reason{Kind: why.Rule, Detail: "--keep-package " + name})
 			}
 		}
 	}
@@ -407,9 +390,9 @@ func (k *keeper) addRules(keep, packages []string, db *dpkg.DB) {
 
 // StateDir is a directory kept whole, with every file under it.
 type StateDir struct {
-	Dir    string `json:"dir"`
-	Reason Reason `json:"reason"`
-	Files  int    `json:"files"` // regular files under it
+	Dir    string     `json:"dir"`
+	Reason why.Reason `json:"reason"`
+	Files  int        `json:"files"` // regular files under it
 }
 
 func (k *keeper) stateDirs() []StateDir {
@@ -443,7 +426,7 @@ type PartialDir struct {
 func (k *keeper) partialDirs() []PartialDir {
 	loaded := map[string]int{}
 	for p, r := range k.kept {
-		if r.Kind == ReasonTrace && r.Detail == string(trace.OpOpen) && k.t.nodes[p].Mode.IsRegular() {
+		if r.Kind == why.Trace && r.Detail == string(trace.OpOpen) && k.t.nodes[p].Mode.IsRegular() {
 			loaded[path.Dir(p)]++
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/trace"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // mkTree makes a small root: name -> content ("" for a directory when the
@@ -96,7 +97,7 @@ func TestKeepTrace(t *testing.T) {
 	if got := k.keptPaths(); !reflect.DeepEqual(got, want) {
 		t.Errorf("kept\n%q\nwant\n%q", got, want)
 	}
-	if r := k.kept["/var/lib/app"]; r.Kind != ReasonState || r.Detail != "files created here while traced" {
+	if r := k.kept["/var/lib/app"]; r.Kind != why.State || r.Detail != "files created here while traced" {
 		t.Errorf("/var/lib/app kept for %+v", r)
 	}
 	if sd := k.stateDirs(); len(sd) != 3 || sd[0].Dir != "/run/lock" || sd[1].Dir != "/var/lib/app" || sd[2].Dir != "/var/log/app" {
@@ -207,7 +208,7 @@ func TestStaticWrapper(t *testing.T) {
 			t.Errorf("%s not kept", p)
 		}
 	}
-	if r := k.kept["/usr/sbin/nginx"]; r.Kind != ReasonStatic {
+	if r := k.kept["/usr/sbin/nginx"]; r.Kind != why.Static {
 		t.Errorf("nginx kept for %+v", r)
 	}
 }
@@ -246,7 +247,7 @@ func TestKeepExecClosure(t *testing.T) {
 		{Path: "/usr/bin/pdb3", Op: trace.OpExec, OK: true},
 		{Path: "/usr/bin/curl", Op: trace.OpExec, OK: false}, // failed: no closure
 	})
-	for p, why := range map[string]string{
+	for p, detail := range map[string]string{
 		"/usr/bin/perl": "interpreter of /usr/bin/c_rehash",
 		"/usr/lib/x86_64-linux-gnu/libcrypt.so.1.1.0": "needed by /usr/bin/perl",
 		"/usr/bin/env":        "interpreter of /usr/bin/pdb3",
@@ -259,8 +260,8 @@ func TestKeepExecClosure(t *testing.T) {
 			t.Errorf("%s not kept", p)
 			continue
 		}
-		if why != "" && (r.Kind != ReasonStatic || r.Detail != why) {
-			t.Errorf("%s kept for %+v, want %q", p, r, why)
+		if detail != "" && (r.Kind != why.Static || r.Detail != detail) {
+			t.Errorf("%s kept for %+v, want %q", p, r, detail)
 		}
 	}
 	if _, ok := k.kept["/usr/lib/x86_64-linux-gnu/libcurl.so.4.8.0"]; ok {

@@ -33,6 +33,7 @@ import (
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Options says how to slim.
@@ -80,23 +81,14 @@ type Options struct {
 
 // Kept is one path of the result with the reason it is there.
 type Kept struct {
-	Path   string `json:"path"`
-	Type   string `json:"type"` // file, dir, symlink
-	Size   int64  `json:"size"`
-	Reason Reason `json:"reason"`
+	Path   string     `json:"path"`
+	Type   string     `json:"type"` // file, dir, symlink
+	Size   int64      `json:"size"`
+	Reason why.Reason `json:"reason"`
 	// HardLink names the kept path this file is a hard link to (one copy).
 	HardLink string `json:"hard_link,omitempty"`
 	// Xattrs names the extended attributes kept (security.capability...).
 	Xattrs []string `json:"xattrs,omitempty"`
-}
-
-// Sizes are an image's sizes as every diet command reports them
-// (report.Sizes).
-type Sizes struct {
-	// Compressed is the sum of the layer blobs, what a pull transfers.
-	Compressed int64 `json:"compressed"`
-	// Uncompressed is what `docker images` shows once the image is loaded.
-	Uncompressed int64 `json:"uncompressed"`
 }
 
 // Difference is a probe whose answer changed, with the removed files
@@ -112,8 +104,8 @@ type Result struct {
 	Digest string   `json:"digest"`
 	// Platform is the original's, which the result keeps.
 	Platform v1.Platform `json:"platform"`
-	Before   Sizes       `json:"before"`
-	After    Sizes       `json:"after"`
+	Before   report.Size `json:"before"`
+	After    report.Size `json:"after"`
 	// Kept lists every path of the result with its reason; Removed every
 	// path of the original that is not in the result.
 	Kept    []Kept   `json:"kept"`
@@ -301,12 +293,13 @@ func (r *run) probeOriginal() error {
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
-	release, err := engine.HoldDir(ctx, img, opts.Runtime, rootDir)
-	if err != nil {
+	var err error
+	if tgt.held, err = engine.HoldDir(ctx, img, opts.Runtime, rootDir); err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
 	res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts)
-	release()
+	tgt.held.Release()
+	tgt.held = nil
 	if err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
@@ -381,14 +374,14 @@ func (r *run) rules() error {
 		}
 	}
 	for v := range cfg.Config.Volumes {
-		k.addState(v, Reason{Kind: ReasonState, Detail: "volume"})
+		k.addState(v, why.Reason{Kind: why.State, Detail: "volume"})
 	}
 	for _, p := range []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf"} {
-		k.add(p, Reason{Kind: ReasonRule, Detail: "users and groups"})
+		k.add(p, why.Reason{Kind: why.Rule, Detail: "users and groups"})
 	}
-	k.add("/tmp", Reason{Kind: ReasonRule, Detail: "temporary directory"})
+	k.add("/tmp", why.Reason{Kind: why.Rule, Detail: "temporary directory"})
 	if wd := cfg.Config.WorkingDir; wd != "" {
-		k.add(wd, Reason{Kind: ReasonRule, Detail: "working directory"})
+		k.add(wd, why.Reason{Kind: why.Rule, Detail: "working directory"})
 	}
 	k.closeELF()
 	r.res.States, r.res.Partial = k.stateDirs(), k.partialDirs()
@@ -406,7 +399,7 @@ func (r *run) assemble() error {
 		return err
 	}
 	res.Image, res.Kept, res.Packages, res.SBOM = out.img, out.kept, out.packages, out.sbom
-	if res.After, err = imageSizes(res.Image); err != nil {
+	if res.After, err = report.SizeOf(res.Image); err != nil {
 		return err
 	}
 	d, err := res.Image.Digest()
@@ -426,13 +419,14 @@ func (r *run) verify() error {
 	opts.logf("running the probes against the slimmed image")
 	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
-	var release func()
 	var err error
-	if release, err = opts.hold(ctx, res.Image); err != nil {
+	if st.held, err = opts.hold(ctx, res.Image); err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
 	res.Slim, err = probe.Run(ctx, st, opts.Probes, r.popts)
-	release()
+	if st.held != nil {
+		st.held.Release()
+	}
 	if err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
@@ -456,10 +450,11 @@ func (r *run) verify() error {
 // hold gets img into the runtime once for all the probe runs, which would
 // otherwise each get it in again (for runc, a whole unpack per run). A
 // held runc tree lives in the system's temporary directory, not in
-// WorkDir: with a WorkDir, runc runs unpack into it as before.
-func (o Options) hold(ctx context.Context, img v1.Image) (release func(), err error) {
+// WorkDir: with a WorkDir, runc runs unpack into it as before (and the
+// Held is nil).
+func (o Options) hold(ctx context.Context, img v1.Image) (*engine.Held, error) {
 	if o.WorkDir != "" && o.Runtime == "runc" {
-		return func() {}, nil
+		return nil, nil
 	}
 	return engine.Hold(ctx, img, o.Runtime)
 }

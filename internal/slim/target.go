@@ -52,6 +52,9 @@ type target struct {
 	// traceProbeCmds runs cmd probes under the sensor too, each with a
 	// record of its own (--keep-probe-files).
 	traceProbeCmds bool
+	// held, when not nil, is img held in its runtime: the runs go
+	// through it rather than getting img in each time.
+	held *engine.Held
 
 	runs    int
 	execs   []string // record file of each Exec, in order
@@ -176,7 +179,13 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 	if rec != "" {
 		t.execs = append(t.execs, rec)
 	}
-	res, err := engine.Run(ctx, t.img, spec)
+	var res *engine.Result
+	var err error
+	if t.held != nil {
+		res, err = t.held.Run(ctx, spec)
+	} else {
+		res, err = engine.Run(ctx, t.img, spec)
+	}
 	if err != nil && !(errors.Is(err, engine.ErrTimeout) && res != nil) {
 		return nil, err
 	}
@@ -196,7 +205,13 @@ func (t *target) Start(ctx context.Context) (probe.Service, error) {
 	}
 	spec.Timeout = 0
 	t.service = rec
-	c, err := engine.Start(ctx, t.img, spec)
+	var c *engine.Container
+	var err error
+	if t.held != nil {
+		c, err = t.held.Start(ctx, spec)
+	} else {
+		c, err = engine.Start(ctx, t.img, spec)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Engine is one container runtime, chosen once by New: a caller of many
+// runs names its runtime once rather than in every Spec. Its methods are
+// the package's functions of the same names in that runtime; they ignore
+// Spec.Runtime.
+type Engine interface {
+	// Name is "docker", "podman" or "runc".
+	Name() string
+	// Available says whether the runtime can be used here, and if not,
+	// why.
+	Available(ctx context.Context) error
+	// Run runs img to completion (the package's Run).
+	Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error)
+	// Start starts img in the background (the package's Start).
+	Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error)
+	// Hold gets img in once for many runs (the package's Hold).
+	Hold(ctx context.Context, img v1.Image) (*Held, error)
+	// HoldDir is Hold with a tree the caller unpacked from img at root
+	// (the package's HoldDir).
+	HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error)
+
+	// start starts img in the runtime, held by h when h is not nil,
+	// with spec and cfg checked already; release is called once the
+	// container is gone.
+	start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error)
+}
+
+// New returns the runtime name says ("auto" or "": the first of Docker,
+// podman and runc that can be used here), or why it cannot be used.
+func New(ctx context.Context, name string) (Engine, error) {
+	name, err := choose(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return byName(name), nil
+}
+
+// byName is the Engine of a runtime's name, which must be one of Docker,
+// Podman and Runc.
+func byName(name string) Engine {
+	if name == Runc {
+		return runcEngine{}
+	}
+	return engine(name)
+}
+
+// The Docker engine and podman: the name of their command (docker.go).
+
+func (e engine) Name() string { return string(e) }
+
+func (e engine) Available(ctx context.Context) error {
+	if e == Podman {
+		return podmanAvailable(ctx)
+	}
+	return dockerAvailable(ctx)
+}
+
+func (e engine) Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
+	return run(ctx, e, img, spec)
+}
+
+func (e engine) Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	return startServer(ctx, e, img, spec, nil)
+}
+
+func (e engine) Hold(ctx context.Context, img v1.Image) (*Held, error) {
+	h := &Held{img: img, eng: e, refs: 1}
+	var err error
+	if h.tag, h.id, err = e.load(ctx, img); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (e engine) HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error) {
+	return e.Hold(ctx, img)
+}
+
+func (e engine) start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
+	return startEngine(ctx, e, img, cfg, spec, h, release)
+}
+
+// runcEngine is runc, on bundles unpacked here (runc.go).
+type runcEngine struct{}
+
+func (runcEngine) Name() string { return Runc }
+
+func (runcEngine) Available(ctx context.Context) error {
+	if _, err := exec.LookPath("runc"); err != nil {
+		return errors.New("runc: the runc command is not installed")
+	}
+	if os.Geteuid() != 0 {
+		return userNamespacesAllowed()
+	}
+	return nil
+}
+
+func (r runcEngine) Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
+	return run(ctx, r, img, spec)
+}
+
+func (r runcEngine) Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+	return startServer(ctx, r, img, spec, nil)
+}
+
+func (r runcEngine) Hold(ctx context.Context, img v1.Image) (*Held, error) {
+	h := &Held{img: img, eng: r, refs: 1}
+	if os.Geteuid() != 0 {
+		// Rootless runc cannot mount the overlay that shares a held
+		// tree: each run unpacks its own.
+		return h, nil
+	}
+	dir, err := os.MkdirTemp(bundleParent(""), "diet-runc-held-")
+	if err != nil {
+		return nil, err
+	}
+	root, err := unpackHeld(ctx, img, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	h.dir, h.root = dir, root
+	return h, nil
+}
+
+func (r runcEngine) HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error) {
+	h := &Held{img: img, eng: r, refs: 1}
+	if os.Geteuid() == 0 {
+		h.root = root
+	}
+	return h, nil
+}
+
+func (runcEngine) start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
+	return startRunc(ctx, img, cfg, spec, h, release)
+}
+
+// unknown is the error for a runtime name that is none of these.
+func unknown(name string) error {
+	return fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", name)
+}
