@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/report"
 )
 
@@ -65,8 +66,9 @@ func analyzeImage(cmd *cobra.Command, ref string, ro image.Options, opt report.O
 		return nil, fmt.Errorf("analysing %s: %w", ref, err)
 	}
 	if opt.Top > 1 && len(a.Reasons) == 0 {
-		// diet build keeps its SBOM beside the image, or attaches it.
-		sbom, from, err := report.SBOMBeside(cmd.Context(), ref, img, ro.Insecure)
+		// diet build and diet slim keep the SBOM beside the image, or
+		// attach it (internal/publish).
+		sbom, from, err := publish.FindSBOM(cmd.Context(), ref, img, ro.Insecure)
 		if err != nil {
 			slog.Warn("looking for the SBOM of "+ref, "err", err)
 		}

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
 	"github.com/dietimg/diet/internal/why"
@@ -185,7 +185,11 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 			return ExitError{Code: 1, Err: fmt.Errorf("the slimmed image of %s answers differently from the original (%d difference(s)); nothing written to %s (use --force to write it anyway)", ref, len(res.Differences), f.dest)}
 		}
 	}
-	if err := image.Write(ctx, f.dest, res.Image, image.Options{Tag: f.tag, Insecure: f.insecure}); err != nil {
+	// The image, then its SBOM and report beside it (or the SBOM attached
+	// on a push), as diet build writes them.
+	pub, err := publish.Write(ctx, f.dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: epoch},
+		publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure}})
+	if err != nil {
 		return err
 	}
 	if f.sbomFile != "" {
@@ -193,20 +197,25 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 			return fmt.Errorf("writing --sbom: %w", err)
 		}
 	}
-	if strings.HasPrefix(f.dest, "docker://") {
-		desc, err := partial.Descriptor(res.Image)
-		if err == nil {
-			_, err = image.Attach(ctx, f.dest, *desc, image.SPDXMediaType, res.SBOM, nil, image.Options{Insecure: f.insecure})
-		}
-		if err != nil {
-			return fmt.Errorf("attaching the SBOM: %w", err)
-		}
-	}
 	if f.asJSON {
 		return printJSON(cmd, res)
 	}
 	printSlim(out, ref, f.dest, res, time.Since(start), f.listFiles)
+	printPublished(out, pub)
 	return nil
+}
+
+// printPublished says where the SBOM and the report of a slim went.
+func printPublished(w io.Writer, pub publish.Published) {
+	if pub.SBOMPath != "" {
+		fmt.Fprintf(w, "  sbom          %s\n", pub.SBOMPath)
+	}
+	if pub.SBOMDigest != (v1.Hash{}) {
+		fmt.Fprintf(w, "  sbom          attached as %s\n", pub.SBOMDigest)
+	}
+	if pub.ReportPath != "" {
+		fmt.Fprintf(w, "  report        %s\n", pub.ReportPath)
+	}
 }
 
 // runSlimIndex slims every platform of an image index into an index of
@@ -234,7 +243,11 @@ func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.O
 			return ExitError{Code: 1, Err: fmt.Errorf("a slimmed image of %s answers differently from the original; nothing written to %s (use --force to write it anyway)", ref, f.dest)}
 		}
 	}
-	if err := image.WriteIndex(cmd.Context(), f.dest, res.Index, image.Options{Insecure: f.insecure}); err != nil {
+	// Each platform's SBOM is in its Result; the index gets the report
+	// beside it, and no SBOM.
+	pub, err := publish.Write(cmd.Context(), f.dest, publish.Artifact{Index: res.Index, Report: res, Epoch: opts.Epoch},
+		publish.Options{Image: image.Options{Insecure: f.insecure}})
+	if err != nil {
 		return err
 	}
 	if f.asJSON {
@@ -244,6 +257,7 @@ func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.O
 		printSlim(cmd.OutOrStdout(), ref, f.dest, r, time.Since(start), f.listFiles)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "index %s: %d images\n", res.Digest, len(res.Images))
+	printPublished(cmd.OutOrStdout(), pub)
 	return nil
 }
 

@@ -165,7 +165,7 @@ func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analy
 	a.WastedPaths = topWaste(m.waste, opt.Top)
 	a.Largest = largest(m.visible, opt.Top)
 	a.Packages = packages(m.visible, m.content)
-	a.Reasons, a.ReasonsFrom = reasons(cf, m.content)
+	a.Reasons, a.ReasonsFrom = reasons(m.content)
 	if opt.KeepFiles {
 		a.Files = m.visible
 	}

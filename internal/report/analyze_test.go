@@ -253,6 +253,6 @@ func FuzzAnalyzeLayer(f *testing.F) {
 			t.Errorf("wasted %d of %d", wasted, m.total)
 		}
 		packages(m.visible, m.content)
-		reasons(&v1.ConfigFile{}, m.content)
+		reasons(m.content)
 	})
 }

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
@@ -17,28 +15,13 @@ type Reason struct {
 	Reason string `json:"reason"`
 }
 
-// ReasonsLabel is the image label that may carry the reasons as a JSON
-// object from path to reason.
-const ReasonsLabel = "dev.dietimg.reasons"
-
 func wantContent(p string) bool {
 	return isDpkgFile(p) || strings.HasSuffix(p, ".spdx.json")
 }
 
-// reasons reads why each file is there from the image's label, else from
-// an SPDX SBOM stored in the image, else returns nil.
-func reasons(cf *v1.ConfigFile, content map[string][]byte) ([]Reason, string) {
-	if v, ok := cf.Config.Labels[ReasonsLabel]; ok {
-		var m map[string]string
-		if json.Unmarshal([]byte(v), &m) == nil && len(m) > 0 {
-			var out []Reason
-			for p, r := range m {
-				out = append(out, Reason{Path: rootfs.Clean(p), Reason: r})
-			}
-			sortReasons(out)
-			return out, "label " + ReasonsLabel
-		}
-	}
+// reasons reads why each file is there from an SPDX SBOM stored in the
+// image, else returns nil.
+func reasons(content map[string][]byte) ([]Reason, string) {
 	var names []string
 	for p := range content {
 		if strings.HasSuffix(p, ".spdx.json") {
