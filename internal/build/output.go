@@ -48,11 +48,7 @@ func SBOM(res *Result, epoch time.Time) ([]byte, error) {
 				continue
 			}
 			seen[n] = true
-			p := pi.packages[n]
-			doc.Packages = append(doc.Packages, sbom.Package{
-				Name: p.Name, Version: p.Version, Architecture: p.Architecture, PURL: p.PURL(),
-				Supplier: "Organization: Debian", Source: p.Source, Homepage: p.Homepage,
-			})
+			doc.Packages = append(doc.Packages, pi.packages[n].SBOM())
 		}
 	}
 	return sbom.SPDX(doc)

@@ -81,7 +81,7 @@ unless --force.`,
 	fl.StringVar(&f.workdir, "workdir", "", "`DIR` on this machine where slim unpacks the image and makes the probe runs' bundles, kept afterwards (default: a temporary directory, removed afterwards); not the image's working directory, which slim keeps as it is")
 	fl.StringVar(&f.sensor, "sensor", "", "static diet binary to run as the sensor inside the container (default: this one)")
 	fl.StringVar(&f.removed, "removed", "", "write the list of every removed path to this file")
-	fl.StringVar(&f.sbomFile, "sbom", "", "also write the slimmed image's SPDX JSON SBOM to `FILE` (a docker:// destination gets it attached with or without this flag)")
+	fl.StringVar(&f.sbomFile, "sbom", "", "also write the slimmed image's SPDX JSON SBOM to `FILE` (it goes beside an oci:, oci-archive: or docker-archive: output and is attached on a docker:// push with or without this flag)")
 	fl.StringVarP(&f.tag, "tag", "t", "", "name for transports that need one (docker-archive, docker-daemon)")
 	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "bound on each probe")
 	fl.DurationVar(&f.defaultWait, "default-wait", 15*time.Second, "with no probe, how long the default command may run (a program still running then is a server)")
