@@ -25,12 +25,7 @@ func TestSlimPublishesSBOM(t *testing.T) {
 	}
 	testenv.Runc(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "diet")
-	build := exec.Command("go", "build", "-o", bin, "github.com/dietimg/diet/cmd/diet")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building diet: %v\n%s", err, out)
-	}
+	bin := staticDietBinary(t)
 	run := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)

@@ -27,12 +27,7 @@ func TestSlimRefusesDifferentResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "diet")
-	build := exec.Command("go", "build", "-o", bin, "github.com/dietimg/diet/cmd/diet")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building diet: %v\n%s", err, out)
-	}
+	bin := staticDietBinary(t)
 	dest := filepath.Join(dir, "slim")
 	cmd := exec.Command(bin, "slim", "oci:"+fat+":nginx", "-o", "oci:"+dest+":slim",
 		"--probe-http", "80/", "--exclude", "/var/www", "--workdir", filepath.Join(dir, "work"))
