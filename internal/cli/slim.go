@@ -126,38 +126,46 @@ func parseTCP(f slimFlags) func(string) (probe.Probe, error) {
 	return func(port string) (probe.Probe, error) { return probe.ParseTCP(port, f.send, f.expect) }
 }
 
-func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
-	ctx := cmd.Context()
+// options checks the flags and turns them into slim's options; a runtime
+// that cannot run here (rootless runc where the kernel forbids user
+// namespaces) is said before minutes of unpacking.
+func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error) {
 	probes, err := slimProbes(f)
 	if err != nil {
-		return err
+		return slim.Options{}, err
 	}
 	if f.runtime != engine.Runc && f.runtime != engine.Docker && f.runtime != engine.Podman {
-		return fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
+		return slim.Options{}, fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
 	}
 	if f.network != "none" && f.network != "host" {
-		return fmt.Errorf("--network %q: want none or host", f.network)
+		return slim.Options{}, fmt.Errorf("--network %q: want none or host", f.network)
 	}
 	if _, err := image.Parse(f.dest); err != nil {
-		return fmt.Errorf("-o %s: %w", f.dest, err)
+		return slim.Options{}, fmt.Errorf("-o %s: %w", f.dest, err)
 	}
 	epoch, err := parseEpoch()
 	if err != nil {
-		return err
+		return slim.Options{}, err
 	}
-	// A runtime that cannot run here (rootless runc where the kernel
-	// forbids user namespaces) is said before minutes of unpacking.
-	if err := engine.Available(ctx, f.runtime); err != nil {
-		return err
+	if err := engine.Available(cmd.Context(), f.runtime); err != nil {
+		return slim.Options{}, err
 	}
-	start := time.Now()
-	opts := slim.Options{
+	return slim.Options{
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
 		Network: f.network, KeepProbeFiles: f.keepProbeFiles,
+	}, nil
+}
+
+func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
+	ctx := cmd.Context()
+	opts, err := f.options(cmd, ref)
+	if err != nil {
+		return err
 	}
+	start := time.Now()
 	if idx, err := image.ReadIndex(ctx, ref, image.Options{Insecure: f.insecure}); err == nil {
 		return runSlimIndex(cmd, ref, idx, opts, f, start)
 	}
@@ -187,7 +195,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	// The image, then its SBOM and report beside it (or the SBOM attached
 	// on a push), as diet build writes them.
-	pub, err := publish.Write(ctx, f.dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: epoch},
+	pub, err := publish.Write(ctx, f.dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch},
 		publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure}})
 	if err != nil {
 		return err
