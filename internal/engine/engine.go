@@ -1,7 +1,9 @@
-// Package engine runs images in real container runtimes: a Docker engine
-// (through the docker command) or runc (on a bundle unpacked here). It is
-// how diet proves that an image it made still runs, and how slim watches a
-// program at work.
+// Package engine runs images in real container runtimes: an Engine is a
+// Docker engine or podman (through their commands) or runc (on a bundle
+// unpacked here, rootless when diet is not root), chosen once by New. A
+// Held image is got into an engine once for many runs (slim's probes). It
+// is how diet proves that an image it made still runs, and how slim
+// watches a program at work.
 package engine
 
 import (

@@ -8,6 +8,9 @@
 // it (script), or lets it run for a while (wait). The network probes run
 // inside the container's own network namespace (see Inside). Probes know
 // nothing of runtimes: the caller gives them a Target that runs the image.
+//
+// Smoke is the one smoke check of build and compare: run an image once in
+// an engine.Engine and check its exit code and output.
 package probe
 
 import (
