@@ -92,8 +92,8 @@ type Options struct {
 	Runtime      string        // "auto", "docker" or "runc"
 	SmokeTimeout time.Duration // per run; 0 means one minute
 
-	// Output is where to write the image (any transport); "" writes
-	// nothing. Tag names the image where the transport needs a name.
+	// Output is where Write puts the image (any transport). Tag names the
+	// image where the transport needs a name.
 	Output   string
 	Tag      string
 	Insecure bool
@@ -184,20 +184,15 @@ var (
 	ErrSmoke    = errors.New("smoke test failed")
 )
 
-// Build makes the image, runs the smoke tests, then writes it to
-// opts.Output with its SBOM and report beside it. Nothing is written when
-// any step fails.
+// Build makes the image and runs the smoke tests. It writes nothing: the
+// Result is the artifact (the image or index, the files with their
+// reasons, the sizes), which Write publishes. A destination in
+// opts.Output is checked first, so that a bad one fails before the work.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Source == "" {
 		return nil, errors.New("no program given")
 	}
-	if opts.Epoch.IsZero() {
-		opts.Epoch = time.Unix(0, 0)
-	}
-	opts.Epoch = opts.Epoch.UTC()
-	if opts.SmokeTimeout == 0 {
-		opts.SmokeTimeout = time.Minute
-	}
+	opts = opts.withDefaults()
 	if opts.Output != "" {
 		if _, err := image.Parse(opts.Output); err != nil {
 			return nil, err
@@ -221,11 +216,6 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if err := smoke(ctx, opts, res); err != nil {
 		return res, err
-	}
-	if opts.Output != "" {
-		if err := write(ctx, opts, res); err != nil {
-			return res, err
-		}
 	}
 	return res, nil
 }
@@ -282,4 +272,17 @@ func logf(opts Options, format string, args ...any) {
 	if opts.Log != nil {
 		fmt.Fprintf(opts.Log, format+"\n", args...)
 	}
+}
+
+// withDefaults fills in the epoch (the Unix epoch, in UTC) and the smoke
+// timeout (one minute).
+func (o Options) withDefaults() Options {
+	if o.Epoch.IsZero() {
+		o.Epoch = time.Unix(0, 0)
+	}
+	o.Epoch = o.Epoch.UTC()
+	if o.SmokeTimeout == 0 {
+		o.SmokeTimeout = time.Minute
+	}
+	return o
 }

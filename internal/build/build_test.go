@@ -187,7 +187,7 @@ func TestReproducible(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hello\n\ngo 1.22\n"), 0o644)
 		os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644)
 		out := filepath.Join(t.TempDir(), "img.tar")
-		res, err := Build(context.Background(), Options{Source: ".", GoDir: dir, Output: "oci-archive:" + out})
+		res, err := buildAndWrite(context.Background(), Options{Source: ".", GoDir: dir, Output: "oci-archive:" + out})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestMultiPlatform(t *testing.T) {
 	testenv.LookPath(t, "go")
 	dir := t.TempDir()
 	dest := "oci:" + filepath.Join(dir, "multi") + ":v1"
-	res, err := Build(context.Background(), Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: dest})
+	res, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: dest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestOutputsAndSBOM(t *testing.T) {
 		"oci-archive:" + filepath.Join(dir, "img.oci.tar"),
 		"docker-archive:" + filepath.Join(dir, "img.docker.tar"),
 	} {
-		res, err := Build(ctx, Options{Source: "./testdata/hello", Output: dest})
+		res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: dest})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +304,7 @@ func TestPushAttachesSBOM(t *testing.T) {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	res, err := Build(ctx, Options{Source: "./testdata/hello", Output: "docker://" + host + "/diet/hello:v1", Insecure: true})
+	res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: "docker://" + host + "/diet/hello:v1", Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestPushAttachesSBOM(t *testing.T) {
 		t.Fatalf("referrers %+v, want the SBOM %s", im.Manifests, res.SBOMDigest)
 	}
 	// An index: pushed whole, the SBOM attached to it.
-	res, err = Build(ctx, Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: "docker://" + host + "/diet/multi:v1", Insecure: true})
+	res, err = buildAndWrite(ctx, Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: "docker://" + host + "/diet/multi:v1", Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestBaseImage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	base := "oci:" + filepath.Join(dir, "base")
-	first, err := Build(ctx, Options{Source: "./testdata/tls", Sysfiles: sysfiles.Options{Certs: sysfiles.On}, Output: base, Path: "/usr/bin/tls"})
+	first, err := buildAndWrite(ctx, Options{Source: "./testdata/tls", Sysfiles: sysfiles.Options{Certs: sysfiles.On}, Output: base, Path: "/usr/bin/tls"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestBadInputs(t *testing.T) {
 			if strings.Contains(tc.opts.Source, "testdata") {
 				testenv.LookPath(t, "go")
 			}
-			_, err := Build(ctx, tc.opts)
+			_, err := buildAndWrite(ctx, tc.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -519,7 +519,7 @@ func TestELFInBaseImage(t *testing.T) {
 	ctx := context.Background()
 	base := "oci:" + filepath.Join(t.TempDir(), "base")
 	off := sysfiles.Options{Certs: sysfiles.Off, Tzdata: sysfiles.Off, Passwd: sysfiles.Off, Nsswitch: sysfiles.Off}
-	if _, err := Build(ctx, Options{Source: "/usr/bin/jq", Root: fat, Sysfiles: off, Output: base}); err != nil {
+	if _, err := buildAndWrite(ctx, Options{Source: "/usr/bin/jq", Root: fat, Sysfiles: off, Output: base}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Build(ctx, Options{Source: "/usr/local/bin/jq", Base: base, Path: "/usr/bin/jq2", Sysfiles: off})
@@ -539,4 +539,13 @@ func TestELFInBaseImage(t *testing.T) {
 	if !strings.Contains(files, "libcurl.so") || strings.Contains(files, "/libc.so.6") {
 		t.Errorf("curl on the jq base added %s", files)
 	}
+}
+
+// buildAndWrite is what diet build does: Build, then Write to opts.Output.
+func buildAndWrite(ctx context.Context, opts Options) (*Result, error) {
+	res, err := Build(ctx, opts)
+	if err != nil {
+		return res, err
+	}
+	return res, Write(ctx, opts, res)
 }

@@ -53,7 +53,7 @@ func TestE2EDockerLoadAndRun(t *testing.T) {
 	tag := uniqueTag("slice")
 	dockerRmi(t, tag)
 	out := filepath.Join(t.TempDir(), "slice.tar")
-	res, err := Build(context.Background(), Options{Source: src, Output: "docker-archive:" + out, Tag: tag})
+	res, err := buildAndWrite(context.Background(), Options{Source: src, Output: "docker-archive:" + out, Tag: tag})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestE2EDockerDaemon(t *testing.T) {
 	testenv.Docker(t)
 	tag := uniqueTag("daemon")
 	dockerRmi(t, tag)
-	_, err := Build(context.Background(), Options{Source: "./testdata/hello", Output: "docker-daemon:" + tag,
+	_, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "docker-daemon:" + tag,
 		Smoke: []Smoke{{Args: []string{"x"}, Stdin: []byte("1\n2\n"), ExpectStdout: ptr("hello x (2 lines)")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestE2ESkopeo(t *testing.T) {
 		"oci-archive:" + filepath.Join(dir, "img.oci.tar"),
 		"docker-archive:" + filepath.Join(dir, "img.docker.tar"),
 	} {
-		res, err := Build(ctx, Options{Source: "./testdata/hello", Output: dest, Tag: "diet-e2e/hello:v1"})
+		res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: dest, Tag: "diet-e2e/hello:v1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestE2ESkopeo(t *testing.T) {
 	testenv.LookPath(t, "docker-registry")
 	host := testenv.Registry(t)
 	ref := host + "/diet/hello:v1"
-	res, err := Build(ctx, Options{Source: "./testdata/hello", Output: "docker://" + ref, Insecure: true})
+	res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: "docker://" + ref, Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,12 +248,12 @@ func TestE2ESmokeFailureWritesNothing(t *testing.T) {
 	testenv.LookPath(t, "go")
 	testenv.Docker(t)
 	out := filepath.Join(t.TempDir(), "img.tar")
-	_, err := Build(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
+	_, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
 		Smoke: []Smoke{{Args: []string{"a"}, ExpectStdout: ptr("something else")}}})
 	if !errors.Is(err, ErrSmoke) {
 		t.Fatalf("error %v, want a smoke failure", err)
 	}
-	_, err = Build(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
+	_, err = buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
 		Smoke: []Smoke{{Args: []string{"a"}, ExpectExit: 3}}})
 	if !errors.Is(err, ErrSmoke) || !strings.Contains(err.Error(), "exited with 0, want 3") {
 		t.Fatalf("error %v, want a smoke failure on the exit status", err)

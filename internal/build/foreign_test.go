@@ -23,7 +23,7 @@ func TestE2EForeignELF(t *testing.T) {
 	testenv.LookPath(t, "skopeo")
 	ctx := context.Background()
 	dest := "oci:" + filepath.Join(t.TempDir(), "layout") + ":jq"
-	res, err := Build(ctx, Options{Source: "/usr/bin/jq", Root: root, Platforms: []string{"linux/arm64"}, Output: dest,
+	res, err := buildAndWrite(ctx, Options{Source: "/usr/bin/jq", Root: root, Platforms: []string{"linux/arm64"}, Output: dest,
 		Smoke: []Smoke{{Args: []string{"-n", "1+1"}, ExpectStdout: ptr("2")}}})
 	if err != nil {
 		t.Fatal(err)

@@ -54,9 +54,10 @@ func SBOM(res *Result, epoch time.Time) ([]byte, error) {
 	return sbom.SPDX(doc)
 }
 
-// write stores the image at opts.Output, then the SBOM and the report
-// (internal/publish).
-func write(ctx context.Context, opts Options, res *Result) error {
+// Write publishes what Build made at opts.Output: the image, then its SBOM
+// and report beside it, or the SBOM attached on a push (internal/publish).
+func Write(ctx context.Context, opts Options, res *Result) error {
+	opts = opts.withDefaults()
 	loc, err := image.Parse(opts.Output)
 	if err != nil {
 		return err

@@ -146,6 +146,9 @@ attached on push. --smoke runs the image before anything is written.`,
 				}
 				return err
 			}
+			if err := build.Write(cmd.Context(), opts, res); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			switch {
 			case f.quiet:

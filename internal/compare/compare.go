@@ -22,6 +22,7 @@ import (
 
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/report"
 )
 
@@ -241,7 +242,8 @@ func keep(ctx context.Context, dir string, res *Result) error {
 		}
 		slug := Slug(v.Name)
 		dest := "docker-archive:" + filepath.Join(dir, slug+".tar")
-		if err := image.Write(ctx, dest, res.Images[i], image.Options{Tag: "diet-compare/" + slug + ":latest"}); err != nil {
+		a := publish.Artifact{Image: res.Images[i]}
+		if _, err := publish.Write(ctx, dest, a, publish.Options{Image: image.Options{Tag: "diet-compare/" + slug + ":latest"}}); err != nil {
 			return fmt.Errorf("keeping %s: %w", v.Name, err)
 		}
 		v.Image = dest
