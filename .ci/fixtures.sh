@@ -73,6 +73,7 @@ corpus postgres 'mkdir -p /var/lib/postgresql/data && chown postgres:postgres /v
 	runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /var/lib/postgresql/data -E UTF8 --locale=C.UTF-8 --auth=trust' \
 	postgresql & pids+=($!)
 corpus apache 'a2enmod cgid' apache2 & pids+=($!)
+corpus lighttpd : lighttpd & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
 wait $b && wait $c
 echo "fixtures: ready in $cache" >&2

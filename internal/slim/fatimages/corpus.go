@@ -95,6 +95,69 @@ const (
 	apacheIndex = "<!doctype html>\n<title>corpus apache</title>\n<p>A static page of the corpus's Apache httpd.</p>\n"
 )
 
+// lighttpdConf is Debian's /etc/lighttpd/lighttpd.conf of bookworm with
+// the port moved from 80 to 18081: it still runs Perl scripts at start-up
+// (include_shell of use-ipv6.pl and create-mime.conf.pl), which the
+// kernel's exec of them, not a syscall the trace sees, brings in.
+const lighttpdConf = `server.modules = (
+	"mod_indexfile",
+	"mod_access",
+	"mod_alias",
+ 	"mod_redirect",
+)
+
+server.document-root        = "/var/www/html"
+server.upload-dirs          = ( "/var/cache/lighttpd/uploads" )
+server.errorlog             = "/var/log/lighttpd/error.log"
+server.pid-file             = "/run/lighttpd.pid"
+server.username             = "www-data"
+server.groupname            = "www-data"
+server.port                 = 18081
+
+# features
+#https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_feature-flagsDetails
+server.feature-flags       += ("server.h2proto" => "enable")
+server.feature-flags       += ("server.h2c"     => "enable")
+server.feature-flags       += ("server.graceful-shutdown-timeout" => 5)
+#server.feature-flags       += ("server.graceful-restart-bg" => "enable")
+
+# strict parsing and normalization of URL for consistency and security
+# https://redmine.lighttpd.net/projects/lighttpd/wiki/Server_http-parseoptsDetails
+# (might need to explicitly set "url-path-2f-decode" = "disable"
+#  if a specific application is encoding URLs inside url-path)
+server.http-parseopts = (
+  "header-strict"           => "enable",# default
+  "host-strict"             => "enable",# default
+  "host-normalize"          => "enable",# default
+  "url-normalize-unreserved"=> "enable",# recommended highly
+  "url-normalize-required"  => "enable",# recommended
+  "url-ctrls-reject"        => "enable",# recommended
+  "url-path-2f-decode"      => "enable",# recommended highly (unless breaks app)
+ #"url-path-2f-reject"      => "enable",
+  "url-path-dotseg-remove"  => "enable",# recommended highly (unless breaks app)
+ #"url-path-dotseg-reject"  => "enable",
+ #"url-query-20-plus"       => "enable",# consistency in query string
+)
+
+index-file.names            = ( "index.php", "index.html" )
+url.access-deny             = ( "~", ".inc" )
+static-file.exclude-extensions = ( ".php", ".pl", ".fcgi" )
+
+# default listening port for IPv6 falls back to the IPv4 port
+include_shell "/usr/share/lighttpd/use-ipv6.pl " + server.port
+include_shell "/usr/share/lighttpd/create-mime.conf.pl"
+include "/etc/lighttpd/conf-enabled/*.conf"
+
+#server.compat-module-load   = "disable"
+server.modules += (
+	"mod_dirlisting",
+	"mod_staticfile",
+)
+`
+
+// lighttpdIndex is the static page of the lighttpd image.
+const lighttpdIndex = "<!doctype html>\n<title>corpus lighttpd</title>\n<p>A static page of the corpus's lighttpd.</p>\n"
+
 // The ports of the corpus servers on 127.0.0.1.
 const (
 	FlaskPort      = 15000
@@ -103,6 +166,7 @@ const (
 	RedisPort      = 16379
 	PostgresPort   = 15432
 	ApachePort     = 18080
+	LighttpdPort   = 18081
 )
 
 // PostgresData is the data directory of the postgres image, initialised
@@ -155,6 +219,14 @@ var Corpus = []Image{
 		},
 		Scripts: map[string]string{"usr/lib/cgi-bin/hello.pl": ApacheCGI},
 	},
+	{
+		Tree: "lighttpd", Tag: "lighttpd", Cmd: []string{"lighttpd", "-D", "-f", "/etc/lighttpd/lighttpd.conf"},
+		ExposedPorts: []string{fmt.Sprintf("%d/tcp", LighttpdPort)},
+		Files: map[string]string{
+			"etc/lighttpd/lighttpd.conf": lighttpdConf,
+			"var/www/html/index.html":    lighttpdIndex,
+		},
+	},
 }
 
 func merge(a, b map[string]string) map[string]string {
@@ -187,7 +259,8 @@ func CorpusTrees() []string {
 // second layer and its config.
 func EnsureCorpus(ctx context.Context, cache string) (string, error) {
 	base := filepath.Join(cache, "slim-fat")
-	final := filepath.Join(base, "corpus")
+	// Named by the content of Corpus, as Ensure's layout is by Images'.
+	final := filepath.Join(base, "corpus-"+stamp(Corpus)[:16])
 	if _, err := os.Stat(filepath.Join(final, "index.json")); err == nil {
 		return final, nil
 	}

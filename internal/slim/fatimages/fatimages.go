@@ -168,12 +168,12 @@ func stateFiles() map[string]string {
 // changes: stamp cannot see inside them.
 const layoutVersion = 2
 
-// stamp names the content of Images, so that a cached layout made from
-// another list is made again.
-func stamp() string {
+// stamp names the content of a list of images (Images, Corpus), so that a
+// cached layout made from another list is made again.
+func stamp(images []Image) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v%d\n", layoutVersion)
-	for _, im := range Images {
+	for _, im := range images {
 		hasEntries := im.Entries != nil
 		im.Entries = nil
 		fmt.Fprintf(h, "%#v %v\n", im, hasEntries) // %v prints maps sorted
@@ -198,7 +198,7 @@ func EnsureFor(ctx context.Context, root, cache, arch string) (string, error) {
 	}
 	// The layout is named by the content of Images: a changed list makes a
 	// new one beside the old, which readers of the old keep using.
-	final := filepath.Join(base, "images-"+stamp()[:16])
+	final := filepath.Join(base, "images-"+stamp(Images)[:16])
 	current := func() bool {
 		_, err := os.Stat(filepath.Join(final, "index.json"))
 		return err == nil
