@@ -229,8 +229,8 @@ func printPublished(w io.Writer, pub publish.Published) {
 // runSlimIndex slims every platform of an image index into an index of
 // slims, written only when each one answers as its original.
 func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.Options, f slimFlags, start time.Time) error {
-	if f.removed != "" || f.sbomFile != "" {
-		return fmt.Errorf("%s is an image index: --removed and --sbom take a single image (pick one with its digest)", ref)
+	if f.removed != "" {
+		return fmt.Errorf("%s is an image index: --removed takes a single image (pick one with its digest)", ref)
 	}
 	res, err := slim.SlimIndex(cmd.Context(), idx, opts)
 	different := errors.Is(err, slim.ErrDifferent)
@@ -251,12 +251,16 @@ func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.O
 			return ExitError{Code: 1, Err: fmt.Errorf("a slimmed image of %s answers differently from the original; nothing written to %s (use --force to write it anyway)", ref, f.dest)}
 		}
 	}
-	// Each platform's SBOM is in its Result; the index gets the report
-	// beside it, and no SBOM.
-	pub, err := publish.Write(cmd.Context(), f.dest, publish.Artifact{Index: res.Index, Report: res, Epoch: opts.Epoch},
+	// The index's SBOM covers every platform, as diet build's does.
+	pub, err := publish.Write(cmd.Context(), f.dest, publish.Artifact{Index: res.Index, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch},
 		publish.Options{Image: image.Options{Insecure: f.insecure}})
 	if err != nil {
 		return err
+	}
+	if f.sbomFile != "" {
+		if err := safefile.WriteBytes(f.sbomFile, res.SBOM); err != nil {
+			return fmt.Errorf("writing --sbom: %w", err)
+		}
 	}
 	if f.asJSON {
 		return printJSON(cmd, res)

@@ -27,6 +27,7 @@ type assembled struct {
 	img      v1.Image
 	kept     []Kept
 	packages []string
+	doc      sbom.Document
 	sbom     []byte
 }
 
@@ -53,11 +54,10 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 	if name == "" {
 		name = "slimmed image"
 	}
-	doc, err := sbom.SPDX(sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: a.files, Packages: spkgs})
-	if err != nil {
+	out.doc = sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: a.files, Packages: spkgs}
+	if out.sbom, err = sbom.SPDX(out.doc); err != nil {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
-	out.sbom = doc
 	return out, nil
 }
 

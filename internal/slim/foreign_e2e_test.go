@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -167,6 +168,17 @@ func TestSlimIndex(t *testing.T) {
 		}
 		if cf, err := img.ConfigFile(); err != nil || cf.Architecture != d.Platform.Architecture {
 			t.Errorf("%s: slimmed config %v %v", d.Platform.String(), cf, err)
+		}
+	}
+	// One SBOM beside the index, whose reasons name each platform's
+	// files (issue 14: a slimmed index carried none).
+	b, err := os.ReadFile(filepath.Join(dir, "out", "nginx.sbom.spdx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/usr/sbin/nginx", "[linux/amd64]", "[linux/arm64]"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the index's SBOM does not name %s", want)
 		}
 	}
 }

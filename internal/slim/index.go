@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/dietimg/diet/internal/sbom"
 )
 
 // IndexResult is the slim of every image of an image index.
@@ -18,6 +20,9 @@ type IndexResult struct {
 	Index  v1.ImageIndex `json:"-"`
 	Digest string        `json:"digest"`
 	Images []*Result     `json:"images"` // in the index's order, each with its platform
+	// SBOM is the SPDX JSON of the whole index: every platform's files,
+	// each reason naming its platform, and the packages they come from.
+	SBOM []byte `json:"-"`
 }
 
 // SlimIndex slims every image of idx, each traced and verified on its
@@ -66,8 +71,39 @@ func SlimIndex(ctx context.Context, idx v1.ImageIndex, opts Options) (*IndexResu
 		return nil, err
 	}
 	res.Digest = dg.String()
+	if res.SBOM, err = indexSBOM(res.Images, opts); err != nil {
+		return nil, err
+	}
 	if different {
 		return res, ErrDifferent
 	}
 	return res, nil
+}
+
+// indexSBOM is one SBOM of the slims of every platform, as diet build
+// makes for an index: each file's reason ends with its platform, and a
+// package is listed once.
+func indexSBOM(images []*Result, opts Options) ([]byte, error) {
+	doc := sbom.Document{Name: opts.Name, Created: opts.Epoch, Tool: "diet slim"}
+	if doc.Name == "" {
+		doc.Name = "slimmed image"
+	}
+	seen := map[string]bool{}
+	for _, r := range images {
+		for _, f := range r.sbomDoc.Files {
+			f.Reason += " [" + r.Platform.String() + "]"
+			doc.Files = append(doc.Files, f)
+		}
+		for _, p := range r.sbomDoc.Packages {
+			if !seen[p.Name] {
+				seen[p.Name] = true
+				doc.Packages = append(doc.Packages, p)
+			}
+		}
+	}
+	b, err := sbom.SPDX(doc)
+	if err != nil {
+		return nil, fmt.Errorf("writing the SBOM of the index: %w", err)
+	}
+	return b, nil
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/trace"
 	"github.com/dietimg/diet/internal/why"
 )
@@ -130,7 +131,8 @@ type Result struct {
 	Differences []Difference    `json:"differences,omitempty"`
 	Verified    bool            `json:"verified"`
 	// SBOM is the SPDX JSON of the result.
-	SBOM []byte `json:"-"`
+	SBOM    []byte        `json:"-"`
+	sbomDoc sbom.Document // what SBOM was made from, for an index's SBOM
 }
 
 // Ratio is the uncompressed size before over after.
@@ -398,7 +400,7 @@ func (r *run) assemble() error {
 	if err != nil {
 		return err
 	}
-	res.Image, res.Kept, res.Packages, res.SBOM = out.img, out.kept, out.packages, out.sbom
+	res.Image, res.Kept, res.Packages, res.SBOM, res.sbomDoc = out.img, out.kept, out.packages, out.sbom, out.doc
 	if res.After, err = report.SizeOf(res.Image); err != nil {
 		return err
 	}
