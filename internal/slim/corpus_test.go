@@ -28,9 +28,9 @@ import (
 // with the probes a user would give, then run by this test itself, with
 // the Docker CLI and with runc on a bundle umoci unpacks (neither goes
 // through diet), and asked the same questions as the fat image, whose
-// answers must be the same byte for byte. Each server has its own port on
-// 127.0.0.1 (host networking), none of them 80, so the images run in
-// parallel and beside the port-80 tests.
+// answers must be the same byte for byte. Each container has a network
+// namespace of its own, which the test's questions enter (forwardTo), so
+// no run needs a port of the host and any number run side by side.
 
 // corpusCase is one image of the corpus.
 type corpusCase struct {
@@ -45,10 +45,11 @@ type corpusCase struct {
 	// only once a client connects (the database's locale), which a trace
 	// sees only when the probe reached the server.
 	kept []string
-	// ask puts this test's own questions to the server on 127.0.0.1:port
-	// and returns its answers, as one byte string; want is in the fat
-	// image's answer, so that two failures cannot compare equal.
-	ask  func(ctx context.Context, c *corpusCase) ([]byte, error)
+	// ask puts this test's own questions to the server at addr (the
+	// host's end of a forward to port in the container) and returns its
+	// answers, as one byte string; want is in the fat image's answer, so
+	// that two failures cannot compare equal.
+	ask  func(ctx context.Context, c *corpusCase, addr string) ([]byte, error)
 	want string
 	// minRatio is how many times smaller than the fat image the slim
 	// image must be: the issue's 8x, or less where the server's own
@@ -174,11 +175,6 @@ func TestSlimCorpus(t *testing.T) {
 	testenv.Docker(t)
 	testenv.LookPath(t, "skopeo", "umoci")
 	layout := corpusLayout(t)
-	// diet's probes run inside each container's own network, but the
-	// test's own runs of the fat and slim images, without diet, listen
-	// on fixed ports of the host: one run of the corpus at a time per
-	// machine.
-	lockMachine(t, "diet-test-corpus.lock")
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("corpus: %s", time.Since(start).Round(time.Second)) })
 	for i := range corpusCases {
@@ -210,9 +206,8 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 		}
 	}
 
-	// The fat image's answers, then the slim image's under each runtime,
-	// one container at a time: they share the port.
-	want := c.answer(t, ctx, "fat image under docker", func() func() { return dockerServer(t, fat) })
+	// The fat image's answers, then the slim image's under each runtime.
+	want := c.answer(t, ctx, "fat image under docker", func() server { return dockerServer(t, fat) })
 	if !bytes.Contains(want, []byte(c.want)) {
 		t.Fatalf("the fat %s image answered without %q:\n%s", c.tag, c.want, want)
 	}
@@ -220,10 +215,10 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 	toDocker(t, run.dest, slim)
 	for _, s := range []struct {
 		name  string
-		start func() func()
+		start func() server
 	}{
-		{"slim image under docker", func() func() { return dockerServer(t, slim) }},
-		{"slim image under runc", func() func() { return runcServer(t, run.dest, c.tag) }},
+		{"slim image under docker", func() server { return dockerServer(t, slim) }},
+		{"slim image under runc", func() server { return runcServer(t, run.dest, c.tag) }},
 	} {
 		got := c.answer(t, ctx, s.name, s.start)
 		if !bytes.Equal(got, want) {
@@ -255,48 +250,40 @@ func (c *corpusCase) checkSize(t *testing.T, run *slimRun, took time.Duration) {
 	t.Errorf("%s: slim image is %d bytes, fat %d: want at least %.1fx smaller and no more than the peer's %d bytes; largest kept:\n%s", c.tag, a, b, want, c.peer, strings.Join(big, "\n"))
 }
 
-// answer starts a server (after making sure nothing else listens on its
-// port, which would answer in its place), asks it, and stops it; its
-// port must then be closed before anything else starts on it.
-func (c *corpusCase) answer(t *testing.T, ctx context.Context, what string, start func() func()) []byte {
+// server is a container the test started: the process whose network
+// namespace the server listens in, what says whether it still runs, and
+// what stops and removes it.
+type server struct {
+	pid   int
+	alive func() error
+	stop  func()
+}
+
+// answer starts a server, asks it through a forward into its network
+// namespace, and stops it.
+func (c *corpusCase) answer(t *testing.T, ctx context.Context, what string, start func() server) []byte {
 	t.Helper()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
-	waitClosed(t, addr, what)
-	stop := start()
+	srv := start()
+	defer srv.stop()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	out, err := c.ask(ctx, c)
-	stop()
-	waitClosed(t, addr, what)
+	addr, stop := forwardTo(t, ctx, srv.pid, c.port, srv.alive)
+	defer stop()
+	out, err := c.ask(ctx, c, addr)
 	if err != nil {
 		t.Fatalf("%s: asking the %s: %v", c.tag, what, err)
 	}
 	return out
 }
 
-func waitClosed(t *testing.T, addr, what string) {
-	t.Helper()
-	for i := 0; ; i++ {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return
-		}
-		conn.Close()
-		if i == 100 {
-			t.Fatalf("%s is open around the run of the %s: another server would answer in its place", addr, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // askHTTP gets each path, waiting for the server to answer the first, and
 // returns status and body of each.
-func askHTTP(paths ...string) func(context.Context, *corpusCase) ([]byte, error) {
-	return func(ctx context.Context, c *corpusCase) ([]byte, error) {
+func askHTTP(paths ...string) func(context.Context, *corpusCase, string) ([]byte, error) {
+	return func(ctx context.Context, c *corpusCase, addr string) ([]byte, error) {
 		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
 		var out bytes.Buffer
 		for i, p := range paths {
-			url := fmt.Sprintf("http://127.0.0.1:%d%s", c.port, p)
+			url := "http://" + addr + p
 			var resp *http.Response
 			err := retry(ctx, i == 0, func() error {
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -322,13 +309,10 @@ func askHTTP(paths ...string) func(context.Context, *corpusCase) ([]byte, error)
 
 // askRedis sends each command (inline protocol) on one connection and
 // returns the replies as they came.
-func askRedis(cmds ...string) func(context.Context, *corpusCase) ([]byte, error) {
-	return func(ctx context.Context, c *corpusCase) ([]byte, error) {
-		var conn net.Conn
-		if err := retry(ctx, true, func() (err error) {
-			conn, err = net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", c.port), time.Second)
-			return err
-		}); err != nil {
+func askRedis(cmds ...string) func(context.Context, *corpusCase, string) ([]byte, error) {
+	return func(ctx context.Context, c *corpusCase, addr string) ([]byte, error) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
 			return nil, err
 		}
 		defer conn.Close()
@@ -360,17 +344,22 @@ func askRedis(cmds ...string) func(context.Context, *corpusCase) ([]byte, error)
 }
 
 // askPostgres runs the queries with the fat image's psql, in a Docker
-// container on the host's network, until the server accepts them.
-func askPostgres(queries ...string) func(context.Context, *corpusCase) ([]byte, error) {
-	return func(ctx context.Context, c *corpusCase) ([]byte, error) {
-		psql := []string{"psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-At", "-v", "ON_ERROR_STOP=1"}
+// container on the host's network (which the forward's end is on), until
+// the server accepts them.
+func askPostgres(queries ...string) func(context.Context, *corpusCase, string) ([]byte, error) {
+	return func(ctx context.Context, c *corpusCase, addr string) ([]byte, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		psql := []string{"psql", "-h", host, "-p", port, "-U", "postgres", "-At", "-v", "ON_ERROR_STOP=1"}
 		for _, q := range queries {
 			psql = append(psql, "-c", q)
 		}
 		// Retried while the server is not up yet; any other failure is
 		// the answer (a missing catalog file: "could not open file").
 		var out []byte
-		err := retry(ctx, true, func() (err error) {
+		err = retry(ctx, true, func() (err error) {
 			// Named, so that a client killed at the deadline leaves no
 			// container behind.
 			name := "diet-test-corpus-psql-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -424,27 +413,44 @@ func toDocker(t *testing.T, src, ref string) {
 	})
 }
 
-// dockerServer starts ref with the Docker CLI, as a user would, and
-// returns what removes it.
-func dockerServer(t *testing.T, ref string) func() {
+// dockerServer starts ref with the Docker CLI, as a user would, with a
+// loopback interface only.
+func dockerServer(t *testing.T, ref string) server {
 	t.Helper()
 	name := "diet-test-corpus-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if out, err := exec.Command("docker", "run", "-d", "--network", "host", "--name", name, ref).CombinedOutput(); err != nil {
+	if out, err := exec.Command("docker", "run", "-d", "--network", "none", "--name", name, ref).CombinedOutput(); err != nil {
 		t.Fatalf("docker run %s: %v: %s", ref, err, out)
 	}
-	return func() {
+	state := func() (pid int, err error) {
+		out, err := exec.Command("docker", "inspect", "--format", "{{.State.Running}} {{.State.Pid}}", name).CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("docker inspect %s: %v: %s", name, err, out)
+		}
+		var running bool
+		if _, err := fmt.Sscan(string(out), &running, &pid); err != nil || !running || pid == 0 {
+			return 0, fmt.Errorf("%s is not running (docker inspect: %s)", ref, bytes.TrimSpace(out))
+		}
+		return pid, nil
+	}
+	srv := server{alive: func() error { _, err := state(); return err }}
+	srv.stop = func() {
 		if t.Failed() {
 			out, _ := exec.Command("docker", "logs", name).CombinedOutput()
 			t.Logf("docker logs of %s:\n%s", ref, out)
 		}
 		exec.Command("docker", "rm", "-f", "-v", name).Run()
 	}
+	var err error
+	if srv.pid, err = state(); err != nil {
+		srv.stop()
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // runcServer unpacks the image at ref (oci:DIR:TAG) into a bundle with
-// umoci, moves it onto the host's network, runs it with runc and returns
-// what kills and deletes it.
-func runcServer(t *testing.T, ref, tag string) func() {
+// umoci and runs it with runc, in a network namespace of its own.
+func runcServer(t *testing.T, ref, tag string) server {
 	t.Helper()
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	if out, err := exec.Command("umoci", "unpack", "--image", strings.TrimPrefix(ref, "oci:"), bundle).CombinedOutput(); err != nil {
@@ -466,25 +472,48 @@ func runcServer(t *testing.T, ref, tag string) func() {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("runc run: %v", err)
 	}
-	return func() {
-		exec.Command("runc", "kill", id, "KILL").Run()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	srv := server{alive: func() error {
 		select {
-		case <-done:
+		case <-exited:
+			return fmt.Errorf("runc run %s ended: %s", id, cmd.ProcessState)
+		default:
+			return nil
+		}
+	}}
+	srv.stop = func() {
+		exec.Command("runc", "kill", id, "KILL").Run()
+		select {
+		case <-exited:
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
-			<-done
+			<-exited
 		}
 		exec.Command("runc", "delete", "-f", id).Run()
 		if t.Failed() {
 			t.Logf("runc output of %s:\n%s", ref, logs.Bytes())
 		}
 	}
+	// The container's process, once runc has made it.
+	for {
+		out, err := exec.Command("runc", "state", id).Output()
+		var st struct {
+			Pid int `json:"pid"`
+		}
+		if err == nil && json.Unmarshal(out, &st) == nil && st.Pid > 0 {
+			srv.pid = st.Pid
+			return srv
+		}
+		if aerr := srv.alive(); aerr != nil {
+			srv.stop()
+			t.Fatalf("%v: %s", aerr, logs.Bytes())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
-// editSpec edits a runtime spec that umoci wrote: no network namespace
-// (the server's port is on the host's 127.0.0.1), no terminal, Docker's
+// editSpec edits a runtime spec that umoci wrote: no terminal, Docker's
 // default capabilities, and none of
 // the empty tmpfs mounts umoci puts on the image's volumes: Docker fills a
 // new volume with the image's files there (PostgreSQL's initialised data
@@ -505,18 +534,6 @@ func editSpec(file string, volumes []string) error {
 		caps := []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
 			"CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
 		p["capabilities"] = map[string]any{"bounding": caps, "effective": caps, "permitted": caps}
-	}
-	if l, ok := spec["linux"].(map[string]any); ok {
-		if nss, ok := l["namespaces"].([]any); ok {
-			var keep []any
-			for _, ns := range nss {
-				if m, ok := ns.(map[string]any); ok && m["type"] == "network" {
-					continue
-				}
-				keep = append(keep, ns)
-			}
-			l["namespaces"] = keep
-		}
 	}
 	if mounts, ok := spec["mounts"].([]any); ok {
 		var keep []any

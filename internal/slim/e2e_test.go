@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -107,21 +106,6 @@ func probeTarget(t *testing.T, img v1.Image, rt, network string, ports ...int) (
 	}
 	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: dir, sensorArgv: argv, network: network, ports: ports}
 	return tgt, probe.Options{Timeout: time.Minute, Helper: helper(argv)}
-}
-
-// lockMachine holds the lock file name (in the temporary directory) until
-// t ends, across the test binaries of the machine: for tests that use
-// fixed ports of the host themselves.
-func lockMachine(t *testing.T, name string) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
 }
 
 func needRunc(t *testing.T) {
