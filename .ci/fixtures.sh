@@ -11,6 +11,7 @@ set -euo pipefail
 cache=${DIET_TEST_CACHE:-/var/cache/diet-test}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache"
+here=$(cd "$(dirname "$0")" && pwd)
 
 tree() { # name, extra packages...; $arch, if set, is debootstrap's --arch
 	local name=$1; shift
@@ -31,9 +32,12 @@ tree() { # name, extra packages...; $arch, if set, is debootstrap's --arch
 }
 
 # corpus name setup packages...: a copy of debian-minbase (no second
-# debootstrap), one apt-get install of packages into it, then the shell
-# commands of setup run inside it (chroot DIR sh -ec SETUP). Services never
-# start at install time (policy-rc.d), as in Debian's own container images.
+# debootstrap) with the files of internal/slim/fatimages/testdata/NAME, if
+# any, one apt-get install of packages into it, then the shell commands of
+# setup run inside it (chroot DIR sh -ec SETUP). Services never start at
+# install time (policy-rc.d), as in Debian's own container images. With
+# proc=1, /proc is mounted in the tree meanwhile (the java command needs it,
+# and openjdk's post-installation script runs it).
 corpus() {
 	local name=corpus-$1 setup=$2; shift 2
 	local dir=$cache/$name log=$cache/$name.log
@@ -48,11 +52,17 @@ corpus() {
 	# The host's CA bundle, for npm behind a TLS-intercepting proxy; only
 	# while the tree is made, never in it.
 	cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$dir.tmp/tmp/host-ca.crt" 2>/dev/null || true
+	local files=$here/../internal/slim/fatimages/testdata/${name#corpus-}
+	[[ -d $files ]] && cp -r "$files/." "$dir.tmp/"
+	[[ ${proc:-} == 1 ]] && mount -t proc proc "$dir.tmp/proc"
+	local ok=0
 	{
 		chroot "$dir.tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" &&
 			chroot "$dir.tmp" apt-get clean &&
 			chroot "$dir.tmp" env HOME=/root NODE_EXTRA_CA_CERTS=/tmp/host-ca.crt sh -ec "$setup"
-	} >"$log" 2>&1 || { echo "fixtures: $name failed:" >&2; tail -20 "$log" >&2; return 1; }
+	} >"$log" 2>&1 || ok=$?
+	[[ ${proc:-} == 1 ]] && umount "$dir.tmp/proc"
+	((ok == 0)) || { echo "fixtures: $name failed:" >&2; tail -20 "$log" >&2; return 1; }
 	rm -f "$dir.tmp/usr/sbin/policy-rc.d" "$dir.tmp/tmp/host-ca.crt"
 	touch "$dir.tmp/.complete"
 	mv "$dir.tmp" "$dir"
@@ -74,6 +84,7 @@ corpus postgres 'mkdir -p /var/lib/postgresql/data && chown postgres:postgres /v
 	postgresql & pids+=($!)
 corpus apache 'a2enmod cgid' apache2 & pids+=($!)
 corpus lighttpd : lighttpd & pids+=($!)
+proc=1 corpus java 'cd /app && javac Server.java && rm -rf Server.java /tmp/hsperfdata_*' openjdk-17-jdk-headless & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
 wait $b && wait $c
 echo "fixtures: ready in $cache" >&2

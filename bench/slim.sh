@@ -6,7 +6,7 @@
 # probe). For each: sizes before and after, ratio, wall time and peak
 # memory (GNU time's maximum resident set size) of the diet process.
 # Then the corpus of real servers (issue 9: flask, entrypoint, node, redis,
-# postgres, apache, lighttpd; go run ./internal/slim/cmd/mkfat -corpus), each with the
+# postgres, apache, lighttpd, java; go run ./internal/slim/cmd/mkfat -corpus), each with the
 # probes its end-to-end test (internal/slim/corpus_test.go) gives.
 # Writes bench/out/slim/slim.md (a markdown table) and bench/out/slim/*.json
 # (its own directory: other scripts build a dynamic diet into bench/out).
@@ -128,6 +128,7 @@ if [[ $corpus != no ]]; then
 		c postgres "$rt" "${pg[@]}"
 		c apache "$rt" --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
 		c lighttpd "$rt" --probe-http 18081/
+		c java "$rt" --probe-http 18090/ --probe-http 18090/hello/corpus
 	done
 fi
 cat "$table"

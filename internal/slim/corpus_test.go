@@ -139,6 +139,15 @@ var corpusCases = []corpusCase{
 		probes: []string{"--probe-http", fmt.Sprintf("%d/", fatimages.LighttpdPort)},
 		ask:    askHTTP("/", "/index.html", "/missing"), want: "corpus lighttpd",
 	},
+	{
+		// A JVM: libjvm, its class data archive and the modules image
+		// (one 129 MB file holding every class of the JDK) are opened by
+		// any Java program, 167 MB of the fat 424 MB; a smaller one
+		// takes jlink, which rewrites the runtime.
+		tag: "java", port: fatimages.JavaPort, minRatio: 2.3,
+		probes: []string{"--probe-http", fmt.Sprintf("%d/", fatimages.JavaPort), "--probe-http", fmt.Sprintf("%d/hello/corpus", fatimages.JavaPort)},
+		ask:    askHTTP("/", "/hello/corpus", "/hello/other"), want: `"service":"corpus-java"`,
+	},
 }
 
 var (

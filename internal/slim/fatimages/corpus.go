@@ -158,7 +158,7 @@ server.modules += (
 // lighttpdIndex is the static page of the lighttpd image.
 const lighttpdIndex = "<!doctype html>\n<title>corpus lighttpd</title>\n<p>A static page of the corpus's lighttpd.</p>\n"
 
-// The ports of the corpus servers on 127.0.0.1.
+// The ports of the corpus servers on 127.0.0.1 of their containers.
 const (
 	FlaskPort      = 15000
 	EntrypointPort = 15001
@@ -167,6 +167,7 @@ const (
 	PostgresPort   = 15432
 	ApachePort     = 18080
 	LighttpdPort   = 18081
+	JavaPort       = 18090
 )
 
 // PostgresData is the data directory of the postgres image, initialised
@@ -218,6 +219,12 @@ var Corpus = []Image{
 			"var/www/html/index.html":                      apacheIndex,
 		},
 		Scripts: map[string]string{"usr/lib/cgi-bin/hello.pl": ApacheCGI},
+	},
+	{
+		// The server of testdata/java, compiled with the tree's javac by
+		// .ci/fixtures.sh; the JDK stays, as in the images people run.
+		Tree: "java", Tag: "java", Cmd: []string{"java", "-cp", "/app", "Server"}, WorkingDir: "/app", User: "nobody",
+		Env: []string{fmt.Sprintf("PORT=%d", JavaPort)}, ExposedPorts: []string{fmt.Sprintf("%d/tcp", JavaPort)},
 	},
 	{
 		Tree: "lighttpd", Tag: "lighttpd", Cmd: []string{"lighttpd", "-D", "-f", "/etc/lighttpd/lighttpd.conf"},
