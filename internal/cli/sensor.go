@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/engine"
+	"github.com/dietimg/diet/internal/procsig"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
 )
@@ -20,7 +21,7 @@ import (
 // newSensor is the hidden command diet slim runs inside the container: it
 // starts the image's program under ptrace and records the paths it uses.
 func newSensor() *cobra.Command {
-	var out, user, self string
+	var out, user, self, stop string
 	var setHome bool
 	cmd := &cobra.Command{
 		Use:    "sensor [--out FILE] [--user USER [--set-home]] -- CMD [ARG...]",
@@ -31,6 +32,13 @@ func newSensor() *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := trace.Options{}
+			if stop != "" {
+				sig, err := procsig.Parse(stop)
+				if err != nil {
+					return fmt.Errorf("sensor: --stop-signal: %w", err)
+				}
+				opts.StopSignal = sig
+			}
 			if out != "" {
 				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 				if err != nil {
@@ -60,6 +68,7 @@ func newSensor() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the record (JSON lines of path, op, ok) to FILE as events happen")
 	cmd.Flags().StringVar(&user, "user", "", "run the program as USER (name, uid, uid:gid, name:group, looked up in this root's /etc/passwd and /etc/group) while the sensor keeps its privileges")
+	cmd.Flags().StringVar(&stop, "stop-signal", "", "the signal the runtime stops the container with: forwarded, or, when the program has no handler for it (as the container's first process it would never get it), a kill at once")
 	cmd.Flags().StringVar(&self, "self", "", "with --user, the command line that starts diet again (space-separated; default: its own path), for a diet started through its own loader")
 	cmd.Flags().BoolVar(&setHome, "set-home", false, "with --user, set HOME to the user's home directory, as a runtime does for a user whose image sets no HOME")
 	cmd.Flags().SetInterspersed(false)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -55,6 +56,27 @@ func (e engine) run(ctx context.Context, stdin io.Reader, args ...string) (strin
 		return "", fmt.Errorf("%s %s: %s", e, args[0], msg)
 	}
 	return strings.TrimSpace(stdout.String()), nil
+}
+
+// initPID is the process ID the engine gives container name's first
+// process, once /proc shows that process in the container's cgroup: an
+// engine in a virtual machine or another PID namespace (Docker Desktop, a
+// remote DOCKER_HOST) gives IDs that are not diet's.
+func (e engine) initPID(ctx context.Context, name string) (int, error) {
+	out, err := e.run(ctx, nil, "inspect", "--format", "{{.Id}} {{.State.Pid}}", name)
+	if err != nil {
+		return 0, err
+	}
+	var id string
+	var pid int
+	if _, err := fmt.Sscan(out, &id, &pid); err != nil || pid <= 0 || len(id) < 12 {
+		return 0, fmt.Errorf("%s inspect %s: no process in %q", e, name, out)
+	}
+	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil || !bytes.Contains(cg, []byte(id)) {
+		return 0, fmt.Errorf("process %d is not container %s here", pid, name)
+	}
+	return pid, nil
 }
 
 // loadDocker makes img known to the engine under a new tag and returns the
@@ -153,6 +175,7 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 		return err
 	}
 	c.exitCode = func(ctx context.Context, attached int) (int, error) { return e.exitCode(ctx, c, attached) }
+	c.initPID = func(ctx context.Context) (int, error) { return e.initPID(ctx, cname) }
 	if err := ctx.Err(); err != nil {
 		c.cleanup()
 		return nil, err

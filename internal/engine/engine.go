@@ -21,6 +21,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/procsig"
 )
 
 // Names of the runtimes.
@@ -298,6 +300,9 @@ type Container struct {
 
 	// kill sends sig ("TERM", "KILL") to the container's main process.
 	kill func(ctx context.Context, sig string) error
+	// initPID finds the container's first process in diet's own process
+	// namespace, or says why it cannot; nil where there is no way.
+	initPID func(ctx context.Context) (int, error)
 	// exitCode finds the exit code once the attached process is done;
 	// it gets the attached process's own exit code.
 	exitCode func(ctx context.Context, attached int) (int, error)
@@ -338,6 +343,10 @@ func (c *Container) Stop(ctx context.Context) (*Result, error) {
 		return c.result, c.err
 	default:
 	}
+	if c.deaf(ctx) {
+		c.killAndWait(ctx)
+		return c.result, c.err
+	}
 	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	c.kill(kctx, c.stopSignal)
 	cancel()
@@ -352,6 +361,28 @@ func (c *Container) Stop(ctx context.Context) (*Result, error) {
 	case <-ctx.Done():
 		return c.killNow(ctx)
 	}
+}
+
+// deaf says whether the container's first process has no handler for
+// the stop signal, which the kernel then never delivers to it (package
+// procsig): Stop kills it at once, as a runtime would after the grace
+// period. Unknown (the process is not found, or gone) is not deaf.
+func (c *Container) deaf(ctx context.Context) bool {
+	if c.initPID == nil {
+		return false
+	}
+	sig, err := procsig.Parse(c.stopSignal)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	pid, err := c.initPID(ctx)
+	if err != nil {
+		return false
+	}
+	caught, err := procsig.Caught(pid, sig)
+	return err == nil && !caught
 }
 
 func (c *Container) killNow(ctx context.Context) (*Result, error) {

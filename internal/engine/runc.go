@@ -62,6 +62,7 @@ func startRunc(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec,
 		b.remove()
 	}
 	c.kill = func(ctx context.Context, sig string) error { return runcKill(ctx, c, runc, id, sig) }
+	c.initPID = func(ctx context.Context) (int, error) { return runcPID(ctx, runc, id) }
 	c.exitCode = func(ctx context.Context, attached int) (int, error) { return runcExitCode(logFile, attached) }
 	c.cmd = runc(context.WithoutCancel(ctx), "--log", logFile, "--log-format", "json", "run", "--bundle", b.dir, id)
 	c.cmd.Stdin = stdin(spec)
@@ -266,6 +267,21 @@ func runcKill(ctx context.Context, c *Container, runc func(context.Context, ...s
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// runcPID is the host's process ID of container id's first process.
+func runcPID(ctx context.Context, runc func(context.Context, ...string) *exec.Cmd, id string) (int, error) {
+	out, err := runc(ctx, "state", id).Output()
+	if err != nil {
+		return 0, fmt.Errorf("runc state %s: %w", id, err)
+	}
+	var st struct {
+		Pid int `json:"pid"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil || st.Pid <= 0 {
+		return 0, fmt.Errorf("runc state %s: no process in %q", id, out)
+	}
+	return st.Pid, nil
 }
 
 // runcExitCode is the program's exit code from runc's (attached): runc

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -324,6 +325,39 @@ func TestStartStop(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestStopDeaf stops a container whose first process ignores its stop
+// signal: the kernel would never deliver it, so Stop kills at once rather
+// than wait a grace period of five minutes in vain.
+func TestStopDeaf(t *testing.T) {
+	img := probeImage(t)
+	for _, rt := range runtimes(t) {
+		t.Run(rt, func(t *testing.T) {
+			ctx := context.Background()
+			r, w := io.Pipe()
+			defer r.Close()
+			ctr, err := Start(ctx, img, Spec{Runtime: rt, Args: []string{"deaf"}, Stdout: w, StopGrace: 5 * time.Minute, Timeout: 10 * time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(r).ReadString('\n')
+			if line != "deaf\n" {
+				ctr.Stop(ctx)
+				t.Fatalf("the program said %q (%v)", line, err)
+			}
+			go io.Copy(io.Discard, r)
+			began := time.Now()
+			res, err := ctr.Stop(ctx)
+			took := time.Since(began)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if took > time.Minute || res.ExitCode != 137 {
+				t.Errorf("Stop took %s, exit code %d: want a kill at once (137)", took.Round(time.Millisecond), res.ExitCode)
+			}
+		})
 	}
 }
 

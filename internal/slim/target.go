@@ -2,6 +2,7 @@ package slim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -167,7 +168,7 @@ func (t *target) userFlags() []string {
 // sensorCmd is the command line that runs argv under the sensor, as the
 // image's user, recording into rec of the record directory.
 func (t *target) sensorCmd(rec string, argv []string) []string {
-	cmd := append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec)
+	cmd := append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--stop-signal", cmp.Or(t.cfg.Config.StopSignal, "TERM"))
 	if t.user() != "" {
 		cmd = append(append(cmd, t.userFlags()...), "--self", strings.Join(t.sensorArgv, " "))
 	}

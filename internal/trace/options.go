@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"syscall"
 )
 
 // ErrUnsupported is returned where the sensor cannot run: outside Linux,
@@ -25,6 +26,13 @@ type Options struct {
 	// Forward lists the signals the sensor passes on to the program; nil
 	// means SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH.
 	Forward []os.Signal
+	// StopSignal, when not 0, is the signal a runtime stops the container
+	// with (forwarded too). The sensor runs as the container's first
+	// process in the program's place; had the program been that process,
+	// the kernel would never have given it a stop signal it has no handler
+	// for, and the runtime would have killed it after its grace period: a
+	// program without a handler is killed at once instead.
+	StopSignal syscall.Signal
 }
 
 // Result is what a traced run gives.

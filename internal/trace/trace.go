@@ -11,10 +11,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dietimg/diet/internal/procsig"
 )
 
 var defaultForward = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
@@ -62,6 +65,9 @@ func Run(ctx context.Context, argv []string, opts Options) (*Result, error) {
 	if fwd == nil {
 		fwd = defaultForward
 	}
+	if opts.StopSignal != 0 {
+		fwd = append(slices.Clip(fwd), opts.StopSignal)
+	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, fwd...)
 	defer signal.Stop(sigs)
@@ -70,9 +76,16 @@ func Run(ctx context.Context, argv []string, opts Options) (*Result, error) {
 		case d := <-finished:
 			return d.res, d.err
 		case s := <-sigs:
-			if n, ok := s.(syscall.Signal); ok {
-				unix.Kill(pid, n)
+			n, ok := s.(syscall.Signal)
+			if !ok {
+				break
 			}
+			if n == opts.StopSignal {
+				if caught, err := procsig.Caught(pid, n); err == nil && !caught {
+					n = unix.SIGKILL
+				}
+			}
+			unix.Kill(pid, n)
 		case <-ctx.Done():
 			unix.Kill(pid, unix.SIGKILL)
 			d := <-finished

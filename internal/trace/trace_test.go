@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/signal"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -186,6 +187,40 @@ func TestRunForwardsSignals(t *testing.T) {
 	}
 	if res.ExitCode != 7 {
 		t.Errorf("exit code %d, want 7 (the trap's)", res.ExitCode)
+	}
+}
+
+// TestRunStopSignal sends the stop signal to a program with a handler
+// for it (forwarded: the trap's exit code) and to one that ignores it
+// (killed at once: as a container's first process it would never get it).
+func TestRunStopSignal(t *testing.T) {
+	guard := make(chan os.Signal, 1) // no SIGTERM ends the test binary
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+	for _, c := range []struct {
+		trap string
+		want int
+	}{{`trap 'exit 7' TERM`, 7}, {`trap '' TERM`, 128 + 9}} {
+		dir := t.TempDir()
+		script := c.trap + `; touch ready; sleep 600 & wait`
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		go func() {
+			for ctx.Err() == nil {
+				if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
+					syscall.Kill(os.Getpid(), syscall.SIGTERM)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+		res, err := Run(ctx, []string{"sh", "-c", script}, Options{Dir: dir, StopSignal: syscall.SIGTERM})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", c.trap, err)
+		}
+		if res.ExitCode != c.want {
+			t.Errorf("%s: exit code %d, want %d", c.trap, res.ExitCode, c.want)
+		}
 	}
 }
 

@@ -123,6 +123,10 @@ func main() {
 		fmt.Println(err == nil)
 	case "sleep":
 		time.Sleep(time.Hour)
+	case "deaf": // ignore SIGTERM and SIGINT, say so, and sleep
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("deaf")
+		time.Sleep(time.Hour)
 	default:
 		fmt.Println("probe: unknown command", os.Args[1])
 		os.Exit(2)
