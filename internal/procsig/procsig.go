@@ -1,7 +1,7 @@
 // Package procsig reads from /proc whether a process has a handler for a
 // signal. The first process of a PID namespace (a container's) only ever
-// receives the signals it has a handler for, SIGKILL apart: a shell,
-// Python or Node program started as a container's command has none for
+// receives the signals it has a handler for, SIGKILL apart: a shell or
+// a Python program started as a container's command has none for
 // SIGTERM, so the runtime's stop signal does nothing, and waiting the
 // grace period before the kill only loses time. The runtimes (engine) and
 // diet's sensor (trace) ask Caught before they wait.
