@@ -167,20 +167,24 @@ os.waitpid(pid, 0)
 	}
 }
 
+// signalWhenReady sends sig to the test binary (and so, through Run's
+// forwarding, to the traced program) once the program has made dir/ready.
+func signalWhenReady(ctx context.Context, dir string, sig syscall.Signal) {
+	for ctx.Err() == nil {
+		if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
+			syscall.Kill(os.Getpid(), sig)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestRunForwardsSignals(t *testing.T) {
 	dir := t.TempDir()
 	script := `trap 'exit 7' USR1; touch ready; while :; do sleep 0.05; done`
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	go func() {
-		for ctx.Err() == nil {
-			if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
-				syscall.Kill(os.Getpid(), syscall.SIGUSR1)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
+	go signalWhenReady(ctx, dir, syscall.SIGUSR1)
 	res, err := Run(ctx, []string{"sh", "-c", script}, Options{Dir: dir, Forward: []os.Signal{syscall.SIGUSR1}})
 	if err != nil {
 		t.Fatal(err)
@@ -204,15 +208,7 @@ func TestRunStopSignal(t *testing.T) {
 		dir := t.TempDir()
 		script := c.trap + `; touch ready; sleep 600 & wait`
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		go func() {
-			for ctx.Err() == nil {
-				if _, err := os.Stat(filepath.Join(dir, "ready")); err == nil {
-					syscall.Kill(os.Getpid(), syscall.SIGTERM)
-					return
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
+		go signalWhenReady(ctx, dir, syscall.SIGTERM)
 		res, err := Run(ctx, []string{"sh", "-c", script}, Options{Dir: dir, StopSignal: syscall.SIGTERM})
 		cancel()
 		if err != nil {
