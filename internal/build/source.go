@@ -93,11 +93,10 @@ func installPath(opts Options, name string) (string, error) {
 	return p, nil
 }
 
-// buildFile builds the image of a prebuilt program (ELF or script): for
-// the program's own platform, or for each platform from the root of its
-// architecture (Roots), as an image index.
-func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
-	var plats []v1.Platform
+// platforms are the platforms of opts (def when it names none), refused
+// when there are several and a base image: a base is of one platform.
+func platforms(opts Options, base v1.Image, def []v1.Platform) ([]v1.Platform, error) {
+	plats := def
 	if len(opts.Platforms) > 0 {
 		ps, err := image.ParsePlatforms(strings.Join(opts.Platforms, ","))
 		if err != nil {
@@ -107,6 +106,17 @@ func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error
 	}
 	if len(plats) > 1 && base != nil {
 		return nil, fmt.Errorf("--base with several platforms is not supported: build one platform at a time")
+	}
+	return plats, nil
+}
+
+// buildFile builds the image of a prebuilt program (ELF or script): for
+// the program's own platform, or for each platform from the root of its
+// architecture (Roots), as an image index.
+func buildFile(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
+	plats, err := platforms(opts, base, nil)
+	if err != nil {
+		return nil, err
 	}
 	if len(plats) <= 1 {
 		var plat *v1.Platform
@@ -211,16 +221,9 @@ func buildFileFor(ctx context.Context, opts Options, base v1.Image, plat *v1.Pla
 
 // buildGo builds a Go package for each platform.
 func buildGo(ctx context.Context, opts Options, base v1.Image) (*Result, error) {
-	plats := []v1.Platform{hostPlatform()}
-	if len(opts.Platforms) > 0 {
-		ps, err := image.ParsePlatforms(strings.Join(opts.Platforms, ","))
-		if err != nil {
-			return nil, err
-		}
-		plats = ps
-	}
-	if len(plats) > 1 && base != nil {
-		return nil, fmt.Errorf("--base with several platforms is not supported: build one platform at a time")
+	plats, err := platforms(opts, base, []v1.Platform{hostPlatform()})
+	if err != nil {
+		return nil, err
 	}
 	fsys, baseFS, desc, err := sourceRoot(opts, base)
 	if err != nil {

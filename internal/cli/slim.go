@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -195,15 +196,9 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	// The image, then its SBOM and report beside it (or the SBOM attached
 	// on a push), as diet build writes them.
-	pub, err := publish.Write(ctx, f.dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch},
-		publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure}})
+	pub, err := publishSlim(ctx, f, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}, f.tag)
 	if err != nil {
 		return err
-	}
-	if f.sbomFile != "" {
-		if err := safefile.WriteBytes(f.sbomFile, res.SBOM); err != nil {
-			return fmt.Errorf("writing --sbom: %w", err)
-		}
 	}
 	if f.asJSON {
 		return printJSON(cmd, res)
@@ -211,6 +206,21 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	printSlim(out, ref, f.dest, res, time.Since(start), f.listFiles)
 	printPublished(out, pub)
 	return nil
+}
+
+// publishSlim writes a slim's artifact to f.dest (tagged tag, when the
+// transport takes one) and its SBOM to --sbom.
+func publishSlim(ctx context.Context, f slimFlags, art publish.Artifact, tag string) (publish.Published, error) {
+	pub, err := publish.Write(ctx, f.dest, art, publish.Options{Image: image.Options{Tag: tag, Insecure: f.insecure}})
+	if err != nil {
+		return pub, err
+	}
+	if f.sbomFile != "" {
+		if err := safefile.WriteBytes(f.sbomFile, art.SBOM); err != nil {
+			return pub, fmt.Errorf("writing --sbom: %w", err)
+		}
+	}
+	return pub, nil
 }
 
 // printPublished says where the SBOM and the report of a slim went.
@@ -252,15 +262,9 @@ func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.O
 		}
 	}
 	// The index's SBOM covers every platform, as diet build's does.
-	pub, err := publish.Write(cmd.Context(), f.dest, publish.Artifact{Index: res.Index, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch},
-		publish.Options{Image: image.Options{Insecure: f.insecure}})
+	pub, err := publishSlim(cmd.Context(), f, publish.Artifact{Index: res.Index, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}, "")
 	if err != nil {
 		return err
-	}
-	if f.sbomFile != "" {
-		if err := safefile.WriteBytes(f.sbomFile, res.SBOM); err != nil {
-			return fmt.Errorf("writing --sbom: %w", err)
-		}
 	}
 	if f.asJSON {
 		return printJSON(cmd, res)
