@@ -84,6 +84,9 @@ corpus postgres 'mkdir -p /var/lib/postgresql/data && chown postgres:postgres /v
 	postgresql & pids+=($!)
 corpus apache 'a2enmod cgid' apache2 & pids+=($!)
 corpus lighttpd : lighttpd & pids+=($!)
+# Command-line tools (issue 21): a Perl script whose options require
+# modules of perl-modules, and a shell entrypoint with subcommands.
+corpus perl : perl & pids+=($!)
 proc=1 corpus java 'cd /app && javac Server.java && rm -rf Server.java /tmp/hsperfdata_*' openjdk-17-jdk-headless & pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
 wait $b && wait $c

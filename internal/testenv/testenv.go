@@ -161,6 +161,11 @@ func Emulator(t testing.TB, qemu string) {
 	}
 }
 
+// CorpusTree returns the corpus tree corpus-NAME made by .ci/fixtures.sh:
+// the minbase tree with one server's packages (flask: python3-flask;
+// node: nodejs, npm and express in /app; perl: perl; lighttpd...).
+func CorpusTree(t testing.TB, name string) string { return fixtureTree(t, "corpus-"+name) }
+
 func fixtureTree(t testing.TB, name string) string {
 	t.Helper()
 	dir := filepath.Join(CacheDir(), name)

@@ -33,6 +33,31 @@ const (
 	State  Kind = "state"  // under a directory the program keeps state in, or a VOLUME
 )
 
+// Why slim's reach stage keeps a path that the kept code can reach,
+// read statically from that code (package reach). By is the file whose
+// code reaches it, Detail the name it used: "import csv by /app/app.py",
+// "command tar in /entrypoint.sh".
+const (
+	AppDir    Kind = "appdir"    // the application's own directory, whole; Detail says how it was chosen
+	Import    Kind = "import"    // a Python import
+	Require   Kind = "require"   // a Node.js require or import
+	Use       Kind = "use"       // a Perl use or require
+	Command   Kind = "command"   // a command a shell script runs
+	Source    Kind = "source"    // a file a shell script sources
+	ClassPath Kind = "classpath" // a jar or directory of a Java class path
+	DocRoot   Kind = "docroot"   // a web server's document root or alias, whole
+	Data      Kind = "data"      // a data file the code reads: a literal path, a module's system data, a distribution's metadata
+)
+
+// ReachKinds are the kinds of the reach stage, in the order reports list them.
+var ReachKinds = []Kind{AppDir, Import, Require, Use, Command, Source, ClassPath, DocRoot, Data}
+
+// reachPrepositions join a reach reason's name to the file that reaches it.
+var reachPrepositions = map[Kind]string{
+	Import: " by ", Require: " by ", Use: " by ", Data: " by ",
+	Command: " in ", Source: " in ", ClassPath: " in ", DocRoot: " in ",
+}
+
 // Reason is why one file is in an image.
 type Reason struct {
 	Kind   Kind   `json:"kind"`
@@ -47,7 +72,8 @@ var prepositions = map[Kind]string{
 
 // String says the reason in words: "program", "needed by /usr/bin/jq",
 // "dlopen by /usr/bin/x (.note.dlopen)", "--add ./conf", a system file's
-// own description, "trace: open", "rule: --keep /app".
+// own description, "trace: open", "rule: --keep /app", "import csv by
+// /app/app.py", "command tar in /entrypoint.sh".
 func (r Reason) String() string {
 	if p, ok := prepositions[r.Kind]; ok && r.By != "" {
 		s := p + r.By
@@ -55,6 +81,9 @@ func (r Reason) String() string {
 			s += " (.note.dlopen)"
 		}
 		return s
+	}
+	if p, ok := reachPrepositions[r.Kind]; ok && r.By != "" {
+		return string(r.Kind) + " " + r.Detail + p + r.By
 	}
 	switch r.Kind {
 	case SystemFile:

@@ -18,6 +18,9 @@ func TestString(t *testing.T) {
 		{Reason{Kind: Trace, Detail: "open"}, "trace: open"},
 		{Reason{Kind: Rule}, "rule"},
 		{Reason{Kind: Static, Detail: "needed by /bin/sh"}, "static: needed by /bin/sh"},
+		{Reason{Kind: Import, By: "/app/app.py", Detail: "csv"}, "import csv by /app/app.py"},
+		{Reason{Kind: Command, By: "/entrypoint.sh", Detail: "tar"}, "command tar in /entrypoint.sh"},
+		{Reason{Kind: AppDir, Detail: "WORKDIR /app"}, "appdir: WORKDIR /app"},
 	} {
 		if got := tc.r.String(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)

@@ -1,0 +1,4 @@
+package reach
+
+// newWebConf is a placeholder until the webconf language is written.
+func newWebConf(img *Image) Language { return nothing{} }
