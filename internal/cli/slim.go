@@ -32,6 +32,7 @@ type slimFlags struct {
 	keepShell                bool
 	runtime, workdir, sensor string
 	removed, sbomFile, tag   string
+	reach                    string
 	timeout, defaultWait     time.Duration
 	asJSON, listFiles        bool
 	registryOptions
@@ -45,7 +46,10 @@ func newSlim() *cobra.Command {
 		Long: `slim reads IMAGE from any transport, keeps the static closure of its
 entrypoint, runs it in a real runtime (runc by default, no daemon) under
 diet's ptrace sensor while probes drive it, keeps every path the program
-touched, and writes one reproducible layer with the original config, a
+touched, adds what the kept code can reach, read statically from it
+(imports, requires, the commands of scripts, class paths, document roots,
+the application's own directory; --reach=trace leaves that out), and
+writes one reproducible layer with the original config, a
 dpkg status.d entry per package that still has files, and an SBOM. It then
 runs the same probes against the result: any difference in exit code,
 stdout, HTTP status or body fails the command, and nothing is written
@@ -72,6 +76,8 @@ unless --force.`,
 	fl.StringVar(&f.network, "network", "none", "network of the probe runs: none (a loopback of each container's own; probes run inside it) or host (refused when a probe's port is already open)")
 	fl.StringArrayVar(&f.waits, "probe-wait", nil, "let the running image work for this long (e.g. 5s)")
 	fl.BoolVar(&f.noTrace, "no-trace", false, "keep the static closure and the rules only; do not trace")
+	fl.StringVar(&f.reach, "reach", slim.ReachAll, "all: also keep what the kept code can reach, read statically (imports, requires, the commands of scripts, class paths, document roots, the application's directory); trace: only what the probes' trace used")
+	cmd.RegisterFlagCompletionFunc("reach", cobra.FixedCompletions([]string{slim.ReachAll, slim.ReachTrace}, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the probes against the result")
 	fl.BoolVar(&f.force, "force", false, "write the result even when it answers differently")
 	fl.StringArrayVar(&f.keep, "keep", nil, "keep this path or glob (a directory with everything under it)")
@@ -138,6 +144,9 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 	if f.runtime != engine.Runc && f.runtime != engine.Docker && f.runtime != engine.Podman {
 		return slim.Options{}, fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
 	}
+	if f.reach != slim.ReachAll && f.reach != slim.ReachTrace {
+		return slim.Options{}, fmt.Errorf("--reach %q: want %s or %s", f.reach, slim.ReachAll, slim.ReachTrace)
+	}
 	if f.network != "none" && f.network != "host" {
 		return slim.Options{}, fmt.Errorf("--network %q: want none or host", f.network)
 	}
@@ -156,7 +165,7 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
-		Network: f.network, KeepProbeFiles: f.keepProbeFiles,
+		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach,
 	}, nil
 }
 
@@ -302,7 +311,17 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 	fmt.Fprintf(w, "  platform      %s\n", res.Platform.String())
 	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
 	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
-	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d); removed %d\n", len(res.Kept), counts[why.Static], counts[why.Trace], counts[why.Rule], counts[why.State], len(res.Removed))
+	reached := 0
+	for _, kind := range why.ReachKinds {
+		reached += counts[kind]
+	}
+	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d, reach %d); removed %d\n", len(res.Kept), counts[why.Static], counts[why.Trace], counts[why.Rule], counts[why.State], reached, len(res.Removed))
+	for _, s := range res.Reach {
+		fmt.Fprintf(w, "  reach         %s\n", s)
+	}
+	for _, s := range res.ReachSkipped {
+		fmt.Fprintf(w, "  not read      %s: %s\n", s.Path, s.Err)
+	}
 	if len(res.Packages) > 0 {
 		fmt.Fprintf(w, "  packages      %s\n", strings.Join(res.Packages, " "))
 	}

@@ -5,9 +5,11 @@
 // closure of the entrypoint (interpreters, loader, libraries, dlopen
 // notes, system files on evidence), runs the image under diet's ptrace
 // sensor in a real runtime while probes drive it and keeps every path the
-// program touched, applies the keep and exclude rules, and writes one
-// reproducible layer with the original configuration, a dpkg status.d
-// entry per package that still has files, and an SBOM. Then it runs the
+// program touched, applies the keep and exclude rules, adds what the kept
+// code can reach (package reach: for the requests and commands the probes
+// never made), and writes one reproducible layer with the original
+// configuration, a dpkg status.d entry per package that still has files,
+// and an SBOM. Then it runs the
 // same probes against the result and compares the answers byte for byte.
 package slim
 
@@ -30,6 +32,7 @@ import (
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/reach"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
@@ -44,6 +47,9 @@ type Options struct {
 	Probes []probe.Probe
 	// NoTrace keeps the static closure and the rules only.
 	NoTrace bool
+	// Reach is ReachAll (or ""): what the kept code can reach is kept
+	// too; or ReachTrace: only what the trace saw.
+	Reach string
 	// Keep, KeepPackages and KeepShell add paths (or globs), every file of
 	// Debian packages, and /bin/sh with its closure.
 	Keep         []string
@@ -122,6 +128,11 @@ type Result struct {
 	// Packages are the Debian packages that still have files, each with a
 	// status.d entry.
 	Packages []string `json:"packages,omitempty"`
+	// Reach is what each kind of the reach stage added (files the trace
+	// or the closure kept are theirs); ReachSkipped the files it could
+	// not read (a script that does not parse).
+	Reach        []ReachStat     `json:"reach,omitempty"`
+	ReachSkipped []reach.Skipped `json:"reach_skipped,omitempty"`
 	// Traced is the number of distinct path events the sensor recorded.
 	Traced int `json:"traced_events"`
 	// Original and Slim are the probes' answers; Differences how they
@@ -183,8 +194,10 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		r.static,        // 2. static closure of what the image runs
 		r.probeOriginal, // 3. the probes, traced, against the original
 		r.trace,         // 4. what the traced runs used
-		r.rules,         // 5. rules, volumes, and the closure of every ELF file kept
-		r.assemble,      // 6. one reproducible layer with the original config
+		r.rules,         // 5. rules, volumes, users, the working directory
+		r.reach,         // 6. what the kept code can reach, read statically
+		r.close,         // 7. the closure of every ELF file kept
+		r.assemble,      // 8. one reproducible layer with the original config
 	} {
 		if err := stage(); err != nil {
 			return nil, err
@@ -193,7 +206,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	if opts.NoVerify {
 		return r.res, nil
 	}
-	return r.res, r.verify() // 7. the probes against the result
+	return r.res, r.verify() // 9. the probes against the result
 }
 
 // run is one Slim: its inputs, and what each stage leaves for the next.
@@ -365,8 +378,7 @@ func (r *run) trace() error {
 }
 
 // rules keeps what the rules name, the volumes, the user and group
-// databases, /tmp and the working directory, then the closure of every
-// ELF file kept.
+// databases, /tmp and the working directory.
 func (r *run) rules() error {
 	k, opts, cfg := r.k, r.opts, r.cfg
 	k.addRules(opts.Keep, opts.KeepPackages, r.db)
@@ -385,8 +397,14 @@ func (r *run) rules() error {
 	if wd := cfg.Config.WorkingDir; wd != "" {
 		k.add(wd, why.Reason{Kind: why.Rule, Detail: "working directory"})
 	}
-	k.closeELF()
-	r.res.States, r.res.Partial = k.stateDirs(), k.partialDirs()
+	return nil
+}
+
+// close keeps the closure of every ELF file kept, and reports the
+// directories kept whole and those kept in part.
+func (r *run) close() error {
+	r.k.closeELF()
+	r.res.States, r.res.Partial = r.k.stateDirs(), r.k.partialDirs()
 	return nil
 }
 
@@ -401,6 +419,7 @@ func (r *run) assemble() error {
 		return err
 	}
 	res.Image, res.Kept, res.Packages, res.SBOM, res.sbomDoc = out.img, out.kept, out.packages, out.sbom, out.doc
+	res.Reach = reachStats(res.Kept)
 	if res.After, err = report.SizeOf(res.Image); err != nil {
 		return err
 	}

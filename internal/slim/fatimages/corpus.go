@@ -178,8 +178,9 @@ var flaskFiles = map[string]string{
 	"app/": "", "app/app.py": FlaskApp, "app/templates/": "", "app/templates/hello.html": FlaskTemplate,
 }
 
-// Corpus are the images of the corpus layout, by tag.
-var Corpus = []Image{
+// Corpus are the images of the corpus layout, by tag; the reach corpus
+// comes last.
+var Corpus = append([]Image{
 	{
 		Tree: "flask", Tag: "flask", Cmd: []string{"python3", "app.py"}, WorkingDir: "/app", User: "nobody",
 		Env: []string{fmt.Sprintf("PORT=%d", FlaskPort)}, ExposedPorts: []string{fmt.Sprintf("%d/tcp", FlaskPort)},
@@ -234,7 +235,7 @@ var Corpus = []Image{
 			"var/www/html/index.html":    lighttpdIndex,
 		},
 	},
-}
+}, ReachCorpus...)
 
 func merge(a, b map[string]string) map[string]string {
 	m := map[string]string{}

@@ -1,0 +1,163 @@
+package reach
+
+import (
+	"path"
+	"strings"
+
+	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
+)
+
+// pySystemData are the files that modules read from the system rather
+// than import, keyed by module (a key also covers its submodules):
+// importing the module keeps those the image has, whole when directories.
+var pySystemData = map[string][]string{
+	// zoneinfo searches its TZPATH (the compiled-in default list) and
+	// reads the local zone.
+	"zoneinfo": {"/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo", "/etc/zoneinfo", "/etc/localtime"},
+	// Debian's pytz reads the system's zones instead of its own copy.
+	"pytz": {"/usr/share/zoneinfo", "/etc/localtime"},
+	// dateutil.tz.gettz searches the same places as zoneinfo.
+	"dateutil.tz": {"/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo", "/etc/zoneinfo", "/etc/localtime"},
+	// time.localtime goes through the C library, which reads the local
+	// zone.
+	"time": {"/etc/localtime"},
+	// mimetypes reads its knownfiles on the first guess.
+	"mimetypes": {"/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types", "/etc/apache/mime.types",
+		"/etc/apache2/mime.types", "/usr/local/etc/httpd/conf/mime.types", "/usr/local/lib/netscape/mime.types", "/usr/local/etc/mime.types"},
+	// ssl.create_default_context loads OpenSSL's configuration and its
+	// default CA bundle (Debian's, Alpine's, and the symlinks to them).
+	"ssl": {"/usr/lib/ssl/openssl.cnf", "/etc/ssl/openssl.cnf", "/usr/lib/ssl/cert.pem", "/etc/ssl/cert.pem", "/etc/ssl/certs/ca-certificates.crt"},
+	// platform.freedesktop_os_release reads os-release.
+	"platform": {"/etc/os-release", "/usr/lib/os-release"},
+}
+
+// pyComputed are standard modules that import others by names computed
+// at run time, which no literal in their source shows: globs, relative
+// to the standard library, of the modules each can import. They apply
+// to the module's own file, which is the one that imports.
+var pyComputed = map[string][]string{
+	// sysconfig imports _sysconfigdata_<abiflags>_<platform>_<multiarch>.
+	"sysconfig": {"_sysconfigdata_*.py"},
+	// codecs.lookup imports encodings.<name> for any codec name a program
+	// passes (bytes.decode("cp1252")).
+	"encodings": {"encodings/*.py"},
+	// dbm.open tries dbm.gnu, dbm.ndbm and dbm.dumb from a list of names.
+	"dbm": {"dbm/*.py"},
+	// xml.sax.make_parser imports its default parser from a list of names.
+	"xml.sax": {"xml/sax/expatreader.py"},
+	// xml.dom.getDOMImplementation imports minidom from a table of names.
+	"xml.dom.domreg": {"xml/dom/minidom.py"},
+}
+
+// systemData adds the system data of the module name and of the packages
+// that hold it.
+func (py *python) systemData(name string, out *pyOut) {
+	for n := name; ; {
+		for _, p := range pySystemData[n] {
+			if fi, err := rootfs.Stat(py.img.FS, p); err == nil {
+				as := File
+				if fi.IsDir() {
+					as = Tree
+				}
+				out.add(p, as, why.Data, "data of "+n)
+			}
+		}
+		i := strings.LastIndexByte(n, '.')
+		if i < 0 {
+			return
+		}
+		n = n[:i]
+	}
+}
+
+// computed adds the modules a standard module imports by computed names.
+func (py *python) computed(sc pyScope, out *pyOut) {
+	if !sc.stdlib {
+		return
+	}
+	for _, pat := range pyComputed[sc.module] {
+		dir := path.Join(sc.root, path.Dir(pat))
+		l := py.list(dir)
+		if l == nil {
+			continue
+		}
+		prefix := strings.ReplaceAll(strings.TrimPrefix(path.Dir(pat), "."), "/", ".")
+		for _, n := range l.names {
+			stem, ok := strings.CutSuffix(n, ".py")
+			if m, _ := path.Match(path.Base(pat), n); !m || !ok || stem == "__init__" {
+				continue
+			}
+			out.hits(py.module(dir, stem), why.Import, joinDotted(prefix, stem))
+		}
+	}
+}
+
+// metadata returns the metadata directories (or egg-info files) in the
+// site directory dir of the distributions that install the top-level
+// name top, read once per directory.
+func (py *python) metadata(dir, top string) []pyHit {
+	m, ok := py.meta[dir]
+	if !ok {
+		m = py.readMetadata(dir)
+		py.meta[dir] = m
+	}
+	return m[top]
+}
+
+// readMetadata indexes the distributions of dir by the top-level names
+// they install: their top_level.txt, the first parts of the paths their
+// RECORD lists, and their own normalized name (Flask-2.2.2.egg-info
+// installs flask).
+func (py *python) readMetadata(dir string) map[string][]pyHit {
+	m := map[string][]pyHit{}
+	l := py.list(dir)
+	if l == nil {
+		return m
+	}
+	for _, n := range l.names {
+		base, ok := strings.CutSuffix(n, ".dist-info")
+		if !ok {
+			if base, ok = strings.CutSuffix(n, ".egg-info"); !ok {
+				continue
+			}
+		}
+		dist, _, _ := strings.Cut(base, "-")
+		tops := map[string]bool{normalizeDist(dist): true}
+		full := path.Join(dir, n)
+		as := File // an egg-info may be a bare PKG-INFO file
+		if l.dirs[n] {
+			as = Tree
+			data, _ := rootfs.ReadFile(py.img.FS, path.Join(full, "top_level.txt"))
+			for _, line := range strings.Split(string(data), "\n") {
+				if t, _, _ := strings.Cut(strings.TrimSpace(line), "/"); t != "" {
+					tops[t] = true
+				}
+			}
+			data, _ = rootfs.ReadFile(py.img.FS, path.Join(full, "RECORD"))
+			for _, line := range strings.Split(string(data), "\n") {
+				f, _, _ := strings.Cut(line, ",")
+				first, _, sub := strings.Cut(strings.Trim(f, `"`), "/")
+				switch {
+				case sub && first != ".." && first != "__pycache__" && !strings.HasSuffix(first, ".dist-info") && !strings.HasSuffix(first, ".data"):
+					tops[first] = true
+				case !sub && strings.HasSuffix(first, ".py"):
+					tops[strings.TrimSuffix(first, ".py")] = true
+				case !sub && strings.HasSuffix(first, ".so"):
+					t, _, _ := strings.Cut(first, ".")
+					tops[t] = true
+				}
+			}
+		}
+		for t := range tops {
+			m[t] = append(m[t], pyHit{full, as})
+		}
+	}
+	return m
+}
+
+// normalizeDist turns a distribution's name into the module name it most
+// likely installs: lower case, - and . as _.
+func normalizeDist(s string) string {
+	return strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToLower(s))
+}

@@ -1,0 +1,241 @@
+package reach
+
+import "strings"
+
+// pyImport is one import a Python file makes.
+type pyImport struct {
+	level int    // the leading dots of a relative import
+	name  string // the dotted name after the dots; "" in from . import x
+	// froms are the names of a from-import, which may be submodules;
+	// nil for an import statement or a call.
+	froms []string
+	// pkg is import_module's package argument: a literal, or
+	// "__package__" or "__name__"; "" without one.
+	pkg  string
+	call bool // import_module or __import__, not a statement
+}
+
+// written is the name as the source has it: ".helpers", "a.b".
+func (m pyImport) written() string { return strings.Repeat(".", m.level) + m.name }
+
+// sub is the written name of the submodule x of a from-import.
+func (m pyImport) sub(x string) string {
+	if m.name == "" {
+		return m.written() + x
+	}
+	return m.written() + "." + x
+}
+
+// pyImports reads the imports of a Python source: every import and
+// from-import statement wherever it stands (in functions, conditionals,
+// try blocks), and every importlib.import_module or __import__ call with
+// a literal name.
+func pyImports(src []byte) ([]pyImport, error) {
+	toks, err := pyTokenize(src)
+	if err != nil {
+		return nil, err
+	}
+	r := pyReader{src: src, toks: toks}
+	var out []pyImport
+	start := true // a statement may start at the next token
+	for r.i < len(toks) {
+		switch {
+		case start && r.isName("import"):
+			r.i++
+			out = r.importStmt(out)
+		case start && r.isName("from"):
+			r.i++
+			out = r.fromStmt(out)
+		case r.isName("import_module") || r.isName("__import__"):
+			dunder := r.isName("__import__")
+			r.i++
+			out = r.call(out, dunder)
+		}
+		if r.i >= len(toks) {
+			break
+		}
+		// Statements follow a line's end, a semicolon, or the colon of
+		// a compound statement on one line (try: import x); a colon
+		// elsewhere at the top level (an annotation, a lambda) is never
+		// followed by the keyword import or from.
+		start = toks[r.i].kind == pyNewline || r.isOp(';') || r.isOp(':')
+		r.i++
+	}
+	return out, nil
+}
+
+type pyReader struct {
+	src  []byte
+	toks []pyToken
+	i    int
+}
+
+func (r *pyReader) text() string {
+	t := r.toks[r.i]
+	return string(r.src[t.start:t.end])
+}
+
+func (r *pyReader) isName(s string) bool {
+	if r.i >= len(r.toks) {
+		return false
+	}
+	t := r.toks[r.i]
+	return t.kind == pyName && string(r.src[t.start:t.end]) == s
+}
+
+func (r *pyReader) isOp(c byte) bool {
+	if r.i >= len(r.toks) {
+		return false
+	}
+	t := r.toks[r.i]
+	return t.kind == pyOp && r.src[t.start] == c
+}
+
+func (r *pyReader) is(k pyKind) bool { return r.i < len(r.toks) && r.toks[r.i].kind == k }
+
+// dotted reads NAME(.NAME)*; "" when no name stands at i.
+func (r *pyReader) dotted() string {
+	if !r.is(pyName) {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(r.text())
+	r.i++
+	for r.isOp('.') && r.i+1 < len(r.toks) && r.toks[r.i+1].kind == pyName {
+		r.i++
+		b.WriteByte('.')
+		b.WriteString(r.text())
+		r.i++
+	}
+	return b.String()
+}
+
+// alias skips "as NAME".
+func (r *pyReader) alias() {
+	if r.isName("as") {
+		r.i += 2
+	}
+}
+
+// importStmt reads "import a.b [as c], d" after the keyword.
+func (r *pyReader) importStmt(out []pyImport) []pyImport {
+	for {
+		name := r.dotted()
+		if name == "" {
+			return out
+		}
+		out = append(out, pyImport{name: name})
+		r.alias()
+		if !r.isOp(',') {
+			return out
+		}
+		r.i++
+	}
+}
+
+// fromStmt reads "from ..a.b import (c as d, e)" after the keyword. A
+// star import keeps the module only: the names __all__ computes are not
+// followed.
+func (r *pyReader) fromStmt(out []pyImport) []pyImport {
+	m := pyImport{}
+	for r.isOp('.') {
+		m.level++
+		r.i++
+	}
+	if !r.isName("import") {
+		m.name = r.dotted()
+	}
+	if (m.level == 0 && m.name == "") || !r.isName("import") {
+		return out // yield from, raise from, or not Python
+	}
+	r.i++
+	paren := r.isOp('(')
+	if paren {
+		r.i++
+	}
+	m.froms = []string{}
+	for r.is(pyName) {
+		m.froms = append(m.froms, r.text())
+		r.i++
+		r.alias()
+		if !r.isOp(',') {
+			break
+		}
+		r.i++
+	}
+	if paren && r.isOp(')') {
+		r.i++
+	}
+	return append(out, m)
+}
+
+// call reads import_module("name"[, package]) or __import__("name", ...)
+// after the function's name: literal names only, adjacent literals
+// joined, as Python joins them.
+func (r *pyReader) call(out []pyImport, dunder bool) []pyImport {
+	if !r.isOp('(') {
+		return out
+	}
+	r.i++
+	lit, ok := r.literal()
+	if !ok {
+		return out
+	}
+	m := pyImport{name: strings.TrimLeft(lit, "."), call: true}
+	m.level = len(lit) - len(m.name)
+	if !isPyModuleName(m.name) && !(m.name == "" && m.level > 0) {
+		return out
+	}
+	if r.isOp(',') && !dunder {
+		r.i++
+		if r.isName("package") && r.i+1 < len(r.toks) && r.toks[r.i+1].kind == pyOp && r.src[r.toks[r.i+1].start] == '=' {
+			r.i += 2
+		}
+		if pkg, ok := r.literal(); ok {
+			m.pkg = pkg
+		} else if r.isName("__package__") || r.isName("__name__") {
+			m.pkg = r.text()
+			r.i++
+		}
+	} else if !r.isOp(')') && !r.isOp(',') {
+		return out // "a" + b: not a literal name
+	}
+	if m.level > 0 && m.pkg == "" {
+		return out // Python refuses a relative name without a package
+	}
+	return append(out, m)
+}
+
+// literal reads adjacent plain string literals.
+func (r *pyReader) literal() (string, bool) {
+	var b strings.Builder
+	n := 0
+	for r.is(pyString) {
+		t := r.toks[r.i]
+		if !t.plain {
+			return "", false
+		}
+		b.WriteString(t.value)
+		n++
+		r.i++
+	}
+	return b.String(), n > 0
+}
+
+// isPyModuleName reports a dotted name of identifiers.
+func isPyModuleName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" || pyDigit(part[0]) {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			if !isPyIdent(part[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}

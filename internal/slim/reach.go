@@ -1,0 +1,140 @@
+package slim
+
+import (
+	"fmt"
+
+	"github.com/dietimg/diet/internal/reach"
+	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
+)
+
+// Reach modes: what slim keeps beyond the static closure and the rules.
+const (
+	// ReachAll keeps what the probes' trace used and what the kept code
+	// can reach (package reach): the default.
+	ReachAll = "all"
+	// ReachTrace keeps what the trace used only.
+	ReachTrace = "trace"
+)
+
+// ReachStat is what one kind of reach added to the result.
+type ReachStat struct {
+	Kind  why.Kind `json:"kind"`
+	Files int      `json:"files"` // regular files
+	Bytes int64    `json:"bytes"`
+}
+
+// reach adds what the kept code can reach, read statically, until a
+// round adds nothing: every kept file a language claims is scanned once,
+// and what it reaches is kept (programs with their closure, which may
+// bring scripts to scan in turn).
+func (r *run) reach() error {
+	if r.opts.Reach == ReachTrace {
+		return nil
+	}
+	k := r.k
+	img := &reach.Image{FS: r.fsys, Env: r.cfg.Config.Env, WorkingDir: r.cfg.Config.WorkingDir,
+		Argv: append(append([]string{}, r.cfg.Config.Entrypoint...), r.cfg.Config.Cmd...), Packaged: r.packaged}
+	rc := reach.New(img)
+	for _, f := range rc.Roots() {
+		k.addFound(f)
+	}
+	scanned := map[string]bool{}
+	rounds := 0
+	for {
+		var todo []string
+		for _, p := range k.keptPaths() {
+			if n := k.t.nodes[p]; n != nil && n.Mode.IsRegular() && !scanned[p] {
+				scanned[p] = true
+				todo = append(todo, p)
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		rounds++
+		for _, p := range todo {
+			found, skipped := rc.Scan(p)
+			if skipped != nil {
+				r.res.ReachSkipped = append(r.res.ReachSkipped, *skipped)
+			}
+			for _, f := range found {
+				k.addFound(f)
+			}
+		}
+	}
+	r.opts.logf("reach: scanned %d kept files in %d rounds", len(scanned), rounds)
+	return nil
+}
+
+// packaged reports whether an installed package put a file under dir:
+// such a directory is the package's, not the application's.
+func (r *run) packaged(dir string) bool {
+	if r.db == nil {
+		return false
+	}
+	res, err := rootfs.Resolve(r.fsys, dir)
+	if err != nil {
+		return false
+	}
+	for _, p := range r.k.t.under(res.Path) {
+		if n := r.k.t.nodes[p]; n.Mode.IsRegular() {
+			if _, ok := r.db.Owner(p); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addFound keeps what reach found, as its As says.
+func (k *keeper) addFound(f reach.Found) {
+	switch f.As {
+	case reach.Program:
+		if !k.add(f.Path, f.Reason) {
+			return
+		}
+		k.addProgram(f.Path, f.Reason.String())
+	case reach.Tree:
+		res, err := rootfs.Resolve(k.fsys, f.Path)
+		if err != nil || systemDirs[res.Path] || isPseudo(res.Path) {
+			return
+		}
+		k.add(f.Path, f.Reason)
+		for _, p := range k.t.under(res.Path) {
+			k.one(p, f.Reason)
+		}
+	default:
+		k.add(f.Path, f.Reason)
+	}
+}
+
+// reachStats sums, per reach kind, the regular files and bytes kept for
+// that reason (a file the trace kept counts for the trace).
+func reachStats(kept []Kept) []ReachStat {
+	by := map[why.Kind]*ReachStat{}
+	for _, kp := range kept {
+		if kp.Type != "file" {
+			continue
+		}
+		s := by[kp.Reason.Kind]
+		if s == nil {
+			s = &ReachStat{Kind: kp.Reason.Kind}
+			by[kp.Reason.Kind] = s
+		}
+		s.Files++
+		s.Bytes += kp.Size
+	}
+	var out []ReachStat
+	for _, kind := range why.ReachKinds {
+		if s := by[kind]; s != nil {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// String says a stat in words: "import: 120 files, 1.2 MB".
+func (s ReachStat) String() string {
+	return fmt.Sprintf("%s: %d files, %.1f MB", s.Kind, s.Files, float64(s.Bytes)/1e6)
+}
