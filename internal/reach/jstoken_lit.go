@@ -27,6 +27,9 @@ func (lx *jsLexer) str(q byte) error {
 			return nil
 		case '\\':
 			escaped = true
+			if strings.HasPrefix(s[i+1:], "\r\n") {
+				i++ // a line continuation, CRLF
+			}
 			if i+1 < len(s) && s[i+1] == '\n' {
 				lx.line++
 			}

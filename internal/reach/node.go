@@ -227,7 +227,7 @@ func (n *nodeLang) addons(out *nodeOut, dir, detail string) {
 // exists: a directory whole (express.static(path.join(__dirname,
 // 'public'))), a file as a file. Its own directory and those above are
 // never kept whole: path.join(__dirname, '..') is not a data directory
-// but the package, or the whole node_modules.
+// but the package, or the whole node_modules; nor is a node_modules.
 func (n *nodeLang) data(out *nodeOut, file string, ref nodeRef) {
 	dir := path.Dir(file)
 	var base string
@@ -244,7 +244,7 @@ func (n *nodeLang) data(out *nodeOut, file string, ref nodeRef) {
 		return
 	}
 	p := path.Clean(base + ref.tail)
-	if !strings.HasPrefix(p, "/") || p == file || strings.HasPrefix(dir+"/", p+"/") || IsSystemDir(p) {
+	if !strings.HasPrefix(p, "/") || p == file || strings.HasPrefix(dir+"/", p+"/") || IsSystemDir(p) || path.Base(p) == "node_modules" {
 		return
 	}
 	// The expression made readable: __dirname/../views.

@@ -1,14 +1,16 @@
 package reach
 
 import (
+	"bytes"
 	"encoding/json"
 	"path"
 	"strings"
 	"sync"
 )
 
-// nodeBuiltins are Node's own modules (require('module').builtinModules
-// of Node 20, and the names Node 22 added): never files.
+// nodeBuiltins are Node's own modules, never files: Node 20's
+// require('module').builtinModules. Those only named with the scheme
+// (node:test, node:sqlite) are skipped by their prefix.
 var nodeBuiltins = map[string]bool{}
 
 func init() {
@@ -74,18 +76,17 @@ func (r *nodeResolver) pkg(dir string) *nodePkg {
 	}
 	p = nil
 	if jp := path.Join(dir, "package.json"); r.file(jp) {
-		var raw struct {
-			Name, Main       any
-			Exports, Imports any
-			Binary           struct {
-				ModulePath any `json:"module_path"`
-			}
-		}
-		if data, err := r.readFile(jp); err == nil && json.Unmarshal(data, &raw) == nil {
+		// Fields of any type, so that one odd field ("binary": "x") does
+		// not lose the others.
+		var raw struct{ Name, Main, Exports, Imports, Binary any }
+		data, err := r.readFile(jp)
+		if err == nil && json.Unmarshal(bytes.TrimPrefix(data, []byte("\ufeff")), &raw) == nil {
 			p = &nodePkg{dir: dir, exports: raw.Exports, imports: raw.Imports}
 			p.name, _ = raw.Name.(string)
 			p.main, _ = raw.Main.(string)
-			p.modulePath, _ = raw.Binary.ModulePath.(string)
+			if b, ok := raw.Binary.(map[string]any); ok {
+				p.modulePath, _ = b["module_path"].(string)
+			}
 		}
 	}
 	r.mu.Lock()

@@ -29,6 +29,8 @@ type python struct {
 	meta     map[string]map[string][]pyHit
 }
 
+// newPython makes the Python language for img; the image's facts are
+// found on the first Reach.
 func newPython(img *Image) Language {
 	return &python{img: img, dirs: map[string]*pyDir{}, searches: map[string]*pySearch{}, meta: map[string]map[string][]pyHit{}}
 }

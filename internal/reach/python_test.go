@@ -227,6 +227,34 @@ func TestPythonVenv(t *testing.T) {
 	}
 }
 
+// TestPythonConcurrent scans from many goroutines: one image's caches
+// are shared, so Reach must be safe to call at once (go test -race).
+func TestPythonConcurrent(t *testing.T) {
+	py := newPython(&Image{FS: pyTree()})
+	srcs := []string{"import csv, json.decoder\n", "from . import util\n", "import requests.api, zoneinfo\n", "import _sqlite3\n"}
+	want := make([][]Found, len(srcs))
+	for i, s := range srcs {
+		want[i], _ = newPython(&Image{FS: pyTree()}).Reach("/app/pkg/sub.py", []byte(s))
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i, s := range srcs {
+				if got, _ := py.Reach("/app/pkg/sub.py", []byte(s)); !reflect.DeepEqual(got, want[i]) {
+					done <- fmt.Errorf("%q: got %v, want %v", s, got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestPythonClaims(t *testing.T) {
 	py := newPython(&Image{FS: fstest.MapFS{}})
 	for _, tt := range []struct {

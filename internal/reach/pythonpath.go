@@ -38,7 +38,7 @@ func (py *python) setup() {
 	// PYTHONPATH comes before the standard library; an empty entry is
 	// the working directory.
 	var pyPath []string
-	if v, ok := Getenv(env, "PYTHONPATH"); ok {
+	if v, _ := Getenv(env, "PYTHONPATH"); v != "" {
 		for _, e := range strings.Split(v, ":") {
 			pyPath = append(pyPath, pyAbs(wd, e))
 		}
