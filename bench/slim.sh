@@ -15,6 +15,7 @@
 #   RUNTIMES="runc docker" bash bench/slim.sh
 #   IMAGES=nginx bash bench/slim.sh   # only some of the fat images
 #   CORPUS=only bash bench/slim.sh    # the corpus rows only (CORPUS=no: none)
+#   CORPUS=no IMAGES= bash bench/slim.sh  # the reach table only (REACH=no: none)
 # nginx is slimmed twice per runtime: with the probe inside the container's
 # own network (the default) and, when the host's port 80 is free, with
 # --network host (the probe from the host, as before issue 9), and then as
@@ -131,4 +132,56 @@ if [[ $corpus != no ]]; then
 		c java "$rt" --probe-http 18090/ --probe-http 18090/hello/corpus
 	done
 fi
+# Reach (issue 21): every corpus image slimmed twice, with --reach=trace
+# (what the trace saw) and with reach (the default), probed only at the
+# front page or the default command for the reach corpus. The unprobed
+# checks are TestSlimReach's (internal/slim/reach_corpus_test.go).
+if [[ ${REACH:-yes} != no ]]; then
+	crefs=$(go run ./internal/slim/cmd/mkfat -corpus)
+	corpusDir=$(sed -n 's/^flask=oci:\(.*\):flask$/\1/p' <<<"$crefs")
+	redis=(--probe-cmd 'redis-cli -p 16379 SET greeting hello' --probe-cmd 'redis-cli -p 16379 GET greeting' --keep-probe-files)
+	pg=(--probe-cmd "psql -p 15432 -U postgres -Atc 'select datname from pg_database order by 1'" --keep-probe-files)
+	reachRow() { # image probe-args...
+		local img=$1
+		shift
+		"$out/diet" slim "oci:$corpusDir:$img" -o "oci:$out/slim-result:$img-trace" --reach=trace --json "$@" >"$out/reach-$img-trace.json" 2>/dev/null || true
+		"$out/diet" slim "oci:$corpusDir:$img" -o "oci:$out/slim-result:$img-reach" --json "$@" >"$out/reach-$img-all.json" 2>/dev/null || true
+		python3 - "$img" "$out/reach-$img-trace.json" "$out/reach-$img-all.json" "$*" <<'EOF'
+import json, sys
+img, tf, af, probe = sys.argv[1:5]
+try:
+    t, a = json.load(open(tf)), json.load(open(af))
+except Exception as e:
+    print(f"| {img} | `{probe}` | slim failed: {e} | | | | | |")
+    sys.exit()
+mb = lambda n: f"{n / 1e6:.2f} MB"
+ta, aa = t["after"]["uncompressed"], a["after"]["uncompressed"]
+kinds = ", ".join(f"{s['kind']} {s['files']} ({s['bytes'] / 1e6:.2f} MB)" for s in a.get("reach") or [])
+ok = lambda r: "yes" if r["verified"] else "NO"
+probe = probe.replace("|", "\\|")
+print(f"| {img} | `{probe or 'default command'}` | {mb(t['before']['uncompressed'])} | {mb(ta)} | {mb(aa)} | {aa / ta:.2f} | {kinds} | {ok(t)} / {ok(a)} |")
+EOF
+	}
+	{
+		echo
+		echo "Reach (issue 21), from $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg):"
+		echo
+		echo "| image | probe | fat | --reach=trace | reach | ratio | reach added (files, bytes) | verified (trace / reach) |"
+		echo "|---|---|---|---|---|---|---|---|"
+		reachRow reach-python --probe-http 15002/
+		reachRow reach-entrypoint --probe-http 15003/
+		reachRow reach-node --probe-http 13001/
+		reachRow reach-perl
+		reachRow reach-site --probe-http 18082/
+		reachRow flask --probe-http 15000/api/items --probe-http 15000/hello/corpus
+		reachRow entrypoint --probe-http 15001/api/items --probe-http 15001/hello/corpus
+		reachRow node --probe-http 13000/ --probe-http 13000/hello/corpus
+		reachRow redis "${redis[@]}"
+		reachRow postgres "${pg[@]}"
+		reachRow apache --probe-http 18080/ --probe-http '18080/cgi-bin/hello.pl?name=corpus'
+		reachRow lighttpd --probe-http 18081/
+		reachRow java --probe-http 18090/ --probe-http 18090/hello/corpus
+	} >>"$table"
+fi
+
 cat "$table"

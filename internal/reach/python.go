@@ -62,10 +62,41 @@ func (py *python) Reach(p string, src []byte) ([]Found, error) {
 		out.hits(py.metadata(sc.root, top), why.Data, "metadata of "+top)
 	}
 	for _, m := range imps {
+		// A standard module's imports inside its functions serve
+		// functions the application may never call (shutil's tarfile,
+		// ast's argparse, difflib's doctest); following them would keep
+		// most of the library. The application's own delayed imports,
+		// and those of its third-party packages, are followed.
+		switch {
+		case m.delayed && sc.stdlib:
+			continue
+		case m.delayed && isSiteDir(sc.root):
+			// A third-party package's delayed imports are followed to
+			// other third-party modules (jinja2.ext, a plugin), not into
+			// the standard library (jinja2's asyncio for async templates).
+			sub := &pyOut{by: p, seen: map[string]bool{p: true}}
+			py.reachImport(sc, m, sub)
+			for _, f := range sub.found {
+				if !py.inStdlib(f.Path) {
+					out.add(f.Path, f.As, f.Reason.Kind, f.Reason.Detail)
+				}
+			}
+			continue
+		}
 		py.reachImport(sc, m, out)
 	}
 	py.computed(sc, out)
 	return out.found, nil
+}
+
+// inStdlib reports a path in an interpreter's standard library.
+func (py *python) inStdlib(p string) bool {
+	for _, x := range py.interps {
+		if strings.HasPrefix(p, x.stdlib+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // pyScope is what resolving one file's imports needs to know of it.

@@ -28,14 +28,15 @@ func pyTree() fstest.MapFS {
 	std := "usr/lib/python3.11/"
 	dist := "usr/lib/python3/dist-packages/"
 	return fstest.MapFS{
-		"etc/debian_version":         src("12.11\n"),
-		"etc/localtime":              link("/usr/share/zoneinfo/Etc/UTC"),
-		"etc/mime.types":             src("text/plain txt\n"),
-		"usr/share/zoneinfo/Etc/UTC": src("TZif"),
-		"usr/bin/python3.11":         &fstest.MapFile{Mode: 0o755},
-		"usr/bin/python3":            link("python3.11"),
-		"lib":                        link("usr/lib"),
-		"bin":                        link("usr/bin"),
+		"etc/debian_version":           src("12.11\n"),
+		"etc/localtime":                link("/usr/share/zoneinfo/Etc/UTC"),
+		"etc/mime.types":               src("text/plain txt\n"),
+		"usr/share/zoneinfo/Etc/UTC":   src("TZif"),
+		"usr/share/zoneinfo/right/UTC": src("TZif"),
+		"usr/bin/python3.11":           &fstest.MapFile{Mode: 0o755},
+		"usr/bin/python3":              link("python3.11"),
+		"lib":                          link("usr/lib"),
+		"bin":                          link("usr/bin"),
 
 		std + "os.py":                                                empty,
 		std + "csv.py":                                               src("import re\nfrom _csv import Error\n"),
@@ -143,7 +144,7 @@ func TestPythonReach(t *testing.T) {
 		{name: "a module's own metadata", file: dist + "requests/api.py", src: "",
 			want: []want{{dist + "requests-2.28.1.dist-info", Tree, "metadata of requests"}}},
 		{name: "system data", file: "/app/main.py", src: "from zoneinfo import ZoneInfo\nimport mimetypes\n",
-			want: []want{{"/usr/share/zoneinfo", Tree, "data of zoneinfo"}, {"/etc/localtime", File, "data of zoneinfo"},
+			want: []want{{"/usr/share/zoneinfo/Etc", Tree, "data of zoneinfo"}, {"/etc/localtime", File, "data of zoneinfo"},
 				{"/etc/mime.types", File, "data of mimetypes"}}},
 		{name: "computed imports of sysconfig", file: std + "sysconfig.py", src: "import os\n",
 			want: []want{{std + "_sysconfigdata__x86_64-linux-gnu.py", File, "_sysconfigdata__x86_64-linux-gnu"}}},
@@ -549,4 +550,71 @@ func FuzzPythonImports(f *testing.F) {
 			t.Fatalf("two reaches differ: %v %v / %v %v", fa, errA, fb, errB)
 		}
 	})
+}
+
+// TestPythonDelayed tells the imports inside function bodies from those
+// made when the module is imported, and a standard module's delayed
+// imports are not followed while an application's are.
+func TestPythonDelayed(t *testing.T) {
+	src := `import a
+def f():
+    import b
+    if x:
+        from c import d
+class K:
+    import e
+    def m(self):
+        import g
+    import h
+async def co(): import i
+try:
+    import j
+except ImportError:
+    def fallback(): return __import__("k")
+import l
+if __name__ == "__main__":
+    import m
+import n
+`
+	imps, err := pyImports([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range imps {
+		got[m.name] = m.delayed
+	}
+	want := map[string]bool{"a": false, "b": true, "c": true, "e": false, "g": true, "h": false, "i": true, "j": false, "k": true, "l": false, "m": true, "n": false}
+	for name, d := range want {
+		if g, ok := got[name]; !ok || g != d {
+			t.Errorf("import %s: delayed %v (found %v), want %v", name, g, ok, d)
+		}
+	}
+
+	fsys := fstest.MapFS{
+		"usr/bin/python3.11":            {Data: []byte("\x7fELF"), Mode: 0o755},
+		"usr/bin/python3":               {Data: []byte("python3.11"), Mode: fs.ModeSymlink},
+		"usr/lib/python3.11/os.py":      {Data: []byte("")},
+		"usr/lib/python3.11/shutil.py":  {Data: []byte("import os\ndef make_archive():\n    import tarfile\n")},
+		"usr/lib/python3.11/tarfile.py": {Data: []byte("")},
+		"app/app.py":                    {Data: []byte("def handler():\n    import tarfile\n")},
+	}
+	r := New(&Image{FS: fsys, Env: []string{"PATH=/usr/bin"}})
+	paths := func(p string) []string {
+		found, sk := r.Scan(p)
+		if sk != nil {
+			t.Fatalf("%s: %v", p, sk.Err)
+		}
+		var out []string
+		for _, f := range found {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	if got := paths("/usr/lib/python3.11/shutil.py"); slices.Contains(got, "/usr/lib/python3.11/tarfile.py") || !slices.Contains(got, "/usr/lib/python3.11/os.py") {
+		t.Errorf("shutil reaches %v: want os, not its delayed tarfile", got)
+	}
+	if got := paths("/app/app.py"); !slices.Contains(got, "/usr/lib/python3.11/tarfile.py") {
+		t.Errorf("the application's handler reaches %v: want its delayed tarfile", got)
+	}
 }

@@ -2,6 +2,7 @@ package reach
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dietimg/diet/internal/rootfs"
@@ -32,6 +33,14 @@ var pySystemData = map[string][]string{
 	"platform": {"/etc/os-release", "/usr/lib/os-release"},
 }
 
+// pyDataSkip are the entries of a pySystemData directory that are not
+// kept with it: the zones of right/ count leap seconds and are read only
+// when a program asks for "right/Europe/Paris" by that name, and posix/
+// repeats the others.
+var pyDataSkip = map[string][]string{
+	"/usr/share/zoneinfo": {"right", "posix"},
+}
+
 // pyComputed are standard modules that import others by names computed
 // at run time, which no literal in their source shows: globs, relative
 // to the standard library, of the modules each can import. They apply
@@ -56,11 +65,23 @@ func (py *python) systemData(name string, out *pyOut) {
 	for n := name; ; {
 		for _, p := range pySystemData[n] {
 			if fi, err := rootfs.Stat(py.img.FS, p); err == nil {
-				as := File
-				if fi.IsDir() {
-					as = Tree
+				switch {
+				case !fi.IsDir():
+					out.add(p, File, why.Data, "data of "+n)
+				case pyDataSkip[p] != nil:
+					for _, e := range readDir(py.img.FS, p) {
+						if !slices.Contains(pyDataSkip[p], e) {
+							q := path.Join(p, e)
+							as := File
+							if isDir(py.img.FS, q) {
+								as = Tree
+							}
+							out.add(q, as, why.Data, "data of "+n)
+						}
+					}
+				default:
+					out.add(p, Tree, why.Data, "data of "+n)
 				}
-				out.add(p, as, why.Data, "data of "+n)
 			}
 		}
 		i := strings.LastIndexByte(n, '.')

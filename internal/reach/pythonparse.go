@@ -13,6 +13,10 @@ type pyImport struct {
 	// "__package__" or "__name__"; "" without one.
 	pkg  string
 	call bool // import_module or __import__, not a statement
+	// delayed is an import inside a function's body, made when the
+	// function is called rather than when the module is imported
+	// (PyInstaller's "delayed" edges).
+	delayed bool
 }
 
 // written is the name as the source has it: ".helpers", "a.b".
@@ -37,8 +41,26 @@ func pyImports(src []byte) ([]pyImport, error) {
 	}
 	r := pyReader{src: src, toks: toks}
 	var out []pyImport
-	start := true // a statement may start at the next token
+	start := true     // a statement may start at the next token
+	lineStart := true // the next token begins a logical line
+	var defs []int    // the indents of the def statements whose bodies enclose the line
+	inDef, defLine := false, false
 	for r.i < len(toks) {
+		if lineStart {
+			ind := pyIndent(src, toks[r.i].start)
+			for len(defs) > 0 && ind <= defs[len(defs)-1] {
+				defs = defs[:len(defs)-1]
+			}
+			inDef = len(defs) > 0
+			defLine = r.isName("def") || (r.isName("async") && r.i+1 < len(toks) && string(src[toks[r.i+1].start:toks[r.i+1].end]) == "def") ||
+				r.mainGuard()
+			if defLine {
+				defs = append(defs, ind)
+			}
+		}
+		// On a def's own line, what follows its colon is its body.
+		delayed := inDef || (defLine && !lineStart)
+		n := len(out)
 		switch {
 		case start && r.isName("import"):
 			r.i++
@@ -51,6 +73,9 @@ func pyImports(src []byte) ([]pyImport, error) {
 			r.i++
 			out = r.call(out, dunder)
 		}
+		for j := n; j < len(out); j++ {
+			out[j].delayed = delayed
+		}
 		if r.i >= len(toks) {
 			break
 		}
@@ -58,7 +83,8 @@ func pyImports(src []byte) ([]pyImport, error) {
 		// a compound statement on one line (try: import x); a colon
 		// elsewhere at the top level (an annotation, a lambda) is never
 		// followed by the keyword import or from.
-		start = toks[r.i].kind == pyNewline || r.isOp(';') || r.isOp(':')
+		lineStart = toks[r.i].kind == pyNewline
+		start = lineStart || r.isOp(';') || r.isOp(':')
 		r.i++
 	}
 	return out, nil
@@ -238,4 +264,41 @@ func isPyModuleName(s string) bool {
 		}
 	}
 	return true
+}
+
+// mainGuard reports an `if __name__ == "__main__":` line at i: its block
+// runs only when the file is run as a script (heapq's doctest), so its
+// imports are delayed as a function's are.
+func (r *pyReader) mainGuard() bool {
+	if !r.isName("if") {
+		return false
+	}
+	var b strings.Builder
+	for j := r.i + 1; j < len(r.toks) && j <= r.i+8; j++ {
+		t := r.toks[j]
+		if t.kind == pyNewline {
+			return false
+		}
+		if t.kind == pyOp && r.src[t.start] == ':' {
+			switch strings.ReplaceAll(b.String(), "'", `"`) {
+			case `__name__=="__main__"`, `"__main__"==__name__`:
+				return true
+			}
+			return false
+		}
+		b.Write(r.src[t.start:t.end])
+	}
+	return false
+}
+
+// pyIndent is the width of the whitespace before the token at off on its
+// line: the block it stands in, compared with the indents of enclosing
+// def statements (a file mixing tabs and spaces inconsistently is one
+// CPython refuses too).
+func pyIndent(src []byte, off int) int {
+	i := off
+	for i > 0 && src[i-1] != '\n' {
+		i--
+	}
+	return off - i
 }
