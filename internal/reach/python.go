@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/why"
 )
 
@@ -61,29 +62,10 @@ func (py *python) Reach(p string, src []byte) ([]Found, error) {
 	if top, _, _ := strings.Cut(sc.module, "."); isSiteDir(sc.root) {
 		out.hits(py.metadata(sc.root, top), why.Data, "metadata of "+top)
 	}
-	for _, m := range imps {
-		// A standard module's imports inside its functions serve
-		// functions the application may never call (shutil's tarfile,
-		// ast's argparse, difflib's doctest); following them would keep
-		// most of the library. The application's own delayed imports,
-		// and those of its third-party packages, are followed.
-		switch {
-		case m.delayed && sc.stdlib:
-			continue
-		case m.delayed && isSiteDir(sc.root):
-			// A third-party package's delayed imports are followed to
-			// other third-party modules (jinja2.ext, a plugin), not into
-			// the standard library (jinja2's asyncio for async templates).
-			sub := &pyOut{by: p, seen: map[string]bool{p: true}}
-			py.reachImport(sc, m, sub)
-			for _, f := range sub.found {
-				if !py.inStdlib(f.Path) {
-					out.add(f.Path, f.As, f.Reason.Kind, f.Reason.Detail)
-				}
-			}
-			continue
-		}
-		py.reachImport(sc, m, out)
+	app := !sc.stdlib && !isSiteDir(sc.root)
+	py.follow(sc, imps, out)
+	if app {
+		py.expandDelayed(out)
 	}
 	py.computed(sc, out)
 	return out.found, nil
@@ -97,6 +79,83 @@ func (py *python) inStdlib(p string) bool {
 		}
 	}
 	return false
+}
+
+// follow adds what the imports of one file reach, as Python would make
+// them: a standard module's imports inside its functions serve functions
+// the application may never call (shutil's tarfile, ast's argparse,
+// difflib's doctest), and following them would keep most of the library,
+// so they are left out (the application's own delayed imports are
+// followed, and expandDelayed follows those of the standard modules it
+// imports itself); a third-party package's delayed imports are followed
+// to other third-party modules (jinja2.ext, a plugin) but not into the
+// standard library (jinja2's asyncio for async templates); and the
+// ImportError fallback of a try whose imports all resolve never runs
+// (decimal's _pydecimal when _decimal is there).
+func (py *python) follow(sc pyScope, imps []pyImport, out *pyOut) {
+	tried, failed := map[int]bool{}, map[int]bool{}
+	for _, m := range imps {
+		if m.try != 0 {
+			tried[m.try] = true
+			if m.level != 0 || !py.resolve(sc.search, m.name).full {
+				failed[m.try] = true
+			}
+		}
+	}
+	for _, m := range imps {
+		switch {
+		case m.fallback != 0 && tried[m.fallback] && !failed[m.fallback]:
+			continue
+		case m.delayed && sc.stdlib:
+			continue
+		case m.delayed && isSiteDir(sc.root):
+			sub := &pyOut{by: out.by, seen: map[string]bool{out.by: true}}
+			py.reachImport(sc, m, sub)
+			for _, f := range sub.found {
+				if !py.inStdlib(f.Path) {
+					out.add(f.Path, f.As, f.Reason.Kind, f.Reason.Detail)
+				}
+			}
+			continue
+		}
+		py.reachImport(sc, m, out)
+	}
+}
+
+// expandDelayed follows the delayed imports of the standard modules that
+// the application imports itself: it calls their functions
+// (minidom.parseString imports expatbuilder when called). Each is said to
+// be imported by the standard module that imports it.
+func (py *python) expandDelayed(out *pyOut) {
+	for _, f := range append([]Found(nil), out.found...) {
+		if !strings.HasSuffix(f.Path, ".py") || !py.inStdlib(f.Path) {
+			continue
+		}
+		src, err := rootfs.ReadFile(py.img.FS, f.Path)
+		if err != nil {
+			continue
+		}
+		imps, err := pyImports(src)
+		if err != nil {
+			continue
+		}
+		sc := py.scope(f.Path, src)
+		sub := &pyOut{by: f.Path, seen: map[string]bool{f.Path: true}}
+		var delayed []pyImport
+		for _, m := range imps {
+			if m.delayed {
+				m.delayed = false
+				delayed = append(delayed, m)
+			}
+		}
+		py.follow(sc, delayed, sub)
+		for _, g := range sub.found {
+			if !out.seen[g.Path] {
+				out.seen[g.Path] = true
+				out.found = append(out.found, g)
+			}
+		}
+	}
 }
 
 // pyScope is what resolving one file's imports needs to know of it.

@@ -592,12 +592,17 @@ import n
 	}
 
 	fsys := fstest.MapFS{
-		"usr/bin/python3.11":            {Data: []byte("\x7fELF"), Mode: 0o755},
-		"usr/bin/python3":               {Data: []byte("python3.11"), Mode: fs.ModeSymlink},
-		"usr/lib/python3.11/os.py":      {Data: []byte("")},
-		"usr/lib/python3.11/shutil.py":  {Data: []byte("import os\ndef make_archive():\n    import tarfile\n")},
-		"usr/lib/python3.11/tarfile.py": {Data: []byte("")},
-		"app/app.py":                    {Data: []byte("def handler():\n    import tarfile\n")},
+		"usr/bin/python3.11":               {Data: []byte("\x7fELF"), Mode: 0o755},
+		"usr/bin/python3":                  {Data: []byte("python3.11"), Mode: fs.ModeSymlink},
+		"usr/lib/python3.11/os.py":         {Data: []byte("")},
+		"usr/lib/python3.11/shutil.py":     {Data: []byte("import os\ndef make_archive():\n    import tarfile\n")},
+		"usr/lib/python3.11/tarfile.py":    {Data: []byte("")},
+		"app/app.py":                       {Data: []byte("def handler():\n    import tarfile\n")},
+		"app/uses.py":                      {Data: []byte("import shutil\nimport decimal\n")},
+		"usr/lib/python3.11/decimal.py":    {Data: []byte("try:\n    from _decimal import *\nexcept ImportError:\n    from _pydecimal import *\n")},
+		"usr/lib/python3.11/_pydecimal.py": {Data: []byte("")},
+		"usr/lib/python3.11/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so": {Data: []byte("\x7fELF")},
+		"usr/lib/python3.11/opt.py": {Data: []byte("try:\n    import _missing\nexcept (ImportError, OSError):\n    import _pydecimal\n")},
 	}
 	r := New(&Image{FS: fsys, Env: []string{"PATH=/usr/bin"}})
 	paths := func(p string) []string {
@@ -616,5 +621,17 @@ import n
 	}
 	if got := paths("/app/app.py"); !slices.Contains(got, "/usr/lib/python3.11/tarfile.py") {
 		t.Errorf("the application's handler reaches %v: want its delayed tarfile", got)
+	}
+	// shutil is the application's own import: its functions' imports
+	// come too; decimal's fallback does not, as _decimal is there.
+	if got := paths("/app/uses.py"); !slices.Contains(got, "/usr/lib/python3.11/tarfile.py") {
+		t.Errorf("an application importing shutil reaches %v: want shutil's delayed tarfile", got)
+	}
+	if got := paths("/usr/lib/python3.11/decimal.py"); slices.Contains(got, "/usr/lib/python3.11/_pydecimal.py") ||
+		!slices.Contains(got, "/usr/lib/python3.11/lib-dynload/_decimal.cpython-311-x86_64-linux-gnu.so") {
+		t.Errorf("decimal reaches %v: want _decimal, not the fallback _pydecimal", got)
+	}
+	if got := paths("/usr/lib/python3.11/opt.py"); !slices.Contains(got, "/usr/lib/python3.11/_pydecimal.py") {
+		t.Errorf("a fallback of a missing module: %v, want _pydecimal", got)
 	}
 }

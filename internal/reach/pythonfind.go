@@ -26,6 +26,7 @@ type pySearch struct {
 type pyResult struct {
 	hits      []pyHit
 	site, top string
+	full      bool // every part was found: the import succeeds
 }
 
 func (py *python) search(dirs []string) *pySearch {
@@ -61,6 +62,7 @@ func (py *python) resolve(s *pySearch, name string) *pyResult {
 		}
 		r.hits = append(r.hits, hits...)
 		dirs = pkg
+		r.full = i == strings.Count(name, ".")
 	}
 	s.res[name] = r
 	return r

@@ -17,7 +17,24 @@ type pyImport struct {
 	// function is called rather than when the module is imported
 	// (PyInstaller's "delayed" edges).
 	delayed bool
+	// try numbers the try statement whose body holds the import, and
+	// fallback the one whose "except ImportError" clause does: a
+	// fallback is made only when an import of its try failed.
+	try, fallback int
 }
+
+// pyBlock is a statement whose body changes when its imports run.
+type pyBlock struct {
+	indent int
+	kind   int // pyDef, pyTry or pyFallback
+	group  int // the try statement of a pyTry or pyFallback
+}
+
+const (
+	pyDef      = iota + 1 // a def, or an if __name__ == "__main__" guard
+	pyTry                 // the body of a try
+	pyFallback            // an except clause that catches ImportError
+)
 
 // written is the name as the source has it: ".helpers", "a.b".
 func (m pyImport) written() string { return strings.Repeat(".", m.level) + m.name }
@@ -43,23 +60,47 @@ func pyImports(src []byte) ([]pyImport, error) {
 	var out []pyImport
 	start := true     // a statement may start at the next token
 	lineStart := true // the next token begins a logical line
-	var defs []int    // the indents of the def statements whose bodies enclose the line
-	inDef, defLine := false, false
+	var blocks []pyBlock
+	lastTry := map[int]int{} // the group of the last try statement at an indent
+	groups := 0
+	var line pyBlock // the block the current line opens, if any
 	for r.i < len(toks) {
 		if lineStart {
 			ind := pyIndent(src, toks[r.i].start)
-			for len(defs) > 0 && ind <= defs[len(defs)-1] {
-				defs = defs[:len(defs)-1]
+			for len(blocks) > 0 && ind <= blocks[len(blocks)-1].indent {
+				blocks = blocks[:len(blocks)-1]
 			}
-			inDef = len(defs) > 0
-			defLine = r.isName("def") || (r.isName("async") && r.i+1 < len(toks) && string(src[toks[r.i+1].start:toks[r.i+1].end]) == "def") ||
-				r.mainGuard()
-			if defLine {
-				defs = append(defs, ind)
+			line = pyBlock{indent: ind}
+			switch {
+			case r.isName("def") || (r.isName("async") && r.nextIs("def")) || r.mainGuard():
+				line.kind = pyDef
+			case r.isName("try") && r.nextIs(":"):
+				groups++
+				line.kind, line.group = pyTry, groups
+				lastTry[ind] = groups
+			case r.isName("except") && r.catchesImportError() && lastTry[ind] != 0:
+				line.kind, line.group = pyFallback, lastTry[ind]
+			}
+			if line.kind != 0 {
+				blocks = append(blocks, line)
 			}
 		}
-		// On a def's own line, what follows its colon is its body.
-		delayed := inDef || (defLine && !lineStart)
+		// On a block's own line, what follows its colon is its body.
+		in := blocks
+		if lineStart && len(in) > 0 && line.kind != 0 {
+			in = in[:len(in)-1]
+		}
+		var imp pyImport
+		for _, b := range in {
+			switch b.kind {
+			case pyDef:
+				imp.delayed = true
+			case pyTry:
+				imp.try, imp.fallback = b.group, 0
+			case pyFallback:
+				imp.fallback, imp.try = b.group, 0
+			}
+		}
 		n := len(out)
 		switch {
 		case start && r.isName("import"):
@@ -74,7 +115,7 @@ func pyImports(src []byte) ([]pyImport, error) {
 			out = r.call(out, dunder)
 		}
 		for j := n; j < len(out); j++ {
-			out[j].delayed = delayed
+			out[j].delayed, out[j].try, out[j].fallback = imp.delayed, imp.try, imp.fallback
 		}
 		if r.i >= len(toks) {
 			break
@@ -264,6 +305,32 @@ func isPyModuleName(s string) bool {
 		}
 	}
 	return true
+}
+
+// nextIs reports whether the token after i is s.
+func (r *pyReader) nextIs(s string) bool {
+	if r.i+1 >= len(r.toks) {
+		return false
+	}
+	t := r.toks[r.i+1]
+	return string(r.src[t.start:t.end]) == s
+}
+
+// catchesImportError reports an except clause at i that names
+// ImportError or ModuleNotFoundError (alone or in a tuple), or none.
+func (r *pyReader) catchesImportError() bool {
+	for j := r.i + 1; j < len(r.toks) && j <= r.i+16; j++ {
+		t := r.toks[j]
+		switch text := string(r.src[t.start:t.end]); {
+		case t.kind == pyNewline:
+			return false
+		case t.kind == pyOp && text == ":":
+			return j == r.i+1
+		case text == "ImportError" || text == "ModuleNotFoundError":
+			return true
+		}
+	}
+	return false
 }
 
 // mainGuard reports an `if __name__ == "__main__":` line at i: its block
