@@ -358,19 +358,3 @@ func TestNodeReach(t *testing.T) {
 		})
 	}
 }
-
-func TestNodeClaims(t *testing.T) {
-	n := newNode(&Image{FS: fstest.MapFS{}})
-	for _, c := range []struct {
-		path, head string
-		want       bool
-	}{
-		{"/app/a.js", "", true}, {"/app/a.mjs", "", true}, {"/app/a.cjs", "", true},
-		{"/usr/bin/tool", "#!/usr/bin/node\n", true}, {"/usr/bin/tool", "#!/usr/bin/env nodejs --max-old-space-size=1\n", true},
-		{"/usr/bin/tool", "#!/bin/sh\n", false}, {"/app/package.json", "{}", false}, {"/app/a.py", "", false},
-	} {
-		if got := n.Claims(c.path, []byte(c.head)); got != c.want {
-			t.Errorf("Claims(%s, %q) = %v", c.path, c.head, got)
-		}
-	}
-}

@@ -149,28 +149,6 @@ func TestPerlPackageRoot(t *testing.T) {
 	}
 }
 
-func TestPerlClaims(t *testing.T) {
-	pl := newPerl(&Image{FS: fstest.MapFS{}})
-	for _, tt := range []struct {
-		path, head string
-		want       bool
-	}{
-		{"/x.pl", "use strict;\n", true},
-		{"/x.pm", "package X;\n", true},
-		{"/t/basic.t", "use Test::More;\n", true},
-		{"/usr/bin/tool", "#!/usr/bin/perl -w\n", true},
-		{"/usr/bin/tool", "#!/usr/bin/env perl\n", true},
-		{"/usr/bin/tool", "#!/usr/bin/perl5.36.0\n", true},
-		{"/x.pl", "#!/bin/sh\n", false},
-		{"/x", "#!/usr/bin/perlbug\n", false},
-		{"/x", "use strict;\n", false},
-	} {
-		if got := pl.Claims(tt.path, []byte(tt.head)); got != tt.want {
-			t.Errorf("Claims(%q, %q) = %v, want %v", tt.path, tt.head, got, tt.want)
-		}
-	}
-}
-
 // TestPerlTestdata reads a script written to hold every form at once,
 // and the real modules of testdata/perl.
 func TestPerlTestdata(t *testing.T) {

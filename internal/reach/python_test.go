@@ -256,25 +256,6 @@ func TestPythonConcurrent(t *testing.T) {
 	}
 }
 
-func TestPythonClaims(t *testing.T) {
-	py := newPython(&Image{FS: fstest.MapFS{}})
-	for _, tt := range []struct {
-		path, head string
-		want       bool
-	}{
-		{"/app/x.py", "", true},
-		{"/usr/bin/tool", "#!/usr/bin/python3\nimport x\n", true},
-		{"/usr/bin/tool", "#!/usr/bin/env python3.11\n", true},
-		{"/usr/bin/tool", "#!/bin/sh\n", false},
-		{"/app/x.pyc", "", false},
-		{"/app/python", "", false},
-	} {
-		if got := py.Claims(tt.path, []byte(tt.head)); got != tt.want {
-			t.Errorf("Claims(%q, %q) = %v, want %v", tt.path, tt.head, got, tt.want)
-		}
-	}
-}
-
 // importsOf lists imports as the source writes them: "a.b", "from .x
 // import y,z", "call .x pkg".
 func importsOf(imps []pyImport) []string {

@@ -131,28 +131,6 @@ func TestShellReasons(t *testing.T) {
 	}
 }
 
-func TestShellClaims(t *testing.T) {
-	sh := newShell(&Image{FS: fstest.MapFS{}})
-	for _, tt := range []struct {
-		path, head string
-		want       bool
-	}{
-		{"/x", "#!/bin/sh\n", true},
-		{"/x", "#!/usr/bin/env bash\n", true},
-		{"/x", "#! /bin/dash -e\n", true},
-		{"/x", "#!/bin/busybox sh\n", true},
-		{"/x", "#!/bin/busybox wget\n", false},
-		{"/x.sh", "echo\n", true},
-		{"/x.sh", "#!/usr/bin/python3\n", false},
-		{"/x", "#!/bin/zsh\n", false},
-		{"/x", "echo\n", false},
-	} {
-		if got := sh.Claims(tt.path, []byte(tt.head)); got != tt.want {
-			t.Errorf("Claims(%q, %q) = %v, want %v", tt.path, tt.head, got, tt.want)
-		}
-	}
-}
-
 func TestShellParseError(t *testing.T) {
 	_, err := newShell(&Image{FS: shTestFS()}).Reach("/bad.sh", []byte("#!/bin/sh\necho ok\nif then fi (\n"))
 	if err == nil || !strings.Contains(err.Error(), "/bad.sh:3:") {
