@@ -49,7 +49,8 @@ var pyComputed = map[string][]string{
 	// sysconfig imports _sysconfigdata_<abiflags>_<platform>_<multiarch>.
 	"sysconfig": {"_sysconfigdata_*.py"},
 	// codecs.lookup imports encodings.<name> for any codec name a program
-	// passes (bytes.decode("cp1252")).
+	// passes (bytes.decode("cp1252")): every codec but the East Asian
+	// multibyte ones of pyCJKCodecs.
 	"encodings": {"encodings/*.py"},
 	// dbm.open tries dbm.gnu, dbm.ndbm and dbm.dumb from a list of names.
 	"dbm": {"dbm/*.py"},
@@ -57,6 +58,19 @@ var pyComputed = map[string][]string{
 	"xml.sax": {"xml/sax/expatreader.py"},
 	// xml.dom.getDOMImplementation imports minidom from a table of names.
 	"xml.dom.domreg": {"xml/dom/minidom.py"},
+}
+
+// pyCJKCodecs are the East Asian multibyte codecs of encodings: each
+// imports an extension module of its own (_codecs_jp, _codecs_cn...), 0.9
+// MB of them with their sources on Debian, more than every other codec
+// together. They are kept when the code names them (a literal import,
+// or a trace of a request in that charset), not for any name a program
+// could pass; --keep DIR/encodings keeps them all.
+var pyCJKCodecs = map[string]bool{
+	"big5": true, "big5hkscs": true, "cp932": true, "cp949": true, "cp950": true, "euc_jis_2004": true,
+	"euc_jisx0213": true, "euc_jp": true, "euc_kr": true, "gb18030": true, "gb2312": true, "gbk": true, "hz": true,
+	"iso2022_jp": true, "iso2022_jp_1": true, "iso2022_jp_2": true, "iso2022_jp_2004": true, "iso2022_jp_3": true,
+	"iso2022_jp_ext": true, "iso2022_kr": true, "johab": true, "shift_jis": true, "shift_jis_2004": true, "shift_jisx0213": true,
 }
 
 // systemData adds the system data of the module name and of the packages
@@ -106,10 +120,18 @@ func (py *python) computed(sc pyScope, out *pyOut) {
 		prefix := strings.ReplaceAll(strings.TrimPrefix(path.Dir(pat), "."), "/", ".")
 		for _, n := range l.names {
 			stem, ok := strings.CutSuffix(n, ".py")
-			if m, _ := path.Match(path.Base(pat), n); !m || !ok || stem == "__init__" {
+			if m, _ := path.Match(path.Base(pat), n); !m || !ok || stem == "__init__" || (sc.module == "encodings" && pyCJKCodecs[stem]) {
 				continue
 			}
-			out.hits(py.module(dir, stem), why.Import, joinDotted(prefix, stem))
+			// The source alone: Python compiles a module whose cache is
+			// missing when it is first imported, and most of these never are.
+			var src []pyHit
+			for _, h := range py.module(dir, stem) {
+				if !strings.HasSuffix(h.path, ".pyc") {
+					src = append(src, h)
+				}
+			}
+			out.hits(src, why.Import, joinDotted(prefix, stem))
 		}
 	}
 }
