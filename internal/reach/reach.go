@@ -32,7 +32,7 @@ type Image struct {
 	Env        []string
 	WorkingDir string
 	Argv       []string
-	// Packaged reports whether a path belongs to an installed package
+	// Packaged reports whether an installed package lists a directory
 	// (the dpkg database); nil when the image has none.
 	Packaged func(path string) bool
 }
@@ -179,7 +179,7 @@ func IsSystemDir(dir string) bool { return systemDirs[path.Clean(dir)] }
 // AppDir finds the application's own directory: the directory of the
 // entry script (the first argument of the command line that is a file
 // outside the system's directories) or else the WORKDIR, when it is not a
-// system directory and no installed package owns it (a package's
+// system directory and no installed package lists it (a package's
 // directory, /var/lib/redis, is the package's state, not an
 // application).
 func AppDir(img *Image) (Found, bool) {

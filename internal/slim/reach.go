@@ -67,24 +67,11 @@ func (r *run) reach() error {
 	return nil
 }
 
-// packaged reports whether an installed package put a file under dir:
-// such a directory is the package's, not the application's.
+// packaged reports whether an installed package lists the directory dir:
+// it is the package's (postgresql-common's /var/lib/postgresql, with the
+// cluster its installation made), not an application's.
 func (r *run) packaged(dir string) bool {
-	if r.db == nil {
-		return false
-	}
-	res, err := rootfs.Resolve(r.fsys, dir)
-	if err != nil {
-		return false
-	}
-	for _, p := range r.k.t.under(res.Path) {
-		if n := r.k.t.nodes[p]; n.Mode.IsRegular() {
-			if _, ok := r.db.Owner(p); ok {
-				return true
-			}
-		}
-	}
-	return false
+	return r.db != nil && len(r.db.Owners([]string{dir})) > 0
 }
 
 // addFound keeps what reach found, as its As says.
