@@ -120,7 +120,15 @@ var corpusCases = []corpusCase{
 		ask: askPostgres("select datname from pg_database order by 1",
 			"select count(*) > 50 from pg_class",
 			"select count(*) > 1000 from information_schema.columns",
-			"select string_agg(typname, ',' order by oid) from pg_type where oid < 30"),
+			"select string_agg(typname, ',' order by oid) from pg_type where oid < 30",
+			// What a server loads by name (issue 27): PL/pgSQL, a time
+			// zone, a text search dictionary, an extension's module, an
+			// encoding conversion; none of them in the probe.
+			"DO $$ BEGIN PERFORM 1; END $$",
+			"SET TIME ZONE 'Europe/Paris'", "select '2026-07-01 12:00+00'::timestamptz",
+			"select to_tsvector('english', 'The quick brown foxes jumped')",
+			"CREATE EXTENSION pg_trgm", "select similarity('word', 'words')",
+			"select convert_to('café', 'LATIN1')"),
 		want: "template1",
 		// postgres's closure is 71 MB (ICU's data 31 MB, postgres 9 MB,
 		// libcrypto...) of the fat image's 513 MB, and its data
