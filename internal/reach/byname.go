@@ -24,6 +24,12 @@ import (
 func newByName(img *Image) Language {
 	b := &byName{img: img}
 	b.libDirs = sync.OnceValue(b.readLibDirs)
+	b.localZone = sync.OnceValue(func() string {
+		if res, err := rootfs.Resolve(img.FS, "/etc/localtime"); err == nil {
+			return res.Path
+		}
+		return ""
+	})
 	return b
 }
 
@@ -31,6 +37,9 @@ type byName struct {
 	img *Image
 	// libDirs are the image's library directories, read once.
 	libDirs func() []string
+	// localZone is the file /etc/localtime resolves to: glibc reads it in
+	// any program that asks the time, which shows nothing of the others.
+	localZone func() string
 }
 
 // byNameEntry is one program of the table: the kept files that show it
@@ -55,9 +64,9 @@ var byNameTable = []byNameEntry{
 	{func(p string) bool { return p == "/etc/nsswitch.conf" }, (*byName).nss},
 	// libpam loads the modules of the stack of the service a program opens.
 	{pamClaims, (*byName).pam},
-	// A program that read one zone reads any other the TZ variable or its
-	// input names.
-	{func(p string) bool { return strings.HasPrefix(p, tzDir+"/") || p == "/etc/localtime" }, (*byName).tzdata},
+	// A program that read a zone other than the local one reads any other
+	// the TZ variable or its input names (tzClaims).
+	{func(p string) bool { return strings.HasPrefix(p, tzDir+"/") }, (*byName).tzdata},
 	// Encode::find_encoding requires the module of any encoding named.
 	{func(p string) bool { return path.Base(p) == "Encode.pm" }, (*byName).perlEncode},
 }
@@ -65,6 +74,9 @@ var byNameTable = []byNameEntry{
 // Claims reports the files of a program of the table.
 func (b *byName) Claims(p string, head []byte) bool {
 	p = path.Clean(p)
+	if p == b.localZone() {
+		return false
+	}
 	for _, e := range byNameTable {
 		if e.claims(p) {
 			return true

@@ -166,7 +166,10 @@ func TestByNameDebian(t *testing.T) {
 		t.Errorf("the cache alone reaches %v: want nothing (every glibc program reads it)", cache)
 	}
 
-	got = bnScan(t, r, "/usr/share/zoneinfo/Etc/UTC")
+	if local, _ := r.Scan("/usr/share/zoneinfo/Etc/UTC"); len(local) != 0 {
+		t.Errorf("the local zone reaches %v: want nothing (any program asking the time reads it)", local)
+	}
+	got = bnScan(t, r, "/usr/share/zoneinfo/Europe/Paris")
 	bnWant(t, got, []string{"tree /usr/share/zoneinfo/America", "file /usr/share/zoneinfo/zone1970.tab"},
 		[]string{"/usr/share/zoneinfo/right", "/usr/share/zoneinfo/posix"})
 	files, bytes = bnSize(t, fsys, got)

@@ -155,7 +155,8 @@ func TestByNameClaims(t *testing.T) {
 		{"/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.d/x.conf", false}, {"/usr/lib/gconv.so", false},
 		{"/etc/nsswitch.conf", true}, {"/etc/nsswitch.conf.bak", false}, {"/etc/pam.d/sshd", true},
 		{"/usr/lib/pam.d/login", true}, {"/etc/pam.conf", false}, {"/etc/pam.d/x/y", false},
-		{"/usr/share/zoneinfo/UTC", true}, {"/etc/localtime", true}, {"/usr/share/zoneinfo", false},
+		{"/usr/share/zoneinfo/Europe/Paris", true}, {"/etc/localtime", false}, {"/usr/share/zoneinfo", false},
+		{"/usr/share/zoneinfo/UTC", false}, // the local zone: read by any program that asks the time
 		{"/usr/share/perl/5.36.0/Encode.pm", true}, {"/usr/share/perl/5.36.0/Encode/Byte.pm", false},
 	} {
 		if got := b.Claims(tt.path, nil); got != tt.want {

@@ -17,6 +17,7 @@ type perl struct {
 	img  *Image
 	once sync.Once
 	inc  []string // PERL5LIB, then the image perl's directories
+	sys  []string // the image perl's directories: its library, not the application's
 }
 
 // newPerl reads the Perl files of img.
@@ -79,9 +80,9 @@ func (pl *perl) baseINC() []string {
 			}
 		}
 		for _, pat := range perlDirs {
-			dirs = append(dirs, globDirs(pl.img.FS, pat)...)
+			pl.sys = append(pl.sys, globDirs(pl.img.FS, pat)...)
 		}
-		pl.inc = pl.unique(dirs)
+		pl.inc = pl.unique(append(dirs, pl.sys...))
 	})
 	return pl.inc
 }
@@ -179,7 +180,16 @@ func (pl *perl) Reach(p string, src []byte) ([]Found, error) {
 			out = append(out, f)
 		}
 	}
+	// A module of perl's own library loads what its require statements
+	// name when the code around them runs (JSON::PP's Math::BigInt for
+	// big numbers, Encode for some options), as a Python module's imports
+	// in functions: the application's requires are followed, the
+	// library's are not, or most of it would be kept.
+	lib := pl.inLibrary(p)
 	for _, r := range refs.mods {
+		if lib && r.runtime {
+			continue
+		}
 		reason := why.Reason{Kind: why.Use, By: p, Detail: r.name}
 		if r.file {
 			if f := pl.findFile(p, r.name, inc); f != "" {
@@ -197,6 +207,17 @@ func (pl *perl) Reach(p string, src []byte) ([]Found, error) {
 		}
 	}
 	return out, nil
+}
+
+// inLibrary reports a file of the image perl's own directories.
+func (pl *perl) inLibrary(p string) bool {
+	pl.baseINC()
+	for _, d := range pl.sys {
+		if strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // findFile finds the file of require "file" as perl does: an absolute

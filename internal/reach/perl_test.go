@@ -245,3 +245,34 @@ func FuzzPerlModules(f *testing.F) {
 		}
 	})
 }
+
+// TestPerlLibraryRequires follows the application's require statements
+// but not those of perl's own library, whose code loads them when it
+// runs; use statements are followed in both.
+func TestPerlLibraryRequires(t *testing.T) {
+	const lib = "usr/share/perl/5.36/"
+	fsys := fstest.MapFS{
+		lib + "JSON/PP.pm":        {Data: []byte("package JSON::PP;\nuse Carp ();\nsub big { require Math::BigInt; }\n")},
+		lib + "Carp.pm":           {Data: []byte("package Carp;\n")},
+		lib + "Math/BigInt.pm":    {Data: []byte("package Math::BigInt;\n")},
+		"usr/local/bin/inventory": {Data: []byte("#!/usr/bin/perl\nif ($json) { require JSON::PP; }\nrequire Math::BigInt if $big;\n")},
+	}
+	pl := newPerl(&Image{FS: fsys})
+	paths := func(p string) []string {
+		found, err := pl.Reach(p, fsys[p[1:]].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range found {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	if got, want := paths("/usr/local/bin/inventory"), []string{"/" + lib + "JSON/PP.pm", "/" + lib + "Math/BigInt.pm"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("the script reaches %q, want %q", got, want)
+	}
+	if got, want := paths("/"+lib+"JSON/PP.pm"), []string{"/" + lib + "Carp.pm"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("JSON::PP reaches %q, want %q (not its require of Math::BigInt)", got, want)
+	}
+}

@@ -9,14 +9,17 @@ import (
 type perlRef struct {
 	name string // Foo::Bar, or a file for require "file" and do "file"
 	file bool
+	// runtime is a require or do, which loads when the statement runs,
+	// not when the file compiles as use does.
+	runtime bool
 }
 
 // perlRefs is what the statements of a Perl file name.
 type perlRefs struct {
 	mods []perlRef
-	libs []string // use lib directories; scriptDirMark for FindBin's
-	pkgs []string // package declarations
-	seen map[perlRef]bool
+	libs []string        // use lib directories; scriptDirMark for FindBin's
+	pkgs []string        // package declarations
+	seen map[perlRef]int // index in mods + 1, by name and file
 }
 
 // scriptDirMark stands for the script's directory in a use lib
@@ -29,16 +32,26 @@ const maxPerlEval = 4
 // perlModule matches a module name.
 var perlModule = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z0-9_]+)*$`)
 
-func (r *perlRefs) add(name string, file bool) {
-	ref := perlRef{name: name, file: file}
+func (r *perlRefs) add(name string, file bool) { r.addRef(name, file, false) }
+
+// addRuntime adds what a require or do loads.
+func (r *perlRefs) addRuntime(name string, file bool) { r.addRef(name, file, true) }
+
+func (r *perlRefs) addRef(name string, file, runtime bool) {
+	key := perlRef{name: name, file: file}
 	if r.seen == nil {
-		r.seen = map[perlRef]bool{}
+		r.seen = map[perlRef]int{}
 	}
-	if name == "" || r.seen[ref] || !file && !perlModule.MatchString(name) {
+	if name == "" || !file && !perlModule.MatchString(name) {
 		return
 	}
-	r.seen[ref] = true
-	r.mods = append(r.mods, ref)
+	if i := r.seen[key]; i > 0 {
+		r.mods[i-1].runtime = r.mods[i-1].runtime && runtime
+		return
+	}
+	key.runtime = runtime
+	r.mods = append(r.mods, key)
+	r.seen[perlRef{name: name, file: file}] = len(r.mods)
 }
 
 // scan finds the use, no, require and do statements of src, in any
@@ -69,13 +82,13 @@ func (r *perlRefs) scan(src []byte, depth int) {
 		case "require", "CORE::require":
 			switch {
 			case next.kind == plIdent:
-				r.add(next.val, false)
+				r.addRuntime(next.val, false)
 			case next.kind == plStr && !next.interp:
-				r.add(next.val, true)
+				r.addRuntime(next.val, true)
 			}
 		case "do":
 			if next.kind == plStr && !next.interp {
-				r.add(next.val, true)
+				r.addRuntime(next.val, true)
 			}
 		case "eval":
 			s := next

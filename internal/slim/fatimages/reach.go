@@ -114,7 +114,7 @@ serve)
 	;;
 backup)
 	tar -cf - -C /app data | tar -tf - | sort
-	gzip -c </app/data/a.txt | gzip -dc | wc -c
+	gzip -nc </app/data/a.txt | gzip -dc | wc -c
 	;;
 count)
 	wc -l /app/data/a.txt /app/data/b.txt
