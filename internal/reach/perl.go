@@ -180,11 +180,12 @@ func (pl *perl) Reach(p string, src []byte) ([]Found, error) {
 			out = append(out, f)
 		}
 	}
-	// A module of perl's own library loads what its require statements
-	// name when the code around them runs (JSON::PP's Math::BigInt for
-	// big numbers, Encode for some options), as a Python module's imports
-	// in functions: the application's requires are followed, the
-	// library's are not, or most of it would be kept.
+	// A module of perl's own library loads what the require statements
+	// of its subs name when they are called (JSON::PP's Math::BigInt for
+	// big numbers), as a Python module's imports in functions: the
+	// application's are followed, the library's are not, or most of it
+	// would be kept. Requires at a file's top or in BEGIN blocks are
+	// followed everywhere: they run when the file loads.
 	lib := pl.inLibrary(p)
 	for _, r := range refs.mods {
 		if lib && r.runtime {

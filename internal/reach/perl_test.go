@@ -252,7 +252,9 @@ func FuzzPerlModules(f *testing.F) {
 func TestPerlLibraryRequires(t *testing.T) {
 	const lib = "usr/share/perl/5.36/"
 	fsys := fstest.MapFS{
-		lib + "JSON/PP.pm":        {Data: []byte("package JSON::PP;\nuse Carp ();\nsub big { require Math::BigInt; }\n")},
+		lib + "JSON/PP.pm":        {Data: []byte("package JSON::PP;\nuse Carp ();\nsub big { require Math::BigInt; }\nBEGIN { require B; }\nrequire XSLoader;\n")},
+		lib + "B.pm":              {Data: []byte("package B;\n")},
+		lib + "XSLoader.pm":       {Data: []byte("package XSLoader;\n")},
 		lib + "Carp.pm":           {Data: []byte("package Carp;\n")},
 		lib + "Math/BigInt.pm":    {Data: []byte("package Math::BigInt;\n")},
 		"usr/local/bin/inventory": {Data: []byte("#!/usr/bin/perl\nif ($json) { require JSON::PP; }\nrequire Math::BigInt if $big;\n")},
@@ -272,7 +274,7 @@ func TestPerlLibraryRequires(t *testing.T) {
 	if got, want := paths("/usr/local/bin/inventory"), []string{"/" + lib + "JSON/PP.pm", "/" + lib + "Math/BigInt.pm"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("the script reaches %q, want %q", got, want)
 	}
-	if got, want := paths("/"+lib+"JSON/PP.pm"), []string{"/" + lib + "Carp.pm"}; !reflect.DeepEqual(got, want) {
+	if got, want := paths("/"+lib+"JSON/PP.pm"), []string{"/" + lib + "Carp.pm", "/" + lib + "B.pm", "/" + lib + "XSLoader.pm"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("JSON::PP reaches %q, want %q (not its require of Math::BigInt)", got, want)
 	}
 }

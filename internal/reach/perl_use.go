@@ -9,8 +9,8 @@ import (
 type perlRef struct {
 	name string // Foo::Bar, or a file for require "file" and do "file"
 	file bool
-	// runtime is a require or do, which loads when the statement runs,
-	// not when the file compiles as use does.
+	// runtime is a require or do inside a sub, which loads when the sub
+	// is called, not when the file loads.
 	runtime bool
 }
 
@@ -34,7 +34,7 @@ var perlModule = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z0-9_]+)*$`
 
 func (r *perlRefs) add(name string, file bool) { r.addRef(name, file, false) }
 
-// addRuntime adds what a require or do loads.
+// addRuntime adds what a require or do inside a sub loads.
 func (r *perlRefs) addRuntime(name string, file bool) { r.addRef(name, file, true) }
 
 func (r *perlRefs) addRef(name string, file, runtime bool) {
@@ -65,11 +65,38 @@ func (r *perlRefs) scan(src []byte, depth int) {
 		}
 		return plTok{kind: plOp}
 	}
+	// The bodies of named and anonymous subs: a require there runs when
+	// the sub is called; one at the top of the file or in a BEGIN block
+	// runs when the file loads.
+	braces, pendingSub := 0, false
+	var subs []int // the brace depth of each enclosing sub's body
 	for i, t := range toks {
+		switch {
+		case t.is("{"):
+			braces++
+			if pendingSub {
+				subs = append(subs, braces)
+				pendingSub = false
+			}
+		case t.is("}"):
+			if len(subs) > 0 && subs[len(subs)-1] == braces {
+				subs = subs[:len(subs)-1]
+			}
+			braces--
+		case t.is(";"):
+			pendingSub = false // a declaration, sub name;
+		}
 		if t.kind != plIdent {
 			continue
 		}
 		prev, next := at(i-1), at(i+1)
+		if t.val == "sub" && !prev.is("->") && !next.is("=>") {
+			pendingSub = true
+		}
+		addLoad := r.add
+		if len(subs) > 0 {
+			addLoad = r.addRuntime
+		}
 		// a method ->require, a hash key {use} or use => 1
 		if prev.is("->") || next.is("=>") || prev.is("{") && next.is("}") {
 			continue
@@ -82,13 +109,13 @@ func (r *perlRefs) scan(src []byte, depth int) {
 		case "require", "CORE::require":
 			switch {
 			case next.kind == plIdent:
-				r.addRuntime(next.val, false)
+				addLoad(next.val, false)
 			case next.kind == plStr && !next.interp:
-				r.addRuntime(next.val, true)
+				addLoad(next.val, true)
 			}
 		case "do":
 			if next.kind == plStr && !next.interp {
-				r.addRuntime(next.val, true)
+				addLoad(next.val, true)
 			}
 		case "eval":
 			s := next
