@@ -229,12 +229,15 @@ func (b *byName) gconv(p string, src []byte, out *bnOut) error {
 	return nil
 }
 
-// plEncodeCJK are the East Asian encodings of Encode: 9 MB of XS tables
+// plEncodeSkip are the East Asian encodings of Encode: 9 MB of XS tables
 // on Debian, more than all of perl's other modules. As Python's
 // pyCJKCodecs, they are kept when the code uses them by name (use
 // Encode::JP) or the trace saw them, not for any name a program could
 // pass; find_encoding("euc-jp") then fails cleanly, the module missing.
-var plEncodeCJK = []string{"CN", "CN.pm", "JP", "JP.pm", "KR", "KR.pm", "TW", "TW.pm"}
+//
+// EBCDIC (IBM mainframes' cp37, cp500...) and Symbol (Adobe's symbol and
+// dingbats fonts) stay out too, as gconv's EBCDIC charsets do.
+var plEncodeSkip = []string{"CN", "CN.pm", "JP", "JP.pm", "KR", "KR.pm", "TW", "TW.pm", "EBCDIC", "EBCDIC.pm", "Symbol", "Symbol.pm"}
 
 // perlEncode keeps the encodings Encode.pm can load: the modules of
 // Encode/ next to it and their XS objects under auto/Encode/. An
@@ -246,13 +249,13 @@ func (b *byName) perlEncode(p string, src []byte, out *bnOut) error {
 		return nil
 	}
 	const detail = "perl Encode encodings"
-	out.addExcept(mods, plEncodeCJK, detail)
+	out.addExcept(mods, plEncodeSkip, detail)
 	for _, name := range readDir(b.img.FS, auto) {
 		a := path.Join(auto, name)
 		switch {
 		case strings.HasSuffix(name, ".so"):
 			out.add(a, Program, detail)
-		case !slices.Contains(plEncodeCJK, name) && isDir(b.img.FS, a):
+		case !slices.Contains(plEncodeSkip, name) && isDir(b.img.FS, a):
 			for _, sub := range readDir(b.img.FS, a) {
 				if strings.HasSuffix(sub, ".so") {
 					out.add(path.Join(a, sub), Program, detail)
