@@ -28,6 +28,7 @@ type slimFlags struct {
 	send, expect, network    string
 	keepProbeFiles           bool
 	noTrace, noVerify, force bool
+	strict                   bool
 	keep, keepPkgs, exclude  []string
 	keepShell                bool
 	runtime, workdir, sensor string
@@ -80,6 +81,7 @@ unless --force.`,
 	cmd.RegisterFlagCompletionFunc("reach", cobra.FixedCompletions([]string{slim.ReachAll, slim.ReachTrace}, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&f.noVerify, "no-verify", false, "do not run the probes against the result")
 	fl.BoolVar(&f.force, "force", false, "write the result even when it answers differently")
+	fl.BoolVar(&f.strict, "strict", true, "refuse a probe that fails against the original (--probe-http status 5xx, --probe-cmd or --probe-script exiting non-zero; a --probe-exec exit code is an answer): the slim failing the same way would prove nothing. On by default: such a probe is almost always broken (a wrong port), and none of diet's own tests and benchmarks has one; --strict=false slims anyway with a warning per such probe")
 	fl.StringArrayVar(&f.keep, "keep", nil, "keep this path or glob (a directory with everything under it)")
 	fl.StringArrayVar(&f.keepPkgs, "keep-package", nil, "keep every file of this Debian package")
 	fl.BoolVar(&f.keepShell, "keep-shell", false, "keep /bin/sh and what it needs")
@@ -164,7 +166,7 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
-		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(),
+		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(), Strict: f.strict,
 		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach,
 	}, nil
 }
@@ -346,6 +348,12 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 			status = "DIFFERENT (written with --force)"
 		}
 		fmt.Fprintf(w, "  probe         %s: %s; %s\n", o.Probe, describeOutcome(o), status)
+	}
+	for _, pw := range res.Warnings {
+		fmt.Fprintf(w, "  warning       %s: its same answer from the slimmed image proves nothing\n", pw)
+		if s := strings.TrimSpace(pw.Stderr); s != "" {
+			fmt.Fprintf(w, "    its stderr: %s\n", strings.ReplaceAll(s, "\n", "\n                "))
+		}
 	}
 	fmt.Fprintf(w, "  took          %s\n", took.Round(100*time.Millisecond))
 	if list {

@@ -73,6 +73,11 @@ type Options struct {
 	Timeout, DefaultWait time.Duration
 	// NoVerify skips running the probes against the result.
 	NoVerify bool
+	// Strict refuses a probe that failed against the original (see
+	// probe.Outcome.Failure): its same answer from the result would prove
+	// nothing. Otherwise such a probe is a Warning of the Result. A probe
+	// that got no answer at all is refused either way.
+	Strict bool
 	// Network is "none" (or ""): each run has a network namespace of its
 	// own and the probes run inside it; or "host".
 	Network string
@@ -141,6 +146,9 @@ type Result struct {
 	Slim        []probe.Outcome `json:"slim,omitempty"`
 	Differences []Difference    `json:"differences,omitempty"`
 	Verified    bool            `json:"verified"`
+	// Warnings are the probes that failed against the original (not
+	// Strict): Verified says nothing of them.
+	Warnings []probe.Warning `json:"probe_warnings,omitempty"`
 	// SBOM is the SPDX JSON of the result.
 	SBOM    []byte        `json:"-"`
 	sbomDoc sbom.Document // what SBOM was made from, for an index's SBOM
@@ -318,21 +326,35 @@ func (r *run) probeOriginal() error {
 	if err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
-	// A probe that got no answer from the original proves nothing of
-	// the result: that is bad input (a missing command, a port never
-	// opened, a hang), not a slim to write.
+	// A probe that failed against the original proves nothing of the
+	// result: the verify compares answers, and a slim that fails the same
+	// way (a script that never reached the server) answers the same. One
+	// that got no answer at all (a missing command, a port never opened,
+	// a hang) is bad input, refused even when not Strict: the verify
+	// would compare two error messages.
+	var failed []string
 	for _, o := range res.Original {
-		if o.Error != "" && len(bytes.TrimSpace(o.Stderr)) > 0 {
-			return fmt.Errorf("probe %s of the original: %s; its stderr: %s", o.Probe, o.Error, firstLines(o.Stderr))
+		failure := o.Failure()
+		if failure == "" {
+			continue
+		}
+		w := probe.Warning{Probe: o.Probe.String(), Outcome: failure}
+		msg, stderr := fmt.Sprintf("probe %s of the original: %s", o.Probe, failure), ""
+		if len(bytes.TrimSpace(o.Stderr)) > 0 {
+			w.Stderr = firstLines(o.Stderr)
+			stderr = "; its stderr: " + w.Stderr
 		}
 		if o.Error != "" {
-			return fmt.Errorf("probe %s of the original: %s", o.Probe, o.Error)
+			return errors.New(msg + stderr)
 		}
-		if o.Probe.Kind == probe.KindCmd && o.ExitCode != 0 {
-			// The verify compares exit codes, so it would pass on a slim
-			// that fails the same way: say so, it is rarely what was meant.
-			opts.logf("probe %s exited %d on the original (%s): a client that did not reach the server shows little of what the server needs", o.Probe, o.ExitCode, firstLines(o.Stderr))
+		if !opts.Strict {
+			opts.logf("warning: %s, which proves nothing of the slimmed image%s", msg, stderr)
 		}
+		failed = append(failed, msg+stderr)
+		res.Warnings = append(res.Warnings, w)
+	}
+	if opts.Strict && len(failed) > 0 {
+		return fmt.Errorf("%s\na probe that fails against the original proves nothing of the slimmed image: fix the probe, or give --strict=false to slim with a warning", strings.Join(failed, "\n"))
 	}
 	return nil
 }
