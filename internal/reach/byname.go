@@ -88,7 +88,8 @@ func (b *byName) Claims(p string, head []byte) bool {
 // Reach returns what the programs whose file p is can load by name.
 func (b *byName) Reach(p string, src []byte) ([]Found, error) {
 	p = path.Clean(p)
-	out := &bnOut{fsys: b.img.FS, by: p, seen: map[string]bool{}}
+	// The claimed file may be among what its program loads by name.
+	out := &bnOut{finds: &finds{by: p, seen: map[string]bool{}}, fsys: b.img.FS}
 	for _, e := range byNameTable {
 		if !e.claims(p) {
 			continue
@@ -103,23 +104,17 @@ func (b *byName) Reach(p string, src []byte) ([]Found, error) {
 // bnOut gathers the Founds of one Reach, each path once, those the
 // image has.
 type bnOut struct {
-	fsys  rootfs.FS
-	by    string
-	seen  map[string]bool
-	found []Found
+	*finds
+	fsys rootfs.FS
 }
 
 // add keeps p as as, when the image has it: a regular file for File
 // and Program, a directory for Tree.
 func (o *bnOut) add(p string, as As, detail string) {
-	if o.seen[p] {
-		return
-	}
 	if as == Tree && !isDir(o.fsys, p) || as != Tree && !isFile(o.fsys, p) {
 		return
 	}
-	o.seen[p] = true
-	o.found = append(o.found, Found{Path: p, As: as, Reason: why.Reason{Kind: why.Data, By: o.by, Detail: "by name: " + detail}})
+	o.finds.add(p, as, why.Data, "by name: "+detail)
 }
 
 // addExcept keeps the directory dir whole but for the entries skip:

@@ -47,7 +47,7 @@ func (n *nodeLang) Reach(p string, src []byte) ([]Found, error) {
 		file = real
 	}
 	dir := path.Dir(file)
-	out := nodeOut{by: p, seen: map[string]bool{}}
+	out := newFinds(p)
 	gyp, preGyp := false, false
 	for _, ref := range nodeRefs(toks) {
 		switch ref.kind {
@@ -68,33 +68,18 @@ func (n *nodeLang) Reach(p string, src []byte) ([]Found, error) {
 				preGyp = true
 			}
 		case refBindings:
-			n.bindings(&out, dir, ref.spec)
+			n.bindings(out, dir, ref.spec)
 		case refData:
-			n.data(&out, file, ref)
+			n.data(out, file, ref)
 		}
 	}
 	if gyp {
-		n.gypBuild(&out, dir)
+		n.gypBuild(out, dir)
 	}
 	if preGyp {
-		n.preGyp(&out, dir)
+		n.preGyp(out, dir)
 	}
 	return out.found, nil
-}
-
-// nodeOut gathers one file's Founds, each path once.
-type nodeOut struct {
-	by    string
-	seen  map[string]bool
-	found []Found
-}
-
-func (o *nodeOut) add(p string, as As, kind why.Kind, detail string) {
-	if o.seen[p] {
-		return
-	}
-	o.seen[p] = true
-	o.found = append(o.found, Found{Path: p, As: as, Reason: why.Reason{Kind: kind, By: o.by, Detail: detail}})
 }
 
 // nodeAs keeps a native addon with its ELF closure.
@@ -117,7 +102,7 @@ var nodeBindingsDirs = []string{
 // bindings keeps the addon require('bindings')('name') loads, in every
 // place bindings tries that holds one: which one it takes depends on the
 // Node version and the build.
-func (n *nodeLang) bindings(out *nodeOut, dir, name string) {
+func (n *nodeLang) bindings(out *finds, dir, name string) {
 	if name == "" || strings.Contains(name, "/") {
 		return
 	}
@@ -173,7 +158,7 @@ func (n *nodeLang) glob(pattern string) []string {
 // gypBuild keeps what node-gyp-build may load for the package of dir:
 // its prebuilds whole (the Linux ones' addons with their libraries too)
 // and its own builds.
-func (n *nodeLang) gypBuild(out *nodeOut, dir string) {
+func (n *nodeLang) gypBuild(out *finds, dir string) {
 	p := n.res.scope(dir)
 	if p == nil {
 		return
@@ -194,7 +179,7 @@ func (n *nodeLang) gypBuild(out *nodeOut, dir string) {
 // preGyp keeps the directory node-pre-gyp installs the package's addon
 // in: binary.module_path of its package.json, up to its first
 // {placeholder}.
-func (n *nodeLang) preGyp(out *nodeOut, dir string) {
+func (n *nodeLang) preGyp(out *finds, dir string) {
 	p := n.res.scope(dir)
 	if p == nil || p.modulePath == "" {
 		return
@@ -215,7 +200,7 @@ func (n *nodeLang) preGyp(out *nodeOut, dir string) {
 }
 
 // addons keeps the .node files in dir as programs.
-func (n *nodeLang) addons(out *nodeOut, dir, detail string) {
+func (n *nodeLang) addons(out *finds, dir, detail string) {
 	for _, e := range n.res.names(dir) {
 		if f := path.Join(dir, e); strings.HasSuffix(e, ".node") && n.res.file(f) {
 			out.add(f, Program, why.Require, detail)
@@ -228,7 +213,7 @@ func (n *nodeLang) addons(out *nodeOut, dir, detail string) {
 // 'public'))), a file as a file. Its own directory and those above are
 // never kept whole: path.join(__dirname, '..') is not a data directory
 // but the package, or the whole node_modules; nor is a node_modules.
-func (n *nodeLang) data(out *nodeOut, file string, ref nodeRef) {
+func (n *nodeLang) data(out *finds, file string, ref nodeRef) {
 	dir := path.Dir(file)
 	var base string
 	switch ref.base {

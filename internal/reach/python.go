@@ -58,7 +58,7 @@ func (py *python) Reach(p string, src []byte) ([]Found, error) {
 		py.ready = true
 	}
 	sc := py.scope(p, src)
-	out := &pyOut{by: p, seen: map[string]bool{p: true}}
+	out := &pyOut{newFinds(p)}
 	if top, _, _ := strings.Cut(sc.module, "."); isSiteDir(sc.root) {
 		out.hits(py.metadata(sc.root, top), why.Data, "metadata of "+top)
 	}
@@ -109,7 +109,7 @@ func (py *python) follow(sc pyScope, imps []pyImport, out *pyOut) {
 		case m.delayed && sc.stdlib:
 			continue
 		case m.delayed && isSiteDir(sc.root):
-			sub := &pyOut{by: out.by, seen: map[string]bool{out.by: true}}
+			sub := &pyOut{newFinds(out.by)}
 			py.reachImport(sc, m, sub)
 			for _, f := range sub.found {
 				if !py.inStdlib(f.Path) {
@@ -140,7 +140,7 @@ func (py *python) expandDelayed(out *pyOut) {
 			continue
 		}
 		sc := py.scope(f.Path, src)
-		sub := &pyOut{by: f.Path, seen: map[string]bool{f.Path: true}}
+		sub := &pyOut{newFinds(f.Path)}
 		var delayed []pyImport
 		for _, m := range imps {
 			if m.delayed {
@@ -266,21 +266,8 @@ func (py *python) add(out *pyOut, s *pySearch, name, written, abs string) {
 	}
 }
 
-// pyOut collects one file's findings, each path once, the first reason
-// kept.
-type pyOut struct {
-	by    string
-	seen  map[string]bool
-	found []Found
-}
-
-func (o *pyOut) add(p string, as As, kind why.Kind, detail string) {
-	if o.seen[p] {
-		return
-	}
-	o.seen[p] = true
-	o.found = append(o.found, Found{Path: p, As: as, Reason: why.Reason{Kind: kind, By: o.by, Detail: detail}})
-}
+// pyOut collects one file's findings.
+type pyOut struct{ *finds }
 
 func (o *pyOut) hits(hs []pyHit, kind why.Kind, detail string) {
 	for _, h := range hs {

@@ -117,6 +117,25 @@ func (r *Reacher) Roots() []Found {
 	return out
 }
 
+// finds gathers the Founds of one file's Reach, each path once, with
+// the first reason found for it.
+type finds struct {
+	by    string
+	seen  map[string]bool
+	found []Found
+}
+
+// newFinds gathers for the file by, which never finds itself.
+func newFinds(by string) *finds { return &finds{by: by, seen: map[string]bool{by: true}} }
+
+func (o *finds) add(p string, as As, kind why.Kind, detail string) {
+	if o.seen[p] {
+		return
+	}
+	o.seen[p] = true
+	o.found = append(o.found, Found{Path: p, As: as, Reason: why.Reason{Kind: kind, By: o.by, Detail: detail}})
+}
+
 // Skipped is a file a language claimed but could not read.
 type Skipped struct {
 	Path string `json:"path"`
