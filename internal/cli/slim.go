@@ -321,6 +321,9 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 	for _, s := range res.Reach {
 		fmt.Fprintf(w, "  reach         %s\n", s)
 	}
+	for _, s := range res.ByName {
+		fmt.Fprintf(w, "  by name       %s\n", strings.TrimPrefix(s.String(), "by name: "))
+	}
 	for _, s := range res.ReachSkipped {
 		fmt.Fprintf(w, "  not read      %s: %s\n", s.Path, s.Err)
 	}

@@ -38,7 +38,7 @@ var reachCases = []reachCase{
 	{
 		tag: "reach-python", port: fatimages.ReachPythonPort,
 		probes: []string{"--probe-http", fmt.Sprintf("%d/", fatimages.ReachPythonPort)},
-		ask:    askHTTP("/", "/about", "/report.csv", "/db", "/time", "/xml", "/stats", "/static/style.css"),
+		ask:    askHTTP("/", "/about", "/report.csv", "/db", "/time", "/xml", "/stats", "/latin", "/static/style.css"),
 		want:   "2026-07-01T12:00:00+02:00 CEST",
 	},
 	{

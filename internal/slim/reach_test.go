@@ -76,3 +76,22 @@ func TestReachStats(t *testing.T) {
 		t.Errorf("reachStats: %v, want %v", got, want)
 	}
 }
+
+func TestByNameStats(t *testing.T) {
+	pg := why.Reason{Kind: why.Data, Detail: "by name: postgresql $libdir modules"}
+	kept := []Kept{
+		{Path: "/l/a.so", Type: "file", Size: 10, Reason: pg},
+		{Path: "/l/b.so", Type: "file", Size: 20, Reason: pg},
+		{Path: "/z/UTC", Type: "file", Size: 1, Reason: why.Reason{Kind: why.Data, Detail: "by name: the time zone database"}},
+		{Path: "/z", Type: "dir", Reason: why.Reason{Kind: why.Data, Detail: "by name: the time zone database"}},
+		{Path: "/etc/mime.types", Type: "file", Size: 5, Reason: why.Reason{Kind: why.Data, Detail: "data of mimetypes"}},
+	}
+	got := byNameStats(kept)
+	want := []ReachStat{{Kind: why.Data, Detail: pg.Detail, Files: 2, Bytes: 30}, {Kind: why.Data, Detail: "by name: the time zone database", Files: 1, Bytes: 1}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("byNameStats: %v, want %v", got, want)
+	}
+	if s := got[0].String(); s != "by name: postgresql $libdir modules: 2 files, 0.0 MB" {
+		t.Errorf("String: %q", s)
+	}
+}

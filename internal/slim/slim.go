@@ -137,6 +137,7 @@ type Result struct {
 	// or the closure kept are theirs); ReachSkipped the files it could
 	// not read (a script that does not parse).
 	Reach        []ReachStat     `json:"reach,omitempty"`
+	ByName       []ReachStat     `json:"by_name,omitempty"` // the entries of the table of what programs load by name
 	ReachSkipped []reach.Skipped `json:"reach_skipped,omitempty"`
 	// Traced is the number of distinct path events the sensor recorded.
 	Traced int `json:"traced_events"`
@@ -441,7 +442,7 @@ func (r *run) assemble() error {
 		return err
 	}
 	res.Image, res.Kept, res.Packages, res.SBOM, res.sbomDoc = out.img, out.kept, out.packages, out.sbom, out.doc
-	res.Reach = reachStats(res.Kept)
+	res.Reach, res.ByName = reachStats(res.Kept), byNameStats(res.Kept)
 	if res.After, err = report.SizeOf(res.Image); err != nil {
 		return err
 	}

@@ -73,6 +73,11 @@ def xml():
     return minidom.parseString("<a><b>reach</b></a>").documentElement.firstChild.firstChild.data
 
 
+@app.route("/latin")
+def latin():
+    return "caf\u00e9 na\u00efve".encode("cp1252").hex() + " " + bytes([0xe9]).decode("iso8859_15")
+
+
 @app.route("/stats")
 def stats():
     from lib import helpers
