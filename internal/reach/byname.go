@@ -179,18 +179,19 @@ func (b *byName) inLibDirs(sub string, out *bnOut, detail string) {
 
 // gconvCommon are the charsets whose gconv modules are kept with iconv:
 // those programs are asked for in practice (web forms, mail, legacy
-// files), not the 250 others, EBCDIC and the rest, which stay out unless
-// the trace saw them. UTF-8, UCS-2, UCS-4 and ASCII are built into
-// glibc; UTF-16, UTF-32 and UNICODE (UCS-2 with a byte order mark) are
+// files): Latin-1, -2, -9 and -15, Cyrillic, Greek, the Windows code
+// pages of Western, Central European, Cyrillic and Turkish text, DOS's,
+// and the Unicode encodings; not the 250 others, EBCDIC and the rest,
+// which stay out unless the trace saw them. UTF-8, UCS-2, UCS-4 and
+// ASCII are built into glibc; UTF-16, UTF-32 and UNICODE (UCS-2 with a byte order mark) are
 // modules, although small ones. The East Asian multibyte charsets
 // (EUC-JP, SJIS, GBK, BIG5, EUC-KR: 0.6 MB with libJIS, libGB and libKSC)
 // are not kept for any name a program could pass, as Python's and Perl's
 // East Asian codecs are not: only when the trace saw them.
 var gconvCommon = []string{
-	"ISO8859-1", "ISO8859-2", "ISO8859-3", "ISO8859-4", "ISO8859-5", "ISO8859-6", "ISO8859-7", "ISO8859-8",
-	"ISO8859-9", "ISO8859-10", "ISO8859-11", "ISO8859-13", "ISO8859-14", "ISO8859-15", "ISO8859-16",
-	"CP1250", "CP1251", "CP1252", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258",
-	"IBM437", "IBM850", "IBM852", "KOI8-R", "KOI8-U", "UTF-7", "UTF-16", "UTF-32", "UNICODE",
+	"ISO8859-1", "ISO8859-2", "ISO8859-5", "ISO8859-7", "ISO8859-9", "ISO8859-15",
+	"CP1250", "CP1251", "CP1252", "CP1254", "IBM437", "IBM850",
+	"KOI8-R", "KOI8-U", "UTF-7", "UTF-16", "UTF-32", "UNICODE",
 }
 
 // gconvClaims reports a gconv module: a program converted a charset

@@ -61,6 +61,13 @@ var reachCases = []reachCase{
 		want: `{"items":[{"count":3,"name":"apple"}`,
 	},
 	{
+		// No probe: the default command converts to ISO-8859-1; other
+		// charsets load other gconv modules.
+		tag:  "reach-iconv",
+		runs: [][]string{{"-t", "CP1252", "/srv/greeting.txt"}, {"-t", "ISO-8859-15", "/srv/greeting.txt"}, {"-t", "UTF-16LE", "/srv/greeting.txt"}},
+		want: "caf\xe9 na\xefve \xfcber",
+	},
+	{
 		tag: "reach-site", port: fatimages.ReachSitePort,
 		probes: []string{"--probe-http", fmt.Sprintf("%d/", fatimages.ReachSitePort)},
 		ask:    askHTTP("/", "/about.html", "/css/site.css", "/img/dot.gif", "/docs/guide.html"),

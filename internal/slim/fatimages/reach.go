@@ -211,6 +211,14 @@ var ReachCorpus = []Image{
 		Scripts: map[string]string{"usr/local/bin/inventory": ReachPerlTool},
 	},
 	{
+		// glibc's iconv program converting to ISO-8859-1 by default: a C
+		// program whose iconv_open loads a gconv module per charset
+		// (issue 27).
+		Tree: "perl", Tag: "reach-iconv", Entrypoint: []string{"iconv", "-f", "UTF-8"},
+		Cmd:   []string{"-t", "ISO-8859-1", "/srv/greeting.txt"},
+		Files: map[string]string{"srv/greeting.txt": "caf\u00e9 na\u00efve \u00fcber\n"},
+	},
+	{
 		Tree: "lighttpd", Tag: "reach-site", Cmd: []string{"lighttpd", "-D", "-f", "/etc/lighttpd/lighttpd.conf"},
 		ExposedPorts: []string{fmt.Sprintf("%d/tcp", ReachSitePort)},
 		Files: map[string]string{
