@@ -172,6 +172,7 @@ EOF
 		reachRow reach-entrypoint --probe-http 15003/
 		reachRow reach-node --probe-http 13001/
 		reachRow reach-perl
+		reachRow reach-iconv
 		reachRow reach-site --probe-http 18082/
 		reachRow flask --probe-http 15000/api/items --probe-http 15000/hello/corpus
 		reachRow entrypoint --probe-http 15001/api/items --probe-http 15001/hello/corpus
