@@ -341,7 +341,11 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 			fmt.Fprintf(w, "  partly kept   %d more directories (see --json: partial_dirs)\n", len(res.Partial)-shown)
 			break
 		}
-		fmt.Fprintf(w, "  partly kept   loaded %d of %d files from %s; cut %d (%s keeps them)\n", d.Loaded, d.Files, d.Dir, d.Cut, d.Keep)
+		covered := ""
+		if d.ByName != "" {
+			covered = "; by name: " + d.ByName + ", no further"
+		}
+		fmt.Fprintf(w, "  partly kept   loaded %d of %d files from %s; cut %d (%s keeps them%s)\n", d.Loaded, d.Files, d.Dir, d.Cut, d.Keep, covered)
 	}
 	for i, o := range res.Original {
 		status := "not verified"

@@ -418,6 +418,10 @@ type PartialDir struct {
 	Files  int    `json:"files"`  // regular files in it in the original
 	Cut    int    `json:"cut"`
 	Keep   string `json:"keep"` // the flag that keeps the rest
+	// ByName is the entry of the table of what programs load by name
+	// that kept files here, when one did: it kept what it judged the
+	// program can be asked for, and covers the directory no further.
+	ByName string `json:"by_name,omitempty"`
 }
 
 // partialDirs lists, most cut first, the directories the program opened
@@ -438,8 +442,12 @@ func (k *keeper) partialDirs() []PartialDir {
 				continue
 			}
 			pd.Files++
-			if _, ok := k.kept[p]; !ok {
+			r, ok := k.kept[p]
+			if !ok {
 				pd.Cut++
+			}
+			if by, found := strings.CutPrefix(r.Detail, "by name: "); found && r.Kind == why.Data && pd.ByName == "" {
+				pd.ByName = by
 			}
 		}
 		if pd.Cut > 0 {

@@ -314,6 +314,12 @@ func TestPartialDirs(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("partial dirs %+v, want %+v", got, want)
 	}
+	// An entry of the by-name table that kept files there says so.
+	k.kept["/usr/lib/mods/b.so"] = why.Reason{Kind: why.Data, Detail: "by name: common modules"} // kept by the table, not the trace
+	want[0].ByName = "common modules"
+	if got := k.partialDirs(); !reflect.DeepEqual(got, want) {
+		t.Errorf("partial dirs %+v, want %+v", got, want)
+	}
 }
 
 // TestNearbyRanking: when nothing the probe used was cut, the removed
