@@ -77,7 +77,7 @@ type rooter interface {
 // languages make each language for one image. Adding a language is one
 // entry here and one file.
 var languages = []func(*Image) Language{
-	newPython, newNode, newShell, newPerl, newJava, newWebConf, newByName,
+	newPython, newNode, newShell, newPerl, newRuby, newJava, newWebConf, newByName,
 }
 
 // headSize is how much of a file Claims sees.
