@@ -14,12 +14,14 @@
 package reach
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/why"
 )
@@ -210,7 +212,7 @@ func AppDir(img *Image) (Found, bool) {
 		if fi, err := fs.Stat(img.FS, rootfs.Rel(res.Path)); err != nil || !fi.IsDir() {
 			return "", false
 		}
-		if img.Packaged != nil && (img.Packaged(dir) || img.Packaged(res.Path)) {
+		if img.Packaged != nil && (img.Packaged(dir) || res.Path != dir && img.Packaged(res.Path)) {
 			return "", false
 		}
 		return dir, true
@@ -317,28 +319,24 @@ func readDir(fsys rootfs.FS, p string) []string {
 	return names
 }
 
-// shebang returns the interpreter's base name and first argument of a #!
-// line ("#!/usr/bin/env python3" gives "python3"), "" when head has none.
+// shebang returns the interpreter's base name of a #! line, as the
+// kernel reads it (elfinfo.ParseShebang), or for "#!/usr/bin/env NAME"
+// the NAME env runs; "" when head has none. A carriage return ending the
+// line is dropped: the script is still that language's, even if the
+// kernel would not run it.
 func shebang(head []byte) string {
-	if len(head) < 2 || head[0] != '#' || head[1] != '!' {
+	interp, arg, ok := elfinfo.ParseShebang(bytes.NewReader(head))
+	if !ok {
 		return ""
 	}
-	line := string(head[2:])
-	if i := strings.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
+	name := path.Base(strings.TrimRight(interp, "\r"))
+	if name != "env" {
+		return name
 	}
-	f := strings.Fields(line)
-	if len(f) == 0 {
-		return ""
-	}
-	name := path.Base(f[0])
-	if name == "env" {
-		for _, a := range f[1:] {
-			if !strings.HasPrefix(a, "-") && !strings.Contains(a, "=") {
-				return path.Base(a)
-			}
+	for _, a := range strings.Fields(arg) {
+		if !strings.HasPrefix(a, "-") && !strings.Contains(a, "=") {
+			return path.Base(a)
 		}
-		return ""
 	}
-	return name
+	return ""
 }

@@ -3,7 +3,6 @@ package slim
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/inspect"
+	"github.com/dietimg/diet/internal/reach"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/trace"
 	"github.com/dietimg/diet/internal/why"
@@ -496,24 +496,9 @@ func lookPath(fsys rootfs.FS, name string, env []string, workdir string) string 
 	if strings.Contains(name, "/") {
 		return path.Join("/", workdir, name)
 	}
-	pathVar := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "PATH="); ok {
-			pathVar = v
-		}
+	pathVar, ok := reach.Getenv(env, "PATH")
+	if ok && pathVar == "" {
+		return "" // an empty PATH finds nothing; an unset one is the default
 	}
-	for _, d := range strings.Split(pathVar, ":") {
-		if d == "" || !strings.HasPrefix(d, "/") {
-			continue
-		}
-		p := path.Join(d, name)
-		res, err := rootfs.Resolve(fsys, p)
-		if err != nil {
-			continue
-		}
-		if fi, err := fs.Stat(fsys, rootfs.Rel(res.Path)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
+	return reach.LookPath(fsys, name, pathVar)
 }
