@@ -2,8 +2,6 @@ package reach
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -186,14 +184,14 @@ func TestByNameErrors(t *testing.T) {
 
 // TestByNameTestdata parses the real configurations of testdata/byname.
 func TestByNameTestdata(t *testing.T) {
-	nss, err := parseNSSwitch("nsswitch", bnTestdata(t, "nsswitch-authselect.conf"))
+	nss, err := parseNSSwitch("nsswitch", testdata(t, "byname", "nsswitch-authselect.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if hosts := nss[6]; hosts.db != "hosts" || !slices.Equal(hosts.services, []string{"files", "myhostname", "mdns4_minimal", "resolve", "dns"}) {
 		t.Errorf("hosts: %+v", hosts)
 	}
-	refs, err := parsePAM("custom", bnTestdata(t, "pam-custom"))
+	refs, err := parsePAM("custom", testdata(t, "byname", "pam-custom"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,21 +208,12 @@ func TestByNameTestdata(t *testing.T) {
 	}
 }
 
-func bnTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "byname", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // bnFuzz checks that a configuration reader never panics, is
 // deterministic, and returns absolute paths the image has or an error
 // naming the file and line.
 func bnFuzz(f *testing.F, p string, seeds []string) {
 	for _, s := range seeds {
-		f.Add(bnTestdata(f, s))
+		f.Add(testdata(f, "byname", s))
 	}
 	img := &Image{FS: bnTestFS()}
 	f.Fuzz(func(t *testing.T, src []byte) {

@@ -4,8 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,15 +33,6 @@ func javaTestJar(t testing.TB, mf []byte) []byte {
 	return buf.Bytes()
 }
 
-func javaTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "java", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // javaTestFS is an image with a JDK's java, an application in /app and
 // libraries in /opt.
 func javaTestFS(t testing.TB) fstest.MapFS {
@@ -57,8 +46,8 @@ func javaTestFS(t testing.TB) fstest.MapFS {
 		"app/lib/a.jar":                    jar,
 		"app/app.jar":                      jar,
 		"app/libs/x.jar":                   jar,
-		"app/jib-classpath-file":           {Data: javaTestdata(t, "jib-classpath-file")},
-		"app/jib-main-class-file":          {Data: javaTestdata(t, "jib-main-class-file")},
+		"app/jib-classpath-file":           {Data: testdata(t, "java", "jib-classpath-file")},
+		"app/jib-main-class-file":          {Data: testdata(t, "java", "jib-main-class-file")},
 		"app/java.args":                    {Data: []byte("# options\n-cp \"classes:lib/a.jar\"\n-javaagent:'/opt/agent dir/agent.jar'\ncom.example.Main\n")},
 		"app/root":                         {Mode: fs.ModeSymlink, Data: []byte("/")},
 		"opt/libs/b.jar":                   jar,
@@ -212,7 +201,7 @@ func TestJavaManifest(t *testing.T) {
 	}{
 		{
 			name: "maven's Class-Path, wrapped at 72 bytes",
-			jar:  "/app/app.jar", mf: javaTestdata(t, "maven.MF"),
+			jar:  "/app/app.jar", mf: testdata(t, "java", "maven.MF"),
 			want: []javaFound{
 				{"/app/lib/slf4j-api-2.0.9.jar", File, "/app/app.jar", "lib/slf4j-api-2.0.9.jar"},
 				{"/app/lib/logback-core-1.4.11.jar", File, "/app/app.jar", "lib/logback-core-1.4.11.jar"},
@@ -221,7 +210,7 @@ func TestJavaManifest(t *testing.T) {
 		},
 		{
 			name: "URLs: file: forms and escapes, not http",
-			jar:  "/app/app.jar", mf: javaTestdata(t, "urls.MF"),
+			jar:  "/app/app.jar", mf: testdata(t, "java", "urls.MF"),
 			want: []javaFound{
 				{"/opt/shared/common.jar", File, "/app/app.jar", "file:/opt/shared/common.jar"},
 				{"/app/extra/local.jar", File, "/app/app.jar", "file:extra/local.jar"},
@@ -230,12 +219,12 @@ func TestJavaManifest(t *testing.T) {
 		},
 		{
 			name: "an agent's Boot-Class-Path",
-			jar:  "/opt/agent.jar", mf: javaTestdata(t, "agent.MF"),
+			jar:  "/opt/agent.jar", mf: testdata(t, "java", "agent.MF"),
 			want: []javaFound{{"/opt/agent-bootstrap.jar", File, "/opt/agent.jar", "agent-bootstrap.jar"}},
 		},
 		{
 			name: "a Class-Path outside the main section",
-			jar:  "/app/app.jar", mf: javaTestdata(t, "sections.MF"),
+			jar:  "/app/app.jar", mf: testdata(t, "java", "sections.MF"),
 		},
 		{
 			name: "a classes directory, the image's root refused",
@@ -275,7 +264,7 @@ func TestJavaBadJar(t *testing.T) {
 
 func FuzzJarManifest(f *testing.F) {
 	for _, name := range []string{"maven.MF", "urls.MF", "agent.MF", "sections.MF"} {
-		f.Add(javaTestdata(f, name))
+		f.Add(testdata(f, "java", name))
 	}
 	f.Add([]byte("Class-Path: a.jar\n b.jar\r\n c/"))
 	tree := javaTestFS(f)

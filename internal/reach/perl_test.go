@@ -2,8 +2,6 @@ package reach
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -153,7 +151,7 @@ func TestPerlPackageRoot(t *testing.T) {
 // and the real modules of testdata/perl.
 func TestPerlTestdata(t *testing.T) {
 	pl := newPerl(&Image{FS: plTestFS()})
-	found, err := pl.Reach("/app/bin/tricky.pl", plReadTestdata(t, "tricky.pl"))
+	found, err := pl.Reach("/app/bin/tricky.pl", testdata(t, "perl", "tricky.pl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,23 +173,7 @@ func TestPerlTestdata(t *testing.T) {
 			t.Errorf("%s not found in %q", f, got)
 		}
 	}
-	ents, err := os.ReadDir(filepath.Join("testdata", "perl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if _, err := pl.Reach("/usr/share/perl/5.36/"+e.Name(), plReadTestdata(t, e.Name())); err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-		}
-	}
-}
-
-func plReadTestdata(t testing.TB, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "perl", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	readsAll(t, pl, "perl", "/usr/share/perl/5.36/")
 }
 
 // TestPerlDebian finds modules in a real Debian tree with perl
@@ -220,28 +202,16 @@ func TestPerlDebian(t *testing.T) {
 }
 
 func FuzzPerlModules(f *testing.F) {
-	ents, err := os.ReadDir(filepath.Join("testdata", "perl"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range ents {
-		f.Add(plReadTestdata(f, e.Name()))
-	}
+	addSeeds(f, "perl")
 	for _, s := range []string{"s{a}\n{b}e; q", "print <<~", "=pod\n", "$#{", "use if (", "eval eval \"eval 'use POSIX'\"", "format =\n", "y"} {
 		f.Add([]byte(s))
 	}
 	// one language for the image, as a run has: @INC is read once
 	pl := newPerl(&Image{FS: plTestFS(), WorkingDir: "/app"})
 	f.Fuzz(func(t *testing.T, src []byte) {
-		a, errA := pl.Reach("/app/lib/X.pm", src)
-		b, errB := pl.Reach("/app/lib/X.pm", src)
-		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
-			t.Fatalf("two reads differ: %v %v / %v %v", a, errA, b, errB)
-		}
-		for _, fd := range a {
-			if !strings.HasPrefix(fd.Path, "/") {
-				t.Fatalf("relative path %q", fd.Path)
-			}
+		// Perl's reader is best effort: it never refuses a file.
+		if _, err := reachTwice(t, pl, "/app/lib/X.pm", src); err != nil {
+			t.Fatalf("error: %v", err)
 		}
 	})
 }

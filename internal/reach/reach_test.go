@@ -1,6 +1,10 @@
 package reach
 
 import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -34,4 +38,61 @@ func TestClaims(t *testing.T) {
 			t.Errorf("%s Claims(%q, %q) = %v, want %v", tt.lang, tt.path, tt.head, got, tt.want)
 		}
 	}
+}
+
+// testdata reads testdata/DIR/NAME.
+func testdata(t testing.TB, dir, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// testdataNames lists the files of testdata/DIR.
+func testdataNames(t testing.TB, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join("testdata", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// addSeeds seeds a fuzz target with every file of testdata/DIR.
+func addSeeds(f *testing.F, dir string) {
+	for _, n := range testdataNames(f, dir) {
+		f.Add(testdata(f, dir, n))
+	}
+}
+
+// readsAll checks that l reads every file of testdata/DIR without an
+// error, each as the file prefix+NAME.
+func readsAll(t *testing.T, l Language, dir, prefix string) {
+	for _, n := range testdataNames(t, dir) {
+		if _, err := l.Reach(prefix+n, testdata(t, dir, n)); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+}
+
+// reachTwice reads src as the file p twice, for a fuzz target: the two
+// reads must agree, and every find be an absolute path.
+func reachTwice(t *testing.T, l Language, p string, src []byte) ([]Found, error) {
+	a, errA := l.Reach(p, src)
+	b, errB := l.Reach(p, src)
+	if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+		t.Fatalf("two reads differ: %v %v / %v %v", a, errA, b, errB)
+	}
+	for _, fd := range a {
+		if !strings.HasPrefix(fd.Path, "/") {
+			t.Fatalf("relative path %q", fd.Path)
+		}
+	}
+	return a, errA
 }

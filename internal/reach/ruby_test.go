@@ -2,8 +2,6 @@ package reach
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -168,7 +166,7 @@ func TestRubyErrors(t *testing.T) {
 // TestRubyTestdata reads scripts written to hold every form at once.
 func TestRubyTestdata(t *testing.T) {
 	rb := newRuby(&Image{FS: rbTestFS(), WorkingDir: "/app"})
-	found, err := rb.Reach("/app/bin/app.rb", rbReadTestdata(t, "app.rb"))
+	found, err := rb.Reach("/app/bin/app.rb", testdata(t, "ruby", "app.rb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,49 +184,23 @@ func TestRubyTestdata(t *testing.T) {
 			t.Errorf("%s not found in %q", f, got)
 		}
 	}
-	ents, err := os.ReadDir(filepath.Join("testdata", "ruby"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if _, err := rb.Reach("/usr/lib/ruby/3.1.0/"+e.Name(), rbReadTestdata(t, e.Name())); err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-		}
-	}
-}
-
-func rbReadTestdata(t testing.TB, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "ruby", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	readsAll(t, rb, "ruby", "/usr/lib/ruby/3.1.0/")
 }
 
 func FuzzRubyRequires(f *testing.F) {
-	ents, err := os.ReadDir(filepath.Join("testdata", "ruby"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range ents {
-		f.Add(rbReadTestdata(f, e.Name()))
-	}
+	addSeeds(f, "ruby")
 	for _, s := range []string{"x = <<~", "%q(", "\"#{\"#{'", "=begin", "a /", ":\"", "?\\", "$", "<<'A'\nA", "require File.join(__dir__"} {
 		f.Add([]byte(s))
 	}
 	// one language for the image, as a run has: $LOAD_PATH is read once
 	rb := newRuby(&Image{FS: rbTestFS(), WorkingDir: "/app"})
 	f.Fuzz(func(t *testing.T, src []byte) {
-		a, errA := rb.Reach("/app/lib/x.rb", src)
-		b, errB := rb.Reach("/app/lib/x.rb", src)
-		if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
-			t.Fatalf("two reads differ: %v %v / %v %v", a, errA, b, errB)
+		found, err := reachTwice(t, rb, "/app/lib/x.rb", src)
+		if err != nil && !strings.HasPrefix(err.Error(), "line ") {
+			t.Fatalf("error %q names no line", err)
 		}
-		if errA != nil && !strings.HasPrefix(errA.Error(), "line ") {
-			t.Fatalf("error %q names no line", errA)
-		}
-		for _, fd := range a {
-			if !strings.HasPrefix(fd.Path, "/") || fd.Reason.Kind != why.Require {
+		for _, fd := range found {
+			if fd.Reason.Kind != why.Require {
 				t.Fatalf("bad find %+v", fd)
 			}
 		}

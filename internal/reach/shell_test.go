@@ -2,8 +2,6 @@ package reach
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -142,7 +140,7 @@ func TestShellParseError(t *testing.T) {
 // an entrypoint written to hold every form.
 func TestShellTestdata(t *testing.T) {
 	img := &Image{FS: shTestFS()}
-	found, err := newShell(img).Reach("/app/entrypoint.sh", shReadTestdata(t, "entrypoint.sh"))
+	found, err := newShell(img).Reach("/app/entrypoint.sh", testdata(t, "shell", "entrypoint.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,23 +158,7 @@ func TestShellTestdata(t *testing.T) {
 			t.Errorf("%s not found in %q", p, got)
 		}
 	}
-	ents, err := os.ReadDir(filepath.Join("testdata", "shell"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if _, err := newShell(img).Reach("/usr/bin/"+e.Name(), shReadTestdata(t, e.Name())); err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-		}
-	}
-}
-
-func shReadTestdata(t testing.TB, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "shell", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	readsAll(t, newShell(img), "shell", "/usr/bin/")
 }
 
 // TestShellDebian resolves commands in a real Debian tree, through its
@@ -200,26 +182,9 @@ func TestShellDebian(t *testing.T) {
 }
 
 func FuzzShellCommands(f *testing.F) {
-	ents, err := os.ReadDir(filepath.Join("testdata", "shell"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range ents {
-		f.Add(shReadTestdata(f, e.Name()))
-	}
+	addSeeds(f, "shell")
 	f.Add([]byte("exec env -S 'sh -c \"eval tar\"'\n"))
 	f.Add([]byte(". /etc/default/loop; su -c\n"))
 	sh := newShell(&Image{FS: shTestFS(), WorkingDir: "/app"})
-	f.Fuzz(func(t *testing.T, src []byte) {
-		a, errA := sh.Reach("/app/x.sh", src)
-		b, errB := sh.Reach("/app/x.sh", src)
-		if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
-			t.Fatalf("two reads differ: %v %v / %v %v", a, errA, b, errB)
-		}
-		for _, fd := range a {
-			if !strings.HasPrefix(fd.Path, "/") {
-				t.Fatalf("relative path %q", fd.Path)
-			}
-		}
-	})
+	f.Fuzz(func(t *testing.T, src []byte) { reachTwice(t, sh, "/app/x.sh", src) })
 }

@@ -2,9 +2,7 @@ package reach
 
 import (
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -15,15 +13,6 @@ import (
 	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/why"
 )
-
-func webTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "webconf", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // webTestFS is an image with the sites of testdata/webconf's files.
 func webTestFS(t testing.TB) fstest.MapFS {
@@ -37,7 +26,7 @@ func webTestFS(t testing.TB) fstest.MapFS {
 		"usr/local/openresty/nginx/html/a.html":   page,
 		"usr/lib/cgi-bin/hello.pl":                {Data: []byte("#!/usr/bin/perl\n"), Mode: 0o755},
 		"usr/share/apache2/icons/a.png":           page,
-		"etc/apache2/envvars":                     {Data: webTestdata(t, "apache/envvars")},
+		"etc/apache2/envvars":                     {Data: testdata(t, "webconf", "apache/envvars")},
 		"etc/apache2/htdocs":                      dir,
 		"etc/nginx/htdocs":                        dir,
 		"srv/site/index.html":                     page,
@@ -51,7 +40,7 @@ func webTestFS(t testing.TB) fstest.MapFS {
 		"srv/linked":                              {Mode: fs.ModeSymlink, Data: []byte("/srv/site")},
 		"usr/local/apache2/htdocs/index.html":     page,
 		"usr/local/nginx/html/index.html":         page,
-		"etc/lighttpd/conf-available/10-cgi.conf": {Data: webTestdata(t, "lighttpd/10-cgi.conf")},
+		"etc/lighttpd/conf-available/10-cgi.conf": {Data: testdata(t, "webconf", "lighttpd/10-cgi.conf")},
 	}
 }
 
@@ -227,7 +216,7 @@ func TestWebConfReach(t *testing.T) {
 			case "/etc/nginx/conf.d/default.conf":
 				src = []byte("server { root htdocs; }\n")
 			default:
-				src = webTestdata(t, tc.file)
+				src = testdata(t, "webconf", tc.file)
 			}
 			w := newWebConf(&Image{FS: webTestFS(t), Env: tc.env, WorkingDir: tc.wd})
 			if !w.Claims(tc.path, src) {
@@ -341,7 +330,7 @@ func TestWebConfCorpus(t *testing.T) {
 // the file.
 func webFuzz(f *testing.F, p string, seeds []string) {
 	for _, s := range seeds {
-		f.Add(webTestdata(f, s))
+		f.Add(testdata(f, "webconf", s))
 	}
 	img := &Image{FS: webTestFS(f), Env: []string{"WEBROOT=/srv/www"}, WorkingDir: "/srv"}
 	f.Fuzz(func(t *testing.T, src []byte) {
