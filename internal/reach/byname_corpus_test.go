@@ -23,7 +23,7 @@ func bnCorpus(t *testing.T, dir string) (rootfs.FS, *Reacher) {
 }
 
 // bnScan scans p with every language, as slim does, and returns the
-// byName finds in shFoundList's form, after checking their reasons.
+// byName finds in foundList's form, after checking their reasons.
 func bnScan(t *testing.T, r *Reacher, p string) []string {
 	t.Helper()
 	found, skipped := r.Scan(p)
@@ -42,7 +42,7 @@ func bnScan(t *testing.T, r *Reacher, p string) []string {
 	if len(mine) == 0 {
 		t.Fatalf("Scan(%s) found nothing by name", p)
 	}
-	return shFoundList(mine)
+	return foundList(mine)
 }
 
 // bnWant checks that got has each of want and none of not.
@@ -122,7 +122,7 @@ func TestByNamePostgresCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := shFoundList(found); !slices.Equal(b, got) {
+	if b := foundList(found); !slices.Equal(b, got) {
 		t.Errorf("the server finds\n%q\nthe share file\n%q", b, got)
 	}
 }

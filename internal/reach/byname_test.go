@@ -129,11 +129,7 @@ func TestByName(t *testing.T) {
 					t.Errorf("%s: reason %+v", f.Path, f.Reason)
 				}
 			}
-			want := slices.Clone(tc.want)
-			slices.Sort(want)
-			if got := shFoundList(found); !slices.Equal(got, want) {
-				t.Errorf("Reach(%s):\n got %q\nwant %q", tc.path, got, want)
-			}
+			checkFinds(t, found, tc.want)
 		})
 	}
 }

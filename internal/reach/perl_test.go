@@ -110,11 +110,7 @@ func TestPerlModules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := slices.Clone(tt.want)
-			slices.Sort(want)
-			if got := shFoundList(found); !reflect.DeepEqual(got, want) {
-				t.Errorf("found\n%q\nwant\n%q", got, want)
-			}
+			checkFinds(t, found, tt.want)
 		})
 	}
 }
@@ -142,7 +138,7 @@ func TestPerlPackageRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := shFoundList(found), []string{"file /app/lib/My/Other.pm"}; !reflect.DeepEqual(got, want) {
+	if got, want := foundList(found), []string{"file /app/lib/My/Other.pm"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("found %q, want %q", got, want)
 	}
 }
@@ -155,7 +151,7 @@ func TestPerlTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shFoundList(found)
+	got := foundList(found)
 	for _, f := range got {
 		if strings.Contains(f, "/Not/") {
 			t.Errorf("found %s, which the script names only in a string, comment, POD, heredoc or format", f)
@@ -187,7 +183,7 @@ func TestPerlDebian(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shFoundList(found)
+	got := foundList(found)
 	for _, f := range []string{"file /usr/share/perl/5.36/JSON/PP.pm", "file /usr/lib/x86_64-linux-gnu/perl-base/strict.pm"} {
 		if !slices.Contains(got, f) {
 			t.Errorf("%s not found in %q", f, got)

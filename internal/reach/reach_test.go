@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -95,4 +96,24 @@ func reachTwice(t *testing.T, l Language, p string, src []byte) ([]Found, error)
 		}
 	}
 	return a, errA
+}
+
+// foundList writes finds as "file /x", "program /y", "tree /z", sorted.
+func foundList(found []Found) []string {
+	var out []string
+	for _, f := range found {
+		as := map[As]string{File: "file", Program: "program", Tree: "tree"}[f.As]
+		out = append(out, as+" "+f.Path)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkFinds wants found to be want ("file /x"...), in any order.
+func checkFinds(t *testing.T, found []Found, want []string) {
+	t.Helper()
+	want = slices.Sorted(slices.Values(want))
+	if got := foundList(found); !slices.Equal(got, want) {
+		t.Errorf("found\n%q\nwant\n%q", got, want)
+	}
 }

@@ -100,11 +100,7 @@ func TestRubyRequires(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := slices.Clone(tt.want)
-			slices.Sort(want)
-			if got := shFoundList(found); !reflect.DeepEqual(got, want) {
-				t.Errorf("found\n%q\nwant\n%q", got, want)
-			}
+			checkFinds(t, found, tt.want)
 		})
 	}
 }
@@ -170,7 +166,7 @@ func TestRubyTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shFoundList(found)
+	got := foundList(found)
 	for _, f := range got {
 		if strings.Contains(f, "/not_") {
 			t.Errorf("found %s, which the script names only in a comment, string, heredoc or =begin block", f)

@@ -37,17 +37,6 @@ func shTestFS() fstest.MapFS {
 	return m
 }
 
-// shFoundList is found as sorted "program /usr/bin/tar" lines.
-func shFoundList(found []Found) []string {
-	var out []string
-	for _, f := range found {
-		as := map[As]string{File: "file", Program: "program", Tree: "tree"}[f.As]
-		out = append(out, as+" "+f.Path)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func TestShellCommands(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -105,11 +94,7 @@ func TestShellCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := slices.Clone(tt.want)
-			slices.Sort(want)
-			if got := shFoundList(found); !reflect.DeepEqual(got, want) {
-				t.Errorf("found\n%q\nwant\n%q", got, want)
-			}
+			checkFinds(t, found, tt.want)
 		})
 	}
 }
@@ -144,7 +129,7 @@ func TestShellTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shFoundList(found)
+	got := foundList(found)
 	for _, p := range []string{"/opt/tools/bin/mytool", "/usr/bin/tar", "/usr/bin/gzip", "/usr/bin/wc", "/usr/bin/sed",
 		"/usr/bin/sh", "/usr/bin/id", "/usr/bin/find", "/usr/bin/chmod", "/usr/bin/gosu", "/usr/bin/env", "/usr/bin/nohup",
 		"/usr/bin/timeout", "/usr/bin/xargs", "/usr/bin/rm", "/usr/bin/su", "/usr/bin/runuser", "/usr/bin/nice",
@@ -173,7 +158,7 @@ func TestShellDebian(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := shFoundList(found)
+	got := foundList(found)
 	for _, want := range [][]string{{"/usr/bin/tar", "/bin/tar"}, {"/usr/bin/gzip", "/bin/gzip"}, {"/usr/bin/wc", "/bin/wc"}} {
 		if !slices.Contains(got, "program "+want[0]) && !slices.Contains(got, "program "+want[1]) {
 			t.Errorf("%s not found in %q", want[0], got)
