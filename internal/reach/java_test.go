@@ -283,7 +283,7 @@ func FuzzJarManifest(f *testing.F) {
 			t.Fatal("Reach is not deterministic")
 		}
 		for _, f := range a {
-			if IsSystemDir(f.Path) || !strings.HasPrefix(f.Path, "/") {
+			if isSystemDir(f.Path) || !strings.HasPrefix(f.Path, "/") {
 				t.Fatalf("Reach returned %s", f.Path)
 			}
 		}

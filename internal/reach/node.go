@@ -229,7 +229,7 @@ func (n *nodeLang) data(out *finds, file string, ref nodeRef) {
 		return
 	}
 	p := path.Clean(base + ref.tail)
-	if !strings.HasPrefix(p, "/") || p == file || strings.HasPrefix(dir+"/", p+"/") || IsSystemDir(p) || path.Base(p) == "node_modules" {
+	if !strings.HasPrefix(p, "/") || p == file || strings.HasPrefix(dir+"/", p+"/") || isSystemDir(p) || path.Base(p) == "node_modules" {
 		return
 	}
 	// The expression made readable: __dirname/../views.

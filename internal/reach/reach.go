@@ -108,7 +108,7 @@ func New(img *Image) *Reacher {
 // application directory, and what the languages find in its config.
 func (r *Reacher) Roots() []Found {
 	var out []Found
-	if f, ok := AppDir(r.img); ok {
+	if f, ok := appDir(r.img); ok {
 		out = append(out, f)
 	}
 	for _, l := range r.langs {
@@ -194,16 +194,16 @@ var systemDirs = map[string]bool{
 	"/var/tmp": true, "/var/cache": true, "/var/log": true, "/proc": true, "/sys": true, "/dev": true,
 }
 
-// IsSystemDir reports a directory that is never kept whole by reach.
-func IsSystemDir(dir string) bool { return systemDirs[path.Clean(dir)] }
+// isSystemDir reports a directory that is never kept whole by reach.
+func isSystemDir(dir string) bool { return systemDirs[path.Clean(dir)] }
 
-// AppDir finds the application's own directory: the directory of the
+// appDir finds the application's own directory: the directory of the
 // entry script (the first argument of the command line that is a file
 // outside the system's directories) or else the WORKDIR, when it is not a
 // system directory and no installed package lists it (a package's
 // directory, /var/lib/redis, is the package's state, not an
 // application).
-func AppDir(img *Image) (Found, bool) {
+func appDir(img *Image) (Found, bool) {
 	ok := func(dir string) (string, bool) {
 		res, err := rootfs.Resolve(img.FS, dir)
 		if err != nil || systemDirs[res.Path] || systemDirs[dir] || strings.HasPrefix(res.Path, "/usr/") {

@@ -177,11 +177,11 @@ func (w *webConf) docRoot(p string) (Found, bool) {
 // does not exist or is a system directory (a root of "/" would keep the
 // image), by its name or where its symlinks lead.
 func wholeOrFile(fsys rootfs.FS, p string) (As, bool) {
-	if !path.IsAbs(p) || IsSystemDir(p) {
+	if !path.IsAbs(p) || isSystemDir(p) {
 		return 0, false
 	}
 	res, err := rootfs.Resolve(fsys, p)
-	if err != nil || IsSystemDir(res.Path) {
+	if err != nil || isSystemDir(res.Path) {
 		return 0, false
 	}
 	fi, err := fs.Stat(fsys, rootfs.Rel(res.Path))

@@ -344,7 +344,7 @@ func webFuzz(f *testing.F, p string, seeds []string) {
 			t.Fatalf("error does not name the file: %v", errA)
 		}
 		for _, f := range a {
-			if !path.IsAbs(f.Path) || IsSystemDir(f.Path) {
+			if !path.IsAbs(f.Path) || isSystemDir(f.Path) {
 				t.Fatalf("Reach returned %s", f.Path)
 			}
 		}
