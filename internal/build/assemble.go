@@ -97,7 +97,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 	if err != nil {
 		return nil, err
 	}
-	pi.goModules = goModules(data)
+	pi.modules = goModules(data)
 	return pi, nil
 }
 

@@ -1,6 +1,7 @@
 // Package build makes the smallest image that runs a program: a prebuilt
 // ELF executable with its loader closure, a Go package built statically,
-// or a #! script with its interpreter. Only the program, what its loader
+// a Rust crate or C program built statically with its own toolchain, or
+// a #! script with its interpreter. Only the program, what its loader
 // needs, and the system files the inspection found evidence for go in;
 // the image is reproducible, comes with an SPDX SBOM and a report of why
 // each file is there, and can be proved to run before it is written.
@@ -26,6 +27,7 @@ import (
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
+	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/why"
 )
@@ -37,7 +39,9 @@ type Smoke = probe.SmokeSpec
 // default of `diet build`.
 type Options struct {
 	// Source is the program: a path to an ELF executable or a #! script,
-	// or a Go package ("./cmd/x", an import path).
+	// a Go package ("./cmd/x", an import path), a Rust crate (a
+	// directory holding Cargo.toml) or C sources (a .c file, a directory
+	// of them or with a Makefile).
 	Source string
 	// Root is the root file system the closure is resolved in, and system
 	// files are taken from; "" means / (or the base image, with Base).
@@ -64,6 +68,13 @@ type Options struct {
 	Platforms []string
 	// Cgo is "" (CGO_ENABLED=0) or "musl" for Go packages.
 	Cgo string
+	// Bin is the binary to build of a Rust crate with several (cargo
+	// build --bin).
+	Bin string
+	// Link is how a Rust crate or C source is linked: srcbuild.Auto
+	// (static when that links, else dynamic), srcbuild.Static or
+	// srcbuild.Dynamic.
+	Link srcbuild.Link
 	// GoDir is the working directory of go build ("" means ".").
 	GoDir string
 	// LDLibraryPath is the LD_LIBRARY_PATH the program runs with.
@@ -149,15 +160,16 @@ type PlatformImage struct {
 	Image    v1.Image      `json:"-"`
 	// packages are the Debian packages files came from, by name.
 	packages map[string]*dpkg.Package
-	// goModules are the Go modules built into the program.
-	goModules []sbom.Package
+	// modules are what the program was built from, for the SBOM: the Go
+	// modules built into it, or the Rust crate.
+	modules []sbom.Package
 }
 
 // Result is what Build made.
 type Result struct {
 	Name   string  `json:"name"`
 	Source string  `json:"source"`
-	Kind   string  `json:"kind"` // elf, script, go
+	Kind   string  `json:"kind"` // elf, script, go, rust, c, make
 	Digest v1.Hash `json:"digest"`
 	// Image is the image (the first platform's, with several).
 	Image v1.Image `json:"-"`
@@ -206,9 +218,16 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	var res *Result
-	if isGoPackage(opts.Source, opts.GoDir) {
+	kind := srcbuild.Detect(opts.Source)
+	if kind == "" && (opts.Bin != "" || opts.Link != srcbuild.Auto) {
+		return nil, fmt.Errorf("%s: --bin and --static are for Rust crates and C sources (a directory holding Cargo.toml, a .c file)", opts.Source)
+	}
+	switch {
+	case kind != "":
+		res, err = buildSource(ctx, opts, base, kind)
+	case isGoPackage(opts.Source, opts.GoDir):
 		res, err = buildGo(ctx, opts, base)
-	} else {
+	default:
 		res, err = buildFile(ctx, opts, base)
 	}
 	if err != nil {

@@ -36,7 +36,7 @@ func SBOM(res *Result, epoch time.Time) ([]byte, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		for _, m := range pi.goModules {
+		for _, m := range pi.modules {
 			if seen[m.Name] {
 				continue
 			}

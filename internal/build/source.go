@@ -70,7 +70,7 @@ func sourceRoot(opts Options, base v1.Image) (rootfs.FS, fstest.MapFS, string, e
 func checkExecutable(src string, fi fs.FileInfo) error {
 	switch {
 	case fi.IsDir():
-		return fmt.Errorf("%s: is a directory, not a program (a Go package needs go.mod around it)", src)
+		return fmt.Errorf("%s: is a directory, not a program: it holds no Cargo.toml, Makefile, .c or .go file (a Go package needs go.mod around it)", src)
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s: not a regular file", src)
 	case fi.Mode().Perm()&0o111 == 0:

@@ -16,6 +16,7 @@ import (
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
 
@@ -37,7 +38,8 @@ func (t buildToggle) value(name string) (sysfiles.Toggle, error) {
 }
 
 type buildFlags struct {
-	output, tag, base, name, path, cgo        string
+	output, tag, base, name, path, cgo, bin   string
+	static, staticSet                         bool
 	roots                                     []string
 	certs, tzdata, passwd, nsswitch           buildToggle
 	tmp                                       bool
@@ -62,6 +64,8 @@ func (f *buildFlags) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.path, "path", "", "the program's path in the image (default /usr/local/bin/NAME)")
 	f.platformOptions.addFlags(cmd, "os/arch[,os/arch...]: several give an image index (Go packages)")
 	fl.StringVar(&f.cgo, "cgo", "", `"musl": build a Go package with cgo, statically against musl`)
+	fl.StringVar(&f.bin, "bin", "", "the binary to build of a Rust crate with several (cargo build --bin `NAME`)")
+	fl.BoolVar(&f.static, "static", true, "link a Rust crate or C source statically (musl, else glibc); --static=false links dynamically, --static refuses the dynamic fallback")
 	for _, t := range []struct {
 		name string
 		tg   *buildToggle
@@ -102,7 +106,7 @@ func newBuild() *cobra.Command { return newBuildWith(&buildFlags{}) }
 func newBuildWith(f *buildFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [flags] SOURCE",
-		Short: "Build the smallest image that runs a program: an ELF file, a Go package or a script",
+		Short: "Build the smallest image that runs a program: an ELF file, a Go package, a Rust crate, C sources or a script",
 		Long: `Build an image holding a program and exactly what it needs: its loader and
 libraries (resolved from its ELF headers, never by running it), and system
 files (CA certificates, time zone data, passwd, nsswitch.conf) only when the
@@ -110,8 +114,15 @@ inspection finds evidence for them or a flag asks.
 
 SOURCE is a prebuilt ELF executable (any libc; its closure is resolved on /,
 in --root DIR or in the --base image), a Go package (built with CGO_ENABLED=0,
--trimpath, -ldflags "-s -w -buildid="; --cgo=musl for a static cgo build), or
-a #! script (its interpreter and the interpreter's closure go in).
+-trimpath, -ldflags "-s -w -buildid="; --cgo=musl for a static cgo build), a
+Rust crate (a directory holding Cargo.toml: cargo build --release for the musl
+target when its standard library is installed, else with crt-static against
+glibc, stripped; --bin NAME for one of several binaries), C sources (a .c
+file or a directory of them: musl-gcc -static -Os, else cc -static; a
+directory with a Makefile: make with those in CC and LDFLAGS), or a #! script
+(its interpreter and the interpreter's closure go in). A Rust or C program
+that links statically against neither libc is linked dynamically and its
+closure goes in; --static=false asks for that, --static refuses it.
 
 The image is reproducible (times from SOURCE_DATE_EPOCH, default 0). An SPDX
 SBOM and a JSON report are written beside file outputs and the SBOM is
@@ -121,9 +132,12 @@ attached on push. --smoke runs the image before anything is written.`,
   diet build --root /srv/debian /usr/bin/jq -o docker-daemon:jq:diet
   diet build --platform linux/amd64,linux/arm64 ./cmd/app -o docker://localhost:5000/app --insecure
   diet build --cgo=musl ./cmd/withc --smoke '' -o oci-archive:withc.tar
+  diet build ./hello-rs --smoke '' -o docker-daemon:hello-rs:diet
+  diet build hello.c --smoke world -o oci:out/hello:latest
   diet build script.py --root /srv/python --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.staticSet = cmd.Flags().Changed("static")
 			opts, err := f.options(args[0])
 			if err != nil {
 				return err
@@ -168,7 +182,8 @@ attached on push. --smoke runs the image before anything is written.`,
 // options turns the flags into build options.
 func (f *buildFlags) options(source string) (build.Options, error) {
 	o := build.Options{
-		Source: source, Base: f.base, Path: f.path, Name: f.name, Cgo: f.cgo,
+		Source: source, Base: f.base, Path: f.path, Name: f.name, Cgo: f.cgo, Bin: f.bin,
+		Link:          linkOf(f.static, f.staticSet),
 		LDLibraryPath: f.ldPath, AllowMissing: f.allowMissing, Workdir: f.workdir,
 		User: f.user, Env: f.env, Ports: f.ports, Add: f.adds, Compression: f.compression,
 		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
@@ -231,6 +246,19 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 	return o, nil
 }
 
+// linkOf is how --static asks a Rust crate or C source to be linked: not
+// given, static when that links and dynamic otherwise; --static, static
+// or nothing; --static=false, dynamic.
+func linkOf(static, set bool) srcbuild.Link {
+	switch {
+	case !set:
+		return srcbuild.Auto
+	case static:
+		return srcbuild.Static
+	}
+	return srcbuild.Dynamic
+}
+
 // buildRoots splits the --root values into one root for every platform
 // and roots by architecture (ARCH=DIR, ARCH a GOARCH such as amd64 or
 // arm64). A DIR that holds "=" after a slash is a plain root.
@@ -284,7 +312,10 @@ func buildDefaultName(source, name string) string {
 		}
 		return "image"
 	}
-	return path.Base(s)
+	if path.Base(s) == "Cargo.toml" {
+		return buildDefaultName(path.Dir(s), "")
+	}
+	return strings.TrimSuffix(path.Base(s), ".c")
 }
 
 func keyValues(flag string, kvs []string) (map[string]string, error) {

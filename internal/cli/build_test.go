@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -132,6 +133,31 @@ func TestBuildRoots(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", tt.vals, err, tt.err)
 		case tt.err == "" && (err != nil || root != tt.root || !maps.Equal(roots, tt.roots)):
 			t.Errorf("%q: %q %v %v, want %q %v", tt.vals, root, roots, err, tt.root, tt.roots)
+		}
+	}
+}
+
+func TestBuildLinkAndName(t *testing.T) {
+	for _, tc := range []struct {
+		static, set bool
+		want        srcbuild.Link
+	}{
+		{true, false, srcbuild.Auto}, // the default: static when it links
+		{true, true, srcbuild.Static},
+		{false, true, srcbuild.Dynamic},
+	} {
+		if got := linkOf(tc.static, tc.set); got != tc.want {
+			t.Errorf("linkOf(%v, %v) = %q, want %q", tc.static, tc.set, got, tc.want)
+		}
+	}
+	for src, want := range map[string]string{
+		"./hello-rs":             "hello-rs",
+		"crates/tool/Cargo.toml": "tool",
+		"src/hello.c":            "hello",
+		"./cmd/slice":            "slice",
+	} {
+		if got := buildDefaultName(src, ""); got != want {
+			t.Errorf("buildDefaultName(%s) = %s, want %s", src, got, want)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 type compareFlags struct {
 	bases           []string
-	cgo             string
+	cgo, bin        string
 	asJSON          bool
 	svg, html, keep string
 	smokeFlags
@@ -27,6 +27,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.bases, "base", nil, "a base image to copy the program onto, as `NAME=IMAGE` (repeatable; any transport diet reads)")
 	f.platformOptions.addFlags(cmd, "os/arch to build for (default: the program's machine, or this one's for a Go package)")
 	fl.StringVar(&f.cgo, "cgo", "", `cgo for the static builds and diet's: "" (CGO_ENABLED=0) or "musl"`)
+	fl.StringVar(&f.bin, "bin", "", "the binary of a Rust crate with several (cargo build --bin `NAME`)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the comparison as JSON")
 	f.registryOptions.addFlags(cmd)
 	fl.StringVar(&f.svg, "svg", "", "write a bar chart of the sizes to `FILE`")
@@ -36,7 +37,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 }
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
-	o := compare.Options{Source: source, Cgo: f.cgo, Runtime: f.runtime,
+	o := compare.Options{Source: source, Bin: f.bin, Cgo: f.cgo, Runtime: f.runtime,
 		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure, Keep: f.keep}
 	p, err := f.single()
 	if err != nil {
@@ -63,14 +64,15 @@ func newCompare() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compare SOURCE [--base NAME=IMAGE]...",
 		Short: "Package a program the usual ways and diet's, and compare the image sizes",
-		Long: `compare packages SOURCE (a Go package or an ELF executable) in each strategy
-and measures every result:
+		Long: `compare packages SOURCE (a Go package, a Rust crate, C sources or an ELF
+executable) in each strategy and measures every result:
 
   dynamic on NAME   the program as a glibc dynamic binary, copied onto the
                     base as a Dockerfile's COPY would (its libraries must come
                     from the base)
   static on NAME    a static build (pure Go, or cgo against musl with
-                    --cgo musl) copied onto the base
+                    --cgo musl; a Rust crate or C program against musl, else
+                    glibc, as diet build makes it) copied onto the base
   static on empty   the static build alone
   diet              what diet build makes by default
 
@@ -88,7 +90,8 @@ run; a prebuilt static binary has no dynamic variants (n/a), and a prebuilt
 dynamic one no static variants.`,
 		Example: `  diet compare ./cmd/slice --base debian=oci:bases/debian --base busybox=oci:bases/busybox \
       --smoke '--help' --svg chart.svg --html compare.html
-  diet compare /usr/local/bin/tool --base distroless=docker://gcr.io/distroless/static --json`,
+  diet compare /usr/local/bin/tool --base distroless=docker://gcr.io/distroless/static --json
+  diet compare ./hello-rs --base debian=oci:bases/debian --smoke '' --svg rust.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := f.options(args[0])

@@ -42,8 +42,12 @@ type Base struct {
 
 // Options says what to compare.
 type Options struct {
-	// Source is a Go package ("./cmd/x") or the path of an ELF executable.
+	// Source is a Go package ("./cmd/x"), a Rust crate (a directory
+	// holding Cargo.toml), C sources (a .c file, a directory of them or
+	// with a Makefile) or the path of an ELF executable.
 	Source string
+	// Bin is the binary of a Rust crate with several (cargo build --bin).
+	Bin string
 	// Bases are the images the dynamic and static builds are copied onto.
 	Bases []Base
 	// Platform is "os/arch[/variant]"; "" means the program's own machine

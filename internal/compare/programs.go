@@ -16,6 +16,7 @@ import (
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/srcbuild"
 )
 
 // programSet is the program in the two forms the Dockerfile-like
@@ -37,6 +38,9 @@ type programSet struct {
 
 // programs builds, or takes, the dynamic and static forms of the program.
 func programs(ctx context.Context, opts Options, tmp string) (*programSet, error) {
+	if srcbuild.Detect(opts.Source) != "" {
+		return nativePrograms(ctx, opts, tmp)
+	}
 	if isPackage(opts.Source) {
 		return goPrograms(ctx, opts, tmp)
 	}

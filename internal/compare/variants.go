@@ -142,6 +142,7 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 		Platforms: []string{ps.platform.String()},
 		Cgo:       opts.Cgo,
 		GoDir:     opts.GoDir,
+		Bin:       opts.Bin,
 		NoSBOM:    true,
 	})
 	if err != nil {

@@ -26,50 +26,59 @@ func (d Difference) String() string {
 
 // Compare returns how the outcomes of the slimmed image differ from the
 // original's, probe by probe: errors, exit codes, standard output, HTTP
-// status and body (byte for byte), and whether the program was still
-// running. Standard error is not compared: it is where programs print
-// times and process ids.
+// status, content type and body (byte for byte), and whether the program
+// was still running. Standard error is not compared: it is where
+// programs print times and process ids. Verify masks what differs
+// between two runs of the original.
 func Compare(original, slim []Outcome) []Difference {
 	var diffs []Difference
-	for i := range original {
-		o := original[i]
+	for i, o := range original {
 		if i >= len(slim) {
 			diffs = append(diffs, Difference{Probe: o.Probe, Field: "outcome", Original: "present", Slim: "missing"})
 			continue
 		}
-		s := slim[i]
-		add := func(field, a, b string) {
-			diffs = append(diffs, Difference{Probe: o.Probe, Field: field, Original: a, Slim: b, Stderr: excerpt(s.Stderr, 2000)})
+		diffs = append(diffs, compareOne(o, slim[i])...)
+	}
+	return diffs
+}
+
+// compareOne is Compare of one probe's outcomes.
+func compareOne(o, s Outcome) []Difference {
+	var diffs []Difference
+	add := func(field, a, b string) {
+		diffs = append(diffs, Difference{Probe: o.Probe, Field: field, Original: a, Slim: b, Stderr: excerpt(s.Stderr, 2000)})
+	}
+	if o.Error != s.Error {
+		add("error", quoteOrNone(o.Error), quoteOrNone(s.Error))
+		return diffs
+	}
+	switch o.Probe.Kind {
+	case KindHTTP, KindTCP, KindOpenAPI:
+		if o.Status != s.Status {
+			add("status", strconv.Itoa(o.Status), strconv.Itoa(s.Status))
 		}
-		if o.Error != s.Error {
-			add("error", quoteOrNone(o.Error), quoteOrNone(s.Error))
-			continue
+		if o.ContentType != s.ContentType {
+			add("content type", strconv.Quote(o.ContentType), strconv.Quote(s.ContentType))
 		}
-		switch o.Probe.Kind {
-		case KindHTTP, KindTCP:
-			if o.Status != s.Status {
-				add("status", strconv.Itoa(o.Status), strconv.Itoa(s.Status))
-			}
-			if !bytes.Equal(o.Body, s.Body) {
-				a, b := describeDiff(o.Body, s.Body)
-				add("body", a, b)
-			}
-		case KindWait:
-			if o.Running != s.Running {
-				add("running", strconv.FormatBool(o.Running), strconv.FormatBool(s.Running))
-			}
-		default:
-			if o.Running != s.Running {
-				add("running", strconv.FormatBool(o.Running), strconv.FormatBool(s.Running))
-				continue
-			}
-			if o.ExitCode != s.ExitCode {
-				add("exit code", strconv.Itoa(o.ExitCode), strconv.Itoa(s.ExitCode))
-			}
-			if !bytes.Equal(o.Stdout, s.Stdout) {
-				a, b := describeDiff(o.Stdout, s.Stdout)
-				add("stdout", a, b)
-			}
+		if !bytes.Equal(o.Body, s.Body) {
+			a, b := describeDiff(o.Body, s.Body)
+			add("body", a, b)
+		}
+	case KindWait:
+		if o.Running != s.Running {
+			add("running", strconv.FormatBool(o.Running), strconv.FormatBool(s.Running))
+		}
+	default:
+		if o.Running != s.Running {
+			add("running", strconv.FormatBool(o.Running), strconv.FormatBool(s.Running))
+			return diffs
+		}
+		if o.ExitCode != s.ExitCode {
+			add("exit code", strconv.Itoa(o.ExitCode), strconv.Itoa(s.ExitCode))
+		}
+		if !bytes.Equal(o.Stdout, s.Stdout) {
+			a, b := describeDiff(o.Stdout, s.Stdout)
+			add("stdout", a, b)
 		}
 	}
 	return diffs

@@ -17,7 +17,9 @@ func (o Outcome) Failure() string {
 	switch {
 	case o.Error != "":
 		return o.Error
-	case o.Probe.Kind == KindHTTP && o.Status >= 500:
+	case o.Probe.Kind == KindHTTP && o.Probe.Status != 0 && o.Status != o.Probe.Status:
+		return fmt.Sprintf("status %d, not the %d the probe expects", o.Status, o.Probe.Status)
+	case (o.Probe.Kind == KindHTTP || o.Probe.Kind == KindOpenAPI) && o.Status >= 500:
 		return fmt.Sprintf("status %d", o.Status)
 	case (o.Probe.Kind == KindCmd || o.Probe.Kind == KindScript) && o.ExitCode < 0:
 		return "killed by a signal"

@@ -73,7 +73,8 @@ func (f *forwarder) carry(ctx context.Context, svc Service, helper []string, req
 		return
 	}
 	defer file.Close()
-	svc.Exec(ctx, helperArgs(helper, req), file, file)
+	args, _ := helperArgs(helper, req) // a forward request is short
+	svc.Exec(ctx, args, file, file)
 }
 
 // wait stops listening, ends the connections still carried (the script

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,31 +27,51 @@ import (
 
 // Request is what the helper inside the container is asked to do.
 type Request struct {
-	// Kind is "http" (GET Path), "tcp" (connect, then send Send and read
-	// until Expect) or "forward" (copy stdin and stdout to the port).
-	Kind    string        `json:"kind"`
-	Port    int           `json:"port"`
-	Path    string        `json:"path,omitempty"`
-	Send    []byte        `json:"send,omitempty"`
-	Expect  []byte        `json:"expect,omitempty"`
-	Timeout time.Duration `json:"timeout"`
+	// Kind is "http" (the request Method Path, with Header and Body),
+	// "tcp" (connect, then send Send and read until Expect), "forward"
+	// (copy stdin and stdout to the port) or "batch" (each request of
+	// Batch in turn, over one exec: a crawler's requests).
+	Kind    string            `json:"kind"`
+	Port    int               `json:"port"`
+	Method  string            `json:"method,omitempty"`
+	Path    string            `json:"path,omitempty"`
+	Header  map[string]string `json:"header,omitempty"`
+	Body    []byte            `json:"body,omitempty"`
+	Send    []byte            `json:"send,omitempty"`
+	Expect  []byte            `json:"expect,omitempty"`
+	Batch   []Request         `json:"batch,omitempty"`
+	Timeout time.Duration     `json:"timeout"`
 }
 
-// Answer is what the helper saw.
+// Answer is what the helper saw. An HTTP answer carries the headers a
+// client acts on: the Content-Type (compared, and whether to crawl), the
+// Location of a redirect, and the cookies set.
 type Answer struct {
-	Status int    `json:"status,omitempty"`
-	Body   []byte `json:"body,omitempty"`
-	Error  string `json:"error,omitempty"`
+	Status      int      `json:"status,omitempty"`
+	Body        []byte   `json:"body,omitempty"`
+	ContentType string   `json:"content_type,omitempty"`
+	Location    string   `json:"location,omitempty"`
+	SetCookie   []string `json:"set_cookie,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Batch       []Answer `json:"batch,omitempty"`
 }
 
 // Inside is the helper's side: it carries out the request given as JSON
-// in arg, in the network namespace it runs in, waiting up to the
-// request's timeout for the port to accept. For "http" and "tcp" it
-// writes one Answer as JSON to stdout; for "forward" it copies stdin to
-// the port and the port's answer to stdout.
+// in arg ("-": on stdin, where a request with a body goes, as a command
+// line is bounded), in the network namespace it runs in, waiting up to
+// the request's timeout for the port to accept. For "http", "tcp" and
+// "batch" it writes one Answer as JSON to stdout; for "forward" it copies
+// stdin to the port and the port's answer to stdout.
 func Inside(ctx context.Context, arg string, stdin io.Reader, stdout io.Writer) error {
 	var req Request
-	if err := json.Unmarshal([]byte(arg), &req); err != nil {
+	data := []byte(arg)
+	if arg == "-" {
+		var err error
+		if data, err = io.ReadAll(stdin); err != nil {
+			return fmt.Errorf("reading the probe request: %w", err)
+		}
+	}
+	if err := json.Unmarshal(data, &req); err != nil {
 		return fmt.Errorf("reading the probe request: %w", err)
 	}
 	if req.Timeout <= 0 {
@@ -57,18 +79,36 @@ func Inside(ctx context.Context, arg string, stdin io.Reader, stdout io.Writer) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
+	if req.Kind == "forward" {
+		return insideForward(ctx, req, stdin, stdout)
+	}
+	a, err := insideOne(ctx, req)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(a)
+}
+
+func insideOne(ctx context.Context, req Request) (Answer, error) {
 	var a Answer
 	switch req.Kind {
 	case "http":
-		a.Status, a.Body, a.Error = insideHTTP(ctx, req)
+		a = insideHTTP(ctx, req)
 	case "tcp":
 		a.Body, a.Error = insideTCP(ctx, req)
-	case "forward":
-		return insideForward(ctx, req, stdin, stdout)
+	case "batch":
+		for _, r := range req.Batch {
+			r.Timeout = req.Timeout
+			b, err := insideOne(ctx, r)
+			if err != nil {
+				return a, err
+			}
+			a.Batch = append(a.Batch, b)
+		}
 	default:
-		return fmt.Errorf("unknown probe request %q", req.Kind)
+		return a, fmt.Errorf("unknown probe request %q", req.Kind)
 	}
-	return json.NewEncoder(stdout).Encode(a)
+	return a, nil
 }
 
 // dialWait connects to the port on the loopback, trying again until it
@@ -91,12 +131,12 @@ func dialWait(ctx context.Context, port int, timeout time.Duration) (net.Conn, e
 	}
 }
 
-func insideHTTP(ctx context.Context, req Request) (int, []byte, string) {
+func insideHTTP(ctx context.Context, req Request) Answer {
 	// The port is waited for first, so that the error says which; the
 	// request then goes over that very connection.
 	conn, err := dialWait(ctx, req.Port, req.Timeout)
 	if err != nil {
-		return 0, nil, err.Error()
+		return Answer{Error: err.Error()}
 	}
 	used := false
 	client := &http.Client{
@@ -110,21 +150,36 @@ func insideHTTP(ctx context.Context, req Request) (int, []byte, string) {
 			}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	method := cmp.Or(req.Method, http.MethodGet)
 	url := "http://127.0.0.1:" + strconv.Itoa(req.Port) + req.Path
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
-		return 0, nil, err.Error()
+		conn.Close()
+		return Answer{Error: err.Error()}
+	}
+	for k, v := range req.Header {
+		if strings.EqualFold(k, "Host") {
+			hr.Host = v
+			continue
+		}
+		hr.Header.Set(k, v)
 	}
 	resp, err := client.Do(hr)
 	if err != nil {
-		return 0, nil, fmt.Sprintf("GET %s: %v", req.Path, err)
+		return Answer{Error: fmt.Sprintf("%s %s: %v", method, req.Path, err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	a := Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		Location: resp.Header.Get("Location"), SetCookie: resp.Header.Values("Set-Cookie")}
+	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return resp.StatusCode, body, "reading body: " + err.Error()
+		a.Error = "reading body: " + err.Error()
 	}
-	return resp.StatusCode, body, ""
+	return a
 }
 
 // insideTCP connects, sends, and reads until the expected bytes have come
@@ -189,16 +244,25 @@ func insideForward(ctx context.Context, req Request, stdin io.Reader, stdout io.
 	return err
 }
 
-// helperArgs is the command line of the helper carrying out req.
-func helperArgs(helper []string, req Request) []string {
+// A request longer than this goes on the helper's stdin: one argument of
+// a command line is bounded (MAX_ARG_STRLEN, 128 KiB on Linux).
+const maxArg = 32 << 10
+
+// helperArgs is the command line of the helper carrying out req, and
+// what goes on its stdin (nil for nothing).
+func helperArgs(helper []string, req Request) ([]string, io.Reader) {
 	arg, _ := json.Marshal(req) // a Request always marshals
-	return append(append([]string{}, helper...), string(arg))
+	if len(arg) > maxArg {
+		return append(append([]string{}, helper...), "-"), bytes.NewReader(arg)
+	}
+	return append(append([]string{}, helper...), string(arg)), nil
 }
 
 // ask runs the helper inside the container with req and reads its answer.
 func ask(ctx context.Context, svc Service, helper []string, req Request) Answer {
 	var stdout bytes.Buffer
-	out, err := svc.Exec(ctx, helperArgs(helper, req), nil, &stdout)
+	args, stdin := helperArgs(helper, req)
+	out, err := svc.Exec(ctx, args, stdin, &stdout)
 	switch {
 	case (err != nil || out.ExitCode != 0) && isDone(svc):
 		// The helper dies with the container (SIGKILL, 137).

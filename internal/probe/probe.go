@@ -34,6 +34,7 @@ const (
 	KindScript  Kind = "script"  // start the image, run a script on the host
 	KindWait    Kind = "wait"    // start the image, let it run a while
 	KindDefault Kind = "default" // no probe given: the default command, for a bounded time
+	KindOpenAPI Kind = "openapi" // start the image, GET an OpenAPI document, then each operation it allows
 )
 
 // Probe is one way to drive the program.
@@ -56,6 +57,20 @@ type Probe struct {
 	// Wait is how long a wait probe lets the program run, and how long
 	// the default probe waits for it to end.
 	Wait time.Duration `json:"wait,omitempty"`
+	// Method, Header and Body make an http probe's request (a GET with
+	// none by default). Status is the status the original must answer
+	// (0: any below 500). Capture names values of the probe's JSON
+	// answer, by JSON path, that later probes of the same run use as
+	// ${NAME} in their path, headers and body (an id the server chose).
+	Method  string            `json:"method,omitempty"`
+	Header  map[string]string `json:"header,omitempty"`
+	Body    []byte            `json:"request_body,omitempty"`
+	Status  int               `json:"expect_status,omitempty"`
+	Capture map[string]string `json:"capture,omitempty"`
+	// From says where an http probe no one wrote came from: the page
+	// whose link the crawler followed ("link in /"), or the OpenAPI
+	// document that lists it.
+	From string `json:"from,omitempty"`
 }
 
 // String names the probe as reports show it: "exec 'jq --version'",
@@ -66,7 +81,20 @@ func (p Probe) String() string {
 	case KindExec:
 		return "exec '" + strings.Join(p.Args, " ") + "'"
 	case KindHTTP:
-		return "http " + strconv.Itoa(p.Port) + p.Path
+		s := "http "
+		if p.Method != "" && p.Method != "GET" {
+			s += p.Method + " "
+		}
+		s += strconv.Itoa(p.Port) + p.Path
+		if p.From != "" {
+			s += " (" + p.From + ")"
+		}
+		return s
+	case KindOpenAPI:
+		if p.Script != "" {
+			return "openapi " + p.Script
+		}
+		return "openapi " + strconv.Itoa(p.Port) + p.Path
 	case KindTCP:
 		return "tcp " + strconv.Itoa(p.Port)
 	case KindCmd:

@@ -201,8 +201,8 @@ func TestRunAndCompare(t *testing.T) {
 		t.Errorf("same answers differ: %v", d)
 	}
 	d := Compare(a, run(mk(404, "not found")))
-	if len(d) != 2 {
-		t.Fatalf("want status and body differences, got %v", d)
+	if len(d) != 3 || d[1].Field != "content type" {
+		t.Fatalf("want status, content type and body differences, got %v", d)
 	}
 	if got := d[0].String(); !strings.HasPrefix(got, "probe http ") || !strings.HasSuffix(got, "/: status 200 (original) vs 404 (slim)") {
 		t.Errorf("difference reads %q", got)
@@ -227,7 +227,7 @@ type portFixer struct {
 func (p *portFixer) Start(ctx context.Context) (Service, error) {
 	s, err := p.fake.Start(ctx)
 	for i := range p.probes {
-		if k := p.probes[i].Kind; k == KindHTTP || k == KindTCP {
+		if k := p.probes[i].Kind; k == KindHTTP || k == KindTCP || k == KindOpenAPI {
 			p.probes[i].Port = p.fake.port
 		}
 	}

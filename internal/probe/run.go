@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"time"
 )
 
@@ -60,6 +61,13 @@ type Options struct {
 	// host ports diet forwards (DIET_PROBE_ADDR). None: the ports of the
 	// http and tcp probes.
 	Ports []int
+	// Crawl bounds the crawler, which follows the same-origin links of
+	// the HTML answers of http probes (zero: no crawl).
+	Crawl Crawl
+	// Replay says the probes are those of an earlier run's outcomes
+	// (OutcomeProbes), requests the crawler and OpenAPI documents added
+	// included: nothing is crawled or expanded again.
+	Replay bool
 }
 
 func (o Options) timeout() time.Duration {
@@ -78,6 +86,10 @@ type Outcome struct {
 	Stderr   []byte `json:"stderr,omitempty"`
 	Status   int    `json:"status,omitempty"`
 	Body     []byte `json:"body,omitempty"`
+	// ContentType is an HTTP answer's, compared as the body is;
+	// Location a redirect's, which the crawler follows.
+	ContentType string `json:"content_type,omitempty"`
+	Location    string `json:"location,omitempty"`
 	// Running says the program was still running when the probe ended
 	// (wait and default probes).
 	Running bool `json:"running,omitempty"`
@@ -120,23 +132,39 @@ func Run(ctx context.Context, target Target, probes []Probe, opts Options) ([]Ou
 	}
 	if opts.Ports == nil {
 		for _, p := range probes {
-			if p.Kind == KindHTTP || p.Kind == KindTCP {
+			if p.Kind == KindHTTP || p.Kind == KindTCP || p.Kind == KindOpenAPI {
 				opts.Ports = append(opts.Ports, p.Port)
 			}
 		}
 	}
 	ready := false
+	sess := newSession()
+	var extra []Outcome // what the crawler and OpenAPI documents added
 	for _, i := range service {
 		if probes[i].Kind == KindCmd && !ready {
 			awaitPorts(ctx, svc, opts)
 			ready = true
 		}
-		out[i] = runService(ctx, svc, probes[i], opts)
+		out[i] = runService(ctx, svc, probes[i], opts, sess)
+		if probes[i].Kind == KindOpenAPI && !opts.Replay && out[i].Failure() == "" {
+			ops, err := openAPIProbes(out[i].Body, probes[i].Port, probes[i].Path)
+			if err != nil {
+				out[i].Error = err.Error()
+				continue
+			}
+			for _, op := range ops {
+				extra = append(extra, runService(ctx, svc, op, opts, sess))
+			}
+		}
+	}
+	if !opts.Replay && opts.Crawl.Max > 0 {
+		extra = append(extra, crawl(ctx, svc, opts, sess, append(slices.Clip(out), extra...))...)
 	}
 	res, err := svc.Stop(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("stopping the image: %w", err)
 	}
+	out = append(out, extra...)
 	for _, i := range service {
 		if probes[i].Kind == KindDefault && !out[i].Running && res != nil {
 			out[i].ExitCode, out[i].Stdout, out[i].Stderr = res.ExitCode, res.Stdout, res.Stderr
@@ -146,6 +174,17 @@ func Run(ctx context.Context, target Target, probes []Probe, opts Options) ([]Ou
 		}
 	}
 	return out, nil
+}
+
+// OutcomeProbes are the probes of outcomes, those the crawler and
+// OpenAPI documents added included: what a second run asks, with
+// Options.Replay, to ask exactly what the first asked.
+func OutcomeProbes(outs []Outcome) []Probe {
+	ps := make([]Probe, len(outs))
+	for i, o := range outs {
+		ps[i] = o.Probe
+	}
+	return ps
 }
 
 func runExec(ctx context.Context, target Target, p Probe, opts Options) (Outcome, error) {
@@ -174,16 +213,21 @@ func awaitPorts(ctx context.Context, svc Service, opts Options) {
 	}
 }
 
-func runService(ctx context.Context, svc Service, p Probe, opts Options) Outcome {
+func runService(ctx context.Context, svc Service, p Probe, opts Options, sess *session) Outcome {
 	o := Outcome{Probe: p}
 	// The helper and the command bound themselves by the timeout; the
 	// margin is for the runtime to start them.
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout()+15*time.Second)
 	defer cancel()
 	switch p.Kind {
-	case KindHTTP:
-		a := ask(ctx, svc, opts.Helper, Request{Kind: "http", Port: p.Port, Path: p.Path, Timeout: opts.timeout()})
-		o.Status, o.Body, o.Error = a.Status, a.Body, a.Error
+	case KindHTTP, KindOpenAPI:
+		req, err := sess.request(p)
+		if err != nil {
+			o.Error = err.Error()
+			break
+		}
+		req.Timeout = opts.timeout()
+		sess.answer(&o, ask(ctx, svc, opts.Helper, req))
 	case KindTCP:
 		a := ask(ctx, svc, opts.Helper, Request{Kind: "tcp", Port: p.Port, Send: p.Send, Expect: p.Expect, Timeout: opts.timeout()})
 		o.Body, o.Error = a.Body, a.Error

@@ -196,7 +196,7 @@ type unpacker struct {
 func (u *unpacker) layer(i int, l v1.Layer) error {
 	u.index = i
 	u.current = map[string]bool{}
-	rc, err := l.Uncompressed()
+	rc, err := layerTar(l)
 	if err != nil {
 		return fmt.Errorf("layer %d: %w", i, err)
 	}

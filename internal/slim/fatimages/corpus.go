@@ -235,7 +235,7 @@ var Corpus = append([]Image{
 			"var/www/html/index.html":    lighttpdIndex,
 		},
 	},
-}, ReachCorpus...)
+}, append(ReachCorpus, ProbeCorpus...)...)
 
 func merge(a, b map[string]string) map[string]string {
 	m := map[string]string{}
