@@ -22,9 +22,9 @@ import (
 // starts the image's program under ptrace and records the paths it uses.
 func newSensor() *cobra.Command {
 	var out, user, self, stop string
-	var setHome bool
+	var setHome, calls, underFilter, qemuStrace bool
 	cmd := &cobra.Command{
-		Use:    "sensor [--out FILE] [--user USER [--set-home]] -- CMD [ARG...]",
+		Use:    "sensor [--out FILE] [--calls] [--user USER [--set-home]] -- CMD [ARG...]",
 		Short:  "Run a program under ptrace and record every path it touches (used inside containers by diet slim)",
 		Hidden: true,
 		Example: `  diet sensor --out /tmp/record.jsonl -- nginx -g 'daemon off;'
@@ -46,6 +46,19 @@ func newSensor() *cobra.Command {
 				}
 				defer f.Close()
 				opts.Record = f
+			}
+			if calls {
+				// Under --user the first exec is sensor-exec's, diet's own.
+				opts.Calls, opts.CallsAfterExec = trace.CallsAll, user != ""
+			}
+			if underFilter {
+				opts.Calls = trace.CallsUnderFilter
+			}
+			if qemuStrace && out != "" {
+				// qemu-user reads these from the emulated program's
+				// environment, which its children inherit: one log per
+				// emulator process, of the guest's own calls.
+				opts.Env = append(os.Environ(), "QEMU_LOG=strace", "QEMU_LOG_FILENAME="+out+".qemu.%d")
 			}
 			if user != "" {
 				me := strings.Fields(self)
@@ -69,6 +82,9 @@ func newSensor() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "write the record (JSON lines of path, op, ok) to FILE as events happen")
 	cmd.Flags().StringVar(&user, "user", "", "run the program as USER (name, uid, uid:gid, name:group, looked up in this root's /etc/passwd and /etc/group) while the sensor keeps its privileges")
 	cmd.Flags().StringVar(&stop, "stop-signal", "", "the signal the runtime stops the container with: forwarded, or, when the program has no handler for it (as the container's first process it would never get it), a kill at once")
+	cmd.Flags().BoolVar(&calls, "calls", false, "record every system call too (by name, with the arguments a seccomp profile filters on), not only those that name paths")
+	cmd.Flags().BoolVar(&underFilter, "calls-under-filter", false, "record only the system calls each thread makes between installing a seccomp filter and executing a program (a container runtime's init)")
+	cmd.Flags().BoolVar(&qemuStrace, "qemu-strace", false, "with --out, have qemu-user log the system calls of an emulated program to FILE.qemu.PID (the sensor traces the emulator, whose own calls are the host's)")
 	cmd.Flags().StringVar(&self, "self", "", "with --user, the command line that starts diet again (space-separated; default: its own path), for a diet started through its own loader")
 	cmd.Flags().BoolVar(&setHome, "set-home", false, "with --user, set HOME to the user's home directory, as a runtime does for a user whose image sets no HOME")
 	cmd.Flags().SetInterspersed(false)

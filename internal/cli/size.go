@@ -73,6 +73,14 @@ func analyzeImage(cmd *cobra.Command, ref string, ro image.Options, opt report.O
 			slog.Warn("looking for the SBOM of "+ref, "err", err)
 		}
 		a.AddReasons(sbom, from)
+		// diet slim --seccomp publishes the profile where the SBOM goes.
+		profile, from, err := publish.FindSeccomp(cmd.Context(), ref, img, ro.Insecure)
+		if err == nil {
+			err = a.AddSeccomp(profile, from)
+		}
+		if err != nil {
+			slog.Warn("looking for the seccomp profile of "+ref, "err", err)
+		}
 	}
 	return a, nil
 }

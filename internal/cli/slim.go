@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,15 +36,24 @@ type slimFlags struct {
 	runtime, workdir, sensor string
 	removed, sbomFile, tag   string
 	reach                    string
+	probeFiles, openapis     []string
+	crawl                    bool
+	crawlDepth, crawlMax     int
+	crawlTime                time.Duration
+	cacheDir                 string
+	noCache                  bool
 	timeout, defaultWait     time.Duration
 	asJSON, listFiles        bool
+	seccompFile              string
+	seccompAdd               []string
+	alongside                // --compose, --service, --with, --probe-cmd-inside (slim_services.go)
 	registryOptions
 }
 
 func newSlim() *cobra.Command {
 	var f slimFlags
 	cmd := &cobra.Command{
-		Use:   "slim IMAGE -o DEST",
+		Use:   "slim [IMAGE] -o DEST",
 		Short: "Cut an existing image down to the files its program uses, and prove it still answers the same",
 		Long: `slim reads IMAGE from any transport, keeps the static closure of its
 entrypoint, runs it in a real runtime (runc by default, no daemon) under
@@ -58,10 +69,17 @@ unless --force.`,
 		Example: `  diet slim oci:nginx-fat:latest -o oci:out:nginx-slim --probe-http 80/
   diet slim docker-daemon:jq-fat:latest -o docker-daemon:jq-slim:latest --probe-exec '-n 1+1'
   diet slim oci:py:latest -o oci:out:py --probe-exec 'python3 /app/main.py' --keep /app
-  diet slim oci:nginx-fat -o oci:out:x --probe-http 80/ --removed removed.txt --json`,
-		Args: cobra.ExactArgs(1),
+  diet slim oci:nginx-fat -o oci:out:x --probe-http 80/ --removed removed.txt --json
+  diet slim --compose compose.yaml --service web -o oci:out:web --probe-http 8000/
+  diet slim docker-daemon:web:1 -o oci:out:web --with cache=docker-daemon:redis:7 --probe-http 8000/
+  diet slim docker-daemon:redis-fat -o oci:out:redis --probe-cmd 'redis-cli ping'`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSlim(cmd, args[0], f)
+			ref, err := f.alongside.image(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			return runSlim(cmd, ref, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -71,11 +89,18 @@ unless --force.`,
 	fl.StringArrayVar(&f.tcps, "probe-tcp", nil, "PORT: start the image, wait until PORT accepts inside its network, then the --probe-send/--probe-expect exchange (repeatable)")
 	fl.StringVar(&f.send, "probe-send", "", "what --probe-tcp sends once connected (Go escapes: \\r\\n, \\xHH)")
 	fl.StringVar(&f.expect, "probe-expect", "", "what --probe-tcp reads until; the answer up to it is compared (default: only the connection)")
-	fl.StringArrayVar(&f.cmds, "probe-cmd", nil, "run this command (shell-quoted) inside the running image's container and compare exit code and stdout (repeatable)")
+	fl.StringArrayVar(&f.cmds, "probe-cmd", nil, "run this command (shell-quoted) from the original image, in a container that shares the running image's network and the directories of its unix sockets (--probe-cmd-inside: in the image's own container), and compare exit code and stdout (repeatable)")
+	f.alongside.addFlags(cmd)
 	fl.BoolVar(&f.keepProbeFiles, "keep-probe-files", false, "keep the programs and files that --probe-cmd commands use (not kept by default: the probe's tool is not the application)")
 	fl.StringArrayVar(&f.scripts, "probe-script", nil, "run this host script once the image's command has started (after the http, tcp and cmd probes) and compare exit code and stdout; it reaches the container at $DIET_PROBE_ADDR (HOST:PORT for the first probe port or exposed port; $DIET_PROBE_ADDR_<PORT> for each), where a connection waits up to --timeout for the port to accept, so the script need not wait for the port, only for what the server does after (repeatable)")
 	fl.StringVar(&f.network, "network", "none", "network of the probe runs: none (a loopback of each container's own; probes run inside it) or host (refused when a probe's port is already open)")
 	fl.StringArrayVar(&f.waits, "probe-wait", nil, "let the running image work for this long (e.g. 5s)")
+	fl.StringArrayVar(&f.probeFiles, "probe-file", nil, "run the probes of this YAML or JSON `FILE` in order, after those of the --probe-* flags: HTTP requests with method, headers, body, expected status and values captured for later requests; tcp, cmd, exec, script, wait and openapi entries (see README: Probe files) (repeatable)")
+	fl.StringArrayVar(&f.openapis, "probe-openapi", nil, "PORT/PATH of an OpenAPI document the server serves, or PORT:FILE of one on this machine: GET each operation that needs no parameter, or has examples for its parameters (repeatable)")
+	fl.BoolVar(&f.crawl, "crawl", true, "follow the same-origin links (a, link, script, img, iframe, form with GET) of the HTML answers of http probes in the traced run, and ask the same of the slimmed image")
+	fl.IntVar(&f.crawlDepth, "crawl-depth", probe.DefaultCrawl.Depth, "how many links deep the crawler goes from the pages the probes ask for")
+	fl.IntVar(&f.crawlMax, "crawl-max", probe.DefaultCrawl.Max, "how many requests the crawler makes at most")
+	fl.DurationVar(&f.crawlTime, "crawl-time", probe.DefaultCrawl.Time, "how long the crawler may go on (it ends after the level it is in)")
 	fl.BoolVar(&f.noTrace, "no-trace", false, "keep the static closure and the rules only; do not trace")
 	fl.StringVar(&f.reach, "reach", slim.ReachAll, "all: also keep what the kept code can reach, read statically (imports, requires, the commands of scripts, class paths, document roots, the application's directory); trace: only what the probes' trace used")
 	cmd.RegisterFlagCompletionFunc("reach", cobra.FixedCompletions([]string{slim.ReachAll, slim.ReachTrace}, cobra.ShellCompDirectiveNoFileComp))
@@ -88,9 +113,13 @@ unless --force.`,
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "cut this path or glob even when the program used it")
 	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc (rootless when diet is not root), docker or podman")
 	fl.StringVar(&f.workdir, "workdir", "", "`DIR` on this machine where slim unpacks the image and makes the probe runs' bundles, kept afterwards (default: a temporary directory, removed afterwards); not the image's working directory, which slim keeps as it is")
+	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "`DIR` of the tree cache: each image's tree is unpacked there once, so that the next slim of the image unpacks nothing and that of an image on the same base only its own layers ($DIET_CACHE_DIR; remove the directory to free the space)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "unpack the image into the work directory, and remove it afterwards, instead of using the tree cache")
 	fl.StringVar(&f.sensor, "sensor", "", "static diet binary to run as the sensor inside the container (default: this one)")
 	fl.StringVar(&f.removed, "removed", "", "write the list of every removed path to this file")
 	fl.StringVar(&f.sbomFile, "sbom", "", "also write the slimmed image's SPDX JSON SBOM to `FILE` (it goes beside an oci:, oci-archive: or docker-archive: output and is attached on a docker:// push with or without this flag)")
+	fl.StringVar(&f.seccompFile, "seccomp", "", "also make a seccomp profile of the system calls the probes' traced runs made, with what the runtime needs to start the program, run the verify under it, and write it to `FILE` (it goes beside an oci:, oci-archive: or docker-archive: output and is attached on a docker:// push); calls no probe made are refused")
+	fl.StringArrayVar(&f.seccompAdd, "seccomp-add", nil, "with --seccomp, also allow this system call (`NAME`, repeatable): one the program makes only on a path no probe takes")
 	fl.StringVarP(&f.tag, "tag", "t", "", "name for transports that need one (docker-archive, docker-daemon)")
 	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "bound on each probe")
 	fl.DurationVar(&f.defaultWait, "default-wait", 15*time.Second, "with no probe, how long the default command may run (a program still running then is a server)")
@@ -128,6 +157,20 @@ func slimProbes(f slimFlags) ([]probe.Probe, error) {
 	if len(f.tcps) > 1 && (f.send != "" || f.expect != "") {
 		return nil, errors.New("--probe-send and --probe-expect go with one --probe-tcp; give one per slim run")
 	}
+	for _, v := range f.openapis {
+		more, err := probe.ParseOpenAPI(v)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, more...)
+	}
+	for _, name := range f.probeFiles {
+		more, err := probe.ParseFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, more...)
+	}
 	return ps, nil
 }
 
@@ -155,20 +198,32 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 	if _, err := image.Parse(f.dest); err != nil {
 		return slim.Options{}, fmt.Errorf("-o %s: %w", f.dest, err)
 	}
+	if len(f.seccompAdd) > 0 && f.seccompFile == "" {
+		return slim.Options{}, errors.New("--seccomp-add widens the profile of --seccomp FILE: give --seccomp too")
+	}
 	epoch, err := parseEpoch()
 	if err != nil {
 		return slim.Options{}, err
 	}
+	var crawl probe.Crawl
+	if f.crawl {
+		if f.crawlDepth < 1 || f.crawlMax < 1 || f.crawlTime <= 0 {
+			return slim.Options{}, fmt.Errorf("--crawl-depth %d, --crawl-max %d, --crawl-time %s: want each above 0 (or --crawl=false)", f.crawlDepth, f.crawlMax, f.crawlTime)
+		}
+		crawl = probe.Crawl{Depth: f.crawlDepth, Max: f.crawlMax, Time: f.crawlTime}
+	}
 	if err := engine.Available(cmd.Context(), f.runtime); err != nil {
 		return slim.Options{}, err
 	}
-	return slim.Options{
+	opts := slim.Options{
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(), Strict: f.strict,
-		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach,
-	}, nil
+		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach, Crawl: crawl, Cache: f.cache(),
+		Seccomp: f.seccompFile != "", SeccompAdd: f.seccompAdd,
+	}
+	return opts, f.alongside.options(cmd.Context(), &opts, f.insecure)
 }
 
 func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
@@ -207,7 +262,11 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	// The image, then its SBOM and report beside it (or the SBOM attached
 	// on a push), as diet build writes them.
-	pub, err := publishSlim(ctx, f, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}, f.tag)
+	art := publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}
+	if res.Seccomp != nil {
+		art.Seccomp = res.Seccomp.Profile
+	}
+	pub, err := publishSlim(ctx, f, art, f.tag)
 	if err != nil {
 		return err
 	}
@@ -231,6 +290,11 @@ func publishSlim(ctx context.Context, f slimFlags, art publish.Artifact, tag str
 			return pub, fmt.Errorf("writing --sbom: %w", err)
 		}
 	}
+	if f.seccompFile != "" && art.Seccomp != nil {
+		if err := safefile.WriteBytes(f.seccompFile, art.Seccomp); err != nil {
+			return pub, fmt.Errorf("writing --seccomp: %w", err)
+		}
+	}
 	return pub, nil
 }
 
@@ -244,6 +308,12 @@ func printPublished(w io.Writer, pub publish.Published) {
 	}
 	if pub.ReportPath != "" {
 		fmt.Fprintf(w, "  report        %s\n", pub.ReportPath)
+	}
+	if pub.SeccompPath != "" {
+		fmt.Fprintf(w, "  seccomp       %s\n", pub.SeccompPath)
+	}
+	if pub.SeccompDigest != (v1.Hash{}) {
+		fmt.Fprintf(w, "  seccomp       attached as %s\n", pub.SeccompDigest)
 	}
 }
 
@@ -290,6 +360,9 @@ func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.O
 
 func printDifferences(w io.Writer, res *slim.Result) {
 	fmt.Fprintln(w, "verify: the slimmed image answers differently:")
+	if sc := res.Seccomp; sc != nil && len(sc.Refused) > 0 {
+		fmt.Fprintf(w, "  under the seccomp profile, which refused %s (no probe's traced run of the original made them; --seccomp-add NAME allows one)\n", strings.Join(sc.Refused, ", "))
+	}
 	for _, d := range res.Differences {
 		fmt.Fprintf(w, "  %s\n", d.String())
 		if len(d.Nearby) > 0 {
@@ -347,14 +420,38 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 		}
 		fmt.Fprintf(w, "  partly kept   loaded %d of %d files from %s; cut %d (%s keeps them%s)\n", d.Loaded, d.Files, d.Dir, d.Cut, d.Keep, covered)
 	}
-	for i, o := range res.Original {
-		status := "not verified"
-		if res.Verified {
-			status = "same answer from the slimmed image"
-		} else if len(res.Slim) > i {
-			status = "DIFFERENT (written with --force)"
+	status := "not verified"
+	if res.Verified {
+		status = "same answer from the slimmed image"
+	} else if len(res.Slim) > 0 {
+		status = "DIFFERENT (written with --force)"
+	}
+	// The requests no one wrote (the crawler's, an OpenAPI document's)
+	// are counted, not listed: --json has each.
+	found := map[string]int{}
+	var sources []string
+	for _, o := range res.Original {
+		if o.Probe.From == "" {
+			fmt.Fprintf(w, "  probe         %s: %s; %s\n", o.Probe, describeOutcome(o), status)
+			continue
 		}
-		fmt.Fprintf(w, "  probe         %s: %s; %s\n", o.Probe, describeOutcome(o), status)
+		src := "crawled"
+		if strings.HasPrefix(o.Probe.From, "OpenAPI ") {
+			src = "from " + o.Probe.From
+		}
+		if found[src] == 0 {
+			sources = append(sources, src)
+		}
+		found[src]++
+	}
+	for _, src := range sources {
+		fmt.Fprintf(w, "  probe         %d requests %s: %s\n", found[src], src, status)
+	}
+	for _, m := range res.Masked {
+		fmt.Fprintf(w, "  masked        %s (differs between two runs of the original)\n", m)
+	}
+	for _, u := range res.Unstable {
+		fmt.Fprintf(w, "  unstable      %s: proves nothing of the slimmed image\n", u)
 	}
 	for _, pw := range res.Warnings {
 		fmt.Fprintf(w, "  warning       %s: its same answer from the slimmed image proves nothing\n", pw)
@@ -362,6 +459,7 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 			fmt.Fprintf(w, "    its stderr: %s\n", strings.ReplaceAll(s, "\n", "\n                "))
 		}
 	}
+	printSeccomp(w, res.Seccomp)
 	fmt.Fprintf(w, "  took          %s\n", took.Round(100*time.Millisecond))
 	if list {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -385,4 +483,26 @@ func describeOutcome(o probe.Outcome) string {
 		return "still running"
 	}
 	return fmt.Sprintf("exit %d, %d bytes of stdout", o.ExitCode, len(o.Stdout))
+}
+
+// defaultCacheDir is where the tree cache is: $DIET_CACHE_DIR, else diet/trees
+// in the user's cache directory ($XDG_CACHE_HOME, ~/.cache); "" (no cache)
+// when there is none.
+func defaultCacheDir() string {
+	if d := os.Getenv("DIET_CACHE_DIR"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "diet", "trees")
+}
+
+// cache is the tree cache's directory, "" for none.
+func (f slimFlags) cache() string {
+	if f.noCache {
+		return ""
+	}
+	return f.cacheDir
 }

@@ -144,10 +144,19 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 		return nil, err
 	}
 	cname := "diet-run-" + randomID()
+	profile, removeProfile, err := seccompFile(spec)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	defer removeProfile() // the command reads it: the engine keeps a copy
 	create, args, err := createArgs(e, spec, cname)
 	if err != nil {
 		release()
 		return nil, err
+	}
+	if profile != "" {
+		create = append(create, "--security-opt", "seccomp="+profile)
 	}
 	id, rmi, err := e.image(ctx, img, h, release)
 	if err != nil {

@@ -74,8 +74,10 @@ type Spec struct {
 	// podman when it is installed and works, else runc; or "docker",
 	// "podman", or "runc".
 	Runtime string
-	// Network is "none" (or ""): only a loopback interface; or "host".
-	// Start defaults to "host" so that a server is reached on 127.0.0.1.
+	// Network is "none" (or ""): only a loopback interface; or "host";
+	// or "container:ID" (Container.JoinNetwork): that of a running
+	// container of the same runtime. Start defaults to "host" so that a
+	// server is reached on 127.0.0.1.
 	Network string
 	// Timeout kills the container after that long; 0 means no limit.
 	Timeout time.Duration
@@ -87,6 +89,12 @@ type Spec struct {
 	CapAdd []string
 	// Mounts are bind mounts from the host.
 	Mounts []Mount
+	// Seccomp, when not nil, is the seccomp profile the container runs
+	// under (the JSON that Docker's --security-opt seccomp=FILE, podman's
+	// and the OCI runtime spec's linux.seccomp take) instead of the
+	// runtime's default: Docker's and podman's default profiles, none
+	// with runc.
+	Seccomp []byte
 	// TempDir is where runc bundles are unpacked; "" means os.TempDir().
 	TempDir string
 	// Notef, when set, is told what a run changed that the caller should
@@ -183,7 +191,9 @@ func start(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Co
 		spec.Network = "none"
 	case "host":
 	default:
-		return nil, fmt.Errorf("unknown network %q (want none or host)", spec.Network)
+		if _, ok := joined(spec.Network); !ok {
+			return nil, fmt.Errorf("unknown network %q (want none, host or container:ID)", spec.Network)
+		}
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {

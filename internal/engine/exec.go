@@ -130,11 +130,12 @@ func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error
 // Docker 126 or 127 when the command is missing, with the reason on
 // stderr (runc) or stdout (Docker); Docker exits 1 with an error of the
 // daemon when the container is not running; podman exits 125 to 127 with
-// "Error: " and the reason.
+// "Error: " and the reason (255 for a container still being started:
+// "container state improper").
 func execFailure(rt string, code int, output, name string) error {
 	runtimeFailed := (rt == Runc && code == 255) || (rt == Docker && (code == 126 || code == 127 ||
 		code == 1 && strings.HasPrefix(output, "Error response from daemon"))) ||
-		(rt == Podman && code >= 125 && code <= 127 && strings.HasPrefix(output, "Error: "))
+		(rt == Podman && (code >= 125 && code <= 127 || code == 255) && strings.HasPrefix(output, "Error: "))
 	if !runtimeFailed {
 		return nil
 	}

@@ -69,14 +69,24 @@ type ociLinux struct {
 }
 
 type ociSeccomp struct {
-	DefaultAction string           `json:"defaultAction"`
-	Syscalls      []ociSeccompRule `json:"syscalls"`
+	DefaultAction   string           `json:"defaultAction"`
+	DefaultErrnoRet *uint            `json:"defaultErrnoRet,omitempty"`
+	Architectures   []string         `json:"architectures,omitempty"`
+	Syscalls        []ociSeccompRule `json:"syscalls"`
 }
 
 type ociSeccompRule struct {
-	Names    []string `json:"names"`
-	Action   string   `json:"action"`
-	ErrnoRet *uint    `json:"errnoRet,omitempty"`
+	Names    []string        `json:"names"`
+	Action   string          `json:"action"`
+	ErrnoRet *uint           `json:"errnoRet,omitempty"`
+	Args     []ociSeccompArg `json:"args,omitempty"`
+}
+
+type ociSeccompArg struct {
+	Index    uint   `json:"index"`
+	Value    uint64 `json:"value"`
+	ValueTwo uint64 `json:"valueTwo,omitempty"`
+	Op       string `json:"op"`
 }
 
 type ociNamespace struct {

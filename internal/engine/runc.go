@@ -203,9 +203,16 @@ func (b *bundle) writeConfig(cfg *v1.ConfigFile, spec Spec, args []string) error
 	if b.ns != nil {
 		rootlessSpec(&conf, b.ns)
 	}
+	if err := withSeccomp(&conf, spec.Seccomp); err != nil {
+		return err
+	}
 	caps := capSet(spec.CapAdd)
 	conf.Process.Capabilities = ociCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
-	if spec.Network != "host" {
+	if id, ok := joined(spec.Network); ok {
+		if err := b.joinRunc(&conf, id); err != nil {
+			return err
+		}
+	} else if spec.Network != "host" {
 		netns := ociNamespace{Type: "network"}
 		if b.ns == nil {
 			if p, closeNS, err := loopbackNetns(); err == nil {

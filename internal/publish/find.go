@@ -26,16 +26,29 @@ const maxSBOM = 64 << 20
 // It returns the document and where it was found, or nil when there is
 // none.
 func FindSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) ([]byte, string, error) {
+	return find(ctx, ref, img, insecure, SBOMSuffix, image.SPDXMediaType)
+}
+
+// FindSeccomp finds the seccomp profile Write published for the image at
+// ref, where FindSBOM finds the SBOM (TAG.seccomp.json, FILE.seccomp.json,
+// or a referrer of type SeccompMediaType), or nil when there is none.
+func FindSeccomp(ctx context.Context, ref string, img v1.Image, insecure bool) ([]byte, string, error) {
+	return find(ctx, ref, img, insecure, SeccompSuffix, SeccompMediaType)
+}
+
+// find finds the extra of the image at ref with sidecar suffix, or
+// attached as mediaType.
+func find(ctx context.Context, ref string, img v1.Image, insecure bool, suffix, mediaType string) ([]byte, string, error) {
 	loc, err := image.Parse(ref)
 	if err != nil {
 		return nil, "", err
 	}
 	switch loc.Transport {
 	case image.OCI:
-		paths := []string{loc.Sidecar(SBOMSuffix)}
+		paths := []string{loc.Sidecar(suffix)}
 		if loc.Ref == "" {
 			// An untagged reference to a layout of one tagged image.
-			if m, _ := filepath.Glob(filepath.Join(loc.Path, "*"+SBOMSuffix)); len(m) == 1 {
+			if m, _ := filepath.Glob(filepath.Join(loc.Path, "*"+suffix)); len(m) == 1 {
 				paths = append(paths, m[0])
 			}
 		}
@@ -45,9 +58,9 @@ func FindSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) ([]b
 			}
 		}
 	case image.OCIArchive, image.DockerArchive:
-		return readSidecar(loc.Sidecar(SBOMSuffix))
+		return readSidecar(loc.Sidecar(suffix))
 	case image.Docker:
-		return attachedSBOM(ctx, loc.Ref, img, insecure)
+		return attached(ctx, loc.Ref, img, insecure, mediaType)
 	}
 	return nil, "", nil
 }
@@ -68,9 +81,9 @@ func readSidecar(p string) ([]byte, string, error) {
 	return b, p, nil
 }
 
-// attachedSBOM looks for an SPDX referrer of the image, or of the index
-// the reference names.
-func attachedSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) ([]byte, string, error) {
+// attached looks for a referrer of mediaType of the image, or of the
+// index the reference names.
+func attached(ctx context.Context, ref string, img v1.Image, insecure bool, mediaType string) ([]byte, string, error) {
 	var no []name.Option
 	if insecure {
 		no = append(no, name.Insecure)
@@ -100,27 +113,30 @@ func attachedSBOM(ctx context.Context, ref string, img v1.Image, insecure bool) 
 			continue
 		}
 		for _, m := range im.Manifests {
-			if m.ArtifactType != image.SPDXMediaType && m.ArtifactType != "" && m.ArtifactType != emptyMediaType {
+			if m.ArtifactType != mediaType && m.ArtifactType != "" && m.ArtifactType != emptyMediaType {
 				continue
 			}
-			b, err := spdxArtifact(r.Context().Digest(m.Digest.String()), ro)
+			b, err := artifactOf(r.Context().Digest(m.Digest.String()), ro, mediaType)
 			if err != nil {
-				return nil, "", fmt.Errorf("reading the SBOM attached to %s: %w", ref, err)
+				return nil, "", fmt.Errorf("reading the %s attached to %s: %w", what[mediaType], ref, err)
 			}
 			if b != nil {
-				return b, "SBOM attached to " + dr.String(), nil
+				return b, what[mediaType] + " attached to " + dr.String(), nil
 			}
 		}
 	}
 	return nil, "", nil
 }
 
+// what names an extra of each media type in messages.
+var what = map[string]string{image.SPDXMediaType: "SBOM", SeccompMediaType: "seccomp profile"}
+
 // emptyMediaType is the config media type of OCI 1.1 artifacts.
 const emptyMediaType = "application/vnd.oci.empty.v1+json"
 
-// spdxArtifact returns the SPDX document of the artifact at ref, or nil
-// when the artifact is something else.
-func spdxArtifact(ref name.Digest, ro []remote.Option) ([]byte, error) {
+// artifactOf returns the document of mediaType of the artifact at ref,
+// or nil when the artifact is something else.
+func artifactOf(ref name.Digest, ro []remote.Option, mediaType string) ([]byte, error) {
 	art, err := remote.Image(ref, ro...)
 	if err != nil {
 		return nil, err
@@ -129,7 +145,7 @@ func spdxArtifact(ref name.Digest, ro []remote.Option) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Layers) == 0 || (m.ArtifactType != image.SPDXMediaType && m.Layers[0].MediaType != image.SPDXMediaType) {
+	if len(m.Layers) == 0 || (m.ArtifactType != mediaType && string(m.Layers[0].MediaType) != mediaType) {
 		return nil, nil
 	}
 	l, err := art.LayerByDigest(m.Layers[0].Digest)

@@ -26,9 +26,15 @@ import (
 
 // The suffixes of the sidecar files (see image.Location.Sidecar).
 const (
-	SBOMSuffix   = ".sbom.spdx.json"
-	ReportSuffix = ".report.json"
+	SBOMSuffix    = ".sbom.spdx.json"
+	ReportSuffix  = ".report.json"
+	SeccompSuffix = ".seccomp.json"
 )
+
+// SeccompMediaType is the artifact type of a seccomp profile attached to
+// an image (no registered type exists; the profile is the JSON Docker and
+// the OCI runtime spec take).
+const SeccompMediaType = "application/vnd.dietimg.seccomp.v1+json"
 
 // Artifact is what Write publishes.
 type Artifact struct {
@@ -37,6 +43,9 @@ type Artifact struct {
 	Index v1.ImageIndex
 	// SBOM is the SPDX JSON document of the image; nil for none.
 	SBOM []byte
+	// Seccomp is the image's seccomp profile; nil for none. It goes
+	// where the SBOM goes.
+	Seccomp []byte
 	// Report is written as indented JSON beside the image; nil for none.
 	// It is marshalled after Options.Written has run.
 	Report any
@@ -73,6 +82,10 @@ type Published struct {
 	// SBOMDigest is the digest of the SBOM referrer on a push (zero for
 	// none).
 	SBOMDigest v1.Hash
+	// SeccompPath is the profile's sidecar file, SeccompDigest its
+	// referrer on a push.
+	SeccompPath   string
+	SeccompDigest v1.Hash
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -131,6 +144,9 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 	if rp := loc.Sidecar(ReportSuffix); rp != "" && a.Report != nil {
 		pub.ReportPath = rp
 	}
+	if sp := loc.Sidecar(SeccompSuffix); sp != "" && a.Seccomp != nil {
+		pub.SeccompPath = sp
+	}
 	if opts.Written != nil {
 		opts.Written(pub)
 	}
@@ -142,6 +158,20 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 		}
 		pub.SBOMDigest = d
 		logf(opts, "attached the SBOM to %s (%s)", dest, d)
+	}
+	if loc.Transport == image.Docker && a.Seccomp != nil {
+		d, err := image.Attach(ctx, dest, *subject, SeccompMediaType, a.Seccomp,
+			map[string]string{"org.opencontainers.image.created": a.Epoch.UTC().Format(time.RFC3339)}, iopts)
+		if err != nil {
+			return pub, err
+		}
+		pub.SeccompDigest = d
+		logf(opts, "attached the seccomp profile to %s (%s)", dest, d)
+	}
+	if pub.SeccompPath != "" {
+		if err := safefile.WriteBytes(pub.SeccompPath, a.Seccomp); err != nil {
+			return pub, fmt.Errorf("writing the seccomp profile: %w", err)
+		}
 	}
 	if pub.SBOMPath != "" {
 		if err := safefile.WriteBytes(pub.SBOMPath, a.SBOM); err != nil {

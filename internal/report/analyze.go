@@ -81,6 +81,9 @@ type Analysis struct {
 	// ReasonsFrom says where the reasons were read: a label, a file in
 	// the image, an SBOM beside it or attached to it.
 	ReasonsFrom string `json:"reasons_from,omitempty"`
+	// Seccomp summarises the seccomp profile published with the image
+	// (AddSeccomp); nil when there is none.
+	Seccomp *Seccomp `json:"seccomp,omitempty"`
 	// Files is the whole merged tree, sorted by path, when
 	// Options.KeepFiles asks for it.
 	Files []File `json:"files,omitempty"`

@@ -41,6 +41,9 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 	fmt.Fprintf(tw, "contents\t%s, %s, %s in regular files\n", plural(len(a.Layers), "layer"), plural(a.FileCount, "file"), image.HumanSize(a.FileBytes))
 	fmt.Fprintf(tw, "wasted\t%s of %s stored are overwritten or deleted by later layers; efficiency %s\n",
 		image.HumanSize(a.Wasted), image.HumanSize(a.TotalBytes), Percent(a.Efficiency))
+	if a.Seccomp != nil {
+		fmt.Fprintf(tw, "seccomp\t%s\n", a.Seccomp)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -136,6 +137,14 @@ func Unpack(ctx context.Context, img v1.Image, dir string, opts UnpackOptions) (
 
 // UnpackLayers is Unpack for a list of layers, bottom first.
 func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts UnpackOptions) (*UnpackReport, error) {
+	return unpackOnto(ctx, layers, dir, opts, nil, 0, nil)
+}
+
+// unpackOnto unpacks layers onto the tree in dir that the layers below
+// them (first of them, the report base) made: the report goes on from
+// base's, the layers are numbered from first, and dirs are the
+// directories already there whose modes and times are set at the end.
+func unpackOnto(ctx context.Context, layers []v1.Layer, dir string, opts UnpackOptions, base *UnpackReport, first int, dirs map[string]dirMeta) (*UnpackReport, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -158,8 +167,20 @@ func UnpackLayers(ctx context.Context, layers []v1.Layer, dir string, opts Unpac
 	if opts.KeepOwners {
 		u.report.Owners = map[string]Owner{}
 	}
+	if base != nil {
+		*u.report = *base
+		u.report.Skipped = slices.Clone(base.Skipped)
+		u.report.LostXattrs = slices.Clone(base.LostXattrs)
+		if opts.KeepOwners {
+			u.report.Owners = maps.Clone(base.Owners)
+			if u.report.Owners == nil {
+				u.report.Owners = map[string]Owner{}
+			}
+		}
+	}
+	maps.Copy(u.dirMeta, dirs)
 	for i, l := range layers {
-		if err := u.layer(i, l); err != nil {
+		if err := u.layer(first+i, l); err != nil {
 			return u.report, err
 		}
 		u.report.Layers++
@@ -196,7 +217,13 @@ type unpacker struct {
 func (u *unpacker) layer(i int, l v1.Layer) error {
 	u.index = i
 	u.current = map[string]bool{}
-	rc, err := layerTar(l)
+	var rc io.ReadCloser
+	var err error
+	if c, ok := l.(diffChecked); ok {
+		rc, err = c.tarStream()
+	} else {
+		rc, err = layerTar(l)
+	}
 	if err != nil {
 		return fmt.Errorf("layer %d: %w", i, err)
 	}
@@ -210,6 +237,12 @@ func (u *unpacker) layer(i int, l v1.Layer) error {
 		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			// The rest of the stream (the archive's padding) is read too:
+			// its end is where a compressed stream's checksum and a
+			// layer's diff ID are checked.
+			if _, err := io.Copy(io.Discard, ra); err != nil {
+				return fmt.Errorf("%s: %w", layerName(i, l), err)
+			}
 			return nil
 		}
 		if err != nil {

@@ -45,6 +45,8 @@ type corpusCase struct {
 	// only once a client connects (the database's locale), which a trace
 	// sees only when the probe reached the server.
 	kept []string
+	// cut are files the slim image must not hold: the probes' tools.
+	cut []string
 	// ask puts this test's own questions to the server at addr (the
 	// host's end of a forward to port in the container) and returns its
 	// answers, as one byte string; want is in the fat image's answer, so
@@ -95,12 +97,11 @@ var corpusCases = []corpusCase{
 		probes: []string{
 			"--probe-cmd", fmt.Sprintf("redis-cli -p %d SET greeting hello", fatimages.RedisPort),
 			"--probe-cmd", fmt.Sprintf("redis-cli -p %d GET greeting", fatimages.RedisPort),
-			// redis-cli is the probe's tool, not the server's: kept
-			// only when asked, and the verify run needs it.
-			"--keep-probe-files",
+			// redis-cli is the probe's tool, not the server's: it runs
+			// from the fat image beside the server, and is cut.
 		},
-		kept: []string{"/usr/bin/redis-cli"},
-		ask:  askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
+		cut: []string{"/usr/bin/redis-cli"},
+		ask: askRedis("SET greeting hello", "GET greeting", "INCR visits", "INCR visits", "DBSIZE"), want: "$5\r\nhello\r\n",
 		// redis-server's closure is 17.6 MB (libcrypto, libstdc++,
 		// libsystemd...) of the fat image's 130 MB: 7.4x at best. The
 		// peer tool's slim of a Redis image: 17.65 MB.
@@ -108,8 +109,10 @@ var corpusCases = []corpusCase{
 	},
 	{
 		tag: "postgres", port: fatimages.PostgresPort,
-		probes: []string{"--probe-cmd", fmt.Sprintf("psql -p %d -U postgres -Atc 'select datname from pg_database order by 1'", fatimages.PostgresPort),
-			"--keep-probe-files"},
+		// psql runs from the fat image beside the server, through the
+		// server's socket directory (/var/run/postgresql), and is cut.
+		probes: []string{"--probe-cmd", fmt.Sprintf("psql -p %d -U postgres -Atc 'select datname from pg_database order by 1'", fatimages.PostgresPort)},
+		cut:    []string{"/usr/lib/postgresql/15/bin/psql"},
 		// Each backend sets the database's collation and character type
 		// (C.UTF-8) when a client connects: no connection in the traced
 		// run, no locale, and the slim server refuses every connection.
@@ -215,13 +218,22 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 	toDocker(t, src, fat)
 
 	began := time.Now()
-	run := runSlimRef(t, src, c.probes...)
+	// Every slim of the corpus makes its seccomp profile (issue 23) and
+	// proves it in its verify; the slim image then runs under it below.
+	profile := filepath.Join(t.TempDir(), "seccomp.json")
+	run := runSlimRef(t, src, append([]string{"--seccomp", profile}, c.probes...)...)
 	took := time.Since(began)
 	run.mustSucceed(t)
 	c.checkSize(t, run, took)
+	c.checkSeccomp(t, run, profile)
 	for _, want := range c.kept {
 		if !slices.ContainsFunc(run.res.Kept, func(k Kept) bool { return k.Path == want }) {
 			t.Errorf("%s: the slim image lacks %s", c.tag, want)
+		}
+	}
+	for _, cut := range c.cut {
+		if slices.ContainsFunc(run.res.Kept, func(k Kept) bool { return k.Path == cut }) {
+			t.Errorf("%s: the slim image holds the probe's tool %s", c.tag, cut)
 		}
 	}
 
@@ -236,8 +248,8 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 		name  string
 		start func() server
 	}{
-		{"slim image under docker", func() server { return dockerServer(t, slim) }},
-		{"slim image under runc", func() server { return runcServer(t, run.dest, c.tag) }},
+		{"slim image under docker with its seccomp profile", func() server { return dockerServer(t, slim, "--security-opt", "seccomp="+profile) }},
+		{"slim image under runc with its seccomp profile", func() server { return runcServer(t, run.dest, c.tag, profile) }},
 	} {
 		got := c.answer(t, ctx, s.name, s.start)
 		if !bytes.Equal(got, want) {
@@ -434,10 +446,11 @@ func toDocker(t *testing.T, src, ref string) {
 
 // dockerServer starts ref with the Docker CLI, as a user would, with a
 // loopback interface only.
-func dockerServer(t *testing.T, ref string) server {
+func dockerServer(t *testing.T, ref string, flags ...string) server {
 	t.Helper()
 	name := "diet-test-corpus-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if out, err := exec.Command("docker", "run", "-d", "--network", "none", "--name", name, ref).CombinedOutput(); err != nil {
+	args := append(append([]string{"run", "-d", "--network", "none", "--name", name}, flags...), ref)
+	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
 		t.Fatalf("docker run %s: %v: %s", ref, err, out)
 	}
 	state := func() (pid int, err error) {
@@ -468,8 +481,9 @@ func dockerServer(t *testing.T, ref string) server {
 }
 
 // runcServer unpacks the image at ref (oci:DIR:TAG) into a bundle with
-// umoci and runs it with runc, in a network namespace of its own.
-func runcServer(t *testing.T, ref, tag string) server {
+// umoci and runs it with runc, in a network namespace of its own, under
+// the seccomp profile in the file profile ("" for none).
+func runcServer(t *testing.T, ref, tag, profile string) server {
 	t.Helper()
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	if out, err := exec.Command("umoci", "unpack", "--image", strings.TrimPrefix(ref, "oci:"), bundle).CombinedOutput(); err != nil {
@@ -481,7 +495,7 @@ func runcServer(t *testing.T, ref, tag string) server {
 			volumes = im.Volumes
 		}
 	}
-	if err := editSpec(filepath.Join(bundle, "config.json"), volumes); err != nil {
+	if err := editSpec(filepath.Join(bundle, "config.json"), volumes, profile); err != nil {
 		t.Fatal(err)
 	}
 	id := "diet-test-corpus-" + tag + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -537,7 +551,7 @@ func runcServer(t *testing.T, ref, tag string) server {
 // the empty tmpfs mounts umoci puts on the image's volumes: Docker fills a
 // new volume with the image's files there (PostgreSQL's initialised data
 // directory), and so does this test.
-func editSpec(file string, volumes []string) error {
+func editSpec(file string, volumes []string, profile string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -545,6 +559,24 @@ func editSpec(file string, volumes []string) error {
 	var spec map[string]any
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return fmt.Errorf("reading %s: %w", file, err)
+	}
+	if profile != "" {
+		// The profile diet wrote goes in as it is: the OCI runtime spec's
+		// linux.seccomp takes the same JSON as Docker.
+		pb, err := os.ReadFile(profile)
+		if err != nil {
+			return err
+		}
+		var sc any
+		if err := json.Unmarshal(pb, &sc); err != nil {
+			return fmt.Errorf("reading %s: %w", profile, err)
+		}
+		linux, _ := spec["linux"].(map[string]any)
+		if linux == nil {
+			linux = map[string]any{}
+			spec["linux"] = linux
+		}
+		linux["seccomp"] = sc
 	}
 	if p, ok := spec["process"].(map[string]any); ok {
 		p["terminal"] = false
@@ -568,4 +600,26 @@ func editSpec(file string, volumes []string) error {
 		return err
 	}
 	return os.WriteFile(file, b, 0o644)
+}
+
+// checkSeccomp wants the slim's seccomp profile written, the same as the
+// report's and the sidecar beside the image, and proven by the verify.
+func (c *corpusCase) checkSeccomp(t *testing.T, run *slimRun, profile string) {
+	t.Helper()
+	sc := run.res.Seccomp
+	if sc == nil {
+		t.Fatalf("%s: no seccomp profile in the report", c.tag)
+	}
+	t.Logf("%s: seccomp %d of %d calls allowed (%d traced, %d for the runtime, %d more in the verify for the helper); filtered %v", c.tag, sc.Allowed, sc.Total, sc.Traced, len(sc.Runtime), len(sc.VerifyOnly), sc.Filtered)
+	if !sc.Verified || sc.Allowed == 0 || sc.Allowed >= sc.Total {
+		t.Errorf("%s: seccomp profile %+v: want verified, allowing some calls", c.tag, sc)
+	}
+	written, err := os.ReadFile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sidecar, err := os.ReadFile(strings.TrimSuffix(strings.TrimPrefix(run.dest, "oci:"), ":slim") + "/slim.seccomp.json")
+	if err != nil || !bytes.Equal(sidecar, written) {
+		t.Errorf("%s: the sidecar profile differs from --seccomp's (%v)", c.tag, err)
+	}
 }

@@ -41,3 +41,7 @@ func underAny(p string, dirs []string) bool {
 	}
 	return false
 }
+
+// hostArch is the architecture diet runs on, which an emulator's own
+// calls are of.
+func hostArch() string { return goruntime.GOARCH }

@@ -204,7 +204,7 @@ func TestSlimStateImage(t *testing.T) {
 				testenv.Missing(t, "%v", err)
 			}
 			t.Parallel()
-			r := runSlimRef(t, src, "--runtime", rt, "--probe-http", "8000/state", "--probe-cmd", "/bin/busybox cat /var/tmp/mark", "--keep", "/srv")
+			r := runSlimRef(t, src, "--runtime", rt, "--probe-http", "8000/state", "--probe-cmd", "/bin/busybox cat /var/tmp/mark", "--probe-cmd-inside", "--keep", "/srv")
 			r.mustSucceed(t)
 			for _, o := range append(r.res.Original, r.res.Slim...) {
 				if got := string(o.Body) + string(o.Stdout); got != "clean\n" && got != "run\n" {
@@ -277,7 +277,8 @@ func TestSlimKeepProbeFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The http probe first: the page is there once the port is open.
-	args := []string{"--probe-http", "8000/", "--probe-cmd", "/opt/tool/busybox cat /srv/state"}
+	// The command reads the container's own files: it runs inside.
+	args := []string{"--probe-http", "8000/", "--probe-cmd", "/opt/tool/busybox cat /srv/state", "--probe-cmd-inside"}
 	r := runSlimRef(t, src, args...)
 	if r.code == 0 || !strings.Contains(r.stderr, "--keep-probe-files keeps it") || !strings.Contains(r.stderr, "/opt/tool/busybox: not found in the image") {
 		t.Errorf("without --keep-probe-files: exit %d\n%s", r.code, r.stderr)

@@ -143,7 +143,7 @@ func dockerRunner(ref string) runner {
 
 func runcRunner(ref, tag string) runner {
 	return runner{
-		serve: func(t *testing.T) server { return runcServer(t, ref, tag) },
+		serve: func(t *testing.T) server { return runcServer(t, ref, tag, "") },
 		exec: func(t *testing.T, args []string) []byte {
 			bundle := filepath.Join(t.TempDir(), "bundle")
 			if out, err := exec.Command("umoci", "unpack", "--image", strings.TrimPrefix(ref, "oci:"), bundle).CombinedOutput(); err != nil {
@@ -191,7 +191,7 @@ func (c *reachCase) answers(t *testing.T, what string, r runner) []byte {
 // image's entrypoint the arguments args instead of its command (none:
 // the command, as docker run does).
 func editSpecArgs(file, tag string, args []string) error {
-	if err := editSpec(file, nil); err != nil {
+	if err := editSpec(file, nil, ""); err != nil {
 		return err
 	}
 	if len(args) == 0 {

@@ -45,6 +45,9 @@ type Options struct {
 	// Probes drive the program while it is traced and when the result is
 	// verified. None runs the default command for DefaultWait.
 	Probes []probe.Probe
+	// Crawl bounds the crawler of the traced run, which follows the
+	// same-origin links of the HTML answers of http probes (zero: none).
+	Crawl probe.Crawl
 	// NoTrace keeps the static closure and the rules only.
 	NoTrace bool
 	// Reach is ReachAll (or ""): what the kept code can reach is kept
@@ -59,9 +62,14 @@ type Options struct {
 	Exclude []string
 	// Runtime is "runc" (the default) or "docker".
 	Runtime string
-	// WorkDir is where the image is unpacked and bundles are made; ""
-	// means a temporary directory, removed afterwards.
+	// WorkDir is where the image is unpacked (without a Cache) and
+	// bundles are made; "" means a temporary directory, removed
+	// afterwards.
 	WorkDir string
+	// Cache is the directory of the tree cache (rootfs.UnpackCached):
+	// the image's tree is unpacked there once, and only the layers not
+	// unpacked before are; "" unpacks into WorkDir every time.
+	Cache string
 	// Sensor is a static diet binary to run inside the container; ""
 	// means this program (os.Executable).
 	Sensor string
@@ -85,6 +93,26 @@ type Options struct {
 	// closures, and the files they touched); otherwise the probe's tools
 	// are not part of the application, and not traced.
 	KeepProbeFiles bool
+	// ProbeCmdInside runs cmd probes inside the image's own container
+	// (a probe that reads the container's files); otherwise from the
+	// original image in a container beside it (services.go).
+	ProbeCmdInside bool
+	// Services start before every run of the image, which joins their
+	// network (services.go); Names resolve to the loopback there too,
+	// and Env is added to the image's environment in every run (a
+	// compose service's own).
+	Services []Service
+	Names    []string
+	Env      []string
+	// Seccomp makes a seccomp profile of the system calls the traced
+	// runs made (Result.Seccomp), and runs the verify under it;
+	// SeccompAdd allows more calls, by name.
+	Seccomp    bool
+	SeccompAdd []string
+	// seccompProbes, when not nil, are the indexes of the probes whose
+	// traced runs make the profile (tests: a profile narrower than the
+	// probes the verify runs).
+	seccompProbes []int
 	// Name names the image in the SBOM.
 	Name string
 	// Progress receives one line per step; nil for none.
@@ -147,9 +175,16 @@ type Result struct {
 	Slim        []probe.Outcome `json:"slim,omitempty"`
 	Differences []Difference    `json:"differences,omitempty"`
 	Verified    bool            `json:"verified"`
+	// Masked is what the verify left out of its comparison, per probe:
+	// what differed between two runs of the original (a time, an id).
+	// Unstable are the probes whose two runs differed beyond that.
+	Masked   []probe.Masked   `json:"masked,omitempty"`
+	Unstable []probe.Unstable `json:"unstable,omitempty"`
 	// Warnings are the probes that failed against the original (not
 	// Strict): Verified says nothing of them.
 	Warnings []probe.Warning `json:"probe_warnings,omitempty"`
+	// Seccomp is the result's seccomp profile (Options.Seccomp).
+	Seccomp *Seccomp `json:"seccomp,omitempty"`
 	// SBOM is the SPDX JSON of the result.
 	SBOM    []byte        `json:"-"`
 	sbomDoc sbom.Document // what SBOM was made from, for an index's SBOM
@@ -164,8 +199,12 @@ func (r *Result) Ratio() float64 {
 }
 
 // ErrDifferent is returned, with the Result, when the slimmed image
-// answers a probe differently from the original.
-var ErrDifferent = errors.New("slim: the slimmed image answers differently from the original")
+// answers a probe differently from the original; ErrUnstable (Strict)
+// when the original's own two runs differ beyond what can be masked.
+var (
+	ErrDifferent = errors.New("slim: the slimmed image answers differently from the original")
+	ErrUnstable  = errors.New("slim: the original answers differently from run to run")
+)
 
 func (o Options) logf(format string, args ...any) {
 	if o.Progress != nil {
@@ -197,6 +236,11 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		return nil, err
 	}
 	r := &run{ctx: ctx, opts: opts, img: img, cfg: cfg, work: work}
+	defer func() { // the Services' images and the probes' tool
+		if r.tgt != nil {
+			r.tgt.side.close()
+		}
+	}()
 	for _, stage := range []func() error{
 		r.prepare,       // the sensor and the result
 		r.unpack,        // 1. the file tree, unpacked without trusting it
@@ -207,6 +251,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 		r.reach,         // 6. what the kept code can reach, read statically
 		r.close,         // 7. the closure of every ELF file kept
 		r.assemble,      // 8. one reproducible layer with the original config
+		r.makeSeccomp,   // 8b. the seccomp profile of the traced calls (--seccomp)
 	} {
 		if err := stage(); err != nil {
 			return nil, err
@@ -215,7 +260,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	if opts.NoVerify {
 		return r.res, nil
 	}
-	return r.res, r.verify() // 9. the probes against the result
+	return r.res, r.checkSeccomp(r.verify()) // 9. the probes against the result
 }
 
 // run is one Slim: its inputs, and what each stage leaves for the next.
@@ -235,6 +280,10 @@ type run struct {
 	popts   probe.Options
 	records map[int][]trace.Event // probe index -> its traced run's events
 	res     *Result
+	// seccompSet is the profile's calls; verifySet and verifyProfile
+	// the verify's filter (seccomp_run.go).
+	seccompSet, verifySet *callSet
+	verifyProfile         []byte
 }
 
 // prepare makes the original's target and the result, with the sensor
@@ -247,7 +296,16 @@ func (r *run) prepare() error {
 	tgt := &target{img: r.img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
 	r.tgt = tgt
-	if !opts.NoTrace || needsHelper(opts.Probes) {
+	if opts.Seccomp {
+		if opts.NoTrace {
+			return errors.New("--seccomp needs the trace: it makes the profile of the calls the traced runs made (leave out --no-trace)")
+		}
+		tgt.calls, tgt.qemuStrace = true, foreign(cfg.Architecture)
+	}
+	if tgt.side, err = newAlongside(r); err != nil {
+		return err
+	}
+	if !opts.NoTrace || needsHelper(opts.Probes) || len(opts.Services) > 0 {
 		exe := opts.Sensor
 		if exe == "" {
 			if exe, err = os.Executable(); err != nil {
@@ -280,12 +338,25 @@ func (r *run) prepare() error {
 // database, and checks the keep rules against it.
 func (r *run) unpack() error {
 	opts := r.opts
-	opts.logf("unpacking the image (%d bytes compressed)", r.res.Before.Compressed)
-	r.rootDir = filepath.Join(r.work, "rootfs")
-	os.RemoveAll(r.rootDir)
-	unpacked, err := rootfs.Unpack(r.ctx, r.img, r.rootDir, rootfs.UnpackOptions{KeepOwners: true})
-	if err != nil {
-		return fmt.Errorf("unpacking the image: %w", err)
+	var unpacked *rootfs.UnpackReport
+	if opts.Cache != "" {
+		opts.logf("unpacking the image (%d bytes compressed) into the tree cache %s", r.res.Before.Compressed, opts.Cache)
+		tree, err := rootfs.UnpackCached(r.ctx, r.img, opts.Cache, rootfs.UnpackOptions{KeepOwners: true})
+		if err != nil {
+			return fmt.Errorf("unpacking the image: %w", err)
+		}
+		if tree.Reused > 0 {
+			opts.logf("%d of %d layers were unpacked before: unpacked %d", tree.Reused, tree.Reused+tree.Unpacked, tree.Unpacked)
+		}
+		r.rootDir, unpacked = tree.Dir, tree.Report
+	} else {
+		opts.logf("unpacking the image (%d bytes compressed)", r.res.Before.Compressed)
+		r.rootDir = filepath.Join(r.work, "rootfs")
+		os.RemoveAll(r.rootDir)
+		var err error
+		if unpacked, err = rootfs.Unpack(r.ctx, r.img, r.rootDir, rootfs.UnpackOptions{KeepOwners: true}); err != nil {
+			return fmt.Errorf("unpacking the image: %w", err)
+		}
 	}
 	r.res.Before.Uncompressed = unpacked.Size
 	t, err := loadTree(r.rootDir, unpacked.Owners)
@@ -312,7 +383,7 @@ func (r *run) static() error {
 // NoTrace, and refuses probes the original gave no answer to.
 func (r *run) probeOriginal() error {
 	ctx, img, opts, rootDir, tgt, res := r.ctx, r.img, r.opts, r.rootDir, r.tgt, r.res
-	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports}
+	popts := probe.Options{Timeout: opts.Timeout, DefaultWait: opts.DefaultWait, Helper: helper(tgt.sensorArgv), Ports: tgt.ports, Crawl: opts.Crawl}
 	r.popts = popts
 	opts.logf("running %d probe(s) against the original%s", max(1, len(opts.Probes)), map[bool]string{true: "", false: " under the sensor"}[opts.NoTrace])
 	// The tree unpacked above is the runs' lower directory (runc): the
@@ -463,18 +534,32 @@ func (r *run) verify() error {
 	opts.logf("running the probes against the slimmed image")
 	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
+	st.profile = r.verifyProfile // nil without --seccomp
+	st.side = tgt.side
 	var err error
 	if st.held, err = opts.hold(ctx, res.Image); err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
-	res.Slim, err = probe.Run(ctx, st, opts.Probes, r.popts)
+	// The verify asks what the traced run asked, the crawler's and the
+	// OpenAPI documents' requests included, and nothing more.
+	probes, popts := probe.OutcomeProbes(res.Original), r.popts
+	popts.Replay = true
+	res.Slim, err = probe.Run(ctx, st, probes, popts)
 	if st.held != nil {
 		st.held.Release()
 	}
 	if err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
-	for _, diff := range probe.Compare(res.Original, res.Slim) {
+	verdict, err := probe.Verify(res.Original, res.Slim, func() ([]probe.Outcome, error) {
+		opts.logf("some answers differ: running the original again to tell noise from difference")
+		return r.rerunOriginal(probes, popts)
+	})
+	if err != nil {
+		return fmt.Errorf("running the original again: %w", err)
+	}
+	res.Masked, res.Unstable = verdict.Masked, verdict.Unstable
+	for _, diff := range verdict.Differences {
 		idx := 0
 		for i, o := range res.Original {
 			if o.Probe.String() == diff.Probe.String() {
@@ -487,8 +572,31 @@ func (r *run) verify() error {
 	if len(res.Differences) > 0 {
 		return ErrDifferent
 	}
+	if len(res.Unstable) > 0 {
+		var lines []string
+		for _, u := range res.Unstable {
+			lines = append(lines, "probe "+u.String())
+		}
+		if opts.Strict {
+			return fmt.Errorf("%w:\n%s\nan answer that changes this much by itself proves nothing of the slimmed image: fix the probe, or give --strict=false to slim with a warning", ErrUnstable, strings.Join(lines, "\n"))
+		}
+		opts.logf("warning: the original answers these probes differently from run to run, which proves nothing of the slimmed image:\n%s", strings.Join(lines, "\n"))
+	}
 	res.Verified = true
 	return nil
+}
+
+// rerunOriginal runs the probes against the original once more, in fresh
+// containers, untraced: what differs from its first run is noise.
+func (r *run) rerunOriginal(probes []probe.Probe, popts probe.Options) ([]probe.Outcome, error) {
+	tgt := *r.tgt
+	tgt.trace, tgt.calls, tgt.profile = false, false, nil
+	var err error
+	if tgt.held, err = engine.HoldDir(r.ctx, r.img, r.opts.Runtime, r.rootDir); err != nil {
+		return nil, err
+	}
+	defer tgt.held.Release()
+	return probe.Run(r.ctx, &tgt, probes, popts)
 }
 
 // hold gets img into the runtime once for all the probe runs, which would

@@ -53,9 +53,20 @@ type target struct {
 	// traceProbeCmds runs cmd probes under the sensor too, each with a
 	// record of its own (--keep-probe-files).
 	traceProbeCmds bool
+	// seccomp (--seccomp): calls makes the sensor record every system
+	// call, and qemu-user's own log of the emulated program's (a foreign
+	// image) with qemuStrace; aux are the records of what runs beside
+	// the program in the container (seccomp.go); profile, when not nil,
+	// is the filter every run is under.
+	calls, qemuStrace bool
+	aux               []string
+	profile           []byte
 	// held, when not nil, is img held in its runtime: the runs go
 	// through it rather than getting img in each time.
 	held *engine.Held
+	// side, when not nil, is what runs beside the image: its Services
+	// and the probes' commands (services.go).
+	side *alongside
 
 	runs    int
 	execs   []string // record file of each Exec, in order
@@ -67,7 +78,8 @@ type target struct {
 // run the service, and the network ones need the helper inside it.
 func needsHelper(probes []probe.Probe) bool {
 	for _, p := range probes {
-		if p.Kind == probe.KindHTTP || p.Kind == probe.KindTCP || p.Kind == probe.KindScript {
+		switch p.Kind {
+		case probe.KindHTTP, probe.KindTCP, probe.KindScript, probe.KindOpenAPI:
 			return true
 		}
 	}
@@ -93,7 +105,7 @@ func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
 		}
 	}
 	for _, p := range probes {
-		if p.Kind == probe.KindHTTP || p.Kind == probe.KindTCP {
+		if p.Kind == probe.KindHTTP || p.Kind == probe.KindTCP || p.Kind == probe.KindOpenAPI {
 			add(p.Port)
 		}
 	}
@@ -116,6 +128,7 @@ func (t *target) spec(args []string) (engine.Spec, string) {
 	if t.sensorHost != "" {
 		spec.Mounts = []engine.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
 	}
+	spec.Seccomp = t.profile
 	if !t.trace {
 		spec.Args = args
 		return spec, ""
@@ -169,6 +182,7 @@ func (t *target) userFlags() []string {
 // image's user, recording into rec of the record directory.
 func (t *target) sensorCmd(rec string, argv []string) []string {
 	cmd := append(append([]string{}, t.sensorArgv...), "sensor", "--out", recordDir+"/"+rec, "--stop-signal", cmp.Or(t.cfg.Config.StopSignal, "TERM"))
+	cmd = append(cmd, t.callFlags()...)
 	if t.user() != "" {
 		cmd = append(append(cmd, t.userFlags()...), "--self", strings.Join(t.sensorArgv, " "))
 	}
@@ -180,8 +194,12 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 	if rec != "" {
 		t.execs = append(t.execs, rec)
 	}
+	pod, err := t.up(ctx, &spec)
+	if err != nil {
+		return nil, err
+	}
+	defer pod.down(ctx)
 	var res *engine.Result
-	var err error
 	if t.held != nil {
 		res, err = t.held.Run(ctx, spec)
 	} else {
@@ -206,17 +224,21 @@ func (t *target) Start(ctx context.Context) (probe.Service, error) {
 	}
 	spec.Timeout = 0
 	t.service = rec
+	pod, err := t.up(ctx, &spec)
+	if err != nil {
+		return nil, err
+	}
 	var c *engine.Container
-	var err error
 	if t.held != nil {
 		c, err = t.held.Start(ctx, spec)
 	} else {
 		c, err = engine.Start(ctx, t.img, spec)
 	}
 	if err != nil {
+		pod.down(ctx)
 		return nil, err
 	}
-	return service{c, t}, nil
+	return service{c, t, pod}, nil
 }
 
 // portsClosed refuses host networking when a port of the probes is open
@@ -236,15 +258,23 @@ func portsClosed(ctx context.Context, ports []int) error {
 }
 
 type service struct {
-	c *engine.Container
-	t *target
+	c   *engine.Container
+	t   *target
+	pod *pod // its Services, stopped after it
 }
 
-// Exec runs a probe's command, or the helper, inside the container; a cmd
-// probe runs under the sensor, with a record of its own, when the probe's
-// files are to be kept.
+// Exec runs the helper inside the container, and a probe's command from
+// the original image beside it (services.go), or inside it with
+// --probe-cmd-inside; a cmd probe runs inside under the sensor, with a
+// record of its own, when the probe's files are to be kept.
 func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*probe.Output, error) {
+	if s.t.outside(args) {
+		return s.probeCmd(ctx, args, stdin, stdout)
+	}
 	helper := len(s.t.sensorArgv) > 0 && args[0] == s.t.sensorArgv[0]
+	if s.t.calls && (helper || !s.t.traceProbeCmds) {
+		args, helper = s.t.auxCmd(args), true
+	}
 	switch {
 	case helper || !s.t.trace:
 	case s.t.traceProbeCmds:
@@ -281,6 +311,7 @@ func (s service) Done() <-chan struct{} { return s.c.Done() }
 
 func (s service) Stop(ctx context.Context) (*probe.Output, error) {
 	res, err := s.c.Stop(ctx)
+	s.pod.down(ctx)
 	if res == nil {
 		if err == nil {
 			err = errors.New("the container left no result")

@@ -33,6 +33,14 @@ type Options struct {
 	// for, and the runtime would have killed it after its grace period: a
 	// program without a handler is killed at once instead.
 	StopSignal syscall.Signal
+	// Calls says which system calls are recorded besides the paths
+	// (Result.Calls, and lines of their own in Record).
+	Calls CallMode
+	// CallsAfterExec, with CallsAll, leaves out the calls the first
+	// process makes before it executes another program: diet's own
+	// sensor-exec, which becomes the image's user and then executes the
+	// image's program, is no part of that program.
+	CallsAfterExec bool
 }
 
 // Result is what a traced run gives.
@@ -42,4 +50,7 @@ type Result struct {
 	ExitCode int
 	// Events lists every distinct path event, sorted.
 	Events []Event
+	// Calls lists every distinct system call recorded (Options.Calls),
+	// sorted.
+	Calls []Call
 }

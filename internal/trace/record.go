@@ -53,14 +53,15 @@ type Event struct {
 // every new one at once as a JSON line, so that the record survives a
 // sensor killed without warning.
 type recorder struct {
-	mu   sync.Mutex
-	seen map[Event]bool
-	w    io.Writer
-	err  error
+	mu    sync.Mutex
+	seen  map[Event]bool
+	calls map[Call]bool
+	w     io.Writer
+	err   error
 }
 
 func newRecorder(w io.Writer) *recorder {
-	return &recorder{seen: make(map[Event]bool), w: w}
+	return &recorder{seen: make(map[Event]bool), calls: make(map[Call]bool), w: w}
 }
 
 func (r *recorder) add(e Event) {
@@ -70,14 +71,41 @@ func (r *recorder) add(e Event) {
 		return
 	}
 	r.seen[e] = true
+	r.write(e)
+}
+
+// addCall records a system call: a line of its own in the record, which
+// ReadRecord skips (it names no path) and ReadCalls reads.
+func (r *recorder) addCall(c Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls[c] {
+		return
+	}
+	r.calls[c] = true
+	r.write(c)
+}
+
+func (r *recorder) write(v any) {
 	if r.w == nil || r.err != nil {
 		return
 	}
-	b, _ := json.Marshal(e)
+	b, _ := json.Marshal(v)
 	b = append(b, '\n')
 	if _, err := r.w.Write(b); err != nil {
 		r.err = err
 	}
+}
+
+func (r *recorder) callList() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Call
+	for c := range r.calls {
+		out = append(out, c)
+	}
+	SortCalls(out)
+	return out
 }
 
 func (r *recorder) events() []Event {

@@ -212,3 +212,47 @@ func readlinkProc(name string) (string, error) {
 	}
 	return string(buf[:n]), nil
 }
+
+// callsOf is what a profile must allow of syscall nr made with args: the
+// call by name, and for the calls a profile filters on, the argument.
+func callsOf(nr uint64, a [6]uint64) []Call {
+	name := SyscallName("amd64", nr)
+	if name == "" {
+		return nil
+	}
+	c := Call{Arch: "amd64", Name: name}
+	out := []Call{c}
+	arg := func(i uint, v uint64) {
+		c.ArgSeen, c.Index, c.Value = true, i, v
+		out = append(out, c)
+	}
+	switch nr {
+	case unix.SYS_SOCKET:
+		arg(0, a[0]) // the address family
+	case unix.SYS_PERSONALITY:
+		arg(0, a[0])
+	case unix.SYS_CLONE:
+		arg(0, a[0]&CloneNamespaceFlags) // flags come first on x86_64
+	}
+	return out
+}
+
+func isExec(nr uint64) bool { return nr == unix.SYS_EXECVE || nr == unix.SYS_EXECVEAT }
+
+// installsFilter says whether syscall nr with args, having succeeded,
+// installed a seccomp filter, and whether on every thread (TSYNC).
+func installsFilter(nr uint64, a [6]uint64) (tsync, ok bool) {
+	const (
+		setModeFilter = 1  // SECCOMP_SET_MODE_FILTER
+		flagTsync     = 1  // SECCOMP_FILTER_FLAG_TSYNC
+		prSetSeccomp  = 22 // PR_SET_SECCOMP
+		modeFilter    = 2  // SECCOMP_MODE_FILTER
+	)
+	switch {
+	case nr == unix.SYS_SECCOMP && a[0] == setModeFilter:
+		return a[1]&flagTsync != 0, true
+	case nr == unix.SYS_PRCTL && a[0] == prSetSeccomp && a[1] == modeFilter:
+		return false, true
+	}
+	return false, false
+}

@@ -114,6 +114,9 @@ func absolute(prog, dir string) (string, error) {
 type thread struct {
 	started bool      // has passed its first stop
 	pending []pending // paths named by the syscall it is in
+	nr      uint64    // the syscall it is in, and its arguments
+	args    [6]uint64
+	calls   bool // its system calls are recorded (Options.Calls)
 }
 
 const ptraceOptions = unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE |
@@ -152,7 +155,8 @@ func traceLoop(prog string, argv []string, opts Options, rec *recorder, started 
 		return nil, fmt.Errorf("setting ptrace options: %w", err)
 	}
 	started <- pid
-	t := &tracer{rec: rec, threads: map[int]*thread{pid: {started: true}}}
+	t := &tracer{rec: rec, mode: opts.Calls, waitExec: opts.CallsAfterExec, threads: map[int]*thread{}}
+	t.threads[pid] = &thread{started: true, calls: t.newCalls()}
 	if err := unix.PtraceSyscall(pid, 0); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return nil, fmt.Errorf("resuming %s: %w", prog, err)
@@ -188,7 +192,7 @@ func traceLoop(prog string, argv []string, opts Options, rec *recorder, started 
 	if mainStatus < 0 {
 		mainStatus = 255
 	}
-	return &Result{ExitCode: mainStatus, Events: rec.events()}, nil
+	return &Result{ExitCode: mainStatus, Events: rec.events(), Calls: rec.callList()}, nil
 }
 
 func wait(pid int, ws *unix.WaitStatus) (int, error) {
@@ -211,13 +215,26 @@ func exitCode(ws unix.WaitStatus) int {
 type tracer struct {
 	rec     *recorder
 	threads map[int]*thread
+	mode    CallMode
+	// waitExec: no call is recorded before the first exec (the first
+	// process is diet's sensor-exec; Options.CallsAfterExec).
+	waitExec bool
+}
+
+// newCalls says whether a thread the tracer has not met records its
+// calls: under CallsAll, unless the first exec is awaited; under
+// CallsUnderFilter, only once it has installed a filter. A thread
+// created by another takes its creator's state, when the creator's
+// event comes first.
+func (t *tracer) newCalls() bool {
+	return t.mode == CallsAll && !t.waitExec
 }
 
 // stopped handles one ptrace stop of tid and resumes it.
 func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	th := t.threads[tid]
 	if th == nil {
-		th = &thread{}
+		th = &thread{calls: t.newCalls()}
 		t.threads[tid] = th
 	}
 	sig := ws.StopSignal()
@@ -231,7 +248,9 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 			if msg, err := unix.PtraceGetEventMsg(tid); err == nil {
 				child := int(msg)
 				if t.threads[child] == nil {
-					t.threads[child] = &thread{}
+					t.threads[child] = &thread{calls: th.calls}
+				} else if th.calls && !t.threads[child].started {
+					t.threads[child].calls = true
 				}
 			}
 		case unix.PTRACE_EVENT_EXEC:
@@ -242,6 +261,10 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 					th.pending = old.pending
 					delete(t.threads, int(msg))
 				}
+			}
+			if t.mode == CallsAll {
+				t.waitExec = false
+				th.calls = true
 			}
 		}
 	case !th.started && sig == unix.SIGSTOP:
@@ -312,10 +335,29 @@ func (t *tracer) syscall(tid int, th *thread) {
 	switch si.op {
 	case syscallInfoEntry:
 		th.pending = nil
-		if si.arch == auditArch {
-			th.pending = decode(memReader{}, tid, si.nr, si.args)
+		th.nr, th.args = si.nr, si.args
+		if si.arch != auditArch {
+			th.nr = ^uint64(0)
+			break
+		}
+		th.pending = decode(memReader{}, tid, si.nr, si.args)
+		if th.calls {
+			for _, c := range callsOf(si.nr, si.args) {
+				t.rec.addCall(c)
+			}
+			if t.mode == CallsUnderFilter && isExec(si.nr) {
+				th.calls = false // what runs now is the program
+			}
 		}
 	case syscallInfoExit:
+		if t.mode == CallsUnderFilter && !si.isError && si.rval >= 0 {
+			if tsync, ok := installsFilter(th.nr, th.args); ok {
+				th.calls = true
+				if tsync {
+					t.filterThreads(tid)
+				}
+			}
+		}
 		ok := !si.isError && si.rval >= 0
 		for _, p := range th.pending {
 			e := Event{Path: p.path, Op: p.op, OK: ok}
@@ -325,6 +367,21 @@ func (t *tracer) syscall(tid int, th *thread) {
 			t.rec.add(e)
 		}
 		th.pending = nil
+	}
+}
+
+// filterThreads marks every thread of tid's process as recording: a
+// filter installed with SECCOMP_FILTER_FLAG_TSYNC applies to all of them.
+func (t *tracer) filterThreads(tid int) {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", tid))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		var n int
+		if _, err := fmt.Sscan(e.Name(), &n); err == nil && t.threads[n] != nil {
+			t.threads[n].calls = true
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -285,4 +286,89 @@ func TestReadRecordFileRefusesLinks(t *testing.T) {
 	if _, err := ReadRecordFile(dir); err == nil {
 		t.Error("a directory was read as a record")
 	}
+}
+
+func TestRunRecordsCalls(t *testing.T) {
+	var record bytes.Buffer
+	res, _ := runTraced(t, t.TempDir(), `uname >/dev/null; exit 0`, Options{Calls: CallsAll, Record: &record})
+	got := map[string]bool{}
+	cloneArg := false
+	for _, c := range res.Calls {
+		if c.Arch != "amd64" {
+			t.Errorf("call of arch %q", c.Arch)
+		}
+		got[c.Name] = true
+		if (c.Name == "clone" || c.Name == "clone3") && c.ArgSeen {
+			cloneArg = c.Value&^CloneNamespaceFlags == 0
+		}
+	}
+	// The shell's child executes uname, which calls uname.
+	for _, n := range []string{"uname", "execve", "wait4", "exit_group"} {
+		if !got[n] {
+			t.Errorf("call %s not recorded in %v", n, res.Calls)
+		}
+	}
+	if got["clone"] && !cloneArg {
+		t.Errorf("clone recorded without its namespace flags: %v", res.Calls)
+	}
+	read, err := ReadCalls(bytes.NewReader(record.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read) != len(res.Calls) {
+		t.Errorf("record holds %d calls, result %d", len(read), len(res.Calls))
+	}
+	// Path events are untouched by the call lines.
+	evs, err := ReadRecord(bytes.NewReader(record.Bytes()))
+	if err != nil || len(evs) == 0 {
+		t.Errorf("events of a record with calls: %v, %v", evs, err)
+	}
+}
+
+// TestRunCallsAfterExec leaves out what the first process does before it
+// executes the program (diet's sensor-exec).
+func TestRunCallsAfterExec(t *testing.T) {
+	res, _ := runTraced(t, t.TempDir(), `exec true`, Options{Calls: CallsAll, CallsAfterExec: true})
+	for _, c := range res.Calls {
+		// sh -c parses its command before its exec: no fstat-free shell
+		// starts without reading its own environment, but rt_sigaction
+		// (sh sets up signals) comes before the exec and true makes none.
+		if c.Name == "rt_sigaction" {
+			t.Errorf("a call of the process before its exec was recorded: %v", res.Calls)
+		}
+	}
+	if len(res.Calls) == 0 {
+		t.Error("nothing recorded after the exec")
+	}
+}
+
+func TestSyscallNames(t *testing.T) {
+	for _, c := range []struct {
+		arch string
+		nr   uint64
+		want string
+	}{{"amd64", 0, "read"}, {"amd64", 59, "execve"}, {"amd64", 262, "newfstatat"}, {"arm64", 221, "execve"}, {"arm64", 79, "newfstatat"}, {"arm64", 1 << 20, ""}, {"mips", 1, ""}} {
+		if got := SyscallName(c.arch, c.nr); got != c.want {
+			t.Errorf("SyscallName(%s, %d) = %q, want %q", c.arch, c.nr, got, c.want)
+		}
+	}
+	if n := len(SyscallNames("amd64")); n < 350 {
+		t.Errorf("%d amd64 names", n)
+	}
+}
+
+func FuzzReadCalls(f *testing.F) {
+	f.Add([]byte(`{"arch":"amd64","call":"read"}` + "\n" + `{"arch":"amd64","call":"socket","arg_seen":true,"value":2}` + "\n" + `{"path":"/a","op":"open","ok":true}`))
+	f.Add([]byte(`{"arch":"amd64","call":"nope"}` + "\n" + `{"arch":"x","call":"read","index":9}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cs, err := ReadCalls(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.Index > 5 || !slices.Contains(SyscallNames(c.Arch), c.Name) {
+				t.Fatalf("bad call %+v", c)
+			}
+		}
+	})
 }
