@@ -133,7 +133,7 @@ func cached(dir, key string) bool {
 // entryReport is report.json of an entry: the unpack's report with the
 // owners it records (which UnpackReport's JSON leaves out).
 type entryReport struct {
-	Report *UnpackReport     `json:"report"`
+	Report *UnpackReport    `json:"report"`
 	Owners map[string]Owner `json:"owners,omitempty"`
 }
 
