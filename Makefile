@@ -39,9 +39,13 @@ fuzz:
 bench:
 	@for s in bench/*.sh; do echo "== $$s"; bash $$s || exit 1; done
 
+# The test helpers (and the testing package) never go into diet itself.
+TESTONLY = /internal/(testenv|testbases|slim/fatimages)$$|^testing$$|stretchr/testify|gotest.tools
+
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$($(GO) list -deps ./cmd/diet | grep -E '$(TESTONLY)'); if [ -n "$$out" ]; then echo "cmd/diet links test-only packages:"; echo "$$out"; exit 1; fi
 
 fixtures:
 	sudo .ci/fixtures.sh

@@ -60,29 +60,35 @@ type ociMount struct {
 }
 
 type ociLinux struct {
-	Namespaces    []ociNamespace `json:"namespaces"`
-	UIDMappings   []idMap        `json:"uidMappings,omitempty"`
-	GIDMappings   []idMap        `json:"gidMappings,omitempty"`
-	Seccomp       *ociSeccomp    `json:"seccomp,omitempty"`
-	MaskedPaths   []string       `json:"maskedPaths,omitempty"`
-	ReadonlyPaths []string       `json:"readonlyPaths,omitempty"`
+	Namespaces    []ociNamespace  `json:"namespaces"`
+	UIDMappings   []idMap         `json:"uidMappings,omitempty"`
+	GIDMappings   []idMap         `json:"gidMappings,omitempty"`
+	Seccomp       *SeccompProfile `json:"seccomp,omitempty"`
+	MaskedPaths   []string        `json:"maskedPaths,omitempty"`
+	ReadonlyPaths []string        `json:"readonlyPaths,omitempty"`
 }
 
-type ociSeccomp struct {
-	DefaultAction   string           `json:"defaultAction"`
-	DefaultErrnoRet *uint            `json:"defaultErrnoRet,omitempty"`
-	Architectures   []string         `json:"architectures,omitempty"`
-	Syscalls        []ociSeccompRule `json:"syscalls"`
+// SeccompProfile is a seccomp profile in the JSON that Docker, podman
+// and the OCI runtime spec (linux.seccomp) share: a default action, the
+// architectures, and rules of system call names with their action and
+// argument conditions.
+type SeccompProfile struct {
+	DefaultAction   string        `json:"defaultAction"`
+	DefaultErrnoRet *uint         `json:"defaultErrnoRet,omitempty"`
+	Architectures   []string      `json:"architectures,omitempty"`
+	Syscalls        []SeccompRule `json:"syscalls"`
 }
 
-type ociSeccompRule struct {
-	Names    []string        `json:"names"`
-	Action   string          `json:"action"`
-	ErrnoRet *uint           `json:"errnoRet,omitempty"`
-	Args     []ociSeccompArg `json:"args,omitempty"`
+// SeccompRule is one rule of a SeccompProfile.
+type SeccompRule struct {
+	Names    []string     `json:"names"`
+	Action   string       `json:"action"`
+	ErrnoRet *uint        `json:"errnoRet,omitempty"`
+	Args     []SeccompArg `json:"args,omitempty"`
 }
 
-type ociSeccompArg struct {
+// SeccompArg is a condition on an argument of a SeccompRule.
+type SeccompArg struct {
 	Index    uint   `json:"index"`
 	Value    uint64 `json:"value"`
 	ValueTwo uint64 `json:"valueTwo,omitempty"`

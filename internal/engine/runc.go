@@ -354,7 +354,7 @@ func rootlessSpec(conf *ociSpec, ns *userns) {
 	conf.Linux.UIDMappings, conf.Linux.GIDMappings = ns.UIDs, ns.GIDs
 	if !ns.ranged() {
 		var zero uint
-		conf.Linux.Seccomp = &ociSeccomp{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []ociSeccompRule{{
+		conf.Linux.Seccomp = &SeccompProfile{DefaultAction: "SCMP_ACT_ALLOW", Syscalls: []SeccompRule{{
 			Names: []string{"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
 				"setfsuid", "setfsgid", "setgroups", "chown", "fchown", "lchown", "fchownat"},
 			Action: "SCMP_ACT_ERRNO", ErrnoRet: &zero,

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -26,7 +26,7 @@ func withSeccomp(conf *ociSpec, profile []byte) error {
 	if conf.Linux.Seccomp != nil {
 		return errors.New("runc: a seccomp profile cannot be used in a rootless run with a single-id mapping, which has its own filter")
 	}
-	var sc ociSeccomp
+	var sc SeccompProfile
 	if err := json.Unmarshal(profile, &sc); err != nil {
 		return fmt.Errorf("reading the seccomp profile: %w", err)
 	}
@@ -97,7 +97,7 @@ func RuntimeStartCalls(ctx context.Context, diet string) ([]trace.Call, error) {
 	if err := os.MkdirAll(b.rootDir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := copyFile(diet, filepath.Join(b.rootDir, "prog"), 0o755); err != nil {
+	if err := safefile.Copy(filepath.Join(b.rootDir, "prog"), diet, 0o755); err != nil {
 		return nil, fmt.Errorf("copying %s into the measuring container: %w", diet, err)
 	}
 	cfg := &v1.ConfigFile{Config: v1.Config{Entrypoint: []string{"/prog"}}}
@@ -120,22 +120,4 @@ func RuntimeStartCalls(ctx context.Context, diet string) ([]trace.Call, error) {
 		return nil, fmt.Errorf("tracing runc: no call under a filter seen: %s", firstLine(out, errors.New("no message")))
 	}
 	return calls, nil
-}
-
-// copyFile copies the file src to dst with mode.
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

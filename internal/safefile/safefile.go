@@ -6,12 +6,30 @@ package safefile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
 // Write creates dest (mode 0644) with the content fill writes to f.
 func Write(dest string, fill func(f *os.File) error) error {
+	return write(dest, 0o644, fill)
+}
+
+// Copy creates dest with mode holding a copy of the file src.
+func Copy(dest, src string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return write(dest, mode, func(f *os.File) error {
+		_, err := io.Copy(f, in)
+		return err
+	})
+}
+
+func write(dest string, mode os.FileMode, fill func(f *os.File) error) error {
 	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s is a directory", dest)
 	}
@@ -29,7 +47,7 @@ func Write(dest string, fill func(f *os.File) error) error {
 	if err := fill(f); err != nil {
 		return err
 	}
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(mode); err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {

@@ -146,11 +146,16 @@ func runSlimAs(t *testing.T, u *testenv.User, ref string, args ...string) *slimR
 	return runSlimIn(t, u, dir, ref, args...)
 }
 
-// runSlimIn runs diet slim with its output and work directory in dir.
+// runSlimIn runs diet slim with its output and work directory in dir;
+// ref "" leaves IMAGE to args, or out (--compose).
 func runSlimIn(t *testing.T, u *testenv.User, dir, ref string, args ...string) *slimRun {
 	t.Helper()
 	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
-	argv := append([]string{"slim", ref, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
+	argv := []string{"slim"}
+	if ref != "" {
+		argv = append(argv, ref)
+	}
+	argv = append(append(argv, "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")), args...)
 	cmd := exec.Command(dietBinary(t), argv...)
 	if u != nil {
 		testenv.Readable(t, dietBinary(t), fatLayout(t))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -196,29 +197,6 @@ func (s *callSet) allowed() []string {
 	return out
 }
 
-// The profile's JSON: the fields Docker, podman and the OCI runtime spec
-// share.
-type profileDoc struct {
-	DefaultAction   string        `json:"defaultAction"`
-	DefaultErrnoRet uint          `json:"defaultErrnoRet"`
-	Architectures   []string      `json:"architectures"`
-	Syscalls        []profileRule `json:"syscalls"`
-}
-
-type profileRule struct {
-	Names    []string     `json:"names"`
-	Action   string       `json:"action"`
-	ErrnoRet *uint        `json:"errnoRet,omitempty"`
-	Args     []profileArg `json:"args,omitempty"`
-}
-
-type profileArg struct {
-	Index    uint   `json:"index"`
-	Value    uint64 `json:"value"`
-	ValueTwo uint64 `json:"valueTwo"`
-	Op       string `json:"op"`
-}
-
 // profile writes s as a profile: everything not allowed fails with EPERM
 // (a program sees "operation not permitted", as from Docker's default
 // profile, rather than a crash: SCMP_ACT_KILL would leave no trace of
@@ -230,13 +208,14 @@ func (s *callSet) profile() ([]byte, []string, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("no seccomp profile for architecture %q (amd64 and arm64 have system call tables)", s.arch)
 	}
-	doc := profileDoc{DefaultAction: "SCMP_ACT_ERRNO", DefaultErrnoRet: errnoEPERM, Architectures: []string{arch}}
+	eperm := uint(errnoEPERM)
+	doc := engine.SeccompProfile{DefaultAction: "SCMP_ACT_ERRNO", DefaultErrnoRet: &eperm, Architectures: []string{arch}}
 	var plain []string
 	for n := range s.names {
 		plain = append(plain, n)
 	}
 	sort.Strings(plain)
-	doc.Syscalls = append(doc.Syscalls, profileRule{Names: plain, Action: "SCMP_ACT_ALLOW"})
+	doc.Syscalls = append(doc.Syscalls, engine.SeccompRule{Names: plain, Action: "SCMP_ACT_ALLOW"})
 	var filtered []string
 	var conditional []string
 	for n := range s.args {
@@ -257,15 +236,15 @@ func (s *callSet) profile() ([]byte, []string, error) {
 				doc.Syscalls[0].Names = append(doc.Syscalls[0].Names, n)
 				continue
 			}
-			doc.Syscalls = append(doc.Syscalls, profileRule{Names: []string{n}, Action: "SCMP_ACT_ALLOW",
-				Args: []profileArg{{Index: 0, Value: trace.CloneNamespaceFlags, ValueTwo: 0, Op: "SCMP_CMP_MASKED_EQ"}}})
+			doc.Syscalls = append(doc.Syscalls, engine.SeccompRule{Names: []string{n}, Action: "SCMP_ACT_ALLOW",
+				Args: []engine.SeccompArg{{Index: 0, Value: trace.CloneNamespaceFlags, ValueTwo: 0, Op: "SCMP_CMP_MASKED_EQ"}}})
 			filtered = append(filtered, "clone(no namespace flags)")
 			continue
 		}
 		var desc []string
 		for _, v := range vals {
-			doc.Syscalls = append(doc.Syscalls, profileRule{Names: []string{n}, Action: "SCMP_ACT_ALLOW",
-				Args: []profileArg{{Index: 0, Value: v, Op: "SCMP_CMP_EQ"}}})
+			doc.Syscalls = append(doc.Syscalls, engine.SeccompRule{Names: []string{n}, Action: "SCMP_ACT_ALLOW",
+				Args: []engine.SeccompArg{{Index: 0, Value: v, Op: "SCMP_CMP_EQ"}}})
 			desc = append(desc, fmt.Sprint(v))
 		}
 		what := map[string]string{"socket": "family", "personality": "persona"}[n]
@@ -281,7 +260,7 @@ func (s *callSet) profile() ([]byte, []string, error) {
 	}
 	if len(enosys) > 0 {
 		e := uint(errnoENOSYS)
-		doc.Syscalls = append(doc.Syscalls, profileRule{Names: enosys, Action: "SCMP_ACT_ERRNO", ErrnoRet: &e})
+		doc.Syscalls = append(doc.Syscalls, engine.SeccompRule{Names: enosys, Action: "SCMP_ACT_ERRNO", ErrnoRet: &e})
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/trace"
 )
 
@@ -56,11 +57,11 @@ func TestSeccompProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var doc profileDoc
+			var doc engine.SeccompProfile
 			if err := json.Unmarshal(b, &doc); err != nil {
 				t.Fatalf("profile is not JSON: %v\n%s", err, b)
 			}
-			if doc.DefaultAction != "SCMP_ACT_ERRNO" || doc.DefaultErrnoRet != errnoEPERM || !slices.Equal(doc.Architectures, []string{"SCMP_ARCH_X86_64"}) {
+			if doc.DefaultAction != "SCMP_ACT_ERRNO" || doc.DefaultErrnoRet == nil || *doc.DefaultErrnoRet != errnoEPERM || !slices.Equal(doc.Architectures, []string{"SCMP_ARCH_X86_64"}) {
 				t.Errorf("header %+v", doc)
 			}
 			plain := doc.Syscalls[0].Names

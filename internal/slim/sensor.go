@@ -3,7 +3,6 @@ package slim
 import (
 	"debug/elf"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/safefile"
 )
 
 // prepareSensor puts diet's own binary at exe into a directory of its own
@@ -39,7 +39,7 @@ func prepareSensor(exe, work string) (dir string, argv []string, err error) {
 	if err := os.MkdirAll(filepath.Join(dir, "lib"), 0o755); err != nil {
 		return "", nil, err
 	}
-	if err := copyExec(exe, filepath.Join(dir, "diet")); err != nil {
+	if err := safefile.Copy(filepath.Join(dir, "diet"), exe, 0o755); err != nil {
 		return "", nil, fmt.Errorf("copying the sensor: %w", err)
 	}
 	host, err := rootfs.Dir("/")
@@ -67,14 +67,14 @@ func prepareSensor(exe, work string) (dir string, argv []string, err error) {
 	if len(missing) > 0 || cl.Interpreter == nil {
 		return "", nil, fmt.Errorf("sensor %s is dynamically linked and its libraries are not all on this machine (missing: %s): build diet with CGO_ENABLED=0, pass --sensor with a static diet, or use --no-trace", exe, strings.Join(missing, ", "))
 	}
-	if err := copyExec(cl.Interpreter.Realpath, filepath.Join(dir, "lib", "ld.so")); err != nil {
+	if err := safefile.Copy(filepath.Join(dir, "lib", "ld.so"), cl.Interpreter.Realpath, 0o755); err != nil {
 		return "", nil, fmt.Errorf("copying the sensor's loader: %w", err)
 	}
 	for _, o := range cl.Objects {
 		if o.Dlopen {
 			continue
 		}
-		if err := copyExec(o.Realpath, filepath.Join(dir, "lib", path.Base(o.Soname))); err != nil {
+		if err := safefile.Copy(filepath.Join(dir, "lib", path.Base(o.Soname)), o.Realpath, 0o755); err != nil {
 			return "", nil, fmt.Errorf("copying the sensor's library %s: %w", o.Soname, err)
 		}
 	}
@@ -85,22 +85,4 @@ func prepareSensor(exe, work string) (dir string, argv []string, err error) {
 		argv = slices.Insert(argv, 1, "--inhibit-cache")
 	}
 	return dir, argv, nil
-}
-
-// copyExec copies the file src to dst, executable.
-func copyExec(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

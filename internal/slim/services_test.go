@@ -1,10 +1,7 @@
 package slim
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -205,23 +202,7 @@ type argsRun struct {
 func runSlimArgs(t *testing.T, args ...string) argsRun {
 	t.Helper()
 	dir := t.TempDir()
-	r := &slimRun{dest: "oci:" + filepath.Join(dir, "out") + ":slim"}
-	argv := append([]string{"slim", "-o", r.dest, "--json", "--workdir", filepath.Join(dir, "work")}, args...)
-	cmd := exec.Command(dietBinary(t), argv...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r.stderr = stderr.String()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &r.res); err != nil && r.code == 0 {
-		t.Fatalf("diet slim --json printed no report: %v\n%s\n%s", err, stdout.Bytes(), r.stderr)
-	}
-	return argsRun{r, dir}
+	return argsRun{runSlimIn(t, nil, dir, "", args...), dir}
 }
 
 func redisDigest(t *testing.T, ref string) string {

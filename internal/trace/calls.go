@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
-	"syscall"
 )
 
 //go:generate go run mksysnames.go
@@ -131,17 +129,5 @@ func ReadCalls(r io.Reader) ([]Call, error) {
 // ReadCallsFile reads the calls of the record file at name, with the care
 // of ReadRecordFile.
 func ReadCallsFile(name string) ([]Call, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("trace record %s is not a regular file", name)
-	}
-	return ReadCalls(io.LimitReader(f, maxRecord))
+	return readRecordFile(name, ReadCalls)
 }

@@ -176,17 +176,24 @@ const maxRecord = 256 << 20
 // file, not a symlink planted to make diet read a host file, and is read
 // up to a bound.
 func ReadRecordFile(name string) ([]Event, error) {
+	return readRecordFile(name, ReadRecord)
+}
+
+// readRecordFile opens a record file with that care and reads it with
+// read.
+func readRecordFile[T any](name string, read func(io.Reader) (T, error)) (T, error) {
+	var zero T
 	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("trace record %s is not a regular file", name)
+		return zero, fmt.Errorf("trace record %s is not a regular file", name)
 	}
-	return ReadRecord(io.LimitReader(f, maxRecord))
+	return read(io.LimitReader(f, maxRecord))
 }
