@@ -220,7 +220,7 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(), Strict: f.strict,
-		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach, Crawl: crawl, Cache: f.cache(),
+		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach, Crawl: crawl, Cache: f.cache(cmd),
 		Seccomp: f.seccompFile != "", SeccompAdd: f.seccompAdd,
 	}
 	return opts, f.alongside.options(cmd.Context(), &opts, f.insecure)
@@ -499,9 +499,15 @@ func defaultCacheDir() string {
 	return filepath.Join(d, "diet", "trees")
 }
 
-// cache is the tree cache's directory, "" for none.
-func (f slimFlags) cache() string {
-	if f.noCache {
+// cache is the tree cache's directory, "" for none: also when the
+// default one cannot be made (a read-only home), which is said, not
+// fatal; a --cache-dir given that cannot be made fails the slim later.
+func (f slimFlags) cache(cmd *cobra.Command) string {
+	if f.noCache || f.cacheDir == "" {
+		return ""
+	}
+	if err := os.MkdirAll(f.cacheDir, 0o755); err != nil && !cmd.Flags().Changed("cache-dir") {
+		fmt.Fprintf(cmd.ErrOrStderr(), "slim: no tree cache (%v): unpacking into the work directory\n", err)
 		return ""
 	}
 	return f.cacheDir

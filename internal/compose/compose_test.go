@@ -83,3 +83,23 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoad: whatever the file holds, Load returns a project or an
+// error, never a panic.
+func FuzzLoad(f *testing.F) {
+	seed, err := os.ReadFile("testdata/app.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte("services:\n  web:\n    image: x\n    depends_on: [web]\n"))
+	f.Add([]byte("services:\n  web:\n    image: x\n    ports: ['80-:x']\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := filepath.Join(dir, "compose.yaml")
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		Load(context.Background(), file, "web")
+	})
+}

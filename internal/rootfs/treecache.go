@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
@@ -66,6 +67,7 @@ func UnpackCached(ctx context.Context, img v1.Image, dir string, opts UnpackOpti
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("tree cache: %w", err)
 	}
+	removeStale(dir)
 	keys := chainKeys(cfg.RootFS.DiffIDs, opts.KeepOwners && os.Geteuid() == 0)
 	n := len(layers)
 	// The longest cached chain.
@@ -101,6 +103,25 @@ func UnpackCached(ctx context.Context, img v1.Image, dir string, opts UnpackOpti
 		return nil, err
 	}
 	return &CachedTree{Dir: treeDir(dir, keys[n-1]), Report: rep, Unpacked: n - have, Reused: have}, nil
+}
+
+// staleAfter is how old a temporary entry must be to be taken for one
+// that a killed diet left: an entry being made is younger (an unpack
+// takes seconds to minutes).
+const staleAfter = 6 * time.Hour
+
+// removeStale removes the temporary entries that diets killed while
+// making them left behind.
+func removeStale(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // chainKeys are the cache keys of each chain of layers from the bottom:
