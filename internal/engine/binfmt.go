@@ -19,7 +19,7 @@ const BinfmtDir = "/proc/sys/fs/binfmt_misc"
 
 // ErrNoEmulator is returned for an image of an architecture this machine
 // cannot run: not its own, and no binfmt_misc handler takes its programs.
-var ErrNoEmulator = errors.New("runtime: no emulator for the image's architecture")
+var ErrNoEmulator = errors.New("engine: no emulator for the image's architecture")
 
 // elfMachine is what the ELF header of a program of one OCI architecture
 // says, and qemu-user's name for it.

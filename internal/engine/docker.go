@@ -32,18 +32,18 @@ import (
 // tag unique to the run, and leaves with `docker rmi`.
 //
 // podman takes the same commands (podman.go says where it differs), so
-// both are an engine: the name of its command.
-type engine string
+// both are a cliEngine: the name of its command.
+type cliEngine string
 
 // docker runs one docker command and returns its stdout, or an error with
 // its stderr.
 func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
-	return engine(Docker).run(ctx, stdin, args...)
+	return cliEngine(Docker).run(ctx, stdin, args...)
 }
 
 // run runs one command of the engine and returns its stdout, or an error
 // with its stderr.
-func (e engine) run(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+func (e cliEngine) run(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, string(e), args...)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
@@ -62,7 +62,7 @@ func (e engine) run(ctx context.Context, stdin io.Reader, args ...string) (strin
 // process, once /proc shows that process in the container's cgroup: an
 // engine in a virtual machine or another PID namespace (Docker Desktop, a
 // remote DOCKER_HOST) gives IDs that are not diet's.
-func (e engine) initPID(ctx context.Context, name string) (int, error) {
+func (e cliEngine) initPID(ctx context.Context, name string) (int, error) {
 	out, err := e.run(ctx, nil, "inspect", "--format", "{{.Id}} {{.State.Pid}}", name)
 	if err != nil {
 		return 0, err
@@ -85,7 +85,7 @@ func (e engine) initPID(ctx context.Context, name string) (int, error) {
 // The engine goes on with a load or a tag after the command dies, so both
 // run to their end whatever ctx says; when ctx has ended meanwhile, the
 // tag is removed again and ctx's error returned.
-func (e engine) load(ctx context.Context, img v1.Image) (tag, id string, err error) {
+func (e cliEngine) load(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
 	}
@@ -99,7 +99,7 @@ func (e engine) load(ctx context.Context, img v1.Image) (tag, id string, err err
 	return tag, id, err
 }
 
-func (e engine) loadUncanceled(ctx context.Context, img v1.Image) (tag, id string, err error) {
+func (e cliEngine) loadUncanceled(ctx context.Context, img v1.Image) (tag, id string, err error) {
 	cfgName, err := img.ConfigName()
 	if err != nil {
 		return "", "", fmt.Errorf("reading image config digest: %w", err)
@@ -139,7 +139,7 @@ func (e engine) loadUncanceled(ctx context.Context, img v1.Image) (tag, id strin
 // startEngine starts img in the Docker engine or podman: the image held
 // there by h, or when h is nil, img loaded for this run. release is
 // called once the container is gone.
-func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
+func startEngine(ctx context.Context, e cliEngine, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
 	if _, err := command(cfg, spec); err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func startEngine(ctx context.Context, e engine, img v1.Image, cfg *v1.ConfigFile
 // image returns the engine's id of the image to run: the held one's, or
 // img loaded now, with rmi, which removes what this run loaded and then
 // calls release.
-func (e engine) image(ctx context.Context, img v1.Image, h *Held, release func()) (id string, rmi func(), err error) {
+func (e cliEngine) image(ctx context.Context, img v1.Image, h *Held, release func()) (id string, rmi func(), err error) {
 	if h != nil {
 		return h.id, release, nil
 	}
@@ -232,7 +232,7 @@ func (spec Spec) interactive() bool { return spec.Stdin != nil || spec.StdinRead
 
 // createArgs are the arguments of `docker create` up to the image, and
 // the arguments after it (the command).
-func createArgs(e engine, spec Spec, cname string) (create, args []string, err error) {
+func createArgs(e cliEngine, spec Spec, cname string) (create, args []string, err error) {
 	create = []string{"create", "--name", cname, "--network", spec.Network}
 	if e == Podman {
 		create = append(create, podmanDefaults()...)
@@ -276,7 +276,7 @@ func createArgs(e engine, spec Spec, cname string) (create, args []string, err e
 
 // exitCode reads the exit code of container c from the engine; attached is
 // the exit code of `docker start --attach`.
-func (e engine) exitCode(ctx context.Context, c *Container, attached int) (int, error) {
+func (e cliEngine) exitCode(ctx context.Context, c *Container, attached int) (int, error) {
 	out, err := e.run(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{json .State.Error}}", c.ID)
 	if err != nil {
 		return attached, fmt.Errorf("reading exit code: %w", err)

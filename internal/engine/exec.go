@@ -13,7 +13,7 @@ import (
 
 // ErrNotFound is returned by Exec when the command is not in the
 // container, or cannot be executed there.
-var ErrNotFound = errors.New("runtime: command not found in the container")
+var ErrNotFound = errors.New("engine: command not found in the container")
 
 // ExecSpec says how to run a command inside a running container.
 type ExecSpec struct {
@@ -59,7 +59,7 @@ func (c *Container) Exec(ctx context.Context, spec ExecSpec) (*Result, error) {
 }
 
 // errNotRunning says the container is not running yet (or any more).
-var errNotRunning = errors.New("runtime: container not running")
+var errNotRunning = errors.New("engine: container not running")
 
 func (c *Container) execOnce(ctx context.Context, spec ExecSpec) (*Result, error) {
 	var args []string

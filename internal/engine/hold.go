@@ -137,7 +137,7 @@ func (h *Held) unref() {
 	if !last {
 		return
 	}
-	if e, ok := h.eng.(engine); ok && h.tag != "" {
+	if e, ok := h.eng.(cliEngine); ok && h.tag != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		e.run(ctx, nil, "rmi", h.tag)

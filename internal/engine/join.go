@@ -88,7 +88,7 @@ func (c *Container) RootDir(ctx context.Context) (string, error) {
 		}
 		return st.Rootfs, nil
 	case Docker, Podman:
-		dir, err := engine(c.Runtime).run(ctx, nil, "container", "inspect", "--format", "{{.GraphDriver.Data.MergedDir}}", c.ID)
+		dir, err := cliEngine(c.Runtime).run(ctx, nil, "container", "inspect", "--format", "{{.GraphDriver.Data.MergedDir}}", c.ID)
 		if err != nil {
 			return "", err
 		}

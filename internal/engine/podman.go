@@ -36,10 +36,10 @@ func loadPodman(ctx context.Context, img v1.Image, id, tag string) error {
 	if err := image.Write(ctx, "oci-archive:"+archive, img, image.Options{}); err != nil {
 		return fmt.Errorf("loading image into podman: %w", err)
 	}
-	if _, err := engine(Podman).run(ctx, nil, "load", "--quiet", "--input", archive); err != nil {
+	if _, err := cliEngine(Podman).run(ctx, nil, "load", "--quiet", "--input", archive); err != nil {
 		return fmt.Errorf("loading image into podman: %w", err)
 	}
-	if _, err := engine(Podman).run(ctx, nil, "tag", id, tag); err != nil {
+	if _, err := cliEngine(Podman).run(ctx, nil, "tag", id, tag); err != nil {
 		return fmt.Errorf("loading image into podman: %w", err)
 	}
 	return nil
@@ -104,7 +104,7 @@ func podmanAvailable(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := engine(Podman).run(cctx, nil, "info", "--format", "{{.Store.GraphDriverName}}"); err != nil {
+	if _, err := cliEngine(Podman).run(cctx, nil, "info", "--format", "{{.Store.GraphDriverName}}"); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -52,29 +55,29 @@ func byName(name string) Engine {
 	if name == Runc {
 		return runcEngine{}
 	}
-	return engine(name)
+	return cliEngine(name)
 }
 
 // The Docker engine and podman: the name of their command (docker.go).
 
-func (e engine) Name() string { return string(e) }
+func (e cliEngine) Name() string { return string(e) }
 
-func (e engine) Available(ctx context.Context) error {
+func (e cliEngine) Available(ctx context.Context) error {
 	if e == Podman {
 		return podmanAvailable(ctx)
 	}
 	return dockerAvailable(ctx)
 }
 
-func (e engine) Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
+func (e cliEngine) Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
 	return run(ctx, e, img, spec)
 }
 
-func (e engine) Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
+func (e cliEngine) Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
 	return startServer(ctx, e, img, spec, nil)
 }
 
-func (e engine) Hold(ctx context.Context, img v1.Image) (*Held, error) {
+func (e cliEngine) Hold(ctx context.Context, img v1.Image) (*Held, error) {
 	h := &Held{img: img, eng: e, refs: 1}
 	var err error
 	if h.tag, h.id, err = e.load(ctx, img); err != nil {
@@ -83,11 +86,11 @@ func (e engine) Hold(ctx context.Context, img v1.Image) (*Held, error) {
 	return h, nil
 }
 
-func (e engine) HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error) {
+func (e cliEngine) HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error) {
 	return e.Hold(ctx, img)
 }
 
-func (e engine) start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
+func (e cliEngine) start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error) {
 	return startEngine(ctx, e, img, cfg, spec, h, release)
 }
 
@@ -149,4 +152,74 @@ func (runcEngine) start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, s
 // unknown is the error for a runtime name that is none of these.
 func unknown(name string) error {
 	return fmt.Errorf("unknown runtime %q (want auto, docker, podman or runc)", name)
+}
+
+// choose picks the runtime to use for want.
+func choose(ctx context.Context, want string) (string, error) {
+	switch want {
+	case "", Auto:
+		var errs []string
+		for _, name := range []string{Docker, Podman, Runc} {
+			err := Available(ctx, name)
+			if err == nil {
+				return name, nil
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return "", cerr
+			}
+			errs = append(errs, err.Error())
+		}
+		return "", fmt.Errorf("no container runtime can be used: %s", strings.Join(errs, "; "))
+	case Docker, Podman, Runc:
+		if err := Available(ctx, want); err != nil {
+			return "", err
+		}
+		return want, nil
+	default:
+		return "", unknown(want)
+	}
+}
+
+// Available says whether the named runtime ("docker", "podman", "runc" or
+// "auto") can be used here, and if not, why.
+func Available(ctx context.Context, name string) error {
+	switch name {
+	case Docker, Podman, Runc:
+		return byName(name).Available(ctx)
+	case "", Auto:
+		_, err := choose(ctx, Auto)
+		return err
+	default:
+		return unknown(name)
+	}
+}
+
+// dockerCheck remembers for a while that the engine answered, so that a
+// series of runs asks it once.
+var dockerCheck struct {
+	sync.Mutex
+	ok time.Time
+}
+
+func dockerAvailable(ctx context.Context) error {
+	dockerCheck.Lock()
+	defer dockerCheck.Unlock()
+	if time.Since(dockerCheck.ok) < 30*time.Second {
+		return nil
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return errors.New("docker: the docker command is not installed")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up while we asked: that is not the engine's fault.
+			return ctx.Err()
+		}
+		return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
+	}
+	dockerCheck.ok = time.Now()
+	return nil
 }
