@@ -22,6 +22,7 @@ import (
 
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
@@ -100,7 +101,7 @@ type Options struct {
 
 	// Smoke runs must succeed before anything is written.
 	Smoke        []Smoke
-	Runtime      string        // "auto", "docker" or "runc"
+	Engine       engine.Engine // runs them; nil: the first runtime that works here (engine.New "auto")
 	SmokeTimeout time.Duration // per run; 0 means one minute
 
 	// Output is where Write puts the image (any transport). Tag names the

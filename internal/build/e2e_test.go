@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/testenv"
@@ -178,7 +179,7 @@ func TestE2EDebianPrograms(t *testing.T) {
 		{"/usr/bin/jq", "--version", "jq-1"},
 	} {
 		for _, rt := range []string{"docker", "runc"} {
-			res, err := Build(context.Background(), Options{Source: tc.prog, Root: fat, Sysfiles: off, Runtime: rt,
+			res, err := Build(context.Background(), Options{Source: tc.prog, Root: fat, Sysfiles: off, Engine: newEngine(t, rt),
 				Smoke: []Smoke{{Args: []string{tc.args}}}})
 			if err != nil {
 				t.Fatalf("%s in %s: %v", tc.prog, rt, err)
@@ -208,14 +209,14 @@ func TestE2EMusl(t *testing.T) {
 	os.WriteFile(src, []byte("#include <stdio.h>\nint main(int c, char **v) { printf(\"musl %d\\n\", c); return c - 1; }\n"), 0o644)
 	bin := filepath.Join(dir, "m")
 	run(t, "", cc, "-O2", "-o", bin, src)
-	res, err := Build(context.Background(), Options{Source: bin, Runtime: "docker",
+	res, err := Build(context.Background(), Options{Source: bin, Engine: newEngine(t, engine.Docker),
 		Smoke: []Smoke{{Args: nil, ExpectStdout: ptr("musl 1")}, {Args: []string{"a", "b"}, ExpectExit: 2, ExpectStdout: ptr("musl 3")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if os.Geteuid() == 0 {
 		if _, err := exec.LookPath("runc"); err == nil {
-			r, err := Build(context.Background(), Options{Source: bin, Runtime: "runc", Smoke: []Smoke{{Args: []string{"x"}, ExpectExit: 1, ExpectStdout: ptr("musl 2")}}})
+			r, err := Build(context.Background(), Options{Source: bin, Engine: newEngine(t, engine.Runc), Smoke: []Smoke{{Args: []string{"x"}, ExpectExit: 1, ExpectStdout: ptr("musl 2")}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +233,7 @@ func TestE2EMusl(t *testing.T) {
 		t.Errorf("musl program: loader %v, smoke %+v", loader, res.Images[0].Smoke)
 	}
 	// cgo, static against musl: the program alone.
-	res, err = Build(context.Background(), Options{Source: "./testdata/cgo", Cgo: "musl", Runtime: "docker",
+	res, err = Build(context.Background(), Options{Source: "./testdata/cgo", Cgo: "musl", Engine: newEngine(t, engine.Docker),
 		Smoke: []Smoke{{Args: []string{"40"}, ExpectStdout: ptr("cgo 42")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -264,4 +265,15 @@ func TestE2ESmokeFailureWritesNothing(t *testing.T) {
 	if _, err := os.Stat(out + ".sbom.spdx.json"); err == nil {
 		t.Fatal("SBOM written after a failed smoke run")
 	}
+}
+
+// newEngine is the engine of the runtime named rt, or the test is
+// skipped, saying why it cannot be used.
+func newEngine(t *testing.T, rt string) engine.Engine {
+	t.Helper()
+	e, err := engine.New(context.Background(), rt)
+	if err != nil {
+		testenv.Missing(t, "%v", err)
+	}
+	return e
 }

@@ -44,8 +44,8 @@ func TestE2EForeignELF(t *testing.T) {
 	if err := validate.Image(res.Image); err != nil {
 		t.Fatal(err)
 	}
-	if engine.Available(ctx, engine.Runc) == nil {
-		r, err := engine.Run(ctx, res.Image, engine.Spec{Runtime: engine.Runc, Args: []string{"-n", `"arm"`}})
+	if runc, err := engine.New(ctx, engine.Runc); err == nil {
+		r, err := runc.Run(ctx, res.Image, engine.Spec{Args: []string{"-n", `"arm"`}})
 		if err != nil || strings.TrimSpace(string(r.Stdout)) != `"arm"` {
 			t.Errorf("runc run under emulation: %v %+v", err, r)
 		}
@@ -115,9 +115,7 @@ func TestBuildARMVariant(t *testing.T) {
 		}
 	}
 	testenv.Emulator(t, "arm")
-	if err := engine.Available(context.Background(), engine.Auto); err != nil {
-		testenv.Missing(t, "no container runtime: %v", err)
-	}
+	newEngine(t, engine.Auto)
 	_, err = Build(context.Background(), Options{Source: prog, Smoke: []Smoke{{ExpectStdout: ptr("hello from arm")}}})
 	if err != nil {
 		t.Error(err)

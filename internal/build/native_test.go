@@ -69,7 +69,7 @@ func TestE2ESources(t *testing.T) {
 			var digests []string
 			for _, rt := range []string{"docker", "runc"} {
 				out := filepath.Join(t.TempDir(), "img.tar")
-				res, err := buildAndWrite(context.Background(), Options{Source: sourceCopy(t, tc.src), Runtime: rt,
+				res, err := buildAndWrite(context.Background(), Options{Source: sourceCopy(t, tc.src), Engine: newEngine(t, rt),
 					Output: "oci-archive:" + out, Smoke: []Smoke{{Args: []string{"a", "b"}, ExpectStdout: ptr(tc.want)}}})
 				needToolchain(t, err)
 				if err != nil {

@@ -16,9 +16,12 @@ func smoke(ctx context.Context, opts Options, res *Result) error {
 	if len(opts.Smoke) == 0 {
 		return nil
 	}
-	e, err := engine.New(ctx, opts.Runtime)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrSmoke, probe.SmokeCheck(opts.Smoke[0], nil, err, ""))
+	e := opts.Engine
+	if e == nil {
+		var err error
+		if e, err = engine.New(ctx, engine.Auto); err != nil {
+			return fmt.Errorf("%w: %w", ErrSmoke, probe.SmokeCheck(opts.Smoke[0], nil, err, ""))
+		}
 	}
 	for i := range res.Images {
 		if err := smokeImage(ctx, e, opts, &res.Images[i], len(res.Images) > 1); err != nil {

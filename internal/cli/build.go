@@ -148,7 +148,7 @@ attached on push. --smoke runs the image before anything is written.`,
 			}
 			// A runtime that cannot run here is said before the build.
 			if len(opts.Smoke) > 0 {
-				if err := engine.Available(cmd.Context(), opts.Runtime); err != nil {
+				if opts.Engine, err = engine.New(cmd.Context(), f.runtime); err != nil {
 					return fmt.Errorf("--smoke: %w", err)
 				}
 			}
@@ -186,7 +186,7 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		Link:          linkOf(f.static, f.staticSet),
 		LDLibraryPath: f.ldPath, AllowMissing: f.allowMissing, Workdir: f.workdir,
 		User: f.user, Env: f.env, Ports: f.ports, Add: f.adds, Compression: f.compression,
-		Runtime: f.runtime, SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
+		SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
 		Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
 	}
 	ps, err := f.platforms()

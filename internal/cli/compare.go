@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dietimg/diet/internal/compare"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/safefile"
 )
@@ -37,7 +38,7 @@ func (f *compareFlags) addFlags(cmd *cobra.Command) {
 }
 
 func (f *compareFlags) options(source string) (compare.Options, error) {
-	o := compare.Options{Source: source, Bin: f.bin, Cgo: f.cgo, Runtime: f.runtime,
+	o := compare.Options{Source: source, Bin: f.bin, Cgo: f.cgo,
 		SmokeTimeout: f.timeout, Listings: f.html != "", Insecure: f.insecure, Keep: f.keep}
 	p, err := f.single()
 	if err != nil {
@@ -99,6 +100,13 @@ dynamic one no static variants.`,
 				return err
 			}
 			opts.Log = cmd.ErrOrStderr()
+			// A runtime named is one the smoke tests must have; with
+			// auto, none here only skips them (the rows say why).
+			if len(opts.Smoke) > 0 {
+				if opts.Engine, err = engine.New(cmd.Context(), f.runtime); err != nil && f.runtime != engine.Auto {
+					return fmt.Errorf("--runtime %s: %w", f.runtime, err)
+				}
+			}
 			res, err := compare.Compare(cmd.Context(), opts)
 			if err != nil {
 				return err

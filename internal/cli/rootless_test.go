@@ -135,7 +135,7 @@ func TestPodmanRunsSlice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end podman test (-short)")
 	}
-	if err := engine.Available(t.Context(), engine.Podman); err != nil {
+	if _, err := engine.New(t.Context(), engine.Podman); err != nil {
 		testenv.Missing(t, "%v", err)
 	}
 	dir := t.TempDir()

@@ -26,6 +26,7 @@ type runOutput struct {
 // runFlags are the flags of diet run.
 type runFlags struct {
 	spec      engine.Spec
+	runtime   string
 	stdinFile string
 	asJSON    bool
 	env       []string
@@ -55,7 +56,7 @@ runc (rootless when diet is not root).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0], args[1:]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.spec.Runtime, "runtime", engine.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
+	fl.StringVar(&f.runtime, "runtime", engine.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
 	fl.StringVar(&f.spec.Network, "network", "none", "network: none (loopback only) or host")
 	fl.StringVar(&f.stdinFile, "stdin", "", "file to give the program as standard input (- for diet's own)")
 	fl.DurationVar(&f.spec.Timeout, "timeout", 0, "kill the container after this long (0: no limit)")
@@ -73,6 +74,10 @@ func (f *runFlags) run(cmd *cobra.Command, ref string, args []string) error {
 	spec := f.spec
 	spec.Args, spec.Env, spec.CapAdd = args, f.env, f.capAdd
 	ctx := cmd.Context()
+	eng, err := engine.New(ctx, f.runtime)
+	if err != nil {
+		return err
+	}
 	p, err := f.plat.single()
 	if err != nil {
 		return err
@@ -96,7 +101,7 @@ func (f *runFlags) run(cmd *cobra.Command, ref string, args []string) error {
 		spec.Stdout, spec.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 	}
 	spec.Notef = func(format string, args ...any) { slog.Warn(fmt.Sprintf(format, args...)) }
-	res, err := engine.Run(ctx, img, spec)
+	res, err := eng.Run(ctx, img, spec)
 	if err != nil && res != nil && ctx.Err() != nil {
 		return ExitError{Code: 130, Err: fmt.Errorf("%s: interrupted, container killed", ref)}
 	}

@@ -81,7 +81,7 @@ func TestRunCommand(t *testing.T) {
 	os.WriteFile(stdinFile, []byte("from a file\n"), 0o644)
 	var rts []string
 	for _, rt := range []string{engine.Docker, engine.Podman, engine.Runc} {
-		if err := engine.Available(t.Context(), rt); err != nil {
+		if _, err := engine.New(t.Context(), rt); err != nil {
 			t.Run(rt, func(t *testing.T) { testenv.Missing(t, "%v", err) })
 			continue
 		}

@@ -212,13 +212,10 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 		}
 		crawl = probe.Crawl{Depth: f.crawlDepth, Max: f.crawlMax, Time: f.crawlTime}
 	}
-	if err := engine.Available(cmd.Context(), f.runtime); err != nil {
-		return slim.Options{}, err
-	}
 	opts := slim.Options{
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
-		Runtime: f.runtime, WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
+		WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
 		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(), Strict: f.strict,
 		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach, Crawl: crawl, Cache: f.cache(cmd),
 		Seccomp: f.seccompFile != "", SeccompAdd: f.seccompAdd,
@@ -232,15 +229,21 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	if err != nil {
 		return err
 	}
+	// The one engine of every run; a runtime that cannot run here is said
+	// before minutes of unpacking.
+	eng, err := engine.New(ctx, f.runtime)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if idx, err := image.ReadIndex(ctx, ref, image.Options{Insecure: f.insecure}); err == nil {
-		return runSlimIndex(cmd, ref, idx, opts, f, start)
+		return runSlimIndex(cmd, eng, ref, idx, opts, f, start)
 	}
 	img, err := image.Read(ctx, ref, image.Options{Insecure: f.insecure})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", ref, err)
 	}
-	res, err := slim.Slim(ctx, img, opts)
+	res, err := slim.Slim(ctx, eng, img, opts)
 	different := errors.Is(err, slim.ErrDifferent)
 	if err != nil && !different {
 		return err
@@ -319,11 +322,11 @@ func printPublished(w io.Writer, pub publish.Published) {
 
 // runSlimIndex slims every platform of an image index into an index of
 // slims, written only when each one answers as its original.
-func runSlimIndex(cmd *cobra.Command, ref string, idx v1.ImageIndex, opts slim.Options, f slimFlags, start time.Time) error {
+func runSlimIndex(cmd *cobra.Command, eng engine.Engine, ref string, idx v1.ImageIndex, opts slim.Options, f slimFlags, start time.Time) error {
 	if f.removed != "" {
 		return fmt.Errorf("%s is an image index: --removed takes a single image (pick one with its digest)", ref)
 	}
-	res, err := slim.SlimIndex(cmd.Context(), idx, opts)
+	res, err := slim.SlimIndex(cmd.Context(), eng, idx, opts)
 	different := errors.Is(err, slim.ErrDifferent)
 	if err != nil && !different {
 		return err

@@ -21,6 +21,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/dietimg/diet/internal/build"
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/report"
@@ -60,8 +61,9 @@ type Options struct {
 	GoDir string
 	// Smoke are the runs every variant must pass, as diet build --smoke.
 	Smoke []build.Smoke
-	// Runtime runs the smoke tests: "auto" (or ""), "docker" or "runc".
-	Runtime string
+	// Engine runs the smoke tests; nil: the first runtime that works
+	// here (engine.New "auto").
+	Engine engine.Engine
 	// SmokeTimeout bounds each run; 0 means one minute.
 	SmokeTimeout time.Duration
 	// Insecure allows plain HTTP to registries holding bases.

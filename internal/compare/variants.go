@@ -175,7 +175,10 @@ func smokeRuntime(ctx context.Context, opts Options, plat v1.Platform) (engine.E
 	if plat.OS != "linux" || plat.Architecture != hostArch() {
 		return nil, fmt.Errorf("%s images cannot run on this linux/%s machine", plat.String(), hostArch())
 	}
-	e, err := engine.New(ctx, opts.Runtime)
+	if opts.Engine != nil {
+		return opts.Engine, nil
+	}
+	e, err := engine.New(ctx, engine.Auto)
 	if err != nil {
 		return nil, fmt.Errorf("no container runtime: %w", err)
 	}

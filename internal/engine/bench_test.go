@@ -97,14 +97,14 @@ func benchRun(b *testing.B, img v1.Image, args []string) {
 	for _, rt := range []string{Docker, Runc, Docker + "-held", Runc + "-held"} {
 		b.Run(rt, func(b *testing.B) {
 			rt, isHeld := strings.CutSuffix(rt, "-held")
-			if err := Available(context.Background(), rt); err != nil {
+			if err := byName(rt).Available(context.Background()); err != nil {
 				b.Skip(err)
 			}
 			run := func() (*Result, error) {
-				return Run(context.Background(), img, Spec{Runtime: rt, Args: args})
+				return byName(rt).Run(context.Background(), img, Spec{Args: args})
 			}
 			if isHeld {
-				h, err := Hold(context.Background(), img, rt)
+				h, err := byName(rt).Hold(context.Background(), img)
 				if err != nil {
 					b.Fatal(err)
 				}

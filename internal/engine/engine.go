@@ -66,10 +66,6 @@ type Spec struct {
 	// MaxOutput bounds the bytes of each stream kept in Result (the rest
 	// is read and dropped, and Result.Truncated says so); 0 means 64 MiB.
 	MaxOutput int64
-	// Runtime is "auto" (or ""): Docker when an engine answers, else
-	// podman when it is installed and works, else runc; or "docker",
-	// "podman", or "runc".
-	Runtime string
 	// Network is "none" (or ""): only a loopback interface; or "host";
 	// or "container:ID" (Container.JoinNetwork): that of a running
 	// container of the same runtime. Start defaults to "host" so that a
@@ -148,14 +144,9 @@ func (c *capped) Write(p []byte) (int, error) {
 	return c.buf.Write(p)
 }
 
-// Run runs img to completion and returns how it ended. A program that
-// exits non-zero is a Result, not an error; errors are for failing to run
-// it at all, and ErrTimeout (with the Result so far) for a timeout.
-func Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error) {
-	return run(ctx, nil, img, spec)
-}
-
-// run is Run in e, or when e is nil, in the runtime spec.Runtime names.
+// run is Engine.Run in e: img to completion. A program that exits
+// non-zero is a Result, not an error; errors are for failing to run it
+// at all, and ErrTimeout (with the Result so far) for a timeout.
 func run(ctx context.Context, e Engine, img v1.Image, spec Spec) (*Result, error) {
 	c, err := start(ctx, e, img, spec, nil)
 	if err != nil {
@@ -164,14 +155,9 @@ func run(ctx context.Context, e Engine, img v1.Image, spec Spec) (*Result, error
 	return c.Wait(ctx)
 }
 
-// Start starts img in the background, for servers, and returns at once.
-// Its network defaults to "host". The caller must Stop or Wait for it.
-func Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error) {
-	return startServer(ctx, nil, img, spec, nil)
-}
-
-// startServer is Start in e (nil: as spec.Runtime says) of img, held by h
-// when h is not nil.
+// startServer is Engine.Start in e of img, held by h when h is not nil:
+// in the background, for servers, returning at once. Its network
+// defaults to "host". The caller must Stop or Wait for it.
 func startServer(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Container, error) {
 	if spec.Network == "" {
 		spec.Network = "host"
@@ -179,8 +165,15 @@ func startServer(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held
 	return start(ctx, e, img, spec, h)
 }
 
-// start starts img in e, or when e is nil, in the runtime spec.Runtime
-// names; held by h when h is not nil.
+// starter is what the package's own engines do beneath Run, Start and
+// Held's runs: start img, held by h when h is not nil, with spec and cfg
+// checked already; release is called once the container is gone. An
+// Engine of another package (a test's fake) has its own Run and Start.
+type starter interface {
+	start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error)
+}
+
+// start starts img in e, held by h when h is not nil.
 func start(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Container, error) {
 	switch spec.Network {
 	case "", "none":
@@ -198,10 +191,9 @@ func start(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Co
 	if err := checkPlatform(cfg, BinfmtDir); err != nil {
 		return nil, err
 	}
-	if e == nil {
-		if e, err = New(ctx, spec.Runtime); err != nil {
-			return nil, err
-		}
+	st, ok := e.(starter)
+	if !ok {
+		return nil, fmt.Errorf("engine %s is not one of this package's", e.Name())
 	}
 	// release lets go of h once the container is gone (or never was).
 	release := func() {}
@@ -211,7 +203,7 @@ func start(ctx context.Context, e Engine, img v1.Image, spec Spec, h *Held) (*Co
 		}
 		release = sync.OnceFunc(h.unref)
 	}
-	c, err := e.start(ctx, img, cfg, spec, h, release)
+	c, err := st.start(ctx, img, cfg, spec, h, release)
 	if err != nil {
 		release()
 		return nil, err

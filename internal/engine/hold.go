@@ -19,7 +19,7 @@ import (
 // ErrReleased is returned by a run of a Held image after its Release.
 var ErrReleased = errors.New("engine: the held image was released")
 
-// Held is an image kept ready in a runtime by Hold or HoldDir, so that
+// Held is an image kept ready in a runtime by Engine.Hold or HoldDir, so that
 // many runs of it (slim's probes) pay for getting it in once. Its Run and
 // Start run that image there; Release lets it go.
 //
@@ -44,29 +44,6 @@ type Held struct {
 	released bool
 }
 
-// Hold gets img into the runtime named runtimeName (as Spec.Runtime) once
-// for the runs of the returned Held (Engine.Hold).
-func Hold(ctx context.Context, img v1.Image, runtimeName string) (*Held, error) {
-	e, err := New(ctx, runtimeName)
-	if err != nil {
-		return nil, err
-	}
-	return e.Hold(ctx, img)
-}
-
-// HoldDir is Hold for runc with a tree the caller has already unpacked
-// from img (rootfs.Unpack with KeepOwners) at root: runs mount it as the
-// lower directory of their overlay, so it is not unpacked again, and
-// never write into it. The caller keeps root unchanged until Release,
-// and removes it after. Under the other runtimes it is Hold.
-func HoldDir(ctx context.Context, img v1.Image, runtimeName, root string) (*Held, error) {
-	e, err := New(ctx, runtimeName)
-	if err != nil {
-		return nil, err
-	}
-	return e.HoldDir(ctx, img, root)
-}
-
 // unpackHeld unpacks img into dir/rootfs for runc's held runs and returns
 // that directory.
 func unpackHeld(ctx context.Context, img v1.Image, dir string) (string, error) {
@@ -84,8 +61,7 @@ func (h *Held) Runtime() string { return h.eng.Name() }
 // Image is the image held.
 func (h *Held) Image() v1.Image { return h.img }
 
-// Run is the package's Run of the held image, in its runtime (whatever
-// spec.Runtime says).
+// Run is Engine.Run of the held image, in the engine holding it.
 func (h *Held) Run(ctx context.Context, spec Spec) (*Result, error) {
 	c, err := h.start(ctx, spec)
 	if err != nil {
@@ -94,7 +70,7 @@ func (h *Held) Run(ctx context.Context, spec Spec) (*Result, error) {
 	return c.Wait(ctx)
 }
 
-// Start is the package's Start of the held image, in its runtime.
+// Start is Engine.Start of the held image, in the engine holding it.
 func (h *Held) Start(ctx context.Context, spec Spec) (*Container, error) {
 	return startServer(ctx, h.eng, h.img, spec, h)
 }

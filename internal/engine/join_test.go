@@ -27,14 +27,14 @@ func TestJoinNetwork(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			mounts := []Mount{{Source: hosts, Target: "/etc/hosts", ReadOnly: true}}
-			srv, err := Start(ctx, img, Spec{Runtime: rt, Network: "none", Args: []string{"serve", "7777"}, Timeout: 2 * time.Minute, Mounts: mounts})
+			srv, err := byName(rt).Start(ctx, img, Spec{Network: "none", Args: []string{"serve", "7777"}, Timeout: 2 * time.Minute, Mounts: mounts})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer srv.Stop(ctx)
 			var res *Result
 			for i := 0; i < 50; i++ {
-				res, err = Run(ctx, img, Spec{Runtime: rt, Network: srv.JoinNetwork(), Args: []string{"get", "http://peer:7777/joined"}, Timeout: time.Minute, Mounts: mounts})
+				res, err = byName(rt).Run(ctx, img, Spec{Network: srv.JoinNetwork(), Args: []string{"get", "http://peer:7777/joined"}, Timeout: time.Minute, Mounts: mounts})
 				if err != nil || res.ExitCode == 0 {
 					break
 				}
@@ -45,7 +45,7 @@ func TestJoinNetwork(t *testing.T) {
 			}
 			// A second container of the other's namespace: the server
 			// is not in its own.
-			res, err = Run(ctx, img, Spec{Runtime: rt, Network: "none", Args: []string{"get", "http://127.0.0.1:7777/"}, Timeout: time.Minute})
+			res, err = byName(rt).Run(ctx, img, Spec{Network: "none", Args: []string{"get", "http://127.0.0.1:7777/"}, Timeout: time.Minute})
 			if err != nil || res.ExitCode == 0 {
 				t.Errorf("a container of its own network reached the server: %v %+v", err, res)
 			}
@@ -66,7 +66,7 @@ func TestJoinNetwork(t *testing.T) {
 		})
 	}
 	t.Run("unknown", func(t *testing.T) {
-		_, err := Run(context.Background(), img, Spec{Runtime: Runc, Network: "container:"})
+		_, err := byName(Runc).Run(context.Background(), img, Spec{Network: "container:"})
 		if err == nil || !strings.Contains(err.Error(), "unknown network") {
 			t.Errorf("container: with no ID: %v", err)
 		}

@@ -13,30 +13,33 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// Engine is one container runtime, chosen once by New: a caller of many
-// runs names its runtime once rather than in every Spec. Its methods are
-// the package's functions of the same names in that runtime; they ignore
-// Spec.Runtime.
+// Engine is one container runtime, chosen once by New from its name:
+// callers take the value and never name a runtime again. Another package
+// may implement it (a fake in tests).
 type Engine interface {
 	// Name is "docker", "podman" or "runc".
 	Name() string
 	// Available says whether the runtime can be used here, and if not,
 	// why.
 	Available(ctx context.Context) error
-	// Run runs img to completion (the package's Run).
+	// Run runs img to completion and returns how it ended. A program
+	// that exits non-zero is a Result, not an error; errors are for
+	// failing to run it at all, and ErrTimeout (with the Result so far)
+	// for a timeout.
 	Run(ctx context.Context, img v1.Image, spec Spec) (*Result, error)
-	// Start starts img in the background (the package's Start).
+	// Start starts img in the background, for servers, and returns at
+	// once. Its network defaults to "host". The caller must Stop or Wait
+	// for it.
 	Start(ctx context.Context, img v1.Image, spec Spec) (*Container, error)
-	// Hold gets img in once for many runs (the package's Hold).
+	// Hold gets img into the runtime once for the runs of the returned
+	// Held, which would otherwise each get it in again.
 	Hold(ctx context.Context, img v1.Image) (*Held, error)
-	// HoldDir is Hold with a tree the caller unpacked from img at root
-	// (the package's HoldDir).
+	// HoldDir is Hold with a tree the caller has already unpacked from
+	// img (rootfs.Unpack with KeepOwners) at root: runc's runs mount it
+	// as the lower directory of their overlay, so it is not unpacked
+	// again, and never write into it. The caller keeps root unchanged
+	// until Release. Under the other runtimes it is Hold.
 	HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error)
-
-	// start starts img in the runtime, held by h when h is not nil,
-	// with spec and cfg checked already; release is called once the
-	// container is gone.
-	start(ctx context.Context, img v1.Image, cfg *v1.ConfigFile, spec Spec, h *Held, release func()) (*Container, error)
 }
 
 // New returns the runtime name says ("auto" or "": the first of Docker,
@@ -160,7 +163,7 @@ func choose(ctx context.Context, want string) (string, error) {
 	case "", Auto:
 		var errs []string
 		for _, name := range []string{Docker, Podman, Runc} {
-			err := Available(ctx, name)
+			err := byName(name).Available(ctx)
 			if err == nil {
 				return name, nil
 			}
@@ -171,26 +174,12 @@ func choose(ctx context.Context, want string) (string, error) {
 		}
 		return "", fmt.Errorf("no container runtime can be used: %s", strings.Join(errs, "; "))
 	case Docker, Podman, Runc:
-		if err := Available(ctx, want); err != nil {
+		if err := byName(want).Available(ctx); err != nil {
 			return "", err
 		}
 		return want, nil
 	default:
 		return "", unknown(want)
-	}
-}
-
-// Available says whether the named runtime ("docker", "podman", "runc" or
-// "auto") can be used here, and if not, why.
-func Available(ctx context.Context, name string) error {
-	switch name {
-	case Docker, Podman, Runc:
-		return byName(name).Available(ctx)
-	case "", Auto:
-		_, err := choose(ctx, Auto)
-		return err
-	default:
-		return unknown(name)
 	}
 }
 

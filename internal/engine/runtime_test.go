@@ -119,7 +119,7 @@ func imageOf(files map[string]fileEntry, entrypoint, cmd []string) (v1.Image, er
 func runtimes(t *testing.T) []string {
 	var names []string
 	for _, n := range []string{Docker, Podman, Runc} {
-		if err := Available(context.Background(), n); err != nil {
+		if err := byName(n).Available(context.Background()); err != nil {
 			t.Run(n, func(t *testing.T) { testenv.Missing(t, "%v", err) })
 			continue
 		}
@@ -159,9 +159,8 @@ func TestRun(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-					c.spec.Runtime = rt
 					c.spec.Timeout = time.Minute
-					res, err := Run(ctx, img, c.spec)
+					res, err := byName(rt).Run(ctx, img, c.spec)
 					if err != nil {
 						t.Fatalf("Run: %v", err)
 					}
@@ -191,7 +190,7 @@ func TestMaxOutput(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			in := strings.Repeat("0123456789", 10000)
-			res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"cat"}, Stdin: []byte(in), MaxOutput: 1000})
+			res, err := byName(rt).Run(context.Background(), img, Spec{Args: []string{"cat"}, Stdin: []byte(in), MaxOutput: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +206,7 @@ func TestTimeout(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			start := time.Now()
-			res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"sleep"}, Timeout: 2 * time.Second})
+			res, err := byName(rt).Run(context.Background(), img, Spec{Args: []string{"sleep"}, Timeout: 2 * time.Second})
 			if err != ErrTimeout {
 				t.Fatalf("err = %v, want ErrTimeout", err)
 			}
@@ -217,7 +216,7 @@ func TestTimeout(t *testing.T) {
 			if d := time.Since(start); d > 40*time.Second {
 				t.Errorf("took %s", d)
 			}
-			c, err := Start(context.Background(), img, Spec{Runtime: rt, Args: []string{"sleep"}})
+			c, err := byName(rt).Start(context.Background(), img, Spec{Args: []string{"sleep"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +229,7 @@ func TestTimeout(t *testing.T) {
 			// A run whose context ends while the image loads leaves nothing.
 			ctx, cancel = context.WithCancel(context.Background())
 			go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-			if _, err := Run(ctx, img, Spec{Runtime: rt, Args: []string{"sleep"}}); !errors.Is(err, context.Canceled) {
+			if _, err := byName(rt).Run(ctx, img, Spec{Args: []string{"sleep"}}); !errors.Is(err, context.Canceled) {
 				t.Errorf("canceled early: %v, want context.Canceled", err)
 			}
 		})
@@ -266,7 +265,7 @@ func TestHostNetwork(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			for _, network := range []string{"host", "none"} {
-				res, err := Run(context.Background(), img, Spec{Runtime: rt, Network: network, Args: []string{"dial", l.Addr().String()}, Timeout: time.Minute})
+				res, err := byName(rt).Run(context.Background(), img, Spec{Network: network, Args: []string{"dial", l.Addr().String()}, Timeout: time.Minute})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -297,7 +296,7 @@ func TestStartStop(t *testing.T) {
 			t.Run(rt+"/"+c.name, func(t *testing.T) {
 				ctx := context.Background()
 				port := freePort(t)
-				ctr, err := Start(ctx, c.img, Spec{Runtime: rt, Args: []string{"serve", fmt.Sprint(port)}, Timeout: 2 * time.Minute})
+				ctr, err := byName(rt).Start(ctx, c.img, Spec{Args: []string{"serve", fmt.Sprint(port)}, Timeout: 2 * time.Minute})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -338,7 +337,7 @@ func TestStopDeaf(t *testing.T) {
 			ctx := context.Background()
 			r, w := io.Pipe()
 			defer r.Close()
-			ctr, err := Start(ctx, img, Spec{Runtime: rt, Args: []string{"deaf"}, Stdout: w, StopGrace: 5 * time.Minute, Timeout: 10 * time.Minute})
+			ctr, err := byName(rt).Start(ctx, img, Spec{Args: []string{"deaf"}, Stdout: w, StopGrace: 5 * time.Minute, Timeout: 10 * time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -370,7 +369,7 @@ func TestCleanup(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			tmp := t.TempDir()
-			c, err := Start(ctx, img, Spec{Runtime: rt, TempDir: tmp, Args: []string{"id"}})
+			c, err := byName(rt).Start(ctx, img, Spec{TempDir: tmp, Args: []string{"id"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -405,7 +404,7 @@ func TestHoldRunc(t *testing.T) {
 	testenv.Runc(t)
 	img := probeImage(t)
 	ctx := context.Background()
-	h, err := Hold(ctx, img, Runc)
+	h, err := byName(Runc).Hold(ctx, img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +458,7 @@ func TestHoldRunc(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("left in the bundle directory: %v", left)
 	}
-	if res, err := Run(ctx, img, Spec{Runtime: Runc, TempDir: tmp, Args: []string{"exists", "/var/www/.ok"}}); err != nil || string(res.Stdout) != "true\n" {
+	if res, err := byName(Runc).Run(ctx, img, Spec{TempDir: tmp, Args: []string{"exists", "/var/www/.ok"}}); err != nil || string(res.Stdout) != "true\n" {
 		t.Errorf("a plain run after release: %v %+v", err, res)
 	}
 }
@@ -468,7 +467,7 @@ func TestHold(t *testing.T) {
 	testenv.Docker(t)
 	img := probeImage(t)
 	ctx := context.Background()
-	h, err := Hold(ctx, img, Docker)
+	h, err := byName(Docker).Hold(ctx, img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,29 +492,27 @@ func TestHold(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	img := probeImage(t)
 	ctx := context.Background()
-	for _, spec := range []Spec{
-		{Runtime: "lxc"},
-		{Network: "bridge"},
-	} {
-		if _, err := Run(ctx, img, spec); err == nil {
-			t.Errorf("Run with %+v: no error", spec)
-		}
+	if _, err := New(ctx, "lxc"); err == nil || !strings.Contains(err.Error(), "lxc") {
+		t.Errorf("New(lxc): %v", err)
+	}
+	if _, err := byName(Runc).Run(ctx, img, Spec{Network: "bridge"}); err == nil {
+		t.Error("Run with network bridge: no error")
 	}
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
 	cf.Architecture = "s390x"
 	if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-s390x"); err != nil {
 		foreign, _ := mutate.ConfigFile(img, cf)
-		if _, err := Run(ctx, foreign, Spec{}); !errors.Is(err, ErrNoEmulator) || !strings.Contains(err.Error(), "linux/s390x") {
+		if _, err := byName(Runc).Run(ctx, foreign, Spec{}); !errors.Is(err, ErrNoEmulator) || !strings.Contains(err.Error(), "linux/s390x") {
 			t.Errorf("foreign image: %v", err)
 		}
 	}
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
-			if res, err := Run(ctx, img, Spec{Runtime: rt, User: "nosuchuser", Args: []string{"id"}}); err == nil {
+			if res, err := byName(rt).Run(ctx, img, Spec{User: "nosuchuser", Args: []string{"id"}}); err == nil {
 				t.Errorf("unknown user: no error, result %+v", res)
 			}
-			if _, err := Run(ctx, img, Spec{Runtime: rt, Entrypoint: []string{}}); err == nil || !strings.Contains(err.Error(), "no command") {
+			if _, err := byName(rt).Run(ctx, img, Spec{Entrypoint: []string{}}); err == nil || !strings.Contains(err.Error(), "no command") {
 				t.Errorf("no command: %v", err)
 			}
 		})
@@ -539,7 +536,7 @@ func TestDockerZstd(t *testing.T) {
 	if mt, _ := z.MediaType(); !strings.Contains(string(mt), "zstd") {
 		t.Fatalf("layer media type %s", mt)
 	}
-	res, err := Run(context.Background(), zimg, Spec{Runtime: Docker, Args: []string{"echo", "zstd"}})
+	res, err := byName(Docker).Run(context.Background(), zimg, Spec{Args: []string{"echo", "zstd"}})
 	if err != nil || res.ExitCode != 3 || string(res.Stdout) != "zstd\n" {
 		t.Errorf("Run: %v, %+v", err, res)
 	}
@@ -557,7 +554,7 @@ func TestParallel(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					arg := fmt.Sprint("run-", i)
-					res, err := Run(context.Background(), img, Spec{Runtime: rt, Args: []string{"echo", arg}, Timeout: 2 * time.Minute})
+					res, err := byName(rt).Run(context.Background(), img, Spec{Args: []string{"echo", arg}, Timeout: 2 * time.Minute})
 					switch {
 					case err != nil:
 						errs[i] = err
@@ -588,7 +585,7 @@ func TestExec(t *testing.T) {
 			ctx := context.Background()
 			var ctrs []*Container
 			for i := 0; i < 2; i++ {
-				ctr, err := Start(ctx, img, Spec{Runtime: rt, Network: "none", Args: []string{"serve", "7777"}, Timeout: 2 * time.Minute})
+				ctr, err := byName(rt).Start(ctx, img, Spec{Network: "none", Args: []string{"serve", "7777"}, Timeout: 2 * time.Minute})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -643,20 +640,20 @@ func TestHoldDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var/www/mine"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := HoldDir(ctx, img, Runc, root)
+	h, err := byName(Runc).HoldDir(ctx, img, root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
 	runOf := func(run func(Spec) (*Result, error), args ...string) string {
-		res, err := run(Spec{Runtime: Runc, TempDir: tmp, Args: args})
+		res, err := run(Spec{TempDir: tmp, Args: args})
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("Run %v: %v %+v", args, err, res)
 		}
 		return string(res.Stdout)
 	}
 	held := func(s Spec) (*Result, error) { return h.Run(ctx, s) }
-	plain := func(s Spec) (*Result, error) { return Run(ctx, img, s) }
+	plain := func(s Spec) (*Result, error) { return byName(Runc).Run(ctx, img, s) }
 	if out := runOf(held, "exists", "/var/www/mine"); out != "true\n" {
 		t.Errorf("a run does not see the held tree: %q", out)
 	}
@@ -691,7 +688,7 @@ func TestNew(t *testing.T) {
 	img := probeImage(t)
 	for _, name := range []string{Runc, Docker} {
 		t.Run(name, func(t *testing.T) {
-			if err := Available(ctx, name); err != nil {
+			if err := byName(name).Available(ctx); err != nil {
 				testenv.Missing(t, "%v", err)
 			}
 			e, err := New(ctx, name)
@@ -701,7 +698,7 @@ func TestNew(t *testing.T) {
 			if err := e.Available(ctx); err != nil {
 				t.Fatal(err)
 			}
-			res, err := e.Run(ctx, img, Spec{Runtime: "ignored", Args: []string{"id"}})
+			res, err := e.Run(ctx, img, Spec{Args: []string{"id"}})
 			if err != nil || res.Runtime != name || res.ExitCode != 0 {
 				t.Fatalf("Run: %v %+v", err, res)
 			}

@@ -23,14 +23,14 @@ func TestRunSeccomp(t *testing.T) {
 	for _, rt := range runtimes(t) {
 		t.Run(rt, func(t *testing.T) {
 			ctx := context.Background()
-			res, err := Run(ctx, img, Spec{Runtime: rt, Timeout: time.Minute, Args: []string{"ptrace"}, Seccomp: profile})
+			res, err := byName(rt).Run(ctx, img, Spec{Timeout: time.Minute, Args: []string{"ptrace"}, Seccomp: profile})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.ExitCode == 0 || strings.Contains(string(res.Stdout), "child exit 3") || !strings.Contains(string(res.Stdout), "operation not permitted") {
 				t.Errorf("ptrace under a profile refusing it: exit %d, stdout %q", res.ExitCode, res.Stdout)
 			}
-			res, err = Run(ctx, img, Spec{Runtime: rt, Timeout: time.Minute, Args: []string{"ptrace"}})
+			res, err = byName(rt).Run(ctx, img, Spec{Timeout: time.Minute, Args: []string{"ptrace"}})
 			if err != nil || !strings.Contains(string(res.Stdout), "child exit 3") {
 				t.Errorf("ptrace without the profile: %v, %+v", err, res)
 			}

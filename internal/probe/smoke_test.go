@@ -66,7 +66,7 @@ func TestSmokeCheckMessages(t *testing.T) {
 func TestSmokeRun(t *testing.T) {
 	testenv.LookPath(t, "go")
 	rt := engine.Docker
-	if engine.Available(context.Background(), rt) != nil {
+	if _, err := engine.New(context.Background(), rt); err != nil {
 		testenv.Runc(t)
 		rt = engine.Runc
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/report"
@@ -104,8 +105,19 @@ func probeTarget(t *testing.T, img v1.Image, rt, network string, ports ...int) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	tgt := &target{img: img, cfg: cf, runtime: rt, timeout: time.Minute, sensorHost: dir, sensorArgv: argv, network: network, ports: ports}
+	tgt := &target{img: img, cfg: cf, eng: newEngine(t, rt), timeout: time.Minute, sensorHost: dir, sensorArgv: argv, network: network, ports: ports}
 	return tgt, probe.Options{Timeout: time.Minute, Helper: helper(argv)}
+}
+
+// newEngine is the engine of the runtime named rt, or the test is
+// skipped, saying why it cannot be used.
+func newEngine(t *testing.T, rt string) engine.Engine {
+	t.Helper()
+	e, err := engine.New(context.Background(), rt)
+	if err != nil {
+		testenv.Missing(t, "%v", err)
+	}
+	return e
 }
 
 func needRunc(t *testing.T) {
@@ -435,7 +447,7 @@ func TestSlimHostileImage(t *testing.T) {
 	}
 	work := filepath.Join(t.TempDir(), "w")
 	// Unpacking comes before anything runs: no runtime is needed.
-	res, err := Slim(context.Background(), img, Options{NoTrace: true, NoVerify: true, WorkDir: work})
+	res, err := Slim(context.Background(), nil, img, Options{NoTrace: true, NoVerify: true, WorkDir: work})
 	if err == nil {
 		t.Fatalf("a layer with ../ was accepted: %+v", res)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -30,7 +31,7 @@ type IndexResult struct {
 // slimmed images with the same platforms. It returns ErrDifferent, with
 // the IndexResult, when any of them answers differently; other errors
 // name the platform that failed.
-func SlimIndex(ctx context.Context, idx v1.ImageIndex, opts Options) (*IndexResult, error) {
+func SlimIndex(ctx context.Context, eng engine.Engine, idx v1.ImageIndex, opts Options) (*IndexResult, error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading the image index: %w", err)
@@ -52,7 +53,7 @@ func SlimIndex(ctx context.Context, idx v1.ImageIndex, opts Options) (*IndexResu
 			o.WorkDir = filepath.Join(opts.WorkDir, strings.ReplaceAll(p.String(), "/", "-"))
 		}
 		o.logf("%s", p.String())
-		r, err := Slim(ctx, img, o)
+		r, err := Slim(ctx, eng, img, o)
 		if errors.Is(err, ErrDifferent) {
 			different = true
 		} else if err != nil {

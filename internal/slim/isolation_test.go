@@ -124,11 +124,8 @@ func TestRunsIsolated(t *testing.T) {
 	img := stateImage(t, port)
 	for _, rt := range []string{engine.Runc, engine.Docker} {
 		t.Run(rt, func(t *testing.T) {
-			if err := engine.Available(context.Background(), rt); err != nil {
-				testenv.Missing(t, "%v", err)
-			}
 			// Not in parallel with the host subtest, which ends the decoy.
-			held, err := engine.Hold(context.Background(), img, rt)
+			held, err := newEngine(t, rt).Hold(context.Background(), img)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,9 +197,7 @@ func TestSlimStateImage(t *testing.T) {
 	}
 	for _, rt := range []string{engine.Runc, engine.Docker} {
 		t.Run(rt, func(t *testing.T) {
-			if err := engine.Available(context.Background(), rt); err != nil {
-				testenv.Missing(t, "%v", err)
-			}
+			newEngine(t, rt)
 			t.Parallel()
 			r := runSlimRef(t, src, "--runtime", rt, "--probe-http", "8000/state", "--probe-cmd", "/bin/busybox cat /var/tmp/mark", "--probe-cmd-inside", "--keep", "/srv")
 			r.mustSucceed(t)

@@ -2,7 +2,6 @@ package slim
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -31,7 +30,7 @@ func (r *run) probeOriginal() error {
 	// The tree unpacked above is the runs' lower directory (runc): the
 	// image is not unpacked a second time, and no run writes into it.
 	var err error
-	if tgt.held, err = engine.HoldDir(ctx, img, opts.Runtime, rootDir); err != nil {
+	if tgt.held, err = r.eng.HoldDir(ctx, img, rootDir); err != nil {
 		return fmt.Errorf("probing the original: %w", err)
 	}
 	res.Original, err = probe.Run(ctx, tgt, opts.Probes, popts)
@@ -79,12 +78,12 @@ func (r *run) probeOriginal() error {
 func (r *run) verify() error {
 	ctx, opts, tgt, res := r.ctx, r.opts, r.tgt, r.res
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
+	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
 	st.profile = r.verifyProfile // nil without --seccomp
 	st.side = tgt.side
 	var err error
-	if st.held, err = opts.hold(ctx, res.Image); err != nil {
+	if st.held, err = r.hold(res.Image); err != nil {
 		return fmt.Errorf("probing the slimmed image: %w", err)
 	}
 	// The verify asks what the traced run asked, the crawler's and the
@@ -139,7 +138,7 @@ func (r *run) rerunOriginal(probes []probe.Probe, popts probe.Options) ([]probe.
 	tgt := *r.tgt
 	tgt.trace, tgt.calls, tgt.profile = false, false, nil
 	var err error
-	if tgt.held, err = engine.HoldDir(r.ctx, r.img, r.opts.Runtime, r.rootDir); err != nil {
+	if tgt.held, err = r.eng.HoldDir(r.ctx, r.img, r.rootDir); err != nil {
 		return nil, err
 	}
 	defer tgt.held.Release()
@@ -151,11 +150,11 @@ func (r *run) rerunOriginal(probes []probe.Probe, popts probe.Options) ([]probe.
 // held runc tree lives in the system's temporary directory, not in
 // WorkDir: with a WorkDir, runc runs unpack into it as before (and the
 // Held is nil).
-func (o Options) hold(ctx context.Context, img v1.Image) (*engine.Held, error) {
-	if o.WorkDir != "" && o.Runtime == "runc" {
+func (r *run) hold(img v1.Image) (*engine.Held, error) {
+	if r.opts.WorkDir != "" && r.eng.Name() == engine.Runc {
 		return nil, nil
 	}
-	return engine.Hold(ctx, img, o.Runtime)
+	return r.eng.Hold(r.ctx, img)
 }
 
 // nearby lists the removed paths nearest to what a probe's traced run

@@ -84,14 +84,12 @@ func ownerIn(t *testing.T, ref, name string) int {
 // it for its page.
 func TestSlimmedNginxInPodman(t *testing.T) {
 	run := slimNginx(t) // holds the port 80 lock
-	if err := engine.Available(t.Context(), engine.Podman); err != nil {
-		testenv.Missing(t, "%v", err)
-	}
+	podman := newEngine(t, engine.Podman)
 	img, err := image.Read(t.Context(), run.dest, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctr, err := engine.Start(t.Context(), img, engine.Spec{Runtime: engine.Podman, Timeout: 2 * time.Minute})
+	ctr, err := podman.Start(t.Context(), img, engine.Spec{Timeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

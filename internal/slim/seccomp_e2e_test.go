@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
 )
@@ -40,7 +41,7 @@ func TestSlimSeccompRefusesUnseenCall(t *testing.T) {
 			t.Parallel()
 			opts := Options{Probes: probes, Sensor: dietBinary(t), WorkDir: t.TempDir(), Timeout: time.Minute,
 				Seccomp: true, SeccompAdd: tc.add, seccompProbes: []int{0}}
-			res, err := Slim(ctx, img, opts)
+			res, err := Slim(ctx, newEngine(t, engine.Runc), img, opts)
 			if res == nil || res.Seccomp == nil {
 				t.Fatalf("no profile: %v", err)
 			}

@@ -284,10 +284,10 @@ func (r *run) refusedCalls() ([]string, error) {
 		return nil, err
 	}
 	os.Chmod(recs, 0o777)
-	st := &target{img: res.Image, cfg: r.cfg, runtime: opts.Runtime, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
+	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv,
 		trace: true, calls: true, recordHost: recs}
-	held, err := opts.hold(ctx, res.Image)
+	held, err := r.hold(res.Image)
 	if err != nil {
 		return nil, err
 	}

@@ -213,7 +213,7 @@ func (t *target) startService(ctx context.Context, i int, network string) (*engi
 	h := a.held[i]
 	if h == nil {
 		var err error
-		if h, err = engine.Hold(ctx, s.Image, t.runtime); err != nil {
+		if h, err = t.eng.Hold(ctx, s.Image); err != nil {
 			a.mu.Unlock()
 			return nil, fmt.Errorf("service %s: %w", s.Name, err)
 		}
@@ -226,7 +226,7 @@ func (t *target) startService(ctx context.Context, i int, network string) (*engi
 			network = "none"
 		}
 	}
-	spec := engine.Spec{Runtime: t.runtime, TempDir: t.tmp, Network: network, StopGrace: 10 * time.Second, Notef: t.notef,
+	spec := engine.Spec{TempDir: t.tmp, Network: network, StopGrace: 10 * time.Second, Notef: t.notef,
 		Entrypoint: s.Entrypoint, Args: s.Command, Env: s.Env, User: s.User, WorkingDir: s.WorkingDir,
 		Mounts: append(slices.Clone(s.Mounts), a.hostsMount()...)}
 	if t.sensorHost != "" {
@@ -356,14 +356,14 @@ func (s service) probeCmd(ctx context.Context, args []string, stdin io.Reader, s
 	h := a.original
 	if h == nil {
 		var err error
-		if h, err = engine.HoldDir(ctx, r.img, t.runtime, r.rootDir); err != nil {
+		if h, err = t.eng.HoldDir(ctx, r.img, r.rootDir); err != nil {
 			a.mu.Unlock()
 			return nil, fmt.Errorf("holding the original image for the probe's command: %w", err)
 		}
 		a.original = h
 	}
 	a.mu.Unlock()
-	spec := engine.Spec{Runtime: t.runtime, TempDir: t.tmp, Entrypoint: args, Env: a.env, Notef: t.notef, StopGrace: 5 * time.Second,
+	spec := engine.Spec{TempDir: t.tmp, Entrypoint: args, Env: a.env, Notef: t.notef, StopGrace: 5 * time.Second,
 		Network: s.c.JoinNetwork(), Stdout: stdout, Mounts: a.hostsMount()}
 	if s.pod != nil {
 		spec.Network = s.pod.network

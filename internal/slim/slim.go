@@ -55,8 +55,6 @@ type Options struct {
 	KeepShell    bool
 	// Exclude cuts paths (or globs), even when the program used them.
 	Exclude []string
-	// Runtime is "runc" (the default) or "docker".
-	Runtime string
 	// WorkDir is where the image is unpacked (without a Cache) and
 	// bundles are made; "" means a temporary directory, removed
 	// afterwards.
@@ -210,10 +208,10 @@ func (o Options) logf(format string, args ...any) {
 // Slim makes the slimmed copy of img. It returns ErrDifferent (with the
 // Result, whose Differences say what) when verification fails; other
 // errors mean it could not do its work.
-func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
-	if opts.Runtime == "" {
-		opts.Runtime = "runc"
-	}
+//
+// Every run (the traced original, the verify, the services alongside)
+// goes through eng.
+func Slim(ctx context.Context, eng engine.Engine, img v1.Image, opts Options) (*Result, error) {
 	if opts.Epoch.IsZero() {
 		opts.Epoch = time.Unix(0, 0).UTC()
 	}
@@ -230,7 +228,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, img: img, cfg: cfg, work: work}
+	r := &run{ctx: ctx, eng: eng, opts: opts, img: img, cfg: cfg, work: work}
 	defer func() { // the Services' images and the probes' tool
 		if r.tgt != nil {
 			r.tgt.side.close()
@@ -261,6 +259,7 @@ func Slim(ctx context.Context, img v1.Image, opts Options) (*Result, error) {
 // run is one Slim: its inputs, and what each stage leaves for the next.
 type run struct {
 	ctx  context.Context
+	eng  engine.Engine
 	opts Options
 	img  v1.Image
 	cfg  *v1.ConfigFile
@@ -288,7 +287,7 @@ func (r *run) prepare() error {
 	opts, cfg, work := r.opts, r.cfg, r.work
 	var err error
 	r.notef = engine.NoteOnce(opts.logf)
-	tgt := &target{img: r.img, cfg: cfg, runtime: opts.Runtime, tmp: work, timeout: opts.Timeout, notef: r.notef,
+	tgt := &target{img: r.img, cfg: cfg, eng: r.eng, tmp: work, timeout: opts.Timeout, notef: r.notef,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
 	r.tgt = tgt
 	if opts.Seccomp {

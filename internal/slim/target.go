@@ -35,7 +35,7 @@ const (
 type target struct {
 	img     v1.Image
 	cfg     *v1.ConfigFile
-	runtime string
+	eng     engine.Engine
 	tmp     string
 	timeout time.Duration
 	notef   func(format string, args ...any) // for Spec.Notef
@@ -124,7 +124,7 @@ func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
 }
 
 func (t *target) spec(args []string) (engine.Spec, string) {
-	spec := engine.Spec{Runtime: t.runtime, TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
+	spec := engine.Spec{TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
 	if t.sensorHost != "" {
 		spec.Mounts = []engine.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
 	}
@@ -203,7 +203,7 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 	if t.held != nil {
 		res, err = t.held.Run(ctx, spec)
 	} else {
-		res, err = engine.Run(ctx, t.img, spec)
+		res, err = t.eng.Run(ctx, t.img, spec)
 	}
 	if err != nil && !(errors.Is(err, engine.ErrTimeout) && res != nil) {
 		return nil, err
@@ -232,7 +232,7 @@ func (t *target) Start(ctx context.Context) (probe.Service, error) {
 	if t.held != nil {
 		c, err = t.held.Start(ctx, spec)
 	} else {
-		c, err = engine.Start(ctx, t.img, spec)
+		c, err = t.eng.Start(ctx, t.img, spec)
 	}
 	if err != nil {
 		pod.down(ctx)
