@@ -186,7 +186,7 @@ type Result struct {
 	ReportPath string `json:"report_path,omitempty"`
 	// SBOMDigest is the digest of the SBOM attached on push.
 	SBOMDigest string `json:"sbom_attached,omitempty"`
-	SBOM       []byte `json:"-"`
+	SBOM       []byte `json:"-"` // SPDX JSON, made by Build unless NoSBOM
 }
 
 // Errors callers branch on.
@@ -199,7 +199,7 @@ var (
 
 // Build makes the image and runs the smoke tests. It writes nothing: the
 // Result is the artifact (the image or index, the files with their
-// reasons, the sizes), which Write publishes. A destination in
+// reasons, the sizes, and its SBOM unless NoSBOM), which Write publishes. A destination in
 // opts.Output is checked first, so that a bad one fails before the work.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Source == "" {
@@ -233,6 +233,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !opts.NoSBOM {
+		if res.SBOM, err = SBOM(res, opts.Epoch); err != nil {
+			return nil, err
+		}
 	}
 	if err := smoke(ctx, opts, res); err != nil {
 		return res, err

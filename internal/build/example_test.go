@@ -13,18 +13,13 @@ import (
 	"github.com/dietimg/diet/internal/publish"
 )
 
-// Example builds a Go package into an image, publishes the image with its
-// SBOM into an OCI layout (nothing is written by Build itself), and reads
-// the SBOM back as a reader of the layout would.
+// Example builds a Go package into an image (Build writes nothing; its
+// Result carries the SBOM), publishes the image with its SBOM into an
+// OCI layout, and reads the SBOM back as a reader of the layout would.
 func Example() {
 	ctx := context.Background()
 	epoch := time.Unix(1700000000, 0).UTC()
 	res, err := build.Build(ctx, build.Options{Source: "./testdata/hello", Epoch: epoch})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	doc, err := build.SBOM(res, epoch)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,7 +31,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 	dest := "oci:" + filepath.Join(dir, "layout") + ":hello"
-	if _, err := publish.Write(ctx, dest, publish.Artifact{Image: res.Image, SBOM: doc, Name: res.Name, Epoch: epoch}, publish.Options{}); err != nil {
+	if _, err := publish.Write(ctx, dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Name: res.Name, Epoch: epoch}, publish.Options{}); err != nil {
 		fmt.Println(err)
 		return
 	}

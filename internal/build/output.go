@@ -73,11 +73,12 @@ func Write(ctx context.Context, opts Options, res *Result) error {
 		a.Name = "image" // the default tag is image:latest
 	}
 	if !opts.NoSBOM {
-		if a.SBOM, err = SBOM(res, opts.Epoch); err != nil {
-			return err
+		if res.SBOM == nil {
+			if res.SBOM, err = SBOM(res, opts.Epoch); err != nil {
+				return err
+			}
 		}
-		res.SBOM = a.SBOM
-		a.Report = res
+		a.SBOM, a.Report = res.SBOM, res
 	}
 	po := publish.Options{
 		Image: image.Options{Tag: opts.Tag, Insecure: opts.Insecure, Progress: opts.Progress},
