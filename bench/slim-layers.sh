@@ -60,7 +60,7 @@ measure() { # prints "wall cpu rss_mb"
 }
 echo "slimming" >&2
 read -r wall cpu rss < <(measure "$diet" slim "oci:$work/fat:big" -o "oci:$work/slim:big" --json \
-	--workdir "$work/slimwork" --probe-exec "-c 'for f in /data/*; do read -r x < \$f || true; done; echo read'")
+	--workdir "$work/slimwork" --cache-dir "$work/cache" --probe-exec "-c 'for f in /data/*; do read -r x < \$f || true; done; echo read'")
 sizes=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["before"]["uncompressed"], r["after"]["uncompressed"], r["verified"])' "$work/out.json")
 after_mb=$(awk -v a="${sizes#* }" 'BEGIN { print int(a / 1e6) }')
 if ((after_mb < keep / 2)); then
