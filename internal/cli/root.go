@@ -58,6 +58,7 @@ and writes reproducible images.`,
 		newCompare(),
 		newRun(),
 		newSize(),
+		newCache(),
 		newInspect(),
 		newVersion(),
 		// Hidden: what diet slim runs inside the containers it starts.

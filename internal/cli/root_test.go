@@ -8,7 +8,7 @@ import (
 // TestNewCommands checks that New attaches exactly diet's commands, each
 // with a Short line for the help's listing and an Example.
 func TestNewCommands(t *testing.T) {
-	want := []string{"build", "compare", "inspect", "probe-inside", "run", "sensor", "sensor-exec", "size", "slim", "version"}
+	want := []string{"build", "cache", "compare", "inspect", "probe-inside", "run", "sensor", "sensor-exec", "size", "slim", "version"}
 	hidden := map[string]bool{"probe-inside": true, "sensor": true, "sensor-exec": true}
 	var got []string
 	for _, c := range New().Commands() {

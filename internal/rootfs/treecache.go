@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -38,7 +39,8 @@ import (
 // puts in a tree changes it, and so every key.
 const cacheFormat = "diet-tree-1"
 
-// CachedTree is an image's tree in a TreeCache.
+// CachedTree is an image's tree in a tree cache, held (a shared lock on
+// its entry, which PruneCache respects) until Release.
 type CachedTree struct {
 	// Dir is the tree: read it, run containers on it (as a lower
 	// directory), never write into it.
@@ -48,6 +50,15 @@ type CachedTree struct {
 	// Unpacked is how many of the image's layers this call unpacked (0:
 	// the tree was cached), Reused how many came from the cache.
 	Unpacked, Reused int
+	lock             *os.File
+}
+
+// Release lets the tree go: PruneCache may remove it from then on.
+func (t *CachedTree) Release() {
+	if t != nil && t.lock != nil {
+		t.lock.Close() // drops the shared lock
+		t.lock = nil
+	}
 }
 
 // UnpackCached is Unpack into the tree cache dir: the tree of img, made
@@ -69,6 +80,20 @@ func UnpackCached(ctx context.Context, img v1.Image, dir string, opts UnpackOpti
 	}
 	removeStale(dir)
 	keys := chainKeys(cfg.RootFS.DiffIDs, opts.KeepOwners && os.Geteuid() == 0)
+	// A prune may remove the entry between its making and its use: then
+	// it is made again.
+	for range 3 {
+		t, err := unpackCached(ctx, dir, keys, layers, cfg.RootFS.DiffIDs, opts)
+		if err != nil || t != nil {
+			return t, err
+		}
+	}
+	return nil, fmt.Errorf("tree cache %s: the entry keeps being removed while in use", dir)
+}
+
+// unpackCached is one try of UnpackCached: nil, nil when the entry made
+// was pruned before it could be held.
+func unpackCached(ctx context.Context, dir string, keys []string, layers []v1.Layer, diffIDs []v1.Hash, opts UnpackOptions) (*CachedTree, error) {
 	n := len(layers)
 	// The longest cached chain.
 	have := 0
@@ -79,11 +104,7 @@ func UnpackCached(ctx context.Context, img v1.Image, dir string, opts UnpackOpti
 		}
 	}
 	if have == n {
-		rep, err := readEntry(dir, keys[n-1])
-		if err != nil {
-			return nil, err
-		}
-		return &CachedTree{Dir: treeDir(dir, keys[n-1]), Report: rep, Reused: n}, nil
+		return hold(dir, keys[n-1], 0, n)
 	}
 	// The base (every layer but the top) is cached on its own as well,
 	// for the next image on the same base.
@@ -93,16 +114,118 @@ func UnpackCached(ctx context.Context, img v1.Image, dir string, opts UnpackOpti
 	}
 	from := have
 	for _, stop := range stops {
-		if err := makeEntry(ctx, dir, keys, layers, cfg.RootFS.DiffIDs, from, stop, opts); err != nil {
+		if err := makeEntry(ctx, dir, keys, layers, diffIDs, from, stop, opts); errors.Is(err, errPruned) {
+			return nil, nil
+		} else if err != nil {
 			return nil, err
 		}
 		from = stop
 	}
-	rep, err := readEntry(dir, keys[n-1])
+	return hold(dir, keys[n-1], n-have, have)
+}
+
+// hold takes a shared lock on the entry key and marks it used (the
+// modification time of its report.json); nil, nil when it is gone.
+func hold(dir, key string, unpacked, reused int) (*CachedTree, error) {
+	lock, err := os.OpenFile(filepath.Join(dir, key+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("tree cache: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("tree cache: locking %s: %w", lock.Name(), err)
+	}
+	if !cached(dir, key) {
+		lock.Close()
+		return nil, nil
+	}
+	rep, err := readEntry(dir, key)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	now := time.Now()
+	os.Chtimes(filepath.Join(entryDir(dir, key), "report.json"), now, now)
+	return &CachedTree{Dir: treeDir(dir, key), Report: rep, Unpacked: unpacked, Reused: reused, lock: lock}, nil
+}
+
+// errPruned says that an entry found in the cache was pruned before it
+// could be held.
+var errPruned = errors.New("tree cache: entry pruned")
+
+// CacheEntry is one tree of a tree cache.
+type CacheEntry struct {
+	Key    string    `json:"key"`
+	Dir    string    `json:"dir"`
+	Layers int       `json:"layers"`
+	Size   int64     `json:"size"` // the image's uncompressed size up to this chain (files shared by hard links count in each)
+	Used   time.Time `json:"last_used"`
+}
+
+// CacheEntries lists the trees of the cache in dir, most recently used
+// first.
+func CacheEntries(dir string) ([]CacheEntry, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &CachedTree{Dir: treeDir(dir, keys[n-1]), Report: rep, Unpacked: n - have, Reused: have}, nil
+	var out []CacheEntry
+	for _, de := range des {
+		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") || !cached(dir, de.Name()) {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(dir, de.Name(), "report.json"))
+		if err != nil {
+			continue
+		}
+		rep, err := readEntry(dir, de.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, CacheEntry{Key: de.Name(), Dir: entryDir(dir, de.Name()), Layers: rep.Layers, Size: rep.Size, Used: fi.ModTime()})
+	}
+	slices.SortFunc(out, func(a, b CacheEntry) int { return b.Used.Compare(a.Used) })
+	return out, nil
+}
+
+// PruneCache removes the trees of the cache in dir last used before
+// cutoff (the zero time: none; use time.Now() for all), except those a
+// slim holds now; it returns those removed and those it left because
+// they are in use.
+func PruneCache(dir string, cutoff time.Time) (removed, busy []CacheEntry, err error) {
+	entries, err := CacheEntries(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if !e.Used.Before(cutoff) {
+			continue
+		}
+		lock, err := os.OpenFile(filepath.Join(dir, e.Key+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			return removed, busy, err
+		}
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			lock.Close()
+			busy = append(busy, e)
+			continue
+		}
+		// Renamed first: a half-removed tree is never taken for an entry.
+		gone := filepath.Join(dir, ".tmp-prune-"+e.Key)
+		err = os.Rename(e.Dir, gone)
+		if err == nil {
+			err = os.RemoveAll(gone)
+		}
+		lock.Close()
+		if err != nil {
+			return removed, busy, fmt.Errorf("removing %s: %w", e.Dir, err)
+		}
+		removed = append(removed, e)
+	}
+	return removed, busy, nil
 }
 
 // staleAfter is how old a temporary entry must be to be taken for one
@@ -195,9 +318,16 @@ func makeEntry(ctx context.Context, dir string, keys []string, layers []v1.Layer
 	var base *UnpackReport
 	var dirs map[string]dirMeta
 	if from > 0 {
-		if base, err = readEntry(dir, keys[from-1]); err != nil {
+		// The base is held while its tree is copied: a prune waits.
+		held, err := hold(dir, keys[from-1], 0, from)
+		if err != nil {
 			return err
 		}
+		if held == nil {
+			return errPruned
+		}
+		defer held.Release()
+		base = held.Report
 		if dirs, err = linkTree(treeDir(dir, keys[from-1]), root); err != nil {
 			return fmt.Errorf("tree cache: copying the tree of the layers below: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -128,6 +129,30 @@ func TestUnpackCached(t *testing.T) {
 	if dirs != 3 { // the base, and each image
 		t.Errorf("%d entries in the cache, want 3", dirs)
 	}
+
+	// A prune leaves the trees in use, removes the others, and the next
+	// unpack makes them again.
+	listed, err := CacheEntries(cache)
+	if err != nil || len(listed) != 3 || listed[0].Used.Before(listed[1].Used) || listed[1].Used.Before(listed[2].Used) {
+		t.Fatalf("entries %+v, %v: want 3, the last used first", listed, err)
+	}
+	got.Release()
+	removed, busy, err := PruneCache(cache, time.Now().Add(time.Second))
+	if err != nil || len(removed) != 2 || len(busy) != 1 || busy[0].Dir != filepath.Dir(o.Dir) {
+		t.Fatalf("prune: removed %d, busy %+v, %v: want the held tree left, the two others removed", len(removed), busy, err)
+	}
+	if _, err := os.Stat(got.Dir); !os.IsNotExist(err) {
+		t.Errorf("the released tree is still there: %v", err)
+	}
+	if s := snapshot(t, o.Dir); s != plain(two) {
+		t.Error("the held tree changed under a prune")
+	}
+	o.Release()
+	again, err = UnpackCached(ctx, img, cache, UnpackOptions{KeepOwners: true})
+	if err != nil || again.Unpacked != 2 || snapshot(t, again.Dir) != first {
+		t.Fatalf("after the prune: %+v, %v", again, err)
+	}
+	again.Release()
 }
 
 func inode(fi fs.FileInfo) uint64 {

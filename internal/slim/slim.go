@@ -229,6 +229,7 @@ func Slim(ctx context.Context, eng engine.Engine, img v1.Image, opts Options) (*
 		return nil, err
 	}
 	r := &run{ctx: ctx, eng: eng, opts: opts, img: img, cfg: cfg, work: work}
+	defer func() { r.tree.Release() }()
 	defer func() { // the Services' images and the probes' tool
 		if r.tgt != nil {
 			r.tgt.side.close()
@@ -268,6 +269,7 @@ type run struct {
 	notef   func(format string, args ...any) // notes said once per run
 	tgt     *target                          // the original, as the probes run it
 	rootDir string                           // the unpacked original
+	tree    *rootfs.CachedTree               // rootDir's entry in the tree cache, held until Slim returns
 	fsys    rootfs.FS
 	db      *dpkg.DB // nil when the image has no package database
 	k       *keeper
@@ -342,7 +344,7 @@ func (r *run) unpack() error {
 		if tree.Reused > 0 {
 			opts.logf("%d of %d layers were unpacked before: unpacked %d", tree.Reused, tree.Reused+tree.Unpacked, tree.Unpacked)
 		}
-		r.rootDir, unpacked = tree.Dir, tree.Report
+		r.tree, r.rootDir, unpacked = tree, tree.Dir, tree.Report
 	} else {
 		opts.logf("unpacking the image (%d bytes compressed)", r.res.Before.Compressed)
 		r.rootDir = filepath.Join(r.work, "rootfs")
