@@ -98,7 +98,7 @@ func (a *alongside) options(ctx context.Context, opts *slim.Options, insecure bo
 		if err != nil {
 			return slim.Service{}, fmt.Errorf("service %s: reading its image %s: %w", svc, ref, err)
 		}
-		return slim.Service{Name: svc, Image: img}, nil
+		return slim.Service{Service: compose.Service{Name: svc}, Image: img}, nil
 	}
 	if p := a.project; p != nil {
 		opts.Names = append([]string{p.Target.Name}, p.Target.Aliases...)
@@ -112,9 +112,7 @@ func (a *alongside) options(ctx context.Context, opts *slim.Options, insecure bo
 			if err != nil {
 				return err
 			}
-			s.Aliases, s.Entrypoint, s.Command, s.Env = d.Aliases, d.Entrypoint, d.Command, d.Env
-			s.User, s.WorkingDir, s.Mounts = d.User, d.WorkingDir, d.Mounts
-			s.Health, s.HealthInterval, s.Ports = d.Health, d.HealthInterval, d.Ports
+			s.Service = d
 			opts.Services = append(opts.Services, s)
 		}
 	}

@@ -66,30 +66,19 @@ func (s *session) request(p Probe) (Request, error) {
 // expand replaces each ${NAME} of text with the value captured as NAME.
 // Only that form is read: a JSON body's "$ref" or a shell's $HOME stay.
 func (s *session) expand(text string) (string, error) {
-	if !strings.Contains(text, "${") {
-		return text, nil
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(text, "${")
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(text[i:], '}')
-		if j < 0 {
-			break
-		}
-		name := text[i+2 : i+j]
+	var missing string
+	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		name := m[2 : len(m)-1]
 		v, ok := s.vars[name]
-		if !ok {
-			return "", fmt.Errorf("${%s}: no earlier probe captured %s", name, name)
+		if !ok && missing == "" {
+			missing = name
 		}
-		b.WriteString(text[:i])
-		b.WriteString(v)
-		text = text[i+j+1:]
+		return v
+	})
+	if missing != "" {
+		return "", fmt.Errorf("${%s}: no earlier probe captured %s", missing, missing)
 	}
-	b.WriteString(text)
-	return b.String(), nil
+	return out, nil
 }
 
 // answer fills o from the helper's answer, keeps the cookies it sets,

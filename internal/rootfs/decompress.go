@@ -49,10 +49,9 @@ func layerTar(l v1.Layer) (io.ReadCloser, error) {
 	return readCloser{br, rc.Close}, nil
 }
 
-// uncompressedType says whether a layer media type is a plain tar.
-func uncompressedType(mt string) bool {
-	return strings.HasSuffix(mt, ".tar") || strings.HasSuffix(mt, ".diff.tar")
-}
+// uncompressedType says whether a layer media type is a plain tar (OCI's
+// ...layer.v1.tar, Docker's ...rootfs.diff.tar).
+func uncompressedType(mt string) bool { return strings.HasSuffix(mt, ".tar") }
 
 type readCloser struct {
 	io.Reader

@@ -53,23 +53,13 @@ func (t *target) auxCmd(args []string) []string {
 // programRecords are the record files of the program's traced runs of
 // the probes in only (all when nil), and of what ran beside it.
 func programRecords(tgt *target, outcomes []probe.Outcome, only []int) (prog, aux []string) {
-	ex := 0
-	for i, o := range outcomes {
-		file := tgt.service
-		if !o.Probe.Service() {
-			if ex < len(tgt.execs) {
-				file = tgt.execs[ex]
-			}
-			ex++
-		}
-		if file != "" && (only == nil || containsInt(only, i)) {
+	for i, file := range tgt.recordFiles(outcomes) {
+		if file != "" && (only == nil || slices.Contains(only, i)) {
 			prog = append(prog, file)
 		}
 	}
 	return prog, append(append([]string{}, tgt.aux...), tgt.probes...)
 }
-
-func containsInt(xs []int, x int) bool { return slices.Contains(xs, x) }
 
 // readCalls reads the calls of records; for a foreign image, those of
 // qemu's logs beside each record instead (the sensor traces qemu, whose

@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/compose"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/rootfs"
@@ -39,28 +40,19 @@ import (
 // question. Options.ProbeCmdInside keeps it inside the program's own
 // container, for a probe that reads the container's files.
 
-// Service is a program the image needs running beside it.
+// Service is a program the image needs running beside it, as a compose
+// file describes one (a --with IMAGE is one with a name only): its Name
+// and Aliases resolve to the loopback inside the namespace; its
+// Entrypoint, when not nil, replaces the image's (and drops its Cmd),
+// its Command, when not empty, the Cmd; its Health, when not empty, is
+// the test run inside it until it exits 0 (without it, the image's
+// HEALTHCHECK; without that, "NONE" disabling both, the first of Ports,
+// else of the image's exposed ports, accepting a TCP connection; with
+// none of these it is ready once started).
 type Service struct {
-	// Name, and each of Aliases, resolve to the loopback inside the
-	// namespace.
-	Name    string
-	Aliases []string
-	Image   v1.Image
-	// Entrypoint, when not nil, replaces the image's (and drops its
-	// Cmd); Command, when not empty, replaces its Cmd.
-	Entrypoint, Command []string
-	Env                 []string
-	User, WorkingDir    string
-	Mounts              []engine.Mount
-	// Health, when not empty, is the test of its healthcheck as Docker
-	// writes it ("CMD", args... or "CMD-SHELL", command), run inside it:
-	// exit 0 says it is ready. Without it the image's HEALTHCHECK is
-	// used; without that ("NONE" disables both), the first of Ports
-	// (else of the image's exposed ports) accepting a TCP connection;
-	// with none of these it is ready once started.
-	Health         []string
-	HealthInterval time.Duration
-	Ports          []int
+	compose.Service
+	// Image is its image, read (compose.Service's Image only names it).
+	Image v1.Image
 }
 
 // alongside is what the runs of one Slim share for its Services and
@@ -349,7 +341,7 @@ func (t *target) outside(args []string) bool {
 func (s service) probeCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (*probe.Output, error) {
 	t, a := s.t, s.t.side
 	r := a.r
-	if p := lookPath(r.fsys, args[0], r.cfg.Config.Env, r.cfg.Config.WorkingDir); p == "" || !exists(r.fsys, p) {
+	if p := lookPath(r.fsys, args[0], r.cfg.Config.Env, r.cfg.Config.WorkingDir); p == "" || !statOK(r.fsys, p) {
 		return nil, fmt.Errorf("%s: not found in the image", args[0])
 	}
 	a.mu.Lock()
@@ -375,21 +367,13 @@ func (s service) probeCmd(ctx context.Context, args []string, stdin io.Reader, s
 		spec.StdinReader = stdin
 	}
 	spec.Mounts = append(spec.Mounts, t.socketDirs(ctx, s.c)...)
-	res, err := h.Run(ctx, spec)
-	if err != nil && !(errors.Is(err, engine.ErrTimeout) && res != nil) {
-		return nil, err
-	}
-	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
+	return runOutput(h.Run(ctx, spec))
 }
 
-// exists says whether p is in the tree, following its links there.
-func exists(fsys rootfs.FS, p string) bool {
-	res, err := rootfs.Resolve(fsys, p)
-	if err != nil {
-		return false
-	}
-	_, err = fs.Stat(fsys, strings.TrimPrefix(res.Path, "/"))
-	return err == nil || res.Path == "/"
+// statOK says whether p is in the tree, following its links there.
+func statOK(fsys rootfs.FS, p string) bool {
+	_, err := rootfs.Stat(fsys, p)
+	return err == nil
 }
 
 // socketDirs are the mounts of the directories holding the unix sockets

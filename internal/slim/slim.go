@@ -379,16 +379,9 @@ func (r *run) trace() error {
 	}
 	tgt := r.tgt
 	var all []trace.Event
-	ex := 0
+	files := tgt.recordFiles(r.res.Original)
 	for i, o := range r.res.Original {
-		file := tgt.service
-		if !o.Probe.Service() {
-			if ex < len(tgt.execs) {
-				file = tgt.execs[ex]
-			}
-			ex++
-		}
-		evs, err := trace.ReadRecordFile(file)
+		evs, err := trace.ReadRecordFile(files[i])
 		if err != nil {
 			return fmt.Errorf("reading the sensor's record of probe %s: %w (did the sensor run? see the probe's stderr: %s)", o.Probe, err, firstLines(o.Stderr))
 		}

@@ -157,6 +157,24 @@ func (t *target) spec(args []string) (engine.Spec, string) {
 	return spec, filepath.Join(t.recordHost, rec)
 }
 
+// recordFiles are the record files of the traced runs that answered
+// outcomes, one per outcome: each exec probe's run of its own, in order,
+// and the service's one run for the others.
+func (t *target) recordFiles(outcomes []probe.Outcome) []string {
+	files := make([]string, len(outcomes))
+	ex := 0
+	for i, o := range outcomes {
+		files[i] = t.service
+		if !o.Probe.Service() {
+			if ex < len(t.execs) {
+				files[i] = t.execs[ex]
+			}
+			ex++
+		}
+	}
+	return files
+}
+
 // user is the image's user when it is not root: the traced program runs
 // as that user while its sensor runs as root.
 func (t *target) user() string {
@@ -205,10 +223,7 @@ func (t *target) Exec(ctx context.Context, args []string) (*probe.Output, error)
 	} else {
 		res, err = t.eng.Run(ctx, t.img, spec)
 	}
-	if err != nil && !(errors.Is(err, engine.ErrTimeout) && res != nil) {
-		return nil, err
-	}
-	return &probe.Output{ExitCode: res.ExitCode, Stdout: res.Stdout, Stderr: res.Stderr}, nil
+	return runOutput(res, err)
 }
 
 func (t *target) Start(ctx context.Context) (probe.Service, error) {
@@ -295,6 +310,16 @@ func (s service) Exec(ctx context.Context, args []string, stdin io.Reader, stdou
 	res, err := s.c.Exec(ctx, engine.ExecSpec{Args: args, Stdin: stdin, Stdout: stdout})
 	if errors.Is(err, engine.ErrNotFound) {
 		return nil, fmt.Errorf("%s: not found in the image", args[0])
+	}
+	return output(res, err)
+}
+
+// runOutput is the result of a run to completion as a probe's: one
+// killed at its timeout is an outcome (the probe records how it ended),
+// not an error.
+func runOutput(res *engine.Result, err error) (*probe.Output, error) {
+	if errors.Is(err, engine.ErrTimeout) && res != nil {
+		err = nil
 	}
 	return output(res, err)
 }

@@ -1,9 +1,6 @@
 package trace
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
 	"io"
 	"sort"
 )
@@ -93,17 +90,10 @@ func SortCalls(cs []Call) {
 // duplicates and dropping names the architecture does not have: the
 // record comes out of a container and is not trusted.
 func ReadCalls(r io.Reader) ([]Call, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxRecordLine)
-	seen := map[Call]bool{}
-	var out []Call
 	known := map[string]map[string]bool{}
-	line := 0
-	for sc.Scan() {
-		line++
-		var c Call
-		if len(sc.Bytes()) == 0 || json.Unmarshal(sc.Bytes(), &c) != nil || c.Name == "" || seen[c] {
-			continue
+	out, err := readLines(r, func(c Call) bool {
+		if c.Name == "" || c.Index > 5 {
+			return false
 		}
 		k := known[c.Arch]
 		if k == nil {
@@ -113,14 +103,10 @@ func ReadCalls(r io.Reader) ([]Call, error) {
 			}
 			known[c.Arch] = k
 		}
-		if !k[c.Name] || c.Index > 5 {
-			continue
-		}
-		seen[c] = true
-		out = append(out, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading trace record line %d: %w", line+1, err)
+		return k[c.Name]
+	})
+	if err != nil {
+		return nil, err
 	}
 	SortCalls(out)
 	return out, nil

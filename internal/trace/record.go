@@ -140,31 +140,36 @@ const maxRecordLine = 64 << 10
 // ReadRecord reads a record written by the sensor (JSON lines), merging
 // duplicates; it returns the events sorted.
 func ReadRecord(r io.Reader) ([]Event, error) {
+	out, err := readLines(r, func(e Event) bool { return e.Path != "" && e.Path[0] == '/' })
+	if err != nil {
+		return nil, err
+	}
+	SortEvents(out)
+	return out, nil
+}
+
+// readLines reads the JSON lines of a record that decode as a T and
+// that keep takes, each once. A line that does not decode is skipped:
+// the last may be cut short when the sensor was killed, and the record
+// holds lines of other kinds (path events, calls).
+func readLines[T comparable](r io.Reader, keep func(T) bool) ([]T, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxRecordLine)
-	seen := make(map[Event]bool)
-	var out []Event
+	seen := map[T]bool{}
+	var out []T
 	line := 0
 	for sc.Scan() {
 		line++
-		if len(sc.Bytes()) == 0 {
+		var v T
+		if len(sc.Bytes()) == 0 || json.Unmarshal(sc.Bytes(), &v) != nil || seen[v] || !keep(v) {
 			continue
 		}
-		var e Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			// The last line may be cut short when the sensor was killed.
-			continue
-		}
-		if e.Path == "" || e.Path[0] != '/' || seen[e] {
-			continue
-		}
-		seen[e] = true
-		out = append(out, e)
+		seen[v] = true
+		out = append(out, v)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading trace record line %d: %w", line+1, err)
 	}
-	SortEvents(out)
 	return out, nil
 }
 
