@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,17 +19,17 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/gobuild"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/sysfiles"
-	"github.com/dietimg/diet/internal/why"
 )
 
 // Smoke is one run of the built image that must succeed.
@@ -62,11 +61,11 @@ type Options struct {
 	// Name names the image in the SBOM and report; "" means the
 	// program's file name.
 	Name string
-	// Platforms are "os/arch[/variant]" platforms. More than one gives
+	// Platforms are the platforms to build for. More than one gives
 	// an image index (for a prebuilt program, from one root per
 	// architecture: Roots). Empty means the program's own machine for ELF
 	// files, this machine's for Go packages.
-	Platforms []string
+	Platforms []v1.Platform
 	// Cgo is "" (CGO_ENABLED=0) or "musl" for Go packages.
 	Cgo string
 	// Bin is the binary to build of a Rust crate with several (cargo
@@ -104,41 +103,14 @@ type Options struct {
 	Engine       engine.Engine // runs them; nil: the first runtime that works here (engine.New "auto")
 	SmokeTimeout time.Duration // per run; 0 means one minute
 
-	// Output is where Write puts the image (any transport). Tag names the
-	// image where the transport needs a name.
-	Output   string
-	Tag      string
+	// Insecure reads Base from a registry over plain HTTP.
 	Insecure bool
-	// NoSBOM skips writing (or attaching) the SBOM and report files.
+	// NoSBOM makes no SBOM.
 	NoSBOM bool
-	// Progress receives progress lines for pushes and long writes.
-	Progress io.Writer
-	// Log receives one line per step ("built ./cmd/x", "smoke ok"); nil
+	// Log is told one line per step ("built ./cmd/x", "smoke ok") and
+	// shows the progress of long compressions, writes and pushes; nil
 	// for none.
-	Log io.Writer
-}
-
-// File is one path of the image with why it is there.
-type File struct {
-	Path    string   `json:"path"`
-	Type    string   `json:"type"` // file, symlink, dir
-	Size    int64    `json:"size"`
-	Mode    string   `json:"mode"`
-	Link    string   `json:"link,omitempty"`
-	Reason  string   `json:"reason"`            // in words (why.Reason.String)
-	Kind    why.Kind `json:"kind,omitempty"`    // of the reason: program, needed, system...
-	Package string   `json:"package,omitempty"` // the Debian package it came from
-	SHA256  string   `json:"sha256,omitempty"`
-	sha1    string
-}
-
-// Size is an image's size.
-type Size struct {
-	// Compressed and Uncompressed as report.SizeOf measures them; for an
-	// index, the sums over its images.
-	report.Size
-	// Files is the sum of the regular files' sizes.
-	Files int64 `json:"files"`
+	Log *progress.Log
 }
 
 // SmokeResult is how one smoke run went.
@@ -151,14 +123,13 @@ type SmokeResult struct {
 	Stderr   string   `json:"stderr,omitempty"`
 }
 
-// PlatformImage is the image built for one platform.
+// PlatformImage is the image built for one platform: its Files are
+// every path of the image with why it is there, its Size counts Files too
+// (the regular files' sizes).
 type PlatformImage struct {
-	Platform v1.Platform   `json:"platform"`
-	Digest   v1.Hash       `json:"digest"`
-	Files    []File        `json:"files"`
-	Size     Size          `json:"size"`
-	Smoke    []SmokeResult `json:"smoke,omitempty"`
-	Image    v1.Image      `json:"-"`
+	Platform v1.Platform `json:"platform"`
+	artifact.Artifact
+	Smoke []SmokeResult `json:"smoke,omitempty"`
 	// packages are the Debian packages files came from, by name.
 	packages map[string]*dpkg.Package
 	// modules are what the program was built from, for the SBOM: the Go
@@ -166,27 +137,14 @@ type PlatformImage struct {
 	modules []sbom.Package
 }
 
-// Result is what Build made.
+// Result is what Build made: the artifact (the image, or with several
+// platforms the image index; its SBOM; its size, summed over the
+// platforms) and the image of each platform, with its files.
 type Result struct {
-	Name   string  `json:"name"`
-	Source string  `json:"source"`
-	Kind   string  `json:"kind"` // elf, script, go, rust, c, make
-	Digest v1.Hash `json:"digest"`
-	// Image is the image (the first platform's, with several).
-	Image v1.Image `json:"-"`
-	// Index is the image index over Images, when there are several.
-	Index  v1.ImageIndex   `json:"-"`
+	artifact.Artifact
+	Source string          `json:"source"`
+	Kind   string          `json:"kind"` // elf, script, go, rust, c, make
 	Images []PlatformImage `json:"images"`
-	// Size is the whole result's size (the index's, with several).
-	Size Size `json:"size"`
-	// Output is where the image was written, SBOMPath and ReportPath
-	// where the SBOM and report went ("" for none).
-	Output     string `json:"output,omitempty"`
-	SBOMPath   string `json:"sbom_path,omitempty"`
-	ReportPath string `json:"report_path,omitempty"`
-	// SBOMDigest is the digest of the SBOM attached on push.
-	SBOMDigest string `json:"sbom_attached,omitempty"`
-	SBOM       []byte `json:"-"` // SPDX JSON, made by Build unless NoSBOM
 }
 
 // Errors callers branch on.
@@ -198,19 +156,14 @@ var (
 )
 
 // Build makes the image and runs the smoke tests. It writes nothing: the
-// Result is the artifact (the image or index, the files with their
-// reasons, the sizes, and its SBOM unless NoSBOM), which Write publishes. A destination in
-// opts.Output is checked first, so that a bad one fails before the work.
+// Result is the artifact (the image or index, each platform's files with
+// their reasons, the sizes, and its SBOM unless NoSBOM), which
+// publish.Write publishes.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Source == "" {
 		return nil, errors.New("no program given")
 	}
 	opts = opts.withDefaults()
-	if opts.Output != "" {
-		if _, err := image.Parse(opts.Output); err != nil {
-			return nil, err
-		}
-	}
 	if err := checkAdd(opts.Add); err != nil {
 		return nil, err
 	}
@@ -234,8 +187,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Created = opts.Epoch
 	if !opts.NoSBOM {
-		if res.SBOM, err = SBOM(res, opts.Epoch); err != nil {
+		if res.SBOM, err = makeSBOM(res, opts.Epoch); err != nil {
 			return nil, err
 		}
 	}
@@ -280,11 +234,7 @@ func loadBase(ctx context.Context, opts Options) (v1.Image, error) {
 	}
 	var plat *v1.Platform
 	if len(opts.Platforms) == 1 {
-		p, err := image.ParsePlatform(opts.Platforms[0])
-		if err != nil {
-			return nil, err
-		}
-		plat = &p
+		plat = &opts.Platforms[0]
 	}
 	return image.Read(ctx, opts.Base, image.Options{Insecure: opts.Insecure, Platform: plat})
 }
@@ -294,9 +244,7 @@ func hostPlatform() v1.Platform {
 }
 
 func logf(opts Options, format string, args ...any) {
-	if opts.Log != nil {
-		fmt.Fprintf(opts.Log, format+"\n", args...)
-	}
+	opts.Log.Printf(format, args...)
 }
 
 // withDefaults fills in the epoch (the Unix epoch, in UTC) and the smoke

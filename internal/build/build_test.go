@@ -22,7 +22,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -48,11 +50,11 @@ func contents(t *testing.T, img v1.Image) map[string]*tar.Header {
 }
 
 // checkSizes checks got against testenv.ImageSizes, which measures the
-// image independently of report.Sizes. It returns how many symlinks the
+// image independently of artifact.Sizes. It returns how many symlinks the
 // image holds.
-func checkSizes(t *testing.T, img v1.Image, got Size) (symlinks int) {
+func checkSizes(t *testing.T, img v1.Image, got artifact.Size) (symlinks int) {
 	t.Helper()
-	var want Size
+	var want artifact.Size
 	want.Uncompressed, want.Compressed, symlinks = testenv.ImageSizes(t, img)
 	if got.Uncompressed != want.Uncompressed || got.Compressed != want.Compressed {
 		t.Errorf("sizes %+v, want uncompressed %d (files and symlink targets) and compressed %d (layer blobs)", got, want.Uncompressed, want.Compressed)
@@ -60,7 +62,7 @@ func checkSizes(t *testing.T, img v1.Image, got Size) (symlinks int) {
 	return symlinks
 }
 
-func regularFiles(files []File) []string {
+func regularFiles(files []artifact.File) []string {
 	var out []string
 	for _, f := range files {
 		if f.Type == "file" {
@@ -129,7 +131,7 @@ func TestBuildGoSystemFiles(t *testing.T) {
 	}
 	reasons := map[string]string{}
 	for _, f := range res.Images[0].Files {
-		reasons[f.Path] = f.Reason
+		reasons[f.Path] = f.Reason.String()
 	}
 	if r := reasons["/etc/ssl/certs/ca-certificates.crt"]; !strings.Contains(r, "crypto/x509") {
 		t.Errorf("certificates reason %q, want the crypto/x509 evidence", r)
@@ -187,7 +189,7 @@ func TestReproducible(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/hello\n\ngo 1.22\n"), 0o644)
 		os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644)
 		out := filepath.Join(t.TempDir(), "img.tar")
-		res, err := buildAndWrite(context.Background(), Options{Source: ".", GoDir: dir, Output: "oci-archive:" + out})
+		res, err := buildTo(context.Background(), Options{Source: ".", GoDir: dir}, "oci-archive:"+out, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +215,7 @@ func TestMultiPlatform(t *testing.T) {
 	testenv.LookPath(t, "go")
 	dir := t.TempDir()
 	dest := "oci:" + filepath.Join(dir, "multi") + ":v1"
-	res, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: dest})
+	res, err := buildTo(context.Background(), Options{Source: "./testdata/hello", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}}, dest, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +256,7 @@ func TestOutputsAndSBOM(t *testing.T) {
 		"oci-archive:" + filepath.Join(dir, "img.oci.tar"),
 		"docker-archive:" + filepath.Join(dir, "img.docker.tar"),
 	} {
-		res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: dest})
+		res, err := buildTo(ctx, Options{Source: "./testdata/hello"}, dest, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +306,7 @@ func TestPushAttachesSBOM(t *testing.T) {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: "docker://" + host + "/diet/hello:v1", Insecure: true})
+	res, err := buildTo(ctx, Options{Source: "./testdata/hello", Insecure: true}, "docker://"+host+"/diet/hello:v1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +327,7 @@ func TestPushAttachesSBOM(t *testing.T) {
 		t.Fatalf("referrers %+v, want the SBOM %s", im.Manifests, res.SBOMDigest)
 	}
 	// An index: pushed whole, the SBOM attached to it.
-	res, err = buildAndWrite(ctx, Options{Source: "./testdata/hello", Platforms: []string{"linux/amd64", "linux/arm64"}, Output: "docker://" + host + "/diet/multi:v1", Insecure: true})
+	res, err = buildTo(ctx, Options{Source: "./testdata/hello", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}, Insecure: true}, "docker://"+host+"/diet/multi:v1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +353,7 @@ func TestBaseImage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	base := "oci:" + filepath.Join(dir, "base")
-	first, err := buildAndWrite(ctx, Options{Source: "./testdata/tls", Sysfiles: sysfiles.Options{Certs: sysfiles.On}, Output: base, Path: "/usr/bin/tls"})
+	first, err := buildTo(ctx, Options{Source: "./testdata/tls", Sysfiles: sysfiles.Options{Certs: sysfiles.On}, Path: "/usr/bin/tls"}, base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,25 +395,26 @@ func TestBadInputs(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts Options
+		dest string
 		want string
 	}{
-		{"missing", Options{Source: filepath.Join(dir, "nope")}, "no such file"},
-		{"not executable", Options{Source: notExec}, "not executable"},
-		{"directory", Options{Source: dir}, "is a directory"},
-		{"not a program", Options{Source: text}, "neither an ELF executable nor a #! script"},
-		{"script without interpreter", Options{Source: writeScript(t, dir, "#!/nonexistent/interp\n"), Root: dir}, "unresolved"},
-		{"bad output", Options{Source: "./testdata/hello", Output: "containers-storage:x"}, "not supported"},
-		{"bad add", Options{Source: "./testdata/hello", Add: []string{"nope"}}, "SRC:DST"},
-		{"unwritable output", Options{Source: "./testdata/hello", Output: "oci-archive:" + filepath.Join(dir, "text", "x.tar")}, "not a directory"},
-		{"unreachable registry", Options{Source: "./testdata/hello", Output: "docker://127.0.0.1:1/x:y", Insecure: true}, "connect"},
-		{"refusing registry", Options{Source: "./testdata/hello", Output: "docker://" + refuseHost + "/x:y", Insecure: true}, "DENIED"},
-		{"s390x platform for an amd64 program", Options{Source: os.Args[0], Platforms: []string{"linux/s390x"}}, "wrong platform"},
+		{"missing", Options{Source: filepath.Join(dir, "nope")}, "oci-archive:" + out, "no such file"},
+		{"not executable", Options{Source: notExec}, "oci-archive:" + out, "not executable"},
+		{"directory", Options{Source: dir}, "oci-archive:" + out, "is a directory"},
+		{"not a program", Options{Source: text}, "oci-archive:" + out, "neither an ELF executable nor a #! script"},
+		{"script without interpreter", Options{Source: writeScript(t, dir, "#!/nonexistent/interp\n"), Root: dir}, "oci-archive:" + out, "unresolved"},
+		{"bad output", Options{Source: "./testdata/hello"}, "containers-storage:x", "not supported"},
+		{"bad add", Options{Source: "./testdata/hello", Add: []string{"nope"}}, "oci-archive:" + out, "SRC:DST"},
+		{"unwritable output", Options{Source: "./testdata/hello"}, "oci-archive:" + filepath.Join(dir, "text", "x.tar"), "not a directory"},
+		{"unreachable registry", Options{Source: "./testdata/hello", Insecure: true}, "docker://127.0.0.1:1/x:y", "connect"},
+		{"refusing registry", Options{Source: "./testdata/hello", Insecure: true}, "docker://" + refuseHost + "/x:y", "DENIED"},
+		{"s390x platform for an amd64 program", Options{Source: os.Args[0], Platforms: []v1.Platform{{OS: "linux", Architecture: "s390x"}}}, "oci-archive:" + out, "wrong platform"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if strings.Contains(tc.opts.Source, "testdata") {
 				testenv.LookPath(t, "go")
 			}
-			_, err := buildAndWrite(ctx, tc.opts)
+			_, err := buildTo(ctx, tc.opts, tc.dest, "")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -489,7 +492,7 @@ func TestDebianELFAndScript(t *testing.T) {
 	if n := checkSizes(t, res.Image, res.Size); n == 0 {
 		t.Error("no symlink in the jq image: the sizes' symlink rule goes untested")
 	}
-	sb, err := SBOM(res, time.Unix(0, 0))
+	sb, err := makeSBOM(res, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +507,7 @@ func TestDebianELFAndScript(t *testing.T) {
 	}
 	reasons := map[string]string{}
 	for _, f := range res.Images[0].Files {
-		reasons[f.Path] = f.Reason
+		reasons[f.Path] = f.Reason.String()
 	}
 	if res.Kind != "script" || reasons["/usr/local/bin/script"] != "program" ||
 		!strings.HasPrefix(reasons["/usr/bin/dash"], "interpreter of") || reasons["/usr/lib/x86_64-linux-gnu/libc.so.6"] == "" {
@@ -519,7 +522,7 @@ func TestELFInBaseImage(t *testing.T) {
 	ctx := context.Background()
 	base := "oci:" + filepath.Join(t.TempDir(), "base")
 	off := sysfiles.Options{Certs: sysfiles.Off, Tzdata: sysfiles.Off, Passwd: sysfiles.Off, Nsswitch: sysfiles.Off}
-	if _, err := buildAndWrite(ctx, Options{Source: "/usr/bin/jq", Root: fat, Sysfiles: off, Output: base}); err != nil {
+	if _, err := buildTo(ctx, Options{Source: "/usr/bin/jq", Root: fat, Sysfiles: off}, base, ""); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Build(ctx, Options{Source: "/usr/local/bin/jq", Base: base, Path: "/usr/bin/jq2", Sysfiles: off})
@@ -541,11 +544,21 @@ func TestELFInBaseImage(t *testing.T) {
 	}
 }
 
-// buildAndWrite is what diet build does: Build, then Write to opts.Output.
-func buildAndWrite(ctx context.Context, opts Options) (*Result, error) {
+// written is what buildTo made and where it went.
+type written struct {
+	*Result
+	publish.Published
+}
+
+// buildTo is what diet build does: Build, then publish.Write to dest
+// (tagged tag), with the result as the report.
+func buildTo(ctx context.Context, opts Options, dest, tag string) (*written, error) {
 	res, err := Build(ctx, opts)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	return res, Write(ctx, opts, res)
+	w := &written{Result: res}
+	po := publish.Options{Image: image.Options{Tag: tag, Insecure: opts.Insecure}}
+	w.Published, err = publish.Write(ctx, dest, res.Artifact, res, po)
+	return w, err
 }

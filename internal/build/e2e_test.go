@@ -18,6 +18,7 @@ import (
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/sysfiles"
 	"github.com/dietimg/diet/internal/testenv"
+	"github.com/dietimg/diet/internal/why"
 )
 
 func run(t *testing.T, stdin string, name string, args ...string) string {
@@ -54,7 +55,7 @@ func TestE2EDockerLoadAndRun(t *testing.T) {
 	tag := uniqueTag("slice")
 	dockerRmi(t, tag)
 	out := filepath.Join(t.TempDir(), "slice.tar")
-	res, err := buildAndWrite(context.Background(), Options{Source: src, Output: "docker-archive:" + out, Tag: tag})
+	res, err := buildTo(context.Background(), Options{Source: src}, "docker-archive:"+out, tag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +76,8 @@ func TestE2EDockerDaemon(t *testing.T) {
 	testenv.Docker(t)
 	tag := uniqueTag("daemon")
 	dockerRmi(t, tag)
-	_, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "docker-daemon:" + tag,
-		Smoke: []Smoke{{Args: []string{"x"}, Stdin: []byte("1\n2\n"), ExpectStdout: ptr("hello x (2 lines)")}}})
+	_, err := buildTo(context.Background(), Options{Source: "./testdata/hello",
+		Smoke: []Smoke{{Args: []string{"x"}, Stdin: []byte("1\n2\n"), ExpectStdout: ptr("hello x (2 lines)")}}}, "docker-daemon:"+tag, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestE2ESkopeo(t *testing.T) {
 		"oci-archive:" + filepath.Join(dir, "img.oci.tar"),
 		"docker-archive:" + filepath.Join(dir, "img.docker.tar"),
 	} {
-		res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: dest, Tag: "diet-e2e/hello:v1"})
+		res, err := buildTo(ctx, Options{Source: "./testdata/hello"}, dest, "diet-e2e/hello:v1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestE2ESkopeo(t *testing.T) {
 	testenv.LookPath(t, "docker-registry")
 	host := testenv.Registry(t)
 	ref := host + "/diet/hello:v1"
-	res, err := buildAndWrite(ctx, Options{Source: "./testdata/hello", Output: "docker://" + ref, Insecure: true})
+	res, err := buildTo(ctx, Options{Source: "./testdata/hello", Insecure: true}, "docker://"+ref, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestE2EDebianPrograms(t *testing.T) {
 				t.Errorf("%s in %s printed %q", tc.prog, sm.Runtime, sm.Stdout)
 			}
 			for _, f := range res.Images[0].Files {
-				r := f.Reason
+				r := f.Reason.String()
 				if r != "program" && !strings.HasPrefix(r, "needed by") && !strings.HasPrefix(r, "loader of") && !strings.HasPrefix(r, "link to") {
 					t.Errorf("%s: %s is not part of the closure: %s", tc.prog, f.Path, r)
 				}
@@ -227,7 +228,7 @@ func TestE2EMusl(t *testing.T) {
 	}
 	var loader bool
 	for _, f := range res.Images[0].Files {
-		loader = loader || strings.HasPrefix(f.Reason, "loader of")
+		loader = loader || f.Reason.Kind == why.Loader
 	}
 	if !loader || len(res.Images[0].Smoke) != 2 {
 		t.Errorf("musl program: loader %v, smoke %+v", loader, res.Images[0].Smoke)
@@ -249,13 +250,13 @@ func TestE2ESmokeFailureWritesNothing(t *testing.T) {
 	testenv.LookPath(t, "go")
 	testenv.Docker(t)
 	out := filepath.Join(t.TempDir(), "img.tar")
-	_, err := buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
-		Smoke: []Smoke{{Args: []string{"a"}, ExpectStdout: ptr("something else")}}})
+	_, err := buildTo(context.Background(), Options{Source: "./testdata/hello",
+		Smoke: []Smoke{{Args: []string{"a"}, ExpectStdout: ptr("something else")}}}, "oci-archive:"+out, "")
 	if !errors.Is(err, ErrSmoke) {
 		t.Fatalf("error %v, want a smoke failure", err)
 	}
-	_, err = buildAndWrite(context.Background(), Options{Source: "./testdata/hello", Output: "oci-archive:" + out,
-		Smoke: []Smoke{{Args: []string{"a"}, ExpectExit: 3}}})
+	_, err = buildTo(context.Background(), Options{Source: "./testdata/hello",
+		Smoke: []Smoke{{Args: []string{"a"}, ExpectExit: 3}}}, "oci-archive:"+out, "")
 	if !errors.Is(err, ErrSmoke) || !strings.Contains(err.Error(), "exited with 0, want 3") {
 		t.Fatalf("error %v, want a smoke failure on the exit status", err)
 	}

@@ -31,7 +31,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 	dest := "oci:" + filepath.Join(dir, "layout") + ":hello"
-	if _, err := publish.Write(ctx, dest, publish.Artifact{Image: res.Image, SBOM: res.SBOM, Name: res.Name, Epoch: epoch}, publish.Options{}); err != nil {
+	if _, err := publish.Write(ctx, dest, res.Artifact, res, publish.Options{}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/dietimg/diet/internal/engine"
@@ -23,8 +24,8 @@ func TestE2EForeignELF(t *testing.T) {
 	testenv.LookPath(t, "skopeo")
 	ctx := context.Background()
 	dest := "oci:" + filepath.Join(t.TempDir(), "layout") + ":jq"
-	res, err := buildAndWrite(ctx, Options{Source: "/usr/bin/jq", Root: root, Platforms: []string{"linux/arm64"}, Output: dest,
-		Smoke: []Smoke{{Args: []string{"-n", "1+1"}, ExpectStdout: ptr("2")}}})
+	res, err := buildTo(ctx, Options{Source: "/usr/bin/jq", Root: root, Platforms: []v1.Platform{{OS: "linux", Architecture: "arm64"}},
+		Smoke: []Smoke{{Args: []string{"-n", "1+1"}, ExpectStdout: ptr("2")}}}, dest, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestE2EForeignIndex(t *testing.T) {
 	roots := map[string]string{"amd64": testenv.DebianFatRoot(t), "arm64": testenv.DebianArm64Root(t)}
 	testenv.Emulator(t, "aarch64")
 	res, err := Build(context.Background(), Options{Source: "/usr/bin/jq", Roots: roots,
-		Platforms: []string{"linux/amd64", "linux/arm64"},
+		Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}},
 		Smoke:     []Smoke{{Args: []string{"-n", "[1,2]|add"}, ExpectStdout: ptr("3")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +105,7 @@ func TestBuildARMVariant(t *testing.T) {
 	if err := os.WriteFile(prog, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, plats := range [][]string{nil, {"linux/arm"}} {
+	for _, plats := range [][]v1.Platform{nil, {{OS: "linux", Architecture: "arm"}}} {
 		res, err := Build(context.Background(), Options{Source: prog, Platforms: plats})
 		if err != nil {
 			t.Fatal(err)
@@ -131,10 +132,10 @@ func TestForeignPlatformErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"several platforms, one root", Options{Source: arm, Platforms: []string{"linux/amd64", "linux/arm"}}, "--root amd64=DIR"},
-		{"wrong platform", Options{Source: arm, Platforms: []string{"linux/arm64"}}, "--platform asks for linux/arm64"},
-		{"no root for the platform", Options{Source: arm, Platforms: []string{"linux/arm64"}, Roots: map[string]string{"amd64": "/"}}, `no root for "arm64"`},
-		{"root of another architecture", Options{Source: "/bin/sh", Platforms: []string{"linux/amd64", "linux/arm"}, Roots: map[string]string{"amd64": "/", "arm": "/"}}, "/bin/sh is a ELF64 x86_64 program, --platform asks for linux/arm"},
+		{"several platforms, one root", Options{Source: arm, Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm"}}}, "--root amd64=DIR"},
+		{"wrong platform", Options{Source: arm, Platforms: []v1.Platform{{OS: "linux", Architecture: "arm64"}}}, "--platform asks for linux/arm64"},
+		{"no root for the platform", Options{Source: arm, Platforms: []v1.Platform{{OS: "linux", Architecture: "arm64"}}, Roots: map[string]string{"amd64": "/"}}, `no root for "arm64"`},
+		{"root of another architecture", Options{Source: "/bin/sh", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm"}}, Roots: map[string]string{"amd64": "/", "arm": "/"}}, "/bin/sh is a ELF64 x86_64 program, --platform asks for linux/arm"},
 	} {
 		_, err := Build(context.Background(), tt.opts)
 		if !errors.Is(err, ErrPlatform) || !strings.Contains(err.Error(), tt.want) {

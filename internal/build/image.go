@@ -8,10 +8,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/report"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
@@ -29,11 +30,12 @@ func makeImage(opts Options, prog *program, set entrySet, sysEnv []string, owner
 	if err != nil {
 		return nil, err
 	}
-	pi := &PlatformImage{Platform: plat, Files: fl.files, Image: img, packages: fl.packages}
+	pi := &PlatformImage{Platform: plat, packages: fl.packages}
+	pi.Image, pi.Files = img, fl.files
 	if pi.Digest, err = img.Digest(); err != nil {
 		return nil, err
 	}
-	if pi.Size.Size, err = report.SizeOf(img); err != nil {
+	if pi.Size, err = artifact.SizeOf(img); err != nil {
 		return nil, err
 	}
 	pi.Size.Files = fl.size
@@ -43,8 +45,8 @@ func makeImage(opts Options, prog *program, set entrySet, sysEnv []string, owner
 // fileList is the layer's entries with the report's file list.
 type fileList struct {
 	entries  []layer.Entry
-	files    []File // by path
-	size     int64  // of the regular files
+	files    []artifact.File // by path
+	size     int64           // of the regular files
 	packages map[string]*dpkg.Package
 }
 
@@ -54,13 +56,13 @@ func listFiles(set entrySet, owners map[string]*dpkg.Package) (*fileList, error)
 	fl := &fileList{packages: map[string]*dpkg.Package{}}
 	for _, e := range set {
 		fl.entries = append(fl.entries, e.Entry)
-		f := File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason.String(), Kind: e.reason.Kind, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
+		f := artifact.File{Path: e.Path, Type: layer.Kind(e.Mode), Reason: e.reason, Mode: fmt.Sprintf("%04o", layer.TarMode(e.Mode))}
 		switch f.Type {
 		case "symlink":
 			f.Link = e.Link
 		case "file":
 			var err error
-			if f.Size, f.SHA256, f.sha1, err = sums(e.Entry); err != nil {
+			if f.Size, f.SHA256, f.SHA1, err = sums(e.Entry); err != nil {
 				return nil, err
 			}
 			fl.size += f.Size
@@ -80,9 +82,9 @@ func listFiles(set entrySet, owners map[string]*dpkg.Package) (*fileList, error)
 // buildLayer writes the layer, with a progress bar when it is long.
 func buildLayer(fl *fileList, opts Options, plat v1.Platform) (v1.Layer, error) {
 	lo := layer.Options{Epoch: opts.Epoch, Compression: opts.Compression}
-	var bar *image.Bar
-	if opts.Progress != nil && fl.size > longCompression {
-		bar = image.NewBar(opts.Progress, "compressing "+plat.String())
+	var bar *progress.Bar
+	if opts.Log != nil && fl.size > longCompression {
+		bar = opts.Log.Bar("compressing " + plat.String())
 		lo.Progress = bar.Update
 	}
 	l, err := layer.Build(fl.entries, lo)

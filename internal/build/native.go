@@ -44,7 +44,7 @@ func buildSource(ctx context.Context, opts Options, base v1.Image, kind srcbuild
 	}
 	defer os.RemoveAll(tmp)
 	bin, err := srcbuild.Build(ctx, srcbuild.Options{Source: opts.Source, Bin: opts.Bin, Link: opts.Link,
-		OutDir: tmp, Epoch: opts.Epoch, Progress: opts.Progress})
+		OutDir: tmp, Epoch: opts.Epoch, Log: opts.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/why"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // sourceCopy copies a test source of internal/srcbuild into a new
@@ -69,8 +71,7 @@ func TestE2ESources(t *testing.T) {
 			var digests []string
 			for _, rt := range []string{"docker", "runc"} {
 				out := filepath.Join(t.TempDir(), "img.tar")
-				res, err := buildAndWrite(context.Background(), Options{Source: sourceCopy(t, tc.src), Engine: newEngine(t, rt),
-					Output: "oci-archive:" + out, Smoke: []Smoke{{Args: []string{"a", "b"}, ExpectStdout: ptr(tc.want)}}})
+				res, err := buildTo(context.Background(), Options{Source: sourceCopy(t, tc.src), Engine: newEngine(t, rt), Smoke: []Smoke{{Args: []string{"a", "b"}, ExpectStdout: ptr(tc.want)}}}, "oci-archive:"+out, "")
 				needToolchain(t, err)
 				if err != nil {
 					t.Fatal(err)
@@ -83,7 +84,7 @@ func TestE2ESources(t *testing.T) {
 					t.Errorf("kind %s, want %s", res.Kind, tc.kind)
 				}
 				for _, f := range res.Images[0].Files {
-					if f.Kind != why.Program && f.Kind != why.SystemFile {
+					if f.Reason.Kind != why.Program && f.Reason.Kind != why.SystemFile {
 						t.Errorf("%s in the image of a static program: %s", f.Path, f.Reason)
 					}
 				}
@@ -122,11 +123,15 @@ func TestSourceErrors(t *testing.T) {
 				src = sourceCopy(t, tc.src)
 			}
 			out := filepath.Join(t.TempDir(), "img.tar")
-			opts := Options{Source: src, Output: "oci-archive:" + out}
+			opts := Options{Source: src}
 			if tc.plat != "" {
-				opts.Platforms = []string{tc.plat}
+				p, err := image.ParsePlatform(tc.plat)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.Platforms = []v1.Platform{p}
 			}
-			_, err := buildAndWrite(context.Background(), opts)
+			_, err := buildTo(context.Background(), opts, "oci-archive:"+out, "")
 			needToolchain(t, err)
 			if err == nil || !strings.HasPrefix(err.Error(), src+": ") && !strings.Contains(err.Error(), src+" ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one naming %s and saying %q", err, src, tc.want)

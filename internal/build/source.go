@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/gobuild"
-	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
@@ -98,11 +98,7 @@ func installPath(opts Options, name string) (string, error) {
 func platforms(opts Options, base v1.Image, def []v1.Platform) ([]v1.Platform, error) {
 	plats := def
 	if len(opts.Platforms) > 0 {
-		ps, err := image.ParsePlatforms(strings.Join(opts.Platforms, ","))
-		if err != nil {
-			return nil, err
-		}
-		plats = ps
+		plats = opts.Platforms
 	}
 	if len(plats) > 1 && base != nil {
 		return nil, fmt.Errorf("--base with several platforms is not supported: build one platform at a time")
@@ -242,7 +238,7 @@ func buildGo(ctx context.Context, opts Options, base v1.Image) (*Result, error) 
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return nil, err
 		}
-		bin, err := gobuild.Build(ctx, gobuild.Options{Package: opts.Source, Dir: opts.GoDir, Platform: p.String(), Cgo: opts.Cgo, Output: out})
+		bin, err := gobuild.Build(ctx, gobuild.Options{Package: opts.Source, Dir: opts.GoDir, Platform: p, Cgo: opts.Cgo, Output: out})
 		if err != nil {
 			return nil, err
 		}
@@ -289,28 +285,21 @@ func goBinaryName(pkg, dir string) string {
 }
 
 func single(opts Options, prog *program, pi *PlatformImage) (*Result, error) {
-	return &Result{
-		Name:   prog.name,
-		Source: opts.Source,
-		Kind:   prog.kind,
-		Digest: pi.Digest,
-		Image:  pi.Image,
-		Images: []PlatformImage{*pi},
-		Size:   pi.Size,
-	}, nil
+	res := &Result{Source: opts.Source, Kind: prog.kind, Images: []PlatformImage{*pi}}
+	res.Artifact = artifact.Artifact{Name: prog.name, Image: pi.Image, Digest: pi.Digest, Size: pi.Size}
+	return res, nil
 }
 
 func multi(opts Options, prog *program, images []*PlatformImage) (*Result, error) {
 	var idx v1.ImageIndex = mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	var adds []mutate.IndexAddendum
-	res := &Result{Name: prog.name, Source: opts.Source, Kind: prog.kind}
+	res := &Result{Source: opts.Source, Kind: prog.kind}
+	res.Name = prog.name
 	for _, pi := range images {
 		p := pi.Platform
 		adds = append(adds, mutate.IndexAddendum{Add: pi.Image, Descriptor: v1.Descriptor{Platform: &p}})
 		res.Images = append(res.Images, *pi)
-		res.Size.Compressed += pi.Size.Compressed
-		res.Size.Uncompressed += pi.Size.Uncompressed
-		res.Size.Files += pi.Size.Files
+		res.Size.Add(pi.Size)
 	}
 	idx = mutate.AppendManifests(idx, adds...)
 	if ann := annotations(opts, prog, nil); len(ann) > 0 {

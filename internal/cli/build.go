@@ -12,10 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/progress"
+	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/srcbuild"
 	"github.com/dietimg/diet/internal/sysfiles"
 )
@@ -143,8 +146,7 @@ attached on push. --smoke runs the image before anything is written.`,
 				return err
 			}
 			if !f.quiet {
-				opts.Log = cmd.ErrOrStderr()
-				opts.Progress = cmd.ErrOrStderr()
+				opts.Log = progress.To(cmd.ErrOrStderr())
 			}
 			// A runtime that cannot run here is said before the build.
 			if len(opts.Smoke) > 0 {
@@ -152,15 +154,26 @@ attached on push. --smoke runs the image before anything is written.`,
 					return fmt.Errorf("--smoke: %w", err)
 				}
 			}
+			// A bad destination fails before the work.
+			dest := f.dest(args[0])
+			if _, err := image.Parse(dest); err != nil {
+				return err
+			}
 			res, err := build.Build(cmd.Context(), opts)
 			if err != nil {
 				if res != nil && errors.Is(err, build.ErrSmoke) && !f.quiet {
 					printSmokeRuns(cmd.ErrOrStderr(), res)
-					return fmt.Errorf("%w; nothing written to %s", err, opts.Output)
+					return fmt.Errorf("%w; nothing written to %s", err, dest)
 				}
 				return err
 			}
-			if err := build.Write(cmd.Context(), opts, res); err != nil {
+			rep := &buildReport{Result: res}
+			var report any // none with --no-sbom
+			if !opts.NoSBOM {
+				report = rep
+			}
+			po := publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure, Log: opts.Log}, Log: opts.Log}
+			if err := publishArtifact(cmd.Context(), dest, res.Artifact, &rep.Published, report, po); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -168,9 +181,9 @@ attached on push. --smoke runs the image before anything is written.`,
 			case f.quiet:
 				fmt.Fprintln(out, res.Digest)
 			case f.asJSON:
-				return printJSON(cmd, res)
+				return printJSON(cmd, rep)
 			default:
-				printBuildReport(out, res)
+				printBuildReport(out, rep)
 			}
 			return nil
 		},
@@ -186,16 +199,13 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 		Link:          linkOf(f.static, f.staticSet),
 		LDLibraryPath: f.ldPath, AllowMissing: f.allowMissing, Workdir: f.workdir,
 		User: f.user, Env: f.env, Ports: f.ports, Add: f.adds, Compression: f.compression,
-		SmokeTimeout: f.timeout, Output: f.output, Tag: f.tag,
-		Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
+		SmokeTimeout: f.timeout, Insecure: f.insecure, NoSBOM: f.noSBOM || !f.sbom,
 	}
 	ps, err := f.platforms()
 	if err != nil {
 		return o, err
 	}
-	for _, p := range ps {
-		o.Platforms = append(o.Platforms, p.String())
-	}
+	o.Platforms = ps
 	if o.Root, o.Roots, err = buildRoots(f.roots); err != nil {
 		return o, err
 	}
@@ -240,10 +250,22 @@ func (f *buildFlags) options(source string) (build.Options, error) {
 	if o.Smoke, err = f.smokes(); err != nil {
 		return o, err
 	}
-	if o.Output == "" {
-		o.Output = "oci:out/" + buildDefaultName(source, f.name) + ":latest"
-	}
 	return o, nil
+}
+
+// dest is where the image goes: --output, else oci:out/NAME:latest.
+func (f *buildFlags) dest(source string) string {
+	if f.output != "" {
+		return f.output
+	}
+	return "oci:out/" + buildDefaultName(source, f.name) + ":latest"
+}
+
+// buildReport is what diet build reports (--json, and the report file
+// beside the image): the build's result and where it went.
+type buildReport struct {
+	*build.Result
+	publish.Published
 }
 
 // linkOf is how --static asks a Rust crate or C source to be linked: not
@@ -352,7 +374,7 @@ func commandWords(flag, s string) ([]string, error) {
 // printBuildReport prints every file with its size and reason, then the
 // sizes. More than buildGroupMin files with the same reason (time zone
 // data) are printed as one line.
-func printBuildReport(w io.Writer, res *build.Result) {
+func printBuildReport(w io.Writer, res *buildReport) {
 	fmt.Fprintf(w, "%s  %s (%s)\n", res.Digest, res.Output, res.Kind)
 	for _, pi := range res.Images {
 		if len(res.Images) > 1 {
@@ -385,26 +407,28 @@ func printBuildReport(w io.Writer, res *build.Result) {
 // text report prints them as one line (time zone data, a big --add).
 const buildGroupMin = 40
 
-func printBuildFiles(w io.Writer, files []build.File) {
-	byReason := map[string][]build.File{}
+func printBuildFiles(w io.Writer, files []artifact.File) {
+	byReason := map[string][]artifact.File{}
 	for _, f := range files {
-		byReason[f.Reason] = append(byReason[f.Reason], f)
+		r := f.Reason.String()
+		byReason[r] = append(byReason[r], f)
 	}
 	type line struct{ path, size, why string }
 	var lines []line
 	done := map[string]bool{}
 	for _, f := range files {
-		group := byReason[f.Reason]
+		reason := f.Reason.String()
+		group := byReason[reason]
 		if len(group) > buildGroupMin {
-			if done[f.Reason] {
+			if done[reason] {
 				continue
 			}
-			done[f.Reason] = true
+			done[reason] = true
 			var size int64
 			for _, g := range group {
 				size += g.Size
 			}
-			lines = append(lines, line{commonDir(group) + fmt.Sprintf("/... (%d files)", len(group)), image.HumanSize(size), f.Reason})
+			lines = append(lines, line{commonDir(group) + fmt.Sprintf("/... (%d files)", len(group)), image.HumanSize(size), reason})
 			continue
 		}
 		p, size := f.Path, image.HumanSize(f.Size)
@@ -414,7 +438,7 @@ func printBuildFiles(w io.Writer, files []build.File) {
 		case "dir":
 			p, size = p+"/", "-"
 		}
-		why := f.Reason
+		why := reason
 		if f.Package != "" {
 			why += " [" + f.Package + "]"
 		}
@@ -430,7 +454,7 @@ func printBuildFiles(w io.Writer, files []build.File) {
 	}
 }
 
-func commonDir(files []build.File) string {
+func commonDir(files []artifact.File) string {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
@@ -448,7 +472,7 @@ func commonDir(files []build.File) string {
 	return strings.TrimSuffix(d, "/")
 }
 
-func countRegular(files []build.File) int {
+func countRegular(files []artifact.File) int {
 	n := 0
 	for _, f := range files {
 		if f.Type == "file" {

@@ -28,7 +28,7 @@ func TestBuildFlags(t *testing.T) {
 	}
 	if o.Sysfiles.Certs != sysfiles.Off || o.Sysfiles.Tzdata != sysfiles.On || o.Sysfiles.User != "nonroot" ||
 		o.Labels["a"] != "b" || len(o.Smoke) != 1 || *o.Smoke[0].ExpectStdout != "ok" || o.Smoke[0].Args[1] != "x" ||
-		o.Entrypoint[1] != "-v" || len(o.Platforms) != 2 || o.Epoch.Unix() != 1700000000 || o.Output != "oci:out/slice:latest" {
+		o.Entrypoint[1] != "-v" || len(o.Platforms) != 2 || o.Epoch.Unix() != 1700000000 || f.dest("./cmd/slice") != "oci:out/slice:latest" {
 		t.Errorf("options %+v", o)
 	}
 	f = &buildFlags{}
@@ -61,14 +61,17 @@ func TestBuildCommand(t *testing.T) {
 	var res struct {
 		Digest string
 		Images []struct {
-			Files []struct{ Path, Reason string }
+			Files []struct {
+				Path   string
+				Reason struct{ Kind string }
+			}
 		}
 		Size struct{ Uncompressed, Compressed int64 }
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, stdout.String())
 	}
-	if !strings.HasPrefix(res.Digest, "sha256:") || res.Images[0].Files[0].Path != "/usr/local/bin/hello" {
+	if !strings.HasPrefix(res.Digest, "sha256:") || res.Images[0].Files[0].Path != "/usr/local/bin/hello" || res.Images[0].Files[0].Reason.Kind != "program" {
 		t.Errorf("json %s", stdout.String())
 	}
 	// diet build reports the sizes diet size measures of what it wrote.

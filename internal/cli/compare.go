@@ -9,6 +9,7 @@ import (
 
 	"github.com/dietimg/diet/internal/compare"
 	"github.com/dietimg/diet/internal/engine"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/safefile"
 )
@@ -99,7 +100,7 @@ dynamic one no static variants.`,
 			if err != nil {
 				return err
 			}
-			opts.Log = cmd.ErrOrStderr()
+			opts.Log = progress.To(cmd.ErrOrStderr())
 			// A runtime named is one the smoke tests must have; with
 			// auto, none here only skips them (the rows say why).
 			if len(opts.Smoke) > 0 {

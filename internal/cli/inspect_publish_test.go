@@ -17,8 +17,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/sbom"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // TestInspectSlimmedLayout: an image published as diet slim publishes it
@@ -38,7 +40,7 @@ func TestInspectSlimmedLayout(t *testing.T) {
 		}
 		w.Write([]byte(f.data))
 		s1, s256 := sha1.Sum([]byte(f.data)), sha256.Sum256([]byte(f.data))
-		doc.Files = append(doc.Files, sbom.File{Path: f.path, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data)), Reason: f.reason})
+		doc.Files = append(doc.Files, artifact.File{Path: f.path, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data)), Reason: why.Parse(f.reason)})
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -56,7 +58,7 @@ func TestInspectSlimmedLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := "oci:" + filepath.Join(t.TempDir(), "out") + ":slim"
-	if _, err := publish.Write(context.Background(), ref, publish.Artifact{Image: img, SBOM: spdx, Report: map[string]string{"digest": "x"}}, publish.Options{}); err != nil {
+	if _, err := publish.Write(context.Background(), ref, artifact.Artifact{Image: img, SBOM: spdx}, map[string]string{"digest": "x"}, publish.Options{}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/random"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/publish"
 )
 
@@ -26,7 +27,7 @@ func TestInspectSeccomp(t *testing.T) {
 		`{"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},` +
 		`{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}`
 	for _, dest := range []string{"oci:" + filepath.Join(t.TempDir(), "out") + ":slim", "oci-archive:" + filepath.Join(t.TempDir(), "slim.tar")} {
-		pub, err := publish.Write(context.Background(), dest, publish.Artifact{Image: img, Seccomp: []byte(profile)}, publish.Options{})
+		pub, err := publish.Write(context.Background(), dest, artifact.Artifact{Image: img, Seccomp: []byte(profile)}, nil, publish.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 )
 
@@ -73,4 +75,10 @@ func parseEpoch() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", s)
 	}
 	return time.Unix(n, 0).UTC(), nil
+}
+
+// runtimeFlag adds --runtime, how every command chooses its engine
+// (engine.New), with one default.
+func runtimeFlag(fl *pflag.FlagSet, p *string, what string) {
+	fl.StringVar(p, "runtime", engine.Auto, what+": auto (runc, rootless when diet is not root; else Docker; else podman), runc, docker or podman")
 }

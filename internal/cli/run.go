@@ -10,6 +10,7 @@ import (
 
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // runOutput is what `diet run --json` prints.
@@ -45,8 +46,8 @@ the images it makes. ARGS replace the image's command, as in docker run.
 The program's output is passed through and diet exits with its exit code.
 
 The network is none (only loopback) unless --network host is given. With
---runtime auto, Docker is used when an engine answers, else podman, else
-runc (rootless when diet is not root).`,
+--runtime auto (the default), runc is used when it can run here
+(rootless when diet is not root), else Docker, else podman.`,
 		Example: `  diet run oci:out/slice:latest -- 3-5 /etc/hostname
   diet run --runtime runc --stdin input.txt docker-archive:app.tar
   diet run --runtime podman oci-archive:app.tar -- --version
@@ -56,7 +57,7 @@ runc (rootless when diet is not root).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0], args[1:]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.runtime, "runtime", engine.Auto, "container runtime: auto (Docker, else podman, else runc), docker, podman or runc")
+	runtimeFlag(fl, &f.runtime, "the container runtime")
 	fl.StringVar(&f.spec.Network, "network", "none", "network: none (loopback only) or host")
 	fl.StringVar(&f.stdinFile, "stdin", "", "file to give the program as standard input (- for diet's own)")
 	fl.DurationVar(&f.spec.Timeout, "timeout", 0, "kill the container after this long (0: no limit)")
@@ -100,7 +101,7 @@ func (f *runFlags) run(cmd *cobra.Command, ref string, args []string) error {
 	if !f.asJSON {
 		spec.Stdout, spec.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 	}
-	spec.Notef = func(format string, args ...any) { slog.Warn(fmt.Sprintf(format, args...)) }
+	spec.Log = progress.Func(func(line string) { slog.Warn(line) })
 	res, err := eng.Run(ctx, img, spec)
 	if err != nil && res != nil && ctx.Err() != nil {
 		return ExitError{Code: 130, Err: fmt.Errorf("%s: interrupted, container killed", ref)}

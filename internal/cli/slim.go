@@ -14,9 +14,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/safefile"
 	"github.com/dietimg/diet/internal/slim"
@@ -111,7 +113,7 @@ unless --force.`,
 	fl.StringArrayVar(&f.keepPkgs, "keep-package", nil, "keep every file of this Debian package")
 	fl.BoolVar(&f.keepShell, "keep-shell", false, "keep /bin/sh and what it needs")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "cut this path or glob even when the program used it")
-	fl.StringVar(&f.runtime, "runtime", "runc", "runtime that runs the probes: runc (rootless when diet is not root), docker or podman")
+	runtimeFlag(fl, &f.runtime, "the runtime of every run")
 	fl.StringVar(&f.workdir, "workdir", "", "`DIR` on this machine where slim unpacks the image and makes the probe runs' bundles, kept afterwards (default: a temporary directory, removed afterwards); not the image's working directory, which slim keeps as it is")
 	fl.StringVar(&f.cacheDir, "cache-dir", defaultCacheDir(), "`DIR` of the tree cache: each image's tree is unpacked there once, so that the next slim of the image unpacks nothing and that of an image on the same base only its own layers ($DIET_CACHE_DIR; remove the directory to free the space)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "unpack the image into the work directory, and remove it afterwards, instead of using the tree cache")
@@ -178,16 +180,12 @@ func parseTCP(f slimFlags) func(string) (probe.Probe, error) {
 	return func(port string) (probe.Probe, error) { return probe.ParseTCP(port, f.send, f.expect) }
 }
 
-// options checks the flags and turns them into slim's options; a runtime
-// that cannot run here (rootless runc where the kernel forbids user
-// namespaces) is said before minutes of unpacking.
+// options checks the flags and turns them into slim's options (the
+// runtime is engine.New's to check, before minutes of unpacking).
 func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error) {
 	probes, err := slimProbes(f)
 	if err != nil {
 		return slim.Options{}, err
-	}
-	if f.runtime != engine.Runc && f.runtime != engine.Docker && f.runtime != engine.Podman {
-		return slim.Options{}, fmt.Errorf("--runtime %q: want runc, docker or podman", f.runtime)
 	}
 	if f.reach != slim.ReachAll && f.reach != slim.ReachTrace {
 		return slim.Options{}, fmt.Errorf("--reach %q: want %s or %s", f.reach, slim.ReachAll, slim.ReachTrace)
@@ -216,7 +214,7 @@ func (f slimFlags) options(cmd *cobra.Command, ref string) (slim.Options, error)
 		Probes: probes, NoTrace: f.noTrace, NoVerify: f.noVerify,
 		Keep: f.keep, KeepPackages: f.keepPkgs, KeepShell: f.keepShell, Exclude: f.exclude,
 		WorkDir: f.workdir, Sensor: f.sensor, Epoch: epoch,
-		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Progress: cmd.ErrOrStderr(), Strict: f.strict,
+		Timeout: f.timeout, DefaultWait: f.defaultWait, Name: ref, Log: progress.To(cmd.ErrOrStderr()), Strict: f.strict,
 		Network: f.network, KeepProbeFiles: f.keepProbeFiles, Reach: f.reach, Crawl: crawl, Cache: f.cache(cmd),
 		Seccomp: f.seccompFile != "", SeccompAdd: f.seccompAdd,
 	}
@@ -265,40 +263,49 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	}
 	// The image, then its SBOM and report beside it (or the SBOM attached
 	// on a push), as diet build writes them.
-	art := publish.Artifact{Image: res.Image, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}
-	if res.Seccomp != nil {
-		art.Seccomp = res.Seccomp.Profile
-	}
-	pub, err := publishSlim(ctx, f, art, f.tag)
-	if err != nil {
+	rep := &slimReport{Result: res}
+	if err := publishSlim(ctx, f, res.Artifact, &rep.Published, rep, f.tag); err != nil {
 		return err
 	}
 	if f.asJSON {
-		return printJSON(cmd, res)
+		return printJSON(cmd, rep)
 	}
 	printSlim(out, ref, f.dest, res, time.Since(start), f.listFiles)
-	printPublished(out, pub)
+	printPublished(out, rep.Published)
 	return nil
 }
 
-// publishSlim writes a slim's artifact to f.dest (tagged tag, when the
-// transport takes one) and its SBOM to --sbom.
-func publishSlim(ctx context.Context, f slimFlags, art publish.Artifact, tag string) (publish.Published, error) {
-	pub, err := publish.Write(ctx, f.dest, art, publish.Options{Image: image.Options{Tag: tag, Insecure: f.insecure}})
-	if err != nil {
-		return pub, err
+// slimReport is what diet slim reports (--json, and the report file
+// beside the image): the slim's result and where it went.
+type slimReport struct {
+	*slim.Result
+	publish.Published
+}
+
+// slimIndexReport is slimReport for an image index.
+type slimIndexReport struct {
+	*slim.IndexResult
+	publish.Published
+}
+
+// publishSlim writes a slim's artifact and report to f.dest (tagged tag,
+// when the transport takes one), its SBOM to --sbom and its seccomp
+// profile to --seccomp.
+func publishSlim(ctx context.Context, f slimFlags, art artifact.Artifact, pub *publish.Published, report any, tag string) error {
+	if err := publishArtifact(ctx, f.dest, art, pub, report, publish.Options{Image: image.Options{Tag: tag, Insecure: f.insecure}}); err != nil {
+		return err
 	}
 	if f.sbomFile != "" {
 		if err := safefile.WriteBytes(f.sbomFile, art.SBOM); err != nil {
-			return pub, fmt.Errorf("writing --sbom: %w", err)
+			return fmt.Errorf("writing --sbom: %w", err)
 		}
 	}
 	if f.seccompFile != "" && art.Seccomp != nil {
 		if err := safefile.WriteBytes(f.seccompFile, art.Seccomp); err != nil {
-			return pub, fmt.Errorf("writing --seccomp: %w", err)
+			return fmt.Errorf("writing --seccomp: %w", err)
 		}
 	}
-	return pub, nil
+	return nil
 }
 
 // printPublished says where the SBOM and the report of a slim went.
@@ -306,7 +313,7 @@ func printPublished(w io.Writer, pub publish.Published) {
 	if pub.SBOMPath != "" {
 		fmt.Fprintf(w, "  sbom          %s\n", pub.SBOMPath)
 	}
-	if pub.SBOMDigest != (v1.Hash{}) {
+	if pub.SBOMDigest != "" {
 		fmt.Fprintf(w, "  sbom          attached as %s\n", pub.SBOMDigest)
 	}
 	if pub.ReportPath != "" {
@@ -315,7 +322,7 @@ func printPublished(w io.Writer, pub publish.Published) {
 	if pub.SeccompPath != "" {
 		fmt.Fprintf(w, "  seccomp       %s\n", pub.SeccompPath)
 	}
-	if pub.SeccompDigest != (v1.Hash{}) {
+	if pub.SeccompDigest != "" {
 		fmt.Fprintf(w, "  seccomp       attached as %s\n", pub.SeccompDigest)
 	}
 }
@@ -346,24 +353,24 @@ func runSlimIndex(cmd *cobra.Command, eng engine.Engine, ref string, idx v1.Imag
 		}
 	}
 	// The index's SBOM covers every platform, as diet build's does.
-	pub, err := publishSlim(cmd.Context(), f, publish.Artifact{Index: res.Index, SBOM: res.SBOM, Report: res, Epoch: opts.Epoch}, "")
-	if err != nil {
+	rep := &slimIndexReport{IndexResult: res}
+	if err := publishSlim(cmd.Context(), f, res.Artifact, &rep.Published, rep, ""); err != nil {
 		return err
 	}
 	if f.asJSON {
-		return printJSON(cmd, res)
+		return printJSON(cmd, rep)
 	}
 	for _, r := range res.Images {
 		printSlim(cmd.OutOrStdout(), ref, f.dest, r, time.Since(start), f.listFiles)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "index %s: %d images\n", res.Digest, len(res.Images))
-	printPublished(cmd.OutOrStdout(), pub)
+	printPublished(cmd.OutOrStdout(), rep.Published)
 	return nil
 }
 
 func printDifferences(w io.Writer, res *slim.Result) {
 	fmt.Fprintln(w, "verify: the slimmed image answers differently:")
-	if sc := res.Seccomp; sc != nil && len(sc.Refused) > 0 {
+	if sc := res.SeccompInfo; sc != nil && len(sc.Refused) > 0 {
 		fmt.Fprintf(w, "  under the seccomp profile, which refused %s (no probe's traced run of the original made them; --seccomp-add NAME allows one)\n", strings.Join(sc.Refused, ", "))
 	}
 	for _, d := range res.Differences {
@@ -382,18 +389,18 @@ func printDifferences(w io.Writer, res *slim.Result) {
 
 func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Duration, list bool) {
 	counts := map[why.Kind]int{}
-	for _, k := range res.Kept {
+	for _, k := range res.Files {
 		counts[k.Reason.Kind]++
 	}
 	fmt.Fprintf(w, "%s -> %s (%s)\n", ref, dest, res.Digest)
 	fmt.Fprintf(w, "  platform      %s\n", res.Platform.String())
-	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.After.Uncompressed), res.Ratio())
-	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.After.Compressed))
+	fmt.Fprintf(w, "  uncompressed  %s -> %s (%.1fx smaller)\n", image.HumanSize(res.Before.Uncompressed), image.HumanSize(res.Size.Uncompressed), res.Ratio())
+	fmt.Fprintf(w, "  compressed    %s -> %s\n", image.HumanSize(res.Before.Compressed), image.HumanSize(res.Size.Compressed))
 	reached := 0
 	for _, kind := range why.ReachKinds {
 		reached += counts[kind]
 	}
-	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d, reach %d); removed %d\n", len(res.Kept), counts[why.Static], counts[why.Trace], counts[why.Rule], counts[why.State], reached, len(res.Removed))
+	fmt.Fprintf(w, "  kept          %d paths (static %d, trace %d, rule %d, state %d, reach %d); removed %d\n", len(res.Files), counts[why.Static], counts[why.Trace], counts[why.Rule], counts[why.State], reached, len(res.Removed))
 	for _, s := range res.Reach {
 		fmt.Fprintf(w, "  reach         %s\n", s)
 	}
@@ -462,12 +469,12 @@ func printSlim(w io.Writer, ref, dest string, res *slim.Result, took time.Durati
 			fmt.Fprintf(w, "    its stderr: %s\n", strings.ReplaceAll(s, "\n", "\n                "))
 		}
 	}
-	printSeccomp(w, res.Seccomp)
+	printSeccomp(w, res.SeccompInfo)
 	fmt.Fprintf(w, "  took          %s\n", took.Round(100*time.Millisecond))
 	if list {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PATH\tTYPE\tSIZE\tREASON")
-		for _, k := range res.Kept {
+		for _, k := range res.Files {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", k.Path, k.Type, k.Size, k.Reason)
 		}
 		tw.Flush()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dietimg/diet/internal/probe"
 	"github.com/dietimg/diet/internal/slim"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // TestPrintSlimProbeWarnings: a probe that failed against the original
@@ -15,12 +16,12 @@ import (
 func TestPrintSlimProbeWarnings(t *testing.T) {
 	script := probe.Probe{Kind: probe.KindScript, Script: "check.sh"}
 	res := &slim.Result{
-		Digest:   "sha256:0",
 		Original: []probe.Outcome{{Probe: script, ExitCode: 1}},
 		Slim:     []probe.Outcome{{Probe: script, ExitCode: 1}},
 		Verified: true,
 		Warnings: []probe.Warning{{Probe: script.String(), Outcome: "exit 1", Stderr: "curl: (7) Failed to connect\nto 127.0.0.1 port 8080"}},
 	}
+	res.Digest = v1.Hash{Algorithm: "sha256", Hex: "0"}
 	var b strings.Builder
 	printSlim(&b, "oci:in", "oci:out", res, time.Second, false)
 	out := b.String()

@@ -28,7 +28,7 @@ func (f *smokeFlags) addFlags(cmd *cobra.Command, smokeUsage string) {
 	fl.StringVar(&f.expectStdout, "expect-stdout", "", "smoke runs must print exactly this")
 	fl.IntVar(&f.expectExit, "expect-exit", 0, "smoke runs must exit with this status")
 	fl.StringVar(&f.stdin, "smoke-stdin", "", "file given as standard input to smoke runs")
-	fl.StringVar(&f.runtime, "runtime", "auto", "runtime for smoke runs: auto (Docker if it answers, else podman, else runc), docker, podman, runc")
+	runtimeFlag(fl, &f.runtime, "the runtime of the smoke runs")
 	fl.DurationVar(&f.timeout, "smoke-timeout", time.Minute, "kill a smoke run after this long")
 }
 

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,9 +19,11 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/report"
 )
@@ -74,8 +75,8 @@ type Options struct {
 	Keep string
 	// Listings keeps each variant's file list (for the HTML page).
 	Listings bool
-	// Log receives a line per step; nil for none.
-	Log io.Writer
+	// Log is told a line per step; nil for none.
+	Log *progress.Log
 }
 
 // Result is the comparison, with the images behind it.
@@ -191,9 +192,7 @@ func status(err error) string {
 }
 
 func logf(opts Options, format string, args ...any) {
-	if opts.Log != nil {
-		fmt.Fprintf(opts.Log, "compare: "+format+"\n", args...)
-	}
+	opts.Log.Prefix("compare: ").Printf(format, args...)
 }
 
 // programPath is where the Dockerfile-like variants put the program, as
@@ -248,8 +247,8 @@ func keep(ctx context.Context, dir string, res *Result) error {
 		}
 		slug := Slug(v.Name)
 		dest := "docker-archive:" + filepath.Join(dir, slug+".tar")
-		a := publish.Artifact{Image: res.Images[i]}
-		if _, err := publish.Write(ctx, dest, a, publish.Options{Image: image.Options{Tag: "diet-compare/" + slug + ":latest"}}); err != nil {
+		a := artifact.Artifact{Image: res.Images[i]}
+		if _, err := publish.Write(ctx, dest, a, nil, publish.Options{Image: image.Options{Tag: "diet-compare/" + slug + ":latest"}}); err != nil {
 			return fmt.Errorf("keeping %s: %w", v.Name, err)
 		}
 		v.Image = dest

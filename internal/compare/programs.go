@@ -66,7 +66,7 @@ func goPrograms(ctx context.Context, opts Options, tmp string) (*programSet, err
 	ps.static, ps.staticErr = gobuild.Build(ctx, gobuild.Options{
 		Package:  opts.Source,
 		Dir:      opts.GoDir,
-		Platform: ps.platform.String(),
+		Platform: ps.platform,
 		Cgo:      opts.Cgo,
 		Output:   filepath.Join(tmp, "static", ps.name),
 	})

@@ -139,7 +139,7 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	v := report.Variant{Name: "diet", Strategy: Diet, ShouldRun: true, Highlight: true}
 	res, err := build.Build(ctx, build.Options{
 		Source:    opts.Source,
-		Platforms: []string{ps.platform.String()},
+		Platforms: []v1.Platform{ps.platform},
 		Cgo:       opts.Cgo,
 		GoDir:     opts.GoDir,
 		Bin:       opts.Bin,
@@ -152,7 +152,7 @@ func dietVariant(ctx context.Context, opts Options, ps *programSet) (report.Vari
 	program := programPath(ps.name)
 	if len(res.Images) > 0 {
 		for _, f := range res.Images[0].Files {
-			if f.Kind == why.Program {
+			if f.Reason.Kind == why.Program {
 				program = f.Path
 				break
 			}

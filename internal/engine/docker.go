@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/dockercli"
 )
 
 // Docker is driven through the docker command rather than the engine's Go
@@ -36,24 +38,17 @@ import (
 type cliEngine string
 
 // docker runs one docker command and returns its stdout, or an error with
-// its stderr.
+// its stderr (run).
 func docker(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
 	return cliEngine(Docker).run(ctx, stdin, args...)
 }
 
-// run runs one command of the engine and returns its stdout, or an error
-// with its stderr.
+// run runs one command of the engine (dockercli.Run) and returns its
+// stdout, trimmed, or a *dockercli.Error with its stderr.
 func (e cliEngine) run(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, string(e), args...)
-	cmd.Stdin = stdin
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", fmt.Errorf("%s %s: %s", e, args[0], msg)
+	var stdout bytes.Buffer
+	if err := dockercli.Run(ctx, string(e), stdin, &stdout, args...); err != nil {
+		return "", err
 	}
 	return strings.TrimSpace(stdout.String()), nil
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // Names of the runtimes.
@@ -89,10 +91,10 @@ type Spec struct {
 	Seccomp []byte
 	// TempDir is where runc bundles are unpacked; "" means os.TempDir().
 	TempDir string
-	// Notef, when set, is told what a run changed that the caller should
+	// Log, when set, is told what a run changed that the caller should
 	// know (a rootless run that folded the image's owners to root). It
-	// may be called once per run: a caller of many runs says it once.
-	Notef func(format string, args ...any)
+	// may be told once per run: a caller of many runs passes a Log.Once.
+	Log *progress.Log
 }
 
 // Result is how a container ended.
@@ -105,22 +107,6 @@ type Result struct {
 	TimedOut bool          `json:"timed_out,omitempty"`
 	// Truncated says that Stdout or Stderr reached Spec.MaxOutput.
 	Truncated bool `json:"truncated,omitempty"`
-}
-
-// NoteOnce wraps notef (for Spec.Notef) so that each distinct note is
-// passed on once, however many runs give it.
-func NoteOnce(notef func(format string, args ...any)) func(format string, args ...any) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
-		mu.Lock()
-		defer mu.Unlock()
-		if !seen[msg] {
-			seen[msg] = true
-			notef("%s", msg)
-		}
-	}
 }
 
 // defaultMaxOutput is the default of Spec.MaxOutput.

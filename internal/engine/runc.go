@@ -132,8 +132,8 @@ func (b *bundle) tree(ctx context.Context, img v1.Image, h *Held, spec Spec) err
 	if err != nil {
 		return fmt.Errorf("giving the unpacked image its owners: %w", err)
 	}
-	if len(folded) > 0 && spec.Notef != nil {
-		spec.Notef("rootless runc: ids %s of the image are root in the container: %s", joinIDs(folded), b.ns.why)
+	if len(folded) > 0 {
+		spec.Log.Printf("rootless runc: ids %s of the image are root in the container: %s", joinIDs(folded), b.ns.why)
 	}
 	return nil
 }
@@ -157,9 +157,7 @@ func (b *bundle) user(cfg *v1.ConfigFile, spec Spec) (ExecUser, error) {
 		return eu, nil
 	}
 	if !b.ns.maps(int(eu.UID), int(eu.GID)) {
-		if spec.Notef != nil {
-			spec.Notef("rootless runc: the program runs as root instead of %d:%d: %s", eu.UID, eu.GID, b.ns.why)
-		}
+		spec.Log.Printf("rootless runc: the program runs as root instead of %d:%d: %s", eu.UID, eu.GID, b.ns.why)
 		eu.UID, eu.GID = 0, 0
 	}
 	eu.Additional = slices.DeleteFunc(eu.Additional, func(g uint32) bool { return !b.ns.maps(0, int(g)) })

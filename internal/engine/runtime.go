@@ -11,6 +11,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/dockercli"
 )
 
 // Engine is one container runtime, chosen once by New from its name:
@@ -42,8 +44,9 @@ type Engine interface {
 	HoldDir(ctx context.Context, img v1.Image, root string) (*Held, error)
 }
 
-// New returns the runtime name says ("auto" or "": the first of Docker,
-// podman and runc that can be used here), or why it cannot be used.
+// New returns the runtime name says ("auto" or "": the first of runc,
+// Docker and podman that can be used here: runc needs no daemon and runs
+// rootless), or why it cannot be used.
 func New(ctx context.Context, name string) (Engine, error) {
 	name, err := choose(ctx, name)
 	if err != nil {
@@ -162,7 +165,7 @@ func choose(ctx context.Context, want string) (string, error) {
 	switch want {
 	case "", Auto:
 		var errs []string
-		for _, name := range []string{Docker, Podman, Runc} {
+		for _, name := range []string{Runc, Docker, Podman} {
 			err := byName(name).Available(ctx)
 			if err == nil {
 				return name, nil
@@ -201,13 +204,17 @@ func dockerAvailable(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(cctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
-	if err != nil {
+	if err := dockercli.Run(cctx, Docker, nil, nil, "version", "--format", "{{.Server.Version}}"); err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up while we asked: that is not the engine's fault.
 			return ctx.Err()
 		}
-		return fmt.Errorf("docker: no engine answers: %s", firstLine(out, err))
+		msg := err.Error()
+		var de *dockercli.Error
+		if errors.As(err, &de) {
+			msg = firstLine([]byte(de.Stderr), de.Err)
+		}
+		return fmt.Errorf("docker: no engine answers: %s", msg)
 	}
 	dockerCheck.ok = time.Now()
 	return nil

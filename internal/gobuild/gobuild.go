@@ -15,9 +15,8 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/dietimg/diet/internal/image"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Options says what to build and how.
@@ -26,8 +25,9 @@ type Options struct {
 	Package string
 	// Dir is the working directory of go build; "" means ".".
 	Dir string
-	// Platform is "os/arch[/variant]"; "" means "linux/amd64".
-	Platform string
+	// Platform is the platform to build for; the zero value means
+	// linux/amd64.
+	Platform v1.Platform
 	// Cgo is "" for CGO_ENABLED=0, or "musl" to link cgo statically
 	// against musl with musl-gcc.
 	Cgo string
@@ -94,18 +94,13 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if opts.Package == "" {
 		return "", errors.New("gobuild: no package given")
 	}
-	plat := opts.Platform
-	if plat == "" {
-		plat = "linux/amd64"
+	p := opts.Platform
+	if p.OS == "" && p.Architecture == "" {
+		p = v1.Platform{OS: "linux", Architecture: "amd64"}
 	}
-	ps, err := image.ParsePlatforms(plat)
-	if err != nil {
-		return "", err
+	if err := image.CheckPlatform(p); err != nil {
+		return "", fmt.Errorf("gobuild: %w", err)
 	}
-	if len(ps) != 1 {
-		return "", fmt.Errorf("gobuild: build one platform at a time, not %q", plat)
-	}
-	p := ps[0]
 	env, flags, err := buildEnv(p, opts.Cgo)
 	if err != nil {
 		return "", err

@@ -84,7 +84,7 @@ func sameBytes(t *testing.T, a, b string) {
 func TestBuildStatic(t *testing.T) {
 	a := build(t, Options{Package: "./testdata/hello"})
 	checkStatic(t, a, elf.EM_X86_64, map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOOS": "linux", "GOARCH": "amd64"})
-	b := build(t, Options{Package: "./testdata/hello", Platform: "linux/amd64", Output: filepath.Join(t.TempDir(), "new", "dir", "hello")})
+	b := build(t, Options{Package: "./testdata/hello", Platform: v1.Platform{OS: "linux", Architecture: "amd64"}, Output: filepath.Join(t.TempDir(), "new", "dir", "hello")})
 	sameBytes(t, a, b)
 	out, err := exec.Command(a).Output()
 	if err != nil || string(out) != "hello from Go\n" {
@@ -104,7 +104,7 @@ func TestBuildDefaultOutput(t *testing.T) {
 }
 
 func TestBuildArm64(t *testing.T) {
-	bin := build(t, Options{Package: "./testdata/hello", Platform: "linux/arm64"})
+	bin := build(t, Options{Package: "./testdata/hello", Platform: v1.Platform{OS: "linux", Architecture: "arm64"}})
 	checkStatic(t, bin, elf.EM_AARCH64, map[string]string{"CGO_ENABLED": "0", "GOARCH": "arm64"})
 }
 
@@ -127,10 +127,9 @@ func TestBuildErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{Package: "./testdata/hello", Platform: "windows/amd64"}, "unsupported OS"},
-		{Options{Package: "./testdata/hello", Platform: "linux/sparc"}, "unknown architecture"},
-		{Options{Package: "./testdata/hello", Platform: "linux/amd64,linux/arm64"}, "one platform at a time"},
-		{Options{Package: "./testdata/cgohello", Cgo: "musl", Platform: "linux/mips64le"}, "musl does not target linux/mips64le"},
+		{Options{Package: "./testdata/hello", Platform: v1.Platform{OS: "windows", Architecture: "amd64"}}, "unsupported OS"},
+		{Options{Package: "./testdata/hello", Platform: v1.Platform{OS: "linux", Architecture: "sparc"}}, "unknown architecture"},
+		{Options{Package: "./testdata/cgohello", Cgo: "musl", Platform: v1.Platform{OS: "linux", Architecture: "mips64le"}}, "musl does not target linux/mips64le"},
 		{Options{Package: "./testdata/hello", Cgo: "glibc"}, "unknown cgo mode"},
 		{Options{Package: "./testdata/broken"}, "undefined: undefinedFunction"},
 		{Options{Package: "./testdata/nothere"}, "nothere"},
@@ -147,7 +146,7 @@ func TestBuildErrors(t *testing.T) {
 		}
 	}
 	if _, err := exec.LookPath("aarch64-linux-musl-gcc"); err != nil {
-		_, err := Build(ctx, Options{Package: ".", Cgo: "musl", Platform: "linux/arm64", Output: out})
+		_, err := Build(ctx, Options{Package: ".", Cgo: "musl", Platform: v1.Platform{OS: "linux", Architecture: "arm64"}, Output: out})
 		if !errors.Is(err, ErrCgoPlatform) || !strings.Contains(err.Error(), "aarch64-linux-musl-gcc on PATH") {
 			t.Errorf("musl on arm64 without a cross compiler: %v, want ErrCgoPlatform naming aarch64-linux-musl-gcc", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -15,6 +14,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/dietimg/diet/internal/dockercli"
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // The Docker engine is reached through the docker command, not through
@@ -23,47 +25,8 @@ import (
 // command is there wherever an engine is, negotiates the API version with
 // it, and honours DOCKER_HOST, DOCKER_CONTEXT and the TLS settings the
 // user already has. Images go in with `docker load` and come out with
-// `docker save`, both in the docker-archive format.
-
-// dockerCommand runs one docker command with stdin and stdout as given
-// and returns an error carrying its stderr.
-func dockerCommand(ctx context.Context, stdin io.Reader, stdout io.Writer, args ...string) error {
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Stdin, cmd.Stdout = stdin, stdout
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	// A docker command killed by ctx may leave a child holding stderr.
-	cmd.WaitDelay = 10 * time.Second
-	err := cmd.Run()
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, exec.ErrNotFound) {
-		return fmt.Errorf("docker-daemon: needs the docker command: %w", err)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("docker %s: %w", args[0], ctx.Err())
-	}
-	msg := strings.TrimSpace(stderr.String())
-	if msg == "" {
-		msg = err.Error()
-	}
-	return &dockerError{args: args, msg: msg}
-}
-
-// dockerError is a docker command's failure, with what it wrote on stderr.
-type dockerError struct {
-	args []string
-	msg  string
-}
-
-func (e *dockerError) Error() string {
-	n := e.args[0]
-	if n == "image" && len(e.args) > 1 {
-		n += " " + e.args[1]
-	}
-	return fmt.Sprintf("docker %s: %s", n, e.msg)
-}
+// `docker save`, both in the docker-archive format; dockercli.Run runs
+// the commands.
 
 // daemonRef checks the reference of docker-daemon:REF, which goes to the
 // docker command as an argument: it must not look like a flag.
@@ -84,12 +47,9 @@ func daemonHas(ctx context.Context, ref string) bool {
 	if _, err := daemonRef(ref); err != nil {
 		return false
 	}
-	if _, err := exec.LookPath("docker"); err != nil {
-		return false
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return dockerCommand(ctx, nil, io.Discard, "image", "inspect", "--format", "{{.Id}}", "--", ref) == nil
+	return dockercli.Run(ctx, "docker", nil, io.Discard, "image", "inspect", "--format", "{{.Id}}", "--", ref) == nil
 }
 
 // readDaemon saves the image ref from the engine. The archive goes to a
@@ -106,9 +66,9 @@ func readDaemon(ctx context.Context, ref string) (v1.Image, error) {
 	// docker save does not. Its ID is not compared with the saved
 	// image's: with the containerd image store it names the manifest,
 	// not the config.
-	if err := dockerCommand(ctx, nil, io.Discard, "image", "inspect", "--format", "{{.Id}}", "--", ref); err != nil {
-		var de *dockerError
-		if errors.As(err, &de) && strings.Contains(strings.ToLower(de.msg), "no such image") {
+	if err := dockercli.Run(ctx, "docker", nil, io.Discard, "image", "inspect", "--format", "{{.Id}}", "--", ref); err != nil {
+		var de *dockercli.Error
+		if errors.As(err, &de) && strings.Contains(strings.ToLower(de.Stderr), "no such image") {
 			return nil, fmt.Errorf("image %s not found in the Docker engine", ref)
 		}
 		return nil, err
@@ -121,7 +81,7 @@ func readDaemon(ctx context.Context, ref string) (v1.Image, error) {
 		f.Close()
 		return nil, err
 	}
-	if err := dockerCommand(ctx, nil, f, "save", "--", ref); err != nil {
+	if err := dockercli.Run(ctx, "docker", nil, f, "save", "--", ref); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -150,13 +110,13 @@ func (sectionFile) Close() error { return nil }
 
 // writeDaemon streams img into `docker load` as a docker-archive tagged
 // tag.
-func writeDaemon(ctx context.Context, tag name.Tag, img v1.Image, progressTo io.Writer) error {
+func writeDaemon(ctx context.Context, tag name.Tag, img v1.Image, log *progress.Log) error {
 	if _, err := daemonRef(tag.String()); err != nil {
 		return err
 	}
 	var to []tarball.WriteOption
-	if progressTo != nil {
-		ch, done := progress(progressTo, "loading "+tag.String()+" into docker")
+	if log != nil {
+		ch, done := updates(log, "loading "+tag.String()+" into docker")
 		defer done(true)
 		to = append(to, tarball.WithProgress(ch))
 	}
@@ -168,7 +128,7 @@ func writeDaemon(ctx context.Context, tag name.Tag, img v1.Image, progressTo io.
 		werr <- err
 	}()
 	var out bytes.Buffer
-	err := dockerCommand(ctx, pr, &out, "load")
+	err := dockercli.Run(ctx, "docker", pr, &out, "load")
 	// docker may stop reading early; the writer must not block forever.
 	pr.CloseWithError(io.ErrClosedPipe)
 	if e := <-werr; e != nil && !errors.Is(e, io.ErrClosedPipe) {

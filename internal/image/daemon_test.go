@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
@@ -55,12 +56,12 @@ func TestDaemonRoundTrip(t *testing.T) {
 	img := testImage(t)
 	tag := fmt.Sprintf("diet-test/image-daemon:%d", time.Now().UnixNano())
 	t.Cleanup(func() { exec.Command("docker", "rmi", "--force", tag).Run() })
-	var progress strings.Builder
-	if err := Write(ctx, "docker-daemon:"+tag, img, Options{Progress: &progress}); err != nil {
+	var shown strings.Builder
+	if err := Write(ctx, "docker-daemon:"+tag, img, Options{Log: progress.To(&shown)}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(progress.String(), "into docker: 100%") {
-		t.Errorf("progress output: %q", progress.String())
+	if !strings.Contains(shown.String(), "into docker: 100%") {
+		t.Errorf("progress output: %q", shown.String())
 	}
 
 	out, err := exec.Command(skopeo, "inspect", "docker-daemon:"+tag).Output()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -210,13 +211,13 @@ func TestRegistryRoundTripAndAttach(t *testing.T) {
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 	img := testImage(t)
-	var progress strings.Builder
+	var out strings.Builder
 	dest := "docker://" + host + "/diet/test:v1"
-	if err := Write(ctx, dest, img, Options{Insecure: true, Progress: &progress}); err != nil {
+	if err := Write(ctx, dest, img, Options{Insecure: true, Log: progress.To(&out)}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(progress.String(), "pushing "+host+"/diet/test:v1: 100%") {
-		t.Errorf("progress output: %q", progress.String())
+	if !strings.Contains(out.String(), "pushing "+host+"/diet/test:v1: 100%") {
+		t.Errorf("progress output: %q", out.String())
 	}
 	got, err := Read(ctx, host+"/diet/test:v1", Options{Insecure: true})
 	if err != nil {

@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
-	"github.com/dietimg/diet/internal/report"
 )
 
 // TestImage makes a one-layer image from nothing: OCI media types
@@ -44,7 +44,7 @@ func TestImage(t *testing.T) {
 	if cf.Architecture != "arm64" || cf.Config.Cmd[0] != "/hello" || len(cf.History) != 1 || len(cf.RootFS.DiffIDs) != 1 {
 		t.Errorf("config %+v", cf)
 	}
-	s, err := report.SizeOf(img)
+	s, err := artifact.SizeOf(img)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,9 +72,6 @@ func ParsePlatforms(s string) ([]v1.Platform, error) {
 		if len(parts) == 3 {
 			p.Variant = strings.ToLower(parts[2])
 		}
-		if p.OS != "linux" {
-			return nil, fmt.Errorf("platform %q: unsupported OS %q (diet makes and reads linux images only)", f, parts[0])
-		}
 		if a, ok := aliases[p.Architecture]; ok {
 			if p.Architecture == "armv7" || p.Architecture == "armv7l" || p.Architecture == "armhf" {
 				if p.Variant == "" {
@@ -83,20 +80,8 @@ func ParsePlatforms(s string) ([]v1.Platform, error) {
 			}
 			p.Architecture = a
 		}
-		variants, ok := linuxArches[p.Architecture]
-		if !ok {
-			known := make([]string, 0, len(linuxArches))
-			for a := range linuxArches {
-				known = append(known, a)
-			}
-			slices.Sort(known)
-			return nil, fmt.Errorf("platform %q: unknown architecture %q (known: %s)", f, parts[1], strings.Join(known, ", "))
-		}
-		if p.Variant != "" && !slices.Contains(variants, p.Variant) {
-			if len(variants) == 0 {
-				return nil, fmt.Errorf("platform %q: architecture %s has no variants", f, p.Architecture)
-			}
-			return nil, fmt.Errorf("platform %q: unknown variant %q of %s (known: %s)", f, p.Variant, p.Architecture, strings.Join(variants, ", "))
+		if err := CheckPlatform(p); err != nil {
+			return nil, fmt.Errorf("platform %q: %w", f, err)
 		}
 		key := p.String()
 		if seen[key] {
@@ -106,4 +91,29 @@ func ParsePlatforms(s string) ([]v1.Platform, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// CheckPlatform says what is wrong with p for diet, if anything: an OS
+// other than Linux, an architecture Go does not know for Linux (by its
+// GOARCH name), a variant the architecture does not have.
+func CheckPlatform(p v1.Platform) error {
+	if p.OS != "linux" {
+		return fmt.Errorf("unsupported OS %q (diet makes and reads linux images only)", p.OS)
+	}
+	variants, ok := linuxArches[p.Architecture]
+	if !ok {
+		known := make([]string, 0, len(linuxArches))
+		for a := range linuxArches {
+			known = append(known, a)
+		}
+		slices.Sort(known)
+		return fmt.Errorf("unknown architecture %q (known: %s)", p.Architecture, strings.Join(known, ", "))
+	}
+	if p.Variant != "" && !slices.Contains(variants, p.Variant) {
+		if len(variants) == 0 {
+			return fmt.Errorf("architecture %s has no variants", p.Architecture)
+		}
+		return fmt.Errorf("unknown variant %q of %s (known: %s)", p.Variant, p.Architecture, strings.Join(variants, ", "))
+	}
+	return nil
 }

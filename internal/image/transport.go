@@ -2,13 +2,14 @@ package image
 
 import (
 	"fmt"
-	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // Transport names.
@@ -30,9 +31,9 @@ type Options struct {
 	// Platform picks one image out of an index on reads, and the image a
 	// single-image transport keeps when writing an index.
 	Platform *v1.Platform
-	// Progress receives progress lines for pushes and long writes; nil
+	// Log is told of pushes and long writes, with a progress bar; nil
 	// for none.
-	Progress io.Writer
+	Log *progress.Log
 }
 
 // Location is a parsed image location.

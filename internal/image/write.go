@@ -146,8 +146,8 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 		}
 		return safefile.Write(loc.Path, func(f *os.File) error {
 			var to []tarball.WriteOption
-			if opts.Progress != nil {
-				ch, done := progress(opts.Progress, "writing "+loc.Path)
+			if opts.Log != nil {
+				ch, done := updates(opts.Log, "writing "+loc.Path)
 				defer done(true)
 				to = append(to, tarball.WithProgress(ch))
 			}
@@ -161,15 +161,15 @@ func write(ctx context.Context, loc Location, img v1.Image, idx v1.ImageIndex, o
 		if !ok {
 			return fmt.Errorf("docker-daemon: needs an image name")
 		}
-		return writeDaemon(ctx, tag, img, opts.Progress)
+		return writeDaemon(ctx, tag, img, opts.Log)
 	case Docker:
 		ref, err := name.ParseReference(loc.Ref, nameOptions(opts)...)
 		if err != nil {
 			return err
 		}
 		ro := remoteOptions(ctx)
-		if opts.Progress != nil {
-			ch, done := progress(opts.Progress, "pushing "+loc.Ref)
+		if opts.Log != nil {
+			ch, done := updates(opts.Log, "pushing "+loc.Ref)
 			defer done(false)
 			ro = append(ro, remote.WithProgress(ch))
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/why"
@@ -13,7 +14,7 @@ import (
 // the most important one.
 var rank = map[why.Kind]int{why.Program: 0, why.Interpreter: 1, why.Loader: 2, why.Needed: 3, why.Dlopen: 4, why.Link: 5}
 
-type fileSet map[string]File
+type fileSet map[string]artifact.File
 
 func (s fileSet) add(p string, r why.Reason, link string) {
 	if p == "" {
@@ -22,18 +23,19 @@ func (s fileSet) add(p string, r why.Reason, link string) {
 	if old, ok := s[p]; ok && rank[old.Reason.Kind] <= rank[r.Kind] {
 		return
 	}
-	s[p] = File{Path: p, Link: link, Reason: r}
+	s[p] = artifact.File{Path: p, Link: link, Reason: r}
 }
 
 // Files lists every path an image must carry for the program of rep to
-// run, symlinks included, each once, sorted by path. A path whose
+// run (its Path, Reason, and Link for a symlink): the program, its
+// loader, its libraries, and every symlink on the way to them, each once, sorted by path. A path whose
 // directories are symlinks ("/lib/x86_64-linux-gnu/libc.so.6" when /lib
 // is a link) is carried by its links and its real path, which is what
 // makes it work in the image; it is not listed itself.
-func (rep *Report) Files() []File {
+func (rep *Report) Files() []artifact.File {
 	set := fileSet{}
 	rep.addFiles(set, why.Reason{Kind: why.Program})
-	out := make([]File, 0, len(set))
+	out := make([]artifact.File, 0, len(set))
 	for _, f := range set {
 		out = append(out, f)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/rootfs"
-	"github.com/dietimg/diet/internal/why"
 )
 
 // Kind says what a file is.
@@ -51,14 +50,6 @@ type Report struct {
 
 	// linkTargets holds the raw target of every symlink met, for Files.
 	linkTargets map[string]string
-}
-
-// File is one path an image must carry for the program to work: the
-// program, its loader, its libraries, and every symlink on the way to them.
-type File struct {
-	Path   string     `json:"path"`           // absolute path inside the root
-	Link   string     `json:"link,omitempty"` // symlink target, when Path is a symlink
-	Reason why.Reason `json:"reason"`
 }
 
 // maxInterpreters bounds chains of scripts whose interpreter is a script,

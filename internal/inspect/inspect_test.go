@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/closure/closuretest"
 	"github.com/dietimg/diet/internal/inspect"
@@ -66,7 +68,7 @@ func TestInspectELF(t *testing.T) {
 	if rep.ELF == nil || rep.ELF.Linkage != "dynamic" || rep.Closure == nil || len(rep.Closure.Objects) != 2 {
 		t.Fatalf("facts %+v closure %+v", rep.ELF, rep.Closure)
 	}
-	want := []inspect.File{
+	want := []artifact.File{
 		{Path: "/lib", Link: "usr/lib", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
 		{Path: "/lib64", Link: "usr/lib64", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
 		{Path: "/usr/bin/app", Link: "../lib/app/app", Reason: why.Reason{Kind: "link", By: "/usr/lib/app/app"}},
@@ -78,12 +80,12 @@ func TestInspectELF(t *testing.T) {
 		{Path: "/usr/lib64/ld-linux-x86-64.so.2", Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Reason: why.Reason{Kind: "link", By: "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
 	}
 	got := rep.Files()
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Files():\n%s", diffFiles(got, want))
 	}
 }
 
-func diffFiles(got, want []inspect.File) string {
+func diffFiles(got, want []artifact.File) string {
 	var b strings.Builder
 	for _, f := range got {
 		fmt.Fprintf(&b, " got  %+v\n", f)

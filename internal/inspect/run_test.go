@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/closure"
 	"github.com/dietimg/diet/internal/inspect"
 	"github.com/dietimg/diet/internal/rootfs"
@@ -64,7 +65,7 @@ func TestFilesRun(t *testing.T) {
 	}
 }
 
-func copyFile(t *testing.T, root string, f inspect.File) {
+func copyFile(t *testing.T, root string, f artifact.File) {
 	t.Helper()
 	dst := filepath.Join(root, f.Path)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/publish"
 )
 
@@ -21,9 +22,9 @@ func ExampleWrite() {
 	}
 	defer os.RemoveAll(dir)
 	sbom := []byte(`{"spdxVersion":"SPDX-2.3","files":[{"fileName":"./app","comment":"program"}]}`)
-	pub, err := publish.Write(context.Background(), "oci:"+dir+":app", publish.Artifact{
-		Image: empty.Image, SBOM: sbom, Report: map[string]string{"name": "app"},
-	}, publish.Options{})
+	art := artifact.Artifact{Image: empty.Image, SBOM: sbom}
+	report := map[string]string{"name": "app"}
+	pub, err := publish.Write(context.Background(), "oci:"+dir+":app", art, report, publish.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return

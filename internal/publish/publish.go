@@ -20,7 +20,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/safefile"
 )
 
@@ -36,56 +38,31 @@ const (
 // the OCI runtime spec take).
 const SeccompMediaType = "application/vnd.dietimg.seccomp.v1+json"
 
-// Artifact is what Write publishes.
-type Artifact struct {
-	// Image or Index is the thing to write; exactly one is set.
-	Image v1.Image
-	Index v1.ImageIndex
-	// SBOM is the SPDX JSON document of the image; nil for none.
-	SBOM []byte
-	// Seccomp is the image's seccomp profile; nil for none. It goes
-	// where the SBOM goes.
-	Seccomp []byte
-	// Report is written as indented JSON beside the image; nil for none.
-	// It is marshalled after Options.Written has run.
-	Report any
-	// Name gives the default tag (NAME:latest) for docker-archive and
-	// docker-daemon destinations that name no image, when Options.Image
-	// has no Tag; "" for none (a docker-archive is then untagged).
-	Name string
-	// Epoch is the SBOM referrer's org.opencontainers.image.created.
-	Epoch time.Time
-}
-
 // Options tunes Write.
 type Options struct {
 	// Image is passed to internal/image (tag, insecure, platform,
 	// progress).
 	Image image.Options
-	// Written, when set, is called once the image is written, with where
-	// everything goes, before the SBOM and the report are; a report that
-	// records its own paths fills them in here.
-	Written func(Published)
-	// Log, when set, receives one line per thing written.
-	Log func(format string, args ...any)
+	// Log, when set, is told one line per thing written.
+	Log *progress.Log
 }
 
-// Published says where Write put things.
+// Published says where Write put things. Embedded in a report, its
+// fields say where the report and its SBOM went.
 type Published struct {
 	// Output is the destination the image was written to.
-	Output string
+	Output string `json:"output,omitempty"`
 	// Digest is the image's or index's digest.
-	Digest v1.Hash
-	// SBOMPath and ReportPath are the sidecar files ("" for none).
-	SBOMPath   string
-	ReportPath string
-	// SBOMDigest is the digest of the SBOM referrer on a push (zero for
+	Digest v1.Hash `json:"-"`
+	// SBOMPath, ReportPath and SeccompPath are the sidecar files ("" for
 	// none).
-	SBOMDigest v1.Hash
-	// SeccompPath is the profile's sidecar file, SeccompDigest its
-	// referrer on a push.
-	SeccompPath   string
-	SeccompDigest v1.Hash
+	SBOMPath    string `json:"sbom_path,omitempty"`
+	ReportPath  string `json:"report_path,omitempty"`
+	SeccompPath string `json:"seccomp_path,omitempty"`
+	// SBOMDigest and SeccompDigest are the digests of the SBOM's and the
+	// profile's referrers on a push ("" for none).
+	SBOMDigest    string `json:"sbom_attached,omitempty"`
+	SeccompDigest string `json:"seccomp_attached,omitempty"`
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -101,18 +78,41 @@ func defaultTag(name string) string {
 	return n + ":latest"
 }
 
-// Write stores a's image or index at dest, then its SBOM and report:
-// as sidecar files for oci:, oci-archive: and docker-archive:, the SBOM
-// as a referrer of the pushed image for docker://, nothing more for
-// docker-daemon:. Sidecars are written to a temporary name and renamed.
-func Write(ctx context.Context, dest string, a Artifact, opts Options) (Published, error) {
-	pub := Published{}
+// Plan says where Write puts a at dest, before anything is written: the
+// sidecar files of a's SBOM, seccomp profile and (withReport) report. A
+// report that records where it goes embeds what Plan returns.
+func Plan(dest string, a artifact.Artifact, withReport bool) (Published, error) {
 	loc, err := image.Parse(dest)
+	if err != nil {
+		return Published{}, err
+	}
+	pub := Published{Output: dest}
+	if sp := loc.Sidecar(SBOMSuffix); sp != "" && a.SBOM != nil {
+		pub.SBOMPath = sp
+	}
+	if rp := loc.Sidecar(ReportSuffix); rp != "" && withReport {
+		pub.ReportPath = rp
+	}
+	if sp := loc.Sidecar(SeccompSuffix); sp != "" && a.Seccomp != nil {
+		pub.SeccompPath = sp
+	}
+	return pub, nil
+}
+
+// Write stores a's index (or, without one, its image) at dest, then its
+// SBOM, seccomp profile and report (any value, written as indented JSON;
+// nil for none): as sidecar files for oci:, oci-archive: and
+// docker-archive: (where Plan says), the SBOM and the profile as
+// referrers of the pushed image for docker://, nothing more for
+// docker-daemon:. Sidecars are written to a temporary name and renamed.
+func Write(ctx context.Context, dest string, a artifact.Artifact, report any, opts Options) (Published, error) {
+	pub, err := Plan(dest, a, report != nil)
 	if err != nil {
 		return pub, err
 	}
-	if (a.Image == nil) == (a.Index == nil) {
-		return pub, errors.New("publish: want an image or an index")
+	loc, _ := image.Parse(dest)
+	if a.Image == nil && a.Index == nil {
+		return pub, errors.New("publish: no image to write")
 	}
 	iopts := opts.Image
 	if iopts.Tag == "" && a.Name != "" && (loc.Transport == image.DockerArchive || loc.Transport == image.DockerDaemon) && loc.Ref == "" {
@@ -136,36 +136,22 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 	if err != nil {
 		return pub, err
 	}
-	pub.Output = dest
 	logf(opts, "wrote %s (%s)", dest, pub.Digest)
-	if sp := loc.Sidecar(SBOMSuffix); sp != "" && a.SBOM != nil {
-		pub.SBOMPath = sp
-	}
-	if rp := loc.Sidecar(ReportSuffix); rp != "" && a.Report != nil {
-		pub.ReportPath = rp
-	}
-	if sp := loc.Sidecar(SeccompSuffix); sp != "" && a.Seccomp != nil {
-		pub.SeccompPath = sp
-	}
-	if opts.Written != nil {
-		opts.Written(pub)
-	}
+	created := map[string]string{"org.opencontainers.image.created": a.Created.UTC().Format(time.RFC3339)}
 	if loc.Transport == image.Docker && a.SBOM != nil {
-		d, err := image.Attach(ctx, dest, *subject, image.SPDXMediaType, a.SBOM,
-			map[string]string{"org.opencontainers.image.created": a.Epoch.UTC().Format(time.RFC3339)}, iopts)
+		d, err := image.Attach(ctx, dest, *subject, image.SPDXMediaType, a.SBOM, created, iopts)
 		if err != nil {
 			return pub, err
 		}
-		pub.SBOMDigest = d
+		pub.SBOMDigest = d.String()
 		logf(opts, "attached the SBOM to %s (%s)", dest, d)
 	}
 	if loc.Transport == image.Docker && a.Seccomp != nil {
-		d, err := image.Attach(ctx, dest, *subject, SeccompMediaType, a.Seccomp,
-			map[string]string{"org.opencontainers.image.created": a.Epoch.UTC().Format(time.RFC3339)}, iopts)
+		d, err := image.Attach(ctx, dest, *subject, SeccompMediaType, a.Seccomp, created, iopts)
 		if err != nil {
 			return pub, err
 		}
-		pub.SeccompDigest = d
+		pub.SeccompDigest = d.String()
 		logf(opts, "attached the seccomp profile to %s (%s)", dest, d)
 	}
 	if pub.SeccompPath != "" {
@@ -179,7 +165,7 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 		}
 	}
 	if pub.ReportPath != "" {
-		rb, err := json.MarshalIndent(a.Report, "", "  ")
+		rb, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
 			return pub, err
 		}
@@ -191,7 +177,5 @@ func Write(ctx context.Context, dest string, a Artifact, opts Options) (Publishe
 }
 
 func logf(opts Options, format string, args ...any) {
-	if opts.Log != nil {
-		opts.Log(format, args...)
-	}
+	opts.Log.Printf(format, args...)
 }

@@ -26,9 +26,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/sbom"
+	"github.com/dietimg/diet/internal/why"
 )
 
 var epoch = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
@@ -56,7 +58,7 @@ func testImage(t testing.TB) (v1.Image, []byte) {
 			t.Fatal(err)
 		}
 		s1, s256 := sha1.Sum([]byte(f.data)), sha256.Sum256([]byte(f.data))
-		doc.Files = append(doc.Files, sbom.File{Path: f.path, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data)), Reason: f.reason})
+		doc.Files = append(doc.Files, artifact.File{Path: f.path, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data)), Reason: why.Parse(f.reason)})
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -77,10 +79,10 @@ func testImage(t testing.TB) (v1.Image, []byte) {
 	return img, spdx
 }
 
-func wantReasons() []report.Reason {
-	var rs []report.Reason
+func wantReasons() []artifact.File {
+	var rs []artifact.File
 	for _, f := range files {
-		rs = append(rs, report.Reason{Path: f.path, Reason: f.reason})
+		rs = append(rs, artifact.File{Path: f.path, Reason: why.Parse(f.reason)})
 	}
 	return rs
 }
@@ -112,20 +114,23 @@ func TestWriteRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := testReport{Digest: d.String(), Kept: len(files)}
-			var written *Published
 			io := image.Options{Insecure: true}
-			pub, err := Write(ctx, tc.dest, Artifact{Image: img, SBOM: spdx, Report: rep, Name: "App One", Epoch: epoch},
-				Options{Image: io, Written: func(p Published) { written = &p }})
+			art := artifact.Artifact{Image: img, SBOM: spdx, Name: "App One", Created: epoch}
+			plan, err := Plan(tc.dest, art, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if written == nil || written.SBOMPath != pub.SBOMPath || written.ReportPath != pub.ReportPath {
-				t.Errorf("Written saw %+v, Write returned %+v", written, pub)
+			pub, err := Write(ctx, tc.dest, art, rep, Options{Image: io})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.SBOMPath != pub.SBOMPath || plan.ReportPath != pub.ReportPath || plan.Output != pub.Output {
+				t.Errorf("Plan said %+v, Write returned %+v", plan, pub)
 			}
 			if pub.Output != tc.dest || pub.Digest != d || pub.SBOMPath != tc.sbomPath || pub.ReportPath != tc.reportPath {
 				t.Errorf("published %+v", pub)
 			}
-			if (pub.SBOMDigest != v1.Hash{}) != strings.HasPrefix(tc.dest, "docker://") {
+			if (pub.SBOMDigest != "") != strings.HasPrefix(tc.dest, "docker://") {
 				t.Errorf("SBOM referrer %v for %s", pub.SBOMDigest, tc.dest)
 			}
 
@@ -184,8 +189,12 @@ func TestWriteRoundTrip(t *testing.T) {
 
 // checkReferrer checks that the registry lists the SBOM among the
 // referrers of subject, with build's annotations.
-func checkReferrer(t *testing.T, ref string, subject, sbomDigest v1.Hash) {
+func checkReferrer(t *testing.T, ref string, subject v1.Hash, sbom string) {
 	t.Helper()
+	sbomDigest, err := v1.NewHash(sbom)
+	if err != nil {
+		t.Fatalf("SBOM digest %q: %v", sbom, err)
+	}
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +231,7 @@ func TestWriteNoExtras(t *testing.T) {
 	ctx := context.Background()
 	img, _ := testImage(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	pub, err := Write(ctx, "oci:"+dir+":v1", Artifact{Image: img}, Options{})
+	pub, err := Write(ctx, "oci:"+dir+":v1", artifact.Artifact{Image: img}, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +244,7 @@ func TestWriteNoExtras(t *testing.T) {
 	if b, _, err := FindSBOM(ctx, "oci:"+dir+":v1", img, false); b != nil || err != nil {
 		t.Errorf("found an SBOM that was not written: %q, %v", b, err)
 	}
-	if _, err := Write(ctx, "oci:"+dir, Artifact{}, Options{}); err == nil {
+	if _, err := Write(ctx, "oci:"+dir, artifact.Artifact{}, nil, Options{}); err == nil {
 		t.Error("wrote nothing without an error")
 	}
 }
@@ -245,7 +254,7 @@ func TestWriteIndex(t *testing.T) {
 	img, spdx := testImage(t)
 	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 	dir := filepath.Join(t.TempDir(), "out")
-	pub, err := Write(ctx, "oci:"+dir+":multi", Artifact{Index: idx, SBOM: spdx, Report: map[string]int{"images": 1}}, Options{})
+	pub, err := Write(ctx, "oci:"+dir+":multi", artifact.Artifact{Index: idx, SBOM: spdx}, map[string]int{"images": 1}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +274,7 @@ func TestSlimmedLayoutReasons(t *testing.T) {
 	ctx := context.Background()
 	img, spdx := testImage(t)
 	ref := "oci:" + filepath.Join(t.TempDir(), "out") + ":slim"
-	if _, err := Write(ctx, ref, Artifact{Image: img, SBOM: spdx, Report: testReport{Kept: 3}}, Options{}); err != nil {
+	if _, err := Write(ctx, ref, artifact.Artifact{Image: img, SBOM: spdx}, testReport{Kept: 3}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	back, err := image.Read(ctx, ref, image.Options{})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 )
 
@@ -24,11 +25,11 @@ func TestSeccompBesideSBOM(t *testing.T) {
 	img, _ := testImage(t)
 	profile := `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`
 	for _, dest := range []string{"oci:" + t.TempDir() + ":app", "docker://" + strings.TrimPrefix(srv.URL, "http://") + "/test/app:v1"} {
-		pub, err := Write(ctx, dest, Artifact{Image: img, SBOM: []byte(appSBOM), Seccomp: []byte(profile)}, Options{Image: image.Options{Insecure: true}})
+		pub, err := Write(ctx, dest, artifact.Artifact{Image: img, SBOM: []byte(appSBOM), Seccomp: []byte(profile)}, nil, Options{Image: image.Options{Insecure: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if oci := strings.HasPrefix(dest, "oci:"); oci != (pub.SeccompPath != "") || oci == (pub.SeccompDigest.Hex != "") {
+		if oci := strings.HasPrefix(dest, "oci:"); oci != (pub.SeccompPath != "") || oci == (pub.SeccompDigest != "") {
 			t.Errorf("%s: published %+v", dest, pub)
 		}
 		back, err := image.Read(ctx, dest, image.Options{Insecure: true})

@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dietimg/diet/internal/artifact"
 )
 
 // Layer is what one layer of an image weighs.
@@ -77,7 +79,9 @@ type Analysis struct {
 	WastedPaths []WastedPath `json:"wasted_paths,omitempty"` // largest first, at most Options.Top
 	Largest     []File       `json:"largest,omitempty"`      // largest first, at most Options.Top
 	Packages    *Packages    `json:"packages,omitempty"`
-	Reasons     []Reason     `json:"reasons,omitempty"`
+	// Reasons are the files diet's SBOM gives a reason for, each with
+	// its Path and Reason only.
+	Reasons []artifact.File `json:"reasons,omitempty"`
 	// ReasonsFrom says where the reasons were read: a label, a file in
 	// the image, an SBOM beside it or attached to it.
 	ReasonsFrom string `json:"reasons_from,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/why"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -204,7 +205,8 @@ func TestAnalyzeReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Reasons) != 2 || a.Reasons[0] != (Reason{"/app", "program"}) || a.Reasons[1].Reason != "loader of /app" {
+	if len(a.Reasons) != 2 || a.Reasons[0].Path != "/app" || a.Reasons[0].Reason != (why.Reason{Kind: why.Program}) ||
+		a.Reasons[1].Path != "/lib/ld.so" || a.Reasons[1].Reason != (why.Reason{Kind: why.Loader, By: "/app"}) {
 		t.Errorf("Reasons = %+v", a.Reasons)
 	}
 	if a.Packages != nil {

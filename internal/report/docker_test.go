@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/testbases"
 	"github.com/dietimg/diet/internal/testenv"
@@ -50,7 +51,7 @@ func TestSizesAgreeWithDocker(t *testing.T) {
 			if got != a.Uncompressed {
 				t.Errorf("docker image inspect says %d bytes, diet says %d (tar stream %d)", got, a.Uncompressed, a.TarBytes)
 			}
-			u, c, err := Sizes(img)
+			u, c, err := artifact.Sizes(img)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,15 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
 )
-
-// Reason says why an image built or slimmed by diet carries a file, as
-// the image itself records it.
-type Reason struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
 
 func wantContent(p string) bool {
 	return isDpkgFile(p) || strings.HasSuffix(p, ".spdx.json")
@@ -21,7 +16,7 @@ func wantContent(p string) bool {
 
 // reasons reads why each file is there from an SPDX SBOM stored in the
 // image, else returns nil.
-func reasons(content map[string][]byte) ([]Reason, string) {
+func reasons(content map[string][]byte) ([]artifact.File, string) {
 	var names []string
 	for p := range content {
 		if strings.HasSuffix(p, ".spdx.json") {
@@ -38,8 +33,9 @@ func reasons(content map[string][]byte) ([]Reason, string) {
 }
 
 // ReasonsFromSPDX reads the reasons diet writes into the comment of each
-// file of an SPDX 2.3 JSON document.
-func ReasonsFromSPDX(b []byte) []Reason {
+// file of an SPDX 2.3 JSON document: the files, in path order, with their
+// Path and Reason.
+func ReasonsFromSPDX(b []byte) []artifact.File {
 	var doc struct {
 		Files []struct {
 			FileName string `json:"fileName"`
@@ -49,17 +45,13 @@ func ReasonsFromSPDX(b []byte) []Reason {
 	if json.Unmarshal(b, &doc) != nil {
 		return nil
 	}
-	var out []Reason
+	var out []artifact.File
 	for _, f := range doc.Files {
 		if f.Comment == "" || f.FileName == "" {
 			continue
 		}
-		out = append(out, Reason{Path: rootfs.Clean(f.FileName), Reason: f.Comment})
+		out = append(out, artifact.File{Path: rootfs.Clean(f.FileName), Reason: why.Parse(f.Comment)})
 	}
-	sortReasons(out)
+	slices.SortFunc(out, func(a, b artifact.File) int { return strings.Compare(a.Path, b.Path) })
 	return out
-}
-
-func sortReasons(rs []Reason) {
-	slices.SortFunc(rs, func(a, b Reason) int { return strings.Compare(a.Path, b.Path) })
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"context"
 	"testing"
+
+	"github.com/dietimg/diet/internal/why"
 )
 
 const appSBOM = `{"spdxVersion":"SPDX-2.3","files":[{"fileName":"./app","comment":"program"}]}`
@@ -17,7 +19,7 @@ func TestAddReasons(t *testing.T) {
 	if a.AddReasons(nil, "nowhere") || len(a.Reasons) != 0 {
 		t.Fatalf("reasons from no SBOM: %+v", a.Reasons)
 	}
-	if !a.AddReasons([]byte(appSBOM), "beside") || len(a.Reasons) != 1 || a.Reasons[0] != (Reason{"/app", "program"}) || a.ReasonsFrom != "beside" {
+	if !a.AddReasons([]byte(appSBOM), "beside") || len(a.Reasons) != 1 || a.Reasons[0].Path != "/app" || a.Reasons[0].Reason != (why.Reason{Kind: why.Program}) || a.ReasonsFrom != "beside" {
 		t.Errorf("reasons %+v from %s", a.Reasons, a.ReasonsFrom)
 	}
 

@@ -6,12 +6,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/rootfs"
 )
 
 func TestSizes(t *testing.T) {
 	img := wasteImage(t)
-	u, c, err := Sizes(img)
+	u, c, err := artifact.Sizes(img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,17 +58,17 @@ func TestSizes(t *testing.T) {
 	if rep.Size != u {
 		t.Errorf("rootfs.Unpack's Size = %d, Sizes %d", rep.Size, u)
 	}
-	if cs, err := CompressedSize(img); err != nil || cs != c {
+	if cs, err := artifact.CompressedSize(img); err != nil || cs != c {
 		t.Errorf("CompressedSize = %d, %v; Sizes %d", cs, err, c)
 	}
 }
 
 func TestLayerSizeBadTar(t *testing.T) {
 	tb := layerTar(t, reg("f", 2000))
-	if _, err := LayerSize(bytes.NewReader(tb[:700])); err == nil {
+	if _, err := artifact.LayerSize(bytes.NewReader(tb[:700])); err == nil {
 		t.Error("a truncated layer gave no error")
 	}
-	n, err := LayerSize(bytes.NewReader(layerTar(t, dir("d/"), sym("s", "abc"), hard("h", "s"), ent{name: "dev", typ: tar.TypeChar})))
+	n, err := artifact.LayerSize(bytes.NewReader(layerTar(t, dir("d/"), sym("s", "abc"), hard("h", "s"), ent{name: "dev", typ: tar.TypeChar})))
 	if err != nil || n != 3 {
 		t.Errorf("LayerSize = %d, %v; want 3 (the symlink only)", n, err)
 	}

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Percent writes a fraction as a percentage with one decimal.
@@ -109,11 +111,11 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 		for _, g := range groupReasons(a.Reasons) {
 			if len(g.paths) <= 4 {
 				for _, p := range g.paths {
-					fmt.Fprintf(tw, "  %s\t%s\n", p, g.reason)
+					fmt.Fprintf(tw, "  %s\t%s\n", p, g.reason.String())
 				}
 				continue
 			}
-			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), commonDir(g.paths), g.reason)
+			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), commonDir(g.paths), g.reason.String())
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -123,23 +125,23 @@ func WriteAnalysis(w io.Writer, a *Analysis) error {
 }
 
 type reasonGroup struct {
-	reason string
+	reason why.Reason
 	paths  []string
 }
 
 // groupReasons gathers the files that share a reason (the hundreds of
 // time zone files kept for one piece of evidence), in path order.
-func groupReasons(rs []Reason) []*reasonGroup {
+func groupReasons(fs []artifact.File) []*reasonGroup {
 	var out []*reasonGroup
-	by := map[string]*reasonGroup{}
-	for _, r := range rs {
-		g := by[r.Reason]
+	by := map[why.Reason]*reasonGroup{}
+	for _, f := range fs {
+		g := by[f.Reason]
 		if g == nil {
-			g = &reasonGroup{reason: r.Reason}
-			by[r.Reason] = g
+			g = &reasonGroup{reason: f.Reason}
+			by[f.Reason] = g
 			out = append(out, g)
 		}
-		g.paths = append(g.paths, r.Path)
+		g.paths = append(g.paths, f.Path)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/why"
 )
 
 func TestUnits(t *testing.T) {
@@ -63,6 +64,57 @@ func TestWriteAnalysis(t *testing.T) {
 	for _, want := range []string{"3 layers", "efficiency", "2.5 kB  2×  overwritten  /a/big", "pkga", "layer 2"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("analysis lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// reasonsSBOM is the SBOM of an image diet built, with a reason of every
+// form: String's, a system file's own words, a platform build appends.
+const reasonsSBOM = `{"spdxVersion":"SPDX-2.3","files":[
+{"fileName":"./usr/share/zoneinfo/Europe/Paris","comment":"timezone: evidence: /app/app.py"},
+{"fileName":"./usr/share/zoneinfo/Europe/Berlin","comment":"timezone: evidence: /app/app.py"},
+{"fileName":"./usr/share/zoneinfo/UTC","comment":"timezone: evidence: /app/app.py"},
+{"fileName":"./usr/share/zoneinfo/Asia/Tokyo","comment":"timezone: evidence: /app/app.py"},
+{"fileName":"./usr/share/zoneinfo/America/New_York","comment":"timezone: evidence: /app/app.py"},
+{"fileName":"./app/app.py","comment":"program"},
+{"fileName":"./usr/bin/python3.11","comment":"interpreter of /app/app.py"},
+{"fileName":"./lib/ld-linux-aarch64.so.1","comment":"loader of /usr/bin/python3.11 [linux/arm64]"},
+{"fileName":"./usr/lib/libz.so.1","comment":"dlopen by /usr/bin/python3.11 (.note.dlopen)"},
+{"fileName":"./usr/lib/python3.11/csv.py","comment":"import csv by /app/app.py"},
+{"fileName":"./etc/ssl/certs/ca-certificates.crt","comment":"certificates: evidence: /usr/lib/libssl.so.3"},
+{"fileName":"./etc/app.conf","comment":"--add ./conf"},
+{"fileName":"./var/lib/app","comment":"rule: --keep /var/lib/app"},
+{"fileName":"./usr/bin/tar","comment":"static /usr/bin/tar: needed by /bin/sh"},
+{"fileName":"./x","comment":"made by hand"}]}`
+
+// TestWriteAnalysisReasons shows each reason as the SBOM says it, the files
+// that share one together.
+func TestWriteAnalysisReasons(t *testing.T) {
+	var b bytes.Buffer
+	a := &Analysis{Ref: "oci:x", Reasons: ReasonsFromSPDX([]byte(reasonsSBOM)), ReasonsFrom: "SBOM /sbom.spdx.json in the image"}
+	if err := WriteAnalysis(&b, a); err != nil {
+		t.Fatal(err)
+	}
+	const want = `
+Why each file is there (from SBOM /sbom.spdx.json in the image)
+  /app/app.py                         program
+  /etc/app.conf                       --add ./conf
+  /etc/ssl/certs/ca-certificates.crt  certificates: evidence: /usr/lib/libssl.so.3
+  /lib/ld-linux-aarch64.so.1          loader of /usr/bin/python3.11 [linux/arm64]
+  /usr/bin/python3.11                 interpreter of /app/app.py
+  /usr/bin/tar                        static /usr/bin/tar: needed by /bin/sh
+  /usr/lib/libz.so.1                  dlopen by /usr/bin/python3.11 (.note.dlopen)
+  /usr/lib/python3.11/csv.py          import csv by /app/app.py
+  5 files under /usr/share/zoneinfo   timezone: evidence: /app/app.py
+  /var/lib/app                        rule: --keep /var/lib/app
+  /x                                  made by hand
+`
+	if _, got, _ := strings.Cut(b.String(), "\n\nWhy"); "\nWhy"+got != want {
+		t.Errorf("reasons:\n%s\nwant:%s", b.String(), want)
+	}
+	for _, f := range a.Reasons {
+		if f.Path == "/usr/bin/tar" && f.Reason != (why.Reason{Kind: why.Static, By: "/usr/bin/tar", Detail: "needed by /bin/sh"}) {
+			t.Errorf("reason of /usr/bin/tar = %+v", f.Reason)
 		}
 	}
 }

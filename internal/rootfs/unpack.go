@@ -94,7 +94,7 @@ type UnpackReport struct {
 	Bytes   int64 `json:"bytes"`
 	// Size is the size Docker reports for the image once loaded: the sum
 	// of EntrySize over every entry of every layer, whether this unpack
-	// created it or not (report.Sizes's uncompressed figure, without a
+	// created it or not (artifact.Sizes's uncompressed figure, without a
 	// second read of the layers).
 	Size    int64          `json:"size"`
 	Skipped []SkippedEntry `json:"skipped,omitempty"`

@@ -14,18 +14,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// File is one regular file of the image.
-type File struct {
-	Path   string // absolute in the image
-	SHA1   string // hex
-	SHA256 string // hex
-	Size   int64
-	Reason string // why it is in the image; goes into the file's comment
-	// Package is the Name of the Package the file came from, "" if none.
-	Package string
-}
+	"github.com/dietimg/diet/internal/artifact"
+)
 
 // Package is a package some files came from.
 type Package struct {
@@ -43,8 +34,11 @@ type Document struct {
 	// Created is the document's creation time (SOURCE_DATE_EPOCH).
 	Created time.Time
 	// Tool is the creator ("diet (devel)").
-	Tool     string
-	Files    []File
+	Tool string
+	// Files are the image's regular files, each with its checksums,
+	// Package (the Name of the Package it came from, "" if none) and
+	// reason, which goes into its comment (with its Platform, when set).
+	Files    []artifact.File
 	Packages []Package
 }
 
@@ -205,21 +199,25 @@ func (doc *spdxDoc) addPackages(imageID string, packages []Package) (map[string]
 
 // addFiles lists the files, by path, as contained in the image and in
 // their packages.
-func (doc *spdxDoc) addFiles(imageID string, fs []File, pkgID map[string]string) error {
-	files := append([]File(nil), fs...)
+func (doc *spdxDoc) addFiles(imageID string, fs []artifact.File, pkgID map[string]string) error {
+	files := append([]artifact.File(nil), fs...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for i, f := range files {
 		if len(f.SHA1) != 40 || len(f.SHA256) != 64 {
 			return fmt.Errorf("sbom: %s: missing checksums", f.Path)
 		}
 		id := fmt.Sprintf("SPDXRef-File-%d-%s", i+1, f.SHA256[:12])
+		comment := f.Reason.String()
+		if f.Platform != "" {
+			comment += " [" + f.Platform + "]"
+		}
 		doc.Files = append(doc.Files, spdxFile{
 			FileName:         "." + f.Path,
 			SPDXID:           id,
 			Checksums:        []checksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
 			LicenseConcluded: noAssertion,
 			CopyrightText:    noAssertion,
-			Comment:          f.Reason,
+			Comment:          comment,
 		})
 		doc.Relationships = append(doc.Relationships, relationship{imageID, "CONTAINS", id})
 		if f.Package != "" {

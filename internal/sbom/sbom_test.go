@@ -6,16 +6,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dietimg/diet/internal/artifact"
+	"github.com/dietimg/diet/internal/why"
 )
 
 func doc() Document {
 	return Document{
 		Name:    "curl",
 		Created: time.Unix(0, 0),
-		Files: []File{
-			{Path: "/usr/local/bin/curl", SHA1: strings.Repeat("a", 40), SHA256: strings.Repeat("b", 64), Size: 10, Reason: "program", Package: "curl"},
-			{Path: "/lib/x86_64-linux-gnu/libc.so.6", SHA1: strings.Repeat("c", 40), SHA256: strings.Repeat("d", 64), Size: 20, Reason: "needed by /usr/local/bin/curl", Package: "libc6"},
-			{Path: "/etc/ssl/certs/ca-certificates.crt", SHA1: strings.Repeat("e", 40), SHA256: strings.Repeat("f", 64), Reason: "certificates: --certs"},
+		Files: []artifact.File{
+			{Path: "/usr/local/bin/curl", SHA1: strings.Repeat("a", 40), SHA256: strings.Repeat("b", 64), Size: 10, Reason: why.Parse("program"), Package: "curl"},
+			{Path: "/lib/x86_64-linux-gnu/libc.so.6", SHA1: strings.Repeat("c", 40), SHA256: strings.Repeat("d", 64), Size: 20, Reason: why.Parse("needed by /usr/local/bin/curl"), Package: "libc6"},
+			{Path: "/etc/ssl/certs/ca-certificates.crt", SHA1: strings.Repeat("e", 40), SHA256: strings.Repeat("f", 64), Reason: why.Parse("certificates: --certs")},
 		},
 		Packages: []Package{
 			{Name: "libc6", Version: "2.36-9+deb12u4", Architecture: "amd64", PURL: "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64", Supplier: "Organization: Debian"},

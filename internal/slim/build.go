@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/layer"
@@ -25,9 +26,9 @@ const statusDir = "/var/lib/dpkg/status.d"
 
 type assembled struct {
 	img      v1.Image
-	kept     []Kept
+	files    []artifact.File
 	packages []string
-	doc      sbom.Document
+	sbomPkgs []sbom.Package // the SBOM's packages
 	sbom     []byte
 }
 
@@ -41,8 +42,8 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 		}
 	}
 	spkgs := a.addStatus()
-	out := &assembled{kept: a.kept, packages: a.packages}
-	sort.Slice(out.kept, func(i, j int) bool { return out.kept[i].Path < out.kept[j].Path })
+	out := &assembled{files: a.kept, packages: a.packages}
+	sort.Slice(out.files, func(i, j int) bool { return out.files[i].Path < out.files[j].Path })
 
 	img, err := slimImage(a.entries, orig, opts.Epoch)
 	if err != nil {
@@ -54,21 +55,21 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 	if name == "" {
 		name = "slimmed image"
 	}
-	out.doc = sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: a.files, Packages: spkgs}
-	if out.sbom, err = sbom.SPDX(out.doc); err != nil {
+	out.sbomPkgs = spkgs
+	doc := sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: sbomFiles(out.files, ""), Packages: spkgs}
+	if out.sbom, err = sbom.SPDX(doc); err != nil {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
 	return out, nil
 }
 
-// assembly is the layer's entries, the Kept list and the SBOM's files as
+// assembly is the layer's entries, the kept files and the SBOM's files as
 // assemble gathers them from the keep-set.
 type assembly struct {
 	k        *keeper
 	db       *dpkg.DB
 	entries  []layer.Entry
-	kept     []Kept
-	files    []sbom.File
+	kept     []artifact.File
 	pkgs     map[string]*dpkg.Package // the packages that still have files
 	packages []string
 	holders  map[inode]string // the first kept name of each file with several
@@ -83,7 +84,7 @@ func (a *assembly) addPath(p string) error {
 		return nil // rewritten by addStatus from the packages that still have files
 	}
 	e := layer.Entry{Path: p, UID: n.UID, GID: n.GID, ModTime: n.ModTime, Xattrs: n.Xattrs}
-	kk := Kept{Path: p, Type: layer.Kind(n.Mode), Reason: r, Xattrs: xattrNames(n.Xattrs)}
+	kk := artifact.File{Path: p, Type: layer.Kind(n.Mode), Reason: r, Xattrs: xattrNames(n.Xattrs)}
 	switch kk.Type {
 	case "dir":
 		e.Mode = fs.ModeDir | n.Mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
@@ -101,7 +102,7 @@ func (a *assembly) addPath(p string) error {
 				a.holders[n.inode] = p
 			}
 		}
-		if err := a.addFile(p, n, r, e.Source); err != nil {
+		if err := a.addFile(&kk, e.Source); err != nil {
 			return err
 		}
 	}
@@ -110,22 +111,34 @@ func (a *assembly) addPath(p string) error {
 	return nil
 }
 
-// addFile adds the regular file p (its content at source) to the SBOM,
-// and its package to those that still have files.
-func (a *assembly) addFile(p string, n *node, r why.Reason, source string) error {
-	var pkgName string
-	if pkg, ok := a.db.Owner(p); ok {
+// addFile completes the regular file f (its content at source) for the
+// SBOM: its checksums and package, which joins those that still have
+// files.
+func (a *assembly) addFile(f *artifact.File, source string) error {
+	if pkg, ok := a.db.Owner(f.Path); ok {
 		a.pkgs[pkg.Name] = pkg
-		pkgName = pkg.Name
+		f.Package = pkg.Name
 	}
-	sf, err := fileSums(source)
+	sums, err := fileSums(source)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", p, err)
+		return fmt.Errorf("reading %s: %w", f.Path, err)
 	}
-	sf.Path, sf.Size, sf.Package = p, n.Size, pkgName
-	sf.Reason = r.String()
-	a.files = append(a.files, sf)
+	f.SHA1, f.SHA256 = sums.SHA1, sums.SHA256
 	return nil
+}
+
+// sbomFiles are the files of the SBOM among files: the regular files
+// with checksums (not the status.d entries, which describe the others),
+// each with platform, when not "".
+func sbomFiles(files []artifact.File, platform string) []artifact.File {
+	var out []artifact.File
+	for _, f := range files {
+		if f.SHA256 != "" {
+			f.Platform = platform
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // addStatus writes a status.d entry for each package that still has
@@ -142,7 +155,7 @@ func (a *assembly) addStatus() []sbom.Package {
 		stanza := strings.TrimRight(pkg.Stanza, "\n") + "\n"
 		p := statusDir + "/" + name
 		a.entries = append(a.entries, layer.Entry{Path: p, Mode: 0o644, Data: []byte(stanza)})
-		a.kept = append(a.kept, Kept{Path: p, Type: "file", Size: int64(len(stanza)), Reason: why.Reason{Kind: why.Rule, Detail: "dpkg status of " + name}})
+		a.kept = append(a.kept, artifact.File{Path: p, Type: "file", Size: int64(len(stanza)), Reason: why.Reason{Kind: why.Rule, Detail: "dpkg status of " + name}})
 		a.packages = append(a.packages, name)
 		spkgs = append(spkgs, pkg.SBOM())
 	}
@@ -182,10 +195,10 @@ func xattrNames(x map[string]string) []string {
 }
 
 // fileSums reads the host file name once for its checksums and size.
-func fileSums(name string) (sbom.File, error) {
+func fileSums(name string) (artifact.File, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return sbom.File{}, err
+		return artifact.File{}, err
 	}
 	defer f.Close()
 	return sbom.Checksums(f)

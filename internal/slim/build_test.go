@@ -102,7 +102,7 @@ func TestAssembleKeepsWhatProgramsSee(t *testing.T) {
 			}
 		}
 	}
-	for _, kk := range out.kept {
+	for _, kk := range out.files {
 		switch kk.Path {
 		case "/usr/sbin/server":
 			if len(kk.Xattrs) != 2 || kk.Xattrs[0] != "security.capability" || kk.Xattrs[1] != "user.note" {

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/slim/fatimages"
 	"github.com/dietimg/diet/internal/testenv"
 )
@@ -227,12 +228,12 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 	c.checkSize(t, run, took)
 	c.checkSeccomp(t, run, profile)
 	for _, want := range c.kept {
-		if !slices.ContainsFunc(run.res.Kept, func(k Kept) bool { return k.Path == want }) {
+		if !slices.ContainsFunc(run.res.Files, func(k artifact.File) bool { return k.Path == want }) {
 			t.Errorf("%s: the slim image lacks %s", c.tag, want)
 		}
 	}
 	for _, cut := range c.cut {
-		if slices.ContainsFunc(run.res.Kept, func(k Kept) bool { return k.Path == cut }) {
+		if slices.ContainsFunc(run.res.Files, func(k artifact.File) bool { return k.Path == cut }) {
 			t.Errorf("%s: the slim image holds the probe's tool %s", c.tag, cut)
 		}
 	}
@@ -263,7 +264,7 @@ func (c *corpusCase) run(t *testing.T, layout string) {
 // kept when it is not.
 func (c *corpusCase) checkSize(t *testing.T, run *slimRun, took time.Duration) {
 	t.Helper()
-	b, a := run.res.Before.Uncompressed, run.res.After.Uncompressed
+	b, a := run.res.Before.Uncompressed, run.res.Size.Uncompressed
 	t.Logf("%s: %.1f MB -> %.1f MB (%.1fx) in %s", c.tag, float64(b)/1e6, float64(a)/1e6, float64(b)/float64(a), took.Round(time.Second))
 	want := c.minRatio
 	if want == 0 {
@@ -272,7 +273,7 @@ func (c *corpusCase) checkSize(t *testing.T, run *slimRun, took time.Duration) {
 	if a > 0 && float64(b) >= want*float64(a) && (c.peer == 0 || a <= c.peer) {
 		return
 	}
-	kept := append([]Kept{}, run.res.Kept...)
+	kept := append([]artifact.File{}, run.res.Files...)
 	sort.Slice(kept, func(i, j int) bool { return kept[i].Size > kept[j].Size })
 	var big []string
 	for _, k := range kept[:min(len(kept), 10)] {
@@ -606,7 +607,7 @@ func editSpec(file string, volumes []string, profile string) error {
 // report's and the sidecar beside the image, and proven by the verify.
 func (c *corpusCase) checkSeccomp(t *testing.T, run *slimRun, profile string) {
 	t.Helper()
-	sc := run.res.Seccomp
+	sc := run.res.SeccompInfo
 	if sc == nil {
 		t.Fatalf("%s: no seccomp profile in the report", c.tag)
 	}

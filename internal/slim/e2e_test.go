@@ -20,10 +20,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/probe"
-	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/slim/fatimages"
 	"github.com/dietimg/diet/internal/testenv"
 	"github.com/dietimg/diet/internal/why"
@@ -196,9 +196,9 @@ func (r *slimRun) mustSucceed(t *testing.T) {
 	}
 }
 
-func (r *slimRun) kept() map[string]Kept {
-	m := map[string]Kept{}
-	for _, k := range r.res.Kept {
+func (r *slimRun) kept() map[string]artifact.File {
+	m := map[string]artifact.File{}
+	for _, k := range r.res.Files {
 		m[k.Path] = k
 	}
 	return m
@@ -237,8 +237,8 @@ func TestSlimNginx(t *testing.T) {
 	}
 	// The bound, in the decimal megabytes docker images shows
 	// (9,927,680 bytes on 2026-11-26: the CA bundle is no longer kept).
-	if res.After.Uncompressed > 10_000_000 {
-		t.Errorf("slimmed image is %d bytes uncompressed, want at most 10 MB", res.After.Uncompressed)
+	if res.Size.Uncompressed > 10_000_000 {
+		t.Errorf("slimmed image is %d bytes uncompressed, want at most 10 MB", res.Size.Uncompressed)
 	}
 	if res.Before.Uncompressed < 100<<20 {
 		t.Errorf("the fat image is only %d bytes", res.Before.Uncompressed)
@@ -274,7 +274,7 @@ func TestSlimNginx(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the written image: %v", err)
 	}
-	if d, _ := img.Digest(); d.String() != res.Digest {
+	if d, _ := img.Digest(); d != res.Digest {
 		t.Errorf("written digest %s, reported %s", d, res.Digest)
 	}
 	cf, _ := img.ConfigFile()
@@ -345,27 +345,27 @@ func TestSlimJq(t *testing.T) {
 	if string(run.res.Original[0].Stdout) != "6\n" || string(run.res.Slim[0].Stdout) != "6\n" {
 		t.Errorf("outputs %q and %q", run.res.Original[0].Stdout, run.res.Slim[0].Stdout)
 	}
-	if run.res.After.Uncompressed > 5<<20 {
-		t.Errorf("jq image is %d bytes", run.res.After.Uncompressed)
+	if run.res.Size.Uncompressed > 5<<20 {
+		t.Errorf("jq image is %d bytes", run.res.Size.Uncompressed)
 	}
-	t.Logf("jq: %d -> %d bytes", run.res.Before.Uncompressed, run.res.After.Uncompressed)
+	t.Logf("jq: %d -> %d bytes", run.res.Before.Uncompressed, run.res.Size.Uncompressed)
 	if want := layerSizes(t, "oci:"+fatLayout(t)+":jq"); run.res.Before != want {
 		t.Errorf("before: %+v, want %+v", run.res.Before, want)
 	}
-	if want := layerSizes(t, run.dest); run.res.After != want {
-		t.Errorf("after: %+v, want %+v", run.res.After, want)
+	if want := layerSizes(t, run.dest); run.res.Size != want {
+		t.Errorf("after: %+v, want %+v", run.res.Size, want)
 	}
 }
 
-// layerSizes measures the image at ref independently of report.Sizes
+// layerSizes measures the image at ref independently of artifact.Sizes
 // (testenv.ImageSizes).
-func layerSizes(t *testing.T, ref string) report.Size {
+func layerSizes(t *testing.T, ref string) artifact.Size {
 	t.Helper()
 	img, err := image.Read(context.Background(), ref, image.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s report.Size
+	var s artifact.Size
 	s.Uncompressed, s.Compressed, _ = testenv.ImageSizes(t, img)
 	return s
 }
@@ -409,7 +409,7 @@ func TestSlimPythonLazyImports(t *testing.T) {
 	if _, ok := kept["/usr/lib/python3.11/http/server.py"]; ok {
 		t.Error("unused module http.server kept")
 	}
-	t.Logf("python: %d -> %d bytes", run.res.Before.Uncompressed, run.res.After.Uncompressed)
+	t.Logf("python: %d -> %d bytes", run.res.Before.Uncompressed, run.res.Size.Uncompressed)
 }
 
 // tarLayer makes a layer of regular files (name -> content), names written

@@ -41,8 +41,8 @@ func TestSlimArm64Nginx(t *testing.T) {
 		!bytes.Equal(res.Original[0].Body, res.Slim[0].Body) || !bytes.Contains(res.Original[0].Body, []byte("Welcome to nginx")) {
 		t.Fatalf("original %+v\nslim %+v", res.Original, res.Slim)
 	}
-	if res.After.Uncompressed > 10_000_000 {
-		t.Errorf("slimmed arm64 nginx is %d bytes uncompressed, want at most 10 MB", res.After.Uncompressed)
+	if res.Size.Uncompressed > 10_000_000 {
+		t.Errorf("slimmed arm64 nginx is %d bytes uncompressed, want at most 10 MB", res.Size.Uncompressed)
 	}
 	kept := run.kept()
 	for p := range kept {
@@ -69,7 +69,7 @@ func TestSlimArm64Nginx(t *testing.T) {
 
 	// Outside diet: docker load, then docker run --platform linux/arm64.
 	testenv.Docker(t)
-	tag := "diet-e2e-arm64-nginx:" + strings.TrimPrefix(res.Digest, "sha256:")[:12]
+	tag := "diet-e2e-arm64-nginx:" + res.Digest.Hex[:12]
 	archive := filepath.Join(t.TempDir(), "nginx.tar")
 	if err := image.Write(ctx, "docker-archive:"+archive, img, image.Options{Tag: tag}); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestSlimArm64Nginx(t *testing.T) {
 	}
 	// In a network of its own, asked from inside by diet's helper (an
 	// amd64 program, run natively), so that no host port is involved.
-	name := "diet-e2e-arm64-nginx-" + strings.TrimPrefix(res.Digest, "sha256:")[:12]
+	name := "diet-e2e-arm64-nginx-" + res.Digest.Hex[:12]
 	helperDir := filepath.Dir(dietBinary(t))
 	out, err := exec.Command("docker", "run", "-d", "--rm", "--name", name, "--platform", "linux/arm64", "--network", "none",
 		"--mount", "type=bind,source="+helperDir+",target=/.diet-helper,readonly", tag).CombinedOutput()
@@ -159,8 +159,8 @@ func TestSlimIndex(t *testing.T) {
 		if d.Platform == nil || d.Platform.Architecture != adds[i].Descriptor.Platform.Architecture || r.Platform.Architecture != d.Platform.Architecture {
 			t.Errorf("manifest %d: platform %v, report %v, want %s", i, d.Platform, r.Platform, adds[i].Descriptor.Platform.Architecture)
 		}
-		if !r.Verified || r.After.Uncompressed > 10_000_000 || len(r.Slim) != 1 || r.Slim[0].Status != 200 {
-			t.Errorf("%s: verified %v, %d bytes, %+v", r.Platform.String(), r.Verified, r.After.Uncompressed, r.Slim)
+		if !r.Verified || r.Size.Uncompressed > 10_000_000 || len(r.Slim) != 1 || r.Slim[0].Status != 200 {
+			t.Errorf("%s: verified %v, %d bytes, %+v", r.Platform.String(), r.Verified, r.Size.Uncompressed, r.Slim)
 		}
 		img, err := idx.Image(d.Digest)
 		if err != nil {

@@ -12,18 +12,18 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/sbom"
 )
 
 // IndexResult is the slim of every image of an image index.
 type IndexResult struct {
-	Index  v1.ImageIndex `json:"-"`
-	Digest string        `json:"digest"`
-	Images []*Result     `json:"images"` // in the index's order, each with its platform
-	// SBOM is the SPDX JSON of the whole index: every platform's files,
-	// each reason naming its platform, and the packages they come from.
-	SBOM []byte `json:"-"`
+	// Artifact is the index: its SBOM covers every platform's files,
+	// each reason naming its platform, and the packages they come from;
+	// its Size sums the images'.
+	artifact.Artifact
+	Images []*Result `json:"images"` // in the index's order, each with its platform
 }
 
 // SlimIndex slims every image of idx, each traced and verified on its
@@ -61,17 +61,17 @@ func SlimIndex(ctx context.Context, eng engine.Engine, idx v1.ImageIndex, opts O
 		}
 		r.Platform = p // the index's word, which Docker matches on
 		res.Images = append(res.Images, r)
+		res.Size.Add(r.Size)
 		adds = append(adds, mutate.IndexAddendum{Add: r.Image, Descriptor: v1.Descriptor{Platform: &p}})
 	}
 	if len(adds) == 0 {
 		return nil, errors.New("the image index holds no image with a platform")
 	}
 	res.Index = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-	dg, err := res.Index.Digest()
-	if err != nil {
+	res.Image, res.Name, res.Created = res.Images[0].Image, opts.Name, opts.Epoch
+	if res.Digest, err = res.Index.Digest(); err != nil {
 		return nil, err
 	}
-	res.Digest = dg.String()
 	if res.SBOM, err = indexSBOM(res.Images, opts); err != nil {
 		return nil, err
 	}
@@ -91,11 +91,8 @@ func indexSBOM(images []*Result, opts Options) ([]byte, error) {
 	}
 	seen := map[string]bool{}
 	for _, r := range images {
-		for _, f := range r.sbomDoc.Files {
-			f.Reason += " [" + r.Platform.String() + "]"
-			doc.Files = append(doc.Files, f)
-		}
-		for _, p := range r.sbomDoc.Packages {
+		doc.Files = append(doc.Files, sbomFiles(r.Files, r.Platform.String())...)
+		for _, p := range r.sbomPackages {
 			if !seen[p.Name] {
 				seen[p.Name] = true
 				doc.Packages = append(doc.Packages, p)

@@ -78,7 +78,7 @@ func (r *run) probeOriginal() error {
 func (r *run) verify() error {
 	ctx, opts, tgt, res := r.ctx, r.opts, r.tgt, r.res
 	opts.logf("running the probes against the slimmed image")
-	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
+	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notes: r.notes,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv}
 	st.profile = r.verifyProfile // nil without --seccomp
 	st.side = tgt.side

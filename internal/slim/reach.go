@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/reach"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/why"
@@ -102,7 +103,7 @@ func (k *keeper) addFound(f reach.Found) {
 
 // reachStats sums, per reach kind, the regular files and bytes kept for
 // that reason (a file the trace kept counts for the trace).
-func reachStats(kept []Kept) []ReachStat {
+func reachStats(kept []artifact.File) []ReachStat {
 	by := map[why.Kind]*ReachStat{}
 	for _, kp := range kept {
 		if kp.Type != "file" {
@@ -139,7 +140,7 @@ func (s ReachStat) String() string {
 // byNameStats sums the regular files kept by each entry of the table of
 // what programs load by name (reach's Data reasons whose Detail starts
 // "by name: "), largest first.
-func byNameStats(kept []Kept) []ReachStat {
+func byNameStats(kept []artifact.File) []ReachStat {
 	by := map[string]*ReachStat{}
 	for _, kp := range kept {
 		if kp.Type != "file" || kp.Reason.Kind != why.Data || !strings.HasPrefix(kp.Reason.Detail, "by name: ") {

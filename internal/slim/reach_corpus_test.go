@@ -97,7 +97,7 @@ func (c *reachCase) run(t *testing.T, layout string) {
 	full.mustSucceed(t)
 	trace := runSlimRef(t, src, append([]string{"--reach=trace"}, c.probes...)...)
 	trace.mustSucceed(t)
-	a, b := full.res.After.Uncompressed, trace.res.After.Uncompressed
+	a, b := full.res.Size.Uncompressed, trace.res.Size.Uncompressed
 	t.Logf("%s: fat %.2f MB, --reach=trace %.2f MB, reach %.2f MB (%.2fx the trace's); reach added %v",
 		c.tag, float64(full.res.Before.Uncompressed)/1e6, float64(b)/1e6, float64(a)/1e6, float64(a)/float64(b), full.res.Reach)
 	if float64(a) > 1.3*float64(b) {

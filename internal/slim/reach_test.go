@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/why"
 )
 
@@ -63,7 +64,7 @@ func TestReachStage(t *testing.T) {
 }
 
 func TestReachStats(t *testing.T) {
-	kept := []Kept{
+	kept := []artifact.File{
 		{Path: "/a.py", Type: "file", Size: 10, Reason: why.Reason{Kind: why.Import}},
 		{Path: "/b.py", Type: "file", Size: 5, Reason: why.Reason{Kind: why.Import}},
 		{Path: "/app", Type: "dir", Reason: why.Reason{Kind: why.AppDir}},
@@ -79,7 +80,7 @@ func TestReachStats(t *testing.T) {
 
 func TestByNameStats(t *testing.T) {
 	pg := why.Reason{Kind: why.Data, Detail: "by name: postgresql $libdir modules"}
-	kept := []Kept{
+	kept := []artifact.File{
 		{Path: "/l/a.so", Type: "file", Size: 10, Reason: pg},
 		{Path: "/l/b.so", Type: "file", Size: 20, Reason: pg},
 		{Path: "/z/UTC", Type: "file", Size: 1, Reason: why.Reason{Kind: why.Data, Detail: "by name: the time zone database"}},

@@ -17,9 +17,6 @@ import (
 // program, and --seccomp-add. Calls the probes never made are refused:
 // the profile is as good as the probes.
 type Seccomp struct {
-	// Profile is the JSON that Docker (--security-opt seccomp=FILE),
-	// podman and the OCI runtime spec (linux.seccomp) take.
-	Profile []byte `json:"-"`
 	// Arch is the image's architecture (GOARCH); Allowed is how many of
 	// the architecture's Total calls the profile allows, some of them
 	// only with the arguments seen (Filtered).

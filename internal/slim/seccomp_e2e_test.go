@@ -42,10 +42,10 @@ func TestSlimSeccompRefusesUnseenCall(t *testing.T) {
 			opts := Options{Probes: probes, Sensor: dietBinary(t), WorkDir: t.TempDir(), Timeout: time.Minute,
 				Seccomp: true, SeccompAdd: tc.add, seccompProbes: []int{0}}
 			res, err := Slim(ctx, newEngine(t, engine.Runc), img, opts)
-			if res == nil || res.Seccomp == nil {
+			if res == nil || res.SeccompInfo == nil {
 				t.Fatalf("no profile: %v", err)
 			}
-			sc := res.Seccomp
+			sc := res.SeccompInfo
 			t.Logf("%s: %s; refused %v", tc.name, sc, sc.Refused)
 			if tc.add != nil {
 				if err != nil || !sc.Verified {

@@ -203,12 +203,12 @@ func (r *run) makeSeccomp() error {
 	}
 	slices.Sort(sc.Runtime)
 	sc.Added = append(sc.Added, r.opts.SeccompAdd...)
-	if sc.Profile, sc.Filtered, err = set.profile(); err != nil {
+	if r.res.Seccomp, sc.Filtered, err = set.profile(); err != nil {
 		return err
 	}
 	sc.Calls = set.allowed()
 	sc.Allowed = len(sc.Calls)
-	r.res.Seccomp = sc
+	r.res.SeccompInfo = sc
 	r.seccompSet = set
 	if foreign(arch) {
 		sc.NotVerified = "the image runs here under qemu-user, and a filter applies to the emulator's own " + hostArch() + " calls, not to the program's " + arch + " ones: the profile was made from qemu's log of the program's calls, and was not run"
@@ -240,7 +240,7 @@ func containsString(xs []string, x string) bool { return slices.Contains(xs, x) 
 // slimmed image with the same probes, without a filter, and naming the
 // calls it made that the profile refuses.
 func (r *run) checkSeccomp(err error) error {
-	sc := r.res.Seccomp
+	sc := r.res.SeccompInfo
 	if sc == nil || r.verifyProfile == nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (r *run) refusedCalls() ([]string, error) {
 		return nil, err
 	}
 	os.Chmod(recs, 0o777)
-	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notef: r.notef,
+	st := &target{img: res.Image, cfg: r.cfg, eng: r.eng, tmp: r.work, timeout: opts.Timeout, notes: r.notes,
 		network: opts.Network, ports: tgt.ports, sensorHost: tgt.sensorHost, sensorArgv: tgt.sensorArgv,
 		trace: true, calls: true, recordHost: recs}
 	held, err := r.hold(res.Image)

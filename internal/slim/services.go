@@ -218,7 +218,7 @@ func (t *target) startService(ctx context.Context, i int, network string) (*engi
 			network = "none"
 		}
 	}
-	spec := engine.Spec{TempDir: t.tmp, Network: network, StopGrace: 10 * time.Second, Notef: t.notef,
+	spec := engine.Spec{TempDir: t.tmp, Network: network, StopGrace: 10 * time.Second, Log: t.notes,
 		Entrypoint: s.Entrypoint, Args: s.Command, Env: s.Env, User: s.User, WorkingDir: s.WorkingDir,
 		Mounts: append(slices.Clone(s.Mounts), a.hostsMount()...)}
 	if t.sensorHost != "" {
@@ -355,7 +355,7 @@ func (s service) probeCmd(ctx context.Context, args []string, stdin io.Reader, s
 		a.original = h
 	}
 	a.mu.Unlock()
-	spec := engine.Spec{TempDir: t.tmp, Entrypoint: args, Env: a.env, Notef: t.notef, StopGrace: 5 * time.Second,
+	spec := engine.Spec{TempDir: t.tmp, Entrypoint: args, Env: a.env, Log: t.notes, StopGrace: 5 * time.Second,
 		Network: s.c.JoinNetwork(), Stdout: stdout, Mounts: a.hostsMount()}
 	if s.pod != nil {
 		spec.Network = s.pod.network
@@ -387,9 +387,7 @@ func (t *target) socketDirs(ctx context.Context, c *engine.Container) []engine.M
 	}
 	root, err := c.RootDir(ctx)
 	if err != nil {
-		if t.notef != nil {
-			t.notef("the probe's command cannot see the program's unix sockets: %v", err)
-		}
+		t.notes.Printf("the probe's command cannot see the program's unix sockets: %v", err)
 		return nil
 	}
 	fsys, err := rootfs.Dir(root)

@@ -17,18 +17,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/dpkg"
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/progress"
 	"github.com/dietimg/diet/internal/reach"
-	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/rootfs"
 	"github.com/dietimg/diet/internal/sbom"
 	"github.com/dietimg/diet/internal/trace"
@@ -98,7 +98,7 @@ type Options struct {
 	Names    []string
 	Env      []string
 	// Seccomp makes a seccomp profile of the system calls the traced
-	// runs made (Result.Seccomp), and runs the verify under it;
+	// runs made (Result.Seccomp, Result.SeccompInfo), and runs the verify under it;
 	// SeccompAdd allows more calls, by name.
 	Seccomp    bool
 	SeccompAdd []string
@@ -108,20 +108,8 @@ type Options struct {
 	seccompProbes []int
 	// Name names the image in the SBOM.
 	Name string
-	// Progress receives one line per step; nil for none.
-	Progress io.Writer
-}
-
-// Kept is one path of the result with the reason it is there.
-type Kept struct {
-	Path   string     `json:"path"`
-	Type   string     `json:"type"` // file, dir, symlink
-	Size   int64      `json:"size"`
-	Reason why.Reason `json:"reason"`
-	// HardLink names the kept path this file is a hard link to (one copy).
-	HardLink string `json:"hard_link,omitempty"`
-	// Xattrs names the extended attributes kept (security.capability...).
-	Xattrs []string `json:"xattrs,omitempty"`
+	// Log is told one line per step, after "slim: "; nil for none.
+	Log *progress.Log
 }
 
 // Difference is a probe whose answer changed, with the removed files
@@ -133,15 +121,14 @@ type Difference struct {
 
 // Result is a slimmed image and everything known about how it was made.
 type Result struct {
-	Image  v1.Image `json:"-"`
-	Digest string   `json:"digest"`
+	// Artifact is the slimmed image: its Files are every path kept, each
+	// with its reason; its Seccomp the profile (Options.Seccomp).
+	artifact.Artifact
 	// Platform is the original's, which the result keeps.
 	Platform v1.Platform `json:"platform"`
-	Before   report.Size `json:"before"`
-	After    report.Size `json:"after"`
-	// Kept lists every path of the result with its reason; Removed every
-	// path of the original that is not in the result.
-	Kept    []Kept   `json:"kept"`
+	// Before is the original's size (Artifact.Size the result's).
+	Before artifact.Size `json:"before"`
+	// Removed is every path of the original that is not in the result.
 	Removed []string `json:"-"`
 	// RemovedCount is len(Removed), for JSON readers.
 	RemovedCount int `json:"removed"`
@@ -176,19 +163,18 @@ type Result struct {
 	// Warnings are the probes that failed against the original (not
 	// Strict): Verified says nothing of them.
 	Warnings []probe.Warning `json:"probe_warnings,omitempty"`
-	// Seccomp is the result's seccomp profile (Options.Seccomp).
-	Seccomp *Seccomp `json:"seccomp,omitempty"`
-	// SBOM is the SPDX JSON of the result.
-	SBOM    []byte        `json:"-"`
-	sbomDoc sbom.Document // what SBOM was made from, for an index's SBOM
+	// SeccompInfo is what the profile (Artifact.Seccomp) allows and how
+	// it was made.
+	SeccompInfo  *Seccomp       `json:"seccomp,omitempty"`
+	sbomPackages []sbom.Package // the SBOM's packages, for an index's SBOM
 }
 
 // Ratio is the uncompressed size before over after.
 func (r *Result) Ratio() float64 {
-	if r.After.Uncompressed == 0 {
+	if r.Size.Uncompressed == 0 {
 		return 0
 	}
-	return float64(r.Before.Uncompressed) / float64(r.After.Uncompressed)
+	return float64(r.Before.Uncompressed) / float64(r.Size.Uncompressed)
 }
 
 // ErrDifferent is returned, with the Result, when the slimmed image
@@ -200,9 +186,7 @@ var (
 )
 
 func (o Options) logf(format string, args ...any) {
-	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, "slim: "+format+"\n", args...)
-	}
+	o.Log.Prefix("slim: ").Printf(format, args...)
 }
 
 // Slim makes the slimmed copy of img. It returns ErrDifferent (with the
@@ -266,10 +250,10 @@ type run struct {
 	cfg  *v1.ConfigFile
 	work string // the working directory: rootfs, record, bundles
 
-	notef   func(format string, args ...any) // notes said once per run
-	tgt     *target                          // the original, as the probes run it
-	rootDir string                           // the unpacked original
-	tree    *rootfs.CachedTree               // rootDir's entry in the tree cache, held until Slim returns
+	notes   *progress.Log      // notes said once per run
+	tgt     *target            // the original, as the probes run it
+	rootDir string             // the unpacked original
+	tree    *rootfs.CachedTree // rootDir's entry in the tree cache, held until Slim returns
 	fsys    rootfs.FS
 	db      *dpkg.DB // nil when the image has no package database
 	k       *keeper
@@ -288,8 +272,8 @@ type run struct {
 func (r *run) prepare() error {
 	opts, cfg, work := r.opts, r.cfg, r.work
 	var err error
-	r.notef = engine.NoteOnce(opts.logf)
-	tgt := &target{img: r.img, cfg: cfg, eng: r.eng, tmp: work, timeout: opts.Timeout, notef: r.notef,
+	r.notes = opts.Log.Prefix("slim: ").Once()
+	tgt := &target{img: r.img, cfg: cfg, eng: r.eng, tmp: work, timeout: opts.Timeout, notes: r.notes,
 		network: opts.Network, ports: probePorts(cfg, opts.Probes), trace: !opts.NoTrace, traceProbeCmds: opts.KeepProbeFiles}
 	r.tgt = tgt
 	if opts.Seccomp {
@@ -324,7 +308,7 @@ func (r *run) prepare() error {
 	r.res = &Result{Platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
 	// The uncompressed size comes from the unpack, which reads every
 	// layer anyway.
-	if r.res.Before.Compressed, err = report.CompressedSize(r.img); err != nil {
+	if r.res.Before.Compressed, err = artifact.CompressedSize(r.img); err != nil {
 		return fmt.Errorf("measuring the image: %w", err)
 	}
 	return nil
@@ -444,16 +428,15 @@ func (r *run) assemble() error {
 	if err != nil {
 		return err
 	}
-	res.Image, res.Kept, res.Packages, res.SBOM, res.sbomDoc = out.img, out.kept, out.packages, out.sbom, out.doc
-	res.Reach, res.ByName = reachStats(res.Kept), byNameStats(res.Kept)
-	if res.After, err = report.SizeOf(res.Image); err != nil {
+	res.Image, res.Files, res.Packages, res.SBOM, res.sbomPackages = out.img, out.files, out.packages, out.sbom, out.sbomPkgs
+	res.Name, res.Created = r.opts.Name, r.opts.Epoch
+	res.Reach, res.ByName = reachStats(res.Files), byNameStats(res.Files)
+	if res.Size, err = artifact.SizeOf(res.Image); err != nil {
 		return err
 	}
-	d, err := res.Image.Digest()
-	if err != nil {
+	if res.Digest, err = res.Image.Digest(); err != nil {
 		return err
 	}
-	res.Digest = d.String()
-	r.opts.logf("kept %d paths, removed %d; %d -> %d bytes", len(res.Kept), len(res.Removed), res.Before.Uncompressed, res.After.Uncompressed)
+	r.opts.logf("kept %d paths, removed %d; %d -> %d bytes", len(res.Files), len(res.Removed), res.Before.Uncompressed, res.Size.Uncompressed)
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dietimg/diet/internal/engine"
 	"github.com/dietimg/diet/internal/probe"
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // Where the sensor and its record directory appear in the container.
@@ -38,7 +39,7 @@ type target struct {
 	eng     engine.Engine
 	tmp     string
 	timeout time.Duration
-	notef   func(format string, args ...any) // for Spec.Notef
+	notes   *progress.Log // for Spec.Log
 	// network is "none" (the default: a namespace of the container's
 	// own, with a loopback) or "host".
 	network string
@@ -124,7 +125,7 @@ func probePorts(cfg *v1.ConfigFile, probes []probe.Probe) []int {
 }
 
 func (t *target) spec(args []string) (engine.Spec, string) {
-	spec := engine.Spec{TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Notef: t.notef}
+	spec := engine.Spec{TempDir: t.tmp, Timeout: t.timeout, StopGrace: 10 * time.Second, Log: t.notes}
 	if t.sensorHost != "" {
 		spec.Mounts = []engine.Mount{{Source: t.sensorHost, Target: sensorDir, ReadOnly: true}}
 	}

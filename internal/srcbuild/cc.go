@@ -118,7 +118,7 @@ func buildC(ctx context.Context, opts Options) (*Binary, error) {
 		args = append(args, srcs...)
 		args = append(args, strings.Fields(os.Getenv("LDLIBS"))...)
 		t := tool{dir: dir, args: args, env: append([]string{epochEnv(opts.Epoch)}, opts.Env...)}
-		log, err := t.run(ctx, opts.Progress)
+		log, err := t.run(ctx, opts.Log)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -177,7 +177,7 @@ func buildMake(ctx context.Context, opts Options) (*Binary, error) {
 		// directory holds already built is rebuilt this way.
 		t := tool{dir: work, args: []string{mk, "-B"}, env: append([]string{epochEnv(opts.Epoch),
 			"CC=" + a.cc, "CFLAGS=" + strings.Join(cFlags(work), " "), "LDFLAGS=" + ldflags}, opts.Env...)}
-		log, err := t.run(ctx, opts.Progress)
+		log, err := t.run(ctx, opts.Log)
 		if err == nil {
 			var prog string
 			if prog, err = madeProgram(work, before); err != nil {

@@ -127,16 +127,14 @@ func buildRust(ctx context.Context, opts Options) (*Binary, error) {
 		if len(a.flags) > 0 {
 			how += " with " + strings.Join(a.flags, " ")
 		}
-		out, err := t.run(ctx, opts.Progress)
+		out, err := t.run(ctx, opts.Log)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			if i < len(attempts)-1 && linkFailure(out) {
 				fallbacks = append(fallbacks, attemptError(how, err))
-				if opts.Progress != nil {
-					fmt.Fprintf(opts.Progress, "%s did not link; trying the next way\n", how)
-				}
+				opts.Log.Printf("%s did not link; trying the next way", how)
 				continue
 			}
 			return nil, fmt.Errorf("%s: %w: %s%s: %w", opts.Source, ErrBuild, how, after(fallbacks), err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dietimg/diet/internal/elfinfo"
+	"github.com/dietimg/diet/internal/progress"
 )
 
 // Kind is the kind of a source.
@@ -72,8 +73,8 @@ type Options struct {
 	OutDir string
 	// Epoch is SOURCE_DATE_EPOCH for the compilers (zero: the Unix epoch).
 	Epoch time.Time
-	// Progress receives the tools' output, line by line; nil for none.
-	Progress io.Writer
+	// Log is told the tools' output, line by line; nil for none.
+	Log *progress.Log
 	// Env is added to the tools' environment (CARGO_NET_OFFLINE=true...).
 	Env []string
 }
@@ -246,9 +247,9 @@ type tool struct {
 // tailLines is how many of a failed tool's last lines its error quotes.
 const tailLines = 25
 
-// run runs t, copying its output to progress line by line, and returns
-// its output's last lines. The error of a tool that fails quotes them.
-func (t tool) run(ctx context.Context, progress io.Writer) (string, error) {
+// run runs t, saying its output on log line by line, and returns its
+// output's last lines. The error of a tool that fails quotes them.
+func (t tool) run(ctx context.Context, log *progress.Log) (string, error) {
 	cmd := exec.CommandContext(ctx, t.args[0], t.args[1:]...)
 	cmd.Dir = t.dir
 	cmd.Env = append(os.Environ(), t.env...)
@@ -262,9 +263,7 @@ func (t tool) run(ctx context.Context, progress io.Writer) (string, error) {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
-			if progress != nil {
-				fmt.Fprintln(progress, line)
-			}
+			log.Printf("%s", line)
 			if tail = append(tail, line); len(tail) > tailLines {
 				tail = tail[1:]
 			}

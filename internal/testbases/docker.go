@@ -1,8 +1,8 @@
 package testbases
 
 import (
+	"bytes"
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/dietimg/diet/internal/dockercli"
 )
 
 // DockerSize loads img into Docker as tag and returns the size Docker
@@ -28,19 +30,20 @@ func DockerSize(t testing.TB, img v1.Image, tag string) int64 {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, "docker", "load", "-i", archive).CombinedOutput(); err != nil {
-		t.Fatalf("docker load: %v: %s", err, out)
+	if err := dockercli.Run(ctx, "docker", nil, nil, "load", "-i", archive); err != nil {
+		t.Fatal(err)
 	}
-	defer exec.Command("docker", "rmi", "-f", tag).Run()
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", tag).Output()
+	defer dockercli.Run(context.Background(), "docker", nil, nil, "rmi", "-f", tag)
+	var out bytes.Buffer
+	if err := dockercli.Run(ctx, "docker", nil, &out, "image", "inspect", "--format", "{{.Size}}", tag); err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 	if err != nil {
-		t.Fatalf("docker image inspect: %v", err)
+		t.Fatalf("docker image inspect: %q: %v", out.String(), err)
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		t.Fatalf("docker image inspect: %q: %v", out, err)
-	}
-	images, _ := exec.CommandContext(ctx, "docker", "images", "--format", "{{.Size}}", tag).Output()
-	t.Logf("%s: docker images shows %s; docker image inspect %d bytes", tag, strings.TrimSpace(string(images)), n)
+	var images bytes.Buffer
+	dockercli.Run(ctx, "docker", nil, &images, "images", "--format", "{{.Size}}", tag)
+	t.Logf("%s: docker images shows %s; docker image inspect %d bytes", tag, strings.TrimSpace(images.String()), n)
 	return n
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dietimg/diet/internal/dockercli"
 )
 
 // Required reports whether missing components fail tests instead of
@@ -68,8 +70,8 @@ func Docker(t testing.TB) {
 var HasDocker = sync.OnceValue(func() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
-		return fmt.Errorf("no Docker engine answers (start dockerd --iptables=false --bridge=none): %v: %s", err, strings.TrimSpace(string(out)))
+	if err := dockercli.Run(ctx, "docker", nil, nil, "version", "--format", "{{.Server.Version}}"); err != nil {
+		return fmt.Errorf("no Docker engine answers (start dockerd --iptables=false --bridge=none): %v", err)
 	}
 	return nil
 })

@@ -1,8 +1,11 @@
 // Package why is diet's one vocabulary for why a file is in an image: the
 // typed Reason that inspect finds for a program's files, that build and
 // slim record for every file they ship, and that compare reads. Words are
-// made of it only at the edge (String: reports, the SBOM, --list).
+// made of it only at the edge (String: reports, the SBOM, --list), and read
+// back from an SBOM diet wrote by Parse.
 package why
+
+import "strings"
 
 // Kind is what a reason is.
 type Kind string
@@ -58,7 +61,8 @@ var reachPrepositions = map[Kind]string{
 	Command: " in ", Source: " in ", ClassPath: " in ", DocRoot: " in ",
 }
 
-// Reason is why one file is in an image.
+// Reason is why one file is in an image. A Reason with no Kind is words
+// Parse did not read as one of String's forms, kept whole in Detail.
 type Reason struct {
 	Kind   Kind   `json:"kind"`
 	By     string `json:"by,omitempty"`     // the file that needs it
@@ -72,8 +76,9 @@ var prepositions = map[Kind]string{
 
 // String says the reason in words: "program", "needed by /usr/bin/jq",
 // "dlopen by /usr/bin/x (.note.dlopen)", "--add ./conf", a system file's
-// own description, "trace: open", "rule: --keep /app", "import csv by
-// /app/app.py", "command tar in /entrypoint.sh".
+// own description (and a reason with no Kind its words), "trace: open",
+// "rule: --keep /app", "import csv by /app/app.py", "command tar in
+// /entrypoint.sh".
 func (r Reason) String() string {
 	if p, ok := prepositions[r.Kind]; ok && r.By != "" {
 		s := p + r.By
@@ -86,7 +91,7 @@ func (r Reason) String() string {
 		return string(r.Kind) + " " + r.Detail + p + r.By
 	}
 	switch r.Kind {
-	case SystemFile:
+	case SystemFile, "":
 		return r.Detail
 	case Added:
 		return "--add " + r.Detail
@@ -99,4 +104,65 @@ func (r Reason) String() string {
 		s += ": " + r.Detail
 	}
 	return s
+}
+
+// named are the kinds String says by their name: all but SystemFile and
+// Added (a preposition kind or a reach kind without By among them).
+var named = map[Kind]bool{
+	Program: true, Interpreter: true, Loader: true, Needed: true, Dlopen: true, Link: true,
+	Static: true, Trace: true, Rule: true, State: true,
+	AppDir: true, Import: true, Require: true, Use: true, Command: true, Source: true, ClassPath: true, DocRoot: true, Data: true,
+}
+
+// Parse reads back a reason String said, as diet reads the comments of an
+// SBOM it wrote. Words String would not say that way (a system file's own
+// description, which String says as Detail alone, or anyone else's words)
+// are a Reason with no Kind and the words as Detail: Parse(s).String() is
+// s whatever s is.
+func Parse(words string) Reason {
+	if r, ok := parse(words); ok && r.String() == words {
+		return r
+	}
+	return Reason{Detail: words}
+}
+
+// parse reads s as one of String's forms, without checking that String
+// says the Reason it finds as s.
+func parse(s string) (Reason, bool) {
+	if src, ok := strings.CutPrefix(s, "--add "); ok {
+		return Reason{Kind: Added, Detail: src}, true
+	}
+	for k, p := range prepositions {
+		if by, ok := strings.CutPrefix(s, p); ok {
+			if k == Dlopen {
+				by, ok = strings.CutSuffix(by, " (.note.dlopen)")
+			}
+			return Reason{Kind: k, By: by}, ok
+		}
+	}
+	// kind, then " DETAIL PREPOSITION BY" for a reach kind, else
+	// [" BY"] [": DETAIL"].
+	name, _, _ := strings.Cut(s, " ")
+	name = strings.TrimSuffix(name, ":")
+	k := Kind(name)
+	if !named[k] {
+		return Reason{}, false
+	}
+	rest := s[len(name):]
+	if p, ok := reachPrepositions[k]; ok {
+		if after, ok := strings.CutPrefix(rest, " "); ok {
+			if i := strings.LastIndex(after, p); i >= 0 {
+				return Reason{Kind: k, Detail: after[:i], By: after[i+len(p):]}, true
+			}
+		}
+	}
+	r := Reason{Kind: k}
+	if detail, ok := strings.CutPrefix(rest, ": "); ok {
+		r.Detail = detail
+	} else if after, ok := strings.CutPrefix(rest, " "); ok {
+		r.By, r.Detail, _ = strings.Cut(after, ": ")
+	} else if rest != "" {
+		return Reason{}, false
+	}
+	return r, true
 }

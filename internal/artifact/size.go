@@ -1,4 +1,4 @@
-package report
+package artifact
 
 import (
 	"archive/tar"
@@ -19,6 +19,9 @@ type Size struct {
 	// Uncompressed is what `docker images` shows once the image is
 	// loaded.
 	Uncompressed int64 `json:"uncompressed"`
+	// Files is the sum of the sizes of the regular files diet put in
+	// the image (0 when not counted).
+	Files int64 `json:"files,omitempty"`
 }
 
 // SizeOf measures img as every diet command does.
