@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/report"
 )
 
@@ -14,11 +15,11 @@ const inspectTop = 15
 // the largest files, wasted bytes and efficiency, the Debian packages and,
 // for images diet made, why each file is there.
 func inspectImages(cmd *cobra.Command, refs []string, asJSON bool) error {
-	as, err := analyzeImages(cmd, refs, imageFlags{}, report.Options{Top: inspectTop})
+	as, err := analyzeImages(cmd, refs, imageFlags{}, analyze.Options{Top: inspectTop})
 	if asJSON {
 		// An array, one object per image, as for files.
 		if as == nil {
-			as = []*report.Analysis{}
+			as = []*analyze.Analysis{}
 		}
 		if perr := printJSON(cmd, as); perr != nil {
 			return perr

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/publish"
 	"github.com/dietimg/diet/internal/report"
@@ -34,12 +35,12 @@ func (f *imageFlags) options() (image.Options, error) {
 // analyzeImages reads and analyses each image. An image that cannot be
 // read is reported on stderr and left out; the returned error says how
 // many were.
-func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt report.Options) ([]*report.Analysis, error) {
+func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt analyze.Options) ([]*analyze.Analysis, error) {
 	ro, err := f.options()
 	if err != nil {
 		return nil, err
 	}
-	var out []*report.Analysis
+	var out []*analyze.Analysis
 	failed := 0
 	for _, ref := range refs {
 		a, err := analyzeImage(cmd, ref, ro, opt)
@@ -56,12 +57,12 @@ func analyzeImages(cmd *cobra.Command, refs []string, f imageFlags, opt report.O
 	return out, nil
 }
 
-func analyzeImage(cmd *cobra.Command, ref string, ro image.Options, opt report.Options) (*report.Analysis, error) {
+func analyzeImage(cmd *cobra.Command, ref string, ro image.Options, opt analyze.Options) (*analyze.Analysis, error) {
 	img, err := image.Read(cmd.Context(), ref, ro)
 	if err != nil {
 		return nil, err
 	}
-	a, err := report.Analyze(cmd.Context(), ref, img, opt)
+	a, err := analyze.Image(cmd.Context(), ref, img, opt)
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", ref, err)
 	}
@@ -122,7 +123,7 @@ docker-archive:FILE, docker-daemon:REF or docker://REF.`,
   diet size docker-daemon:debian:bookworm oci:out/slice --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			as, err := analyzeImages(cmd, args, f, report.Options{Top: 1})
+			as, err := analyzeImages(cmd, args, f, analyze.Options{Top: 1})
 			if asJSON {
 				lines := []sizeLine{}
 				for _, a := range as {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/report"
 	"github.com/dietimg/diet/internal/testbases"
 )
@@ -90,7 +91,7 @@ func TestInspectImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var as []report.Analysis
+	var as []analyze.Analysis
 	if err := json.Unmarshal([]byte(out), &as); err != nil || len(as) != 1 {
 		t.Fatalf("%v: %s", err, out)
 	}

@@ -19,6 +19,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/engine"
@@ -200,14 +201,14 @@ func logf(opts Options, format string, args ...any) {
 func programPath(name string) string { return path.Join("/usr/local/bin", name) }
 
 // measure fills v's sizes from img, and returns its file tree.
-func measure(ctx context.Context, v *report.Variant, img v1.Image, program string, keep bool) (*report.Tree, error) {
-	a, err := report.Analyze(ctx, v.Name, img, report.Options{Top: 1, KeepFiles: true})
+func measure(ctx context.Context, v *report.Variant, img v1.Image, program string, keep bool) (*analyze.Tree, error) {
+	a, err := analyze.Image(ctx, v.Name, img, analyze.Options{Top: 1, KeepFiles: true})
 	if err != nil {
 		return nil, err
 	}
 	v.Uncompressed, v.Compressed = a.Uncompressed, a.Compressed
 	v.Layers, v.Files = len(a.Layers), a.FileCount
-	t := report.NewTree(a.Files)
+	t := analyze.NewTree(a.Files)
 	if p, ok := t.Resolve(program); ok {
 		if f, ok := t.Lookup(p); ok {
 			v.ProgramBytes = f.Size

@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/report"
@@ -151,7 +152,7 @@ func TestWriteRoundTrip(t *testing.T) {
 			if !bytes.Equal(b, spdx) {
 				t.Errorf("SBOM read back differs")
 			}
-			if got := report.ReasonsFromSPDX(b); !reflect.DeepEqual(got, wantReasons()) {
+			if got := analyze.ReasonsFromSPDX(b); !reflect.DeepEqual(got, wantReasons()) {
 				t.Errorf("reasons %+v, want %+v", got, wantReasons())
 			}
 
@@ -281,7 +282,7 @@ func TestSlimmedLayoutReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := report.Analyze(ctx, ref, back, report.Options{Top: 15})
+	a, err := analyze.Image(ctx, ref, back, analyze.Options{Top: 15})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func sampleComparison() *Comparison {
-	listing := []File{{Path: "/slice", Kind: KindFile, Size: 2_100_000}, {Path: "/etc", Kind: KindDir}, {Path: "/etc/passwd", Kind: KindFile, Size: 40}}
+	listing := []analyze.File{{Path: "/slice", Kind: analyze.KindFile, Size: 2_100_000}, {Path: "/etc", Kind: analyze.KindDir}, {Path: "/etc/passwd", Kind: analyze.KindFile, Size: 40}}
 	return &Comparison{
 		Source:   "./cmd/slice",
 		Platform: "linux/amd64",

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/dietimg/diet/internal/analyze"
 )
 
 // Run states of a variant.
@@ -41,7 +43,7 @@ type Variant struct {
 	ShouldRun bool `json:"should_run"`
 	Highlight bool `json:"highlight,omitempty"` // diet's own variant
 	// Listing is the variant's merged file tree, for the HTML page.
-	Listing []File `json:"listing,omitempty"`
+	Listing []analyze.File `json:"listing,omitempty"`
 }
 
 // Failed reports whether the variant could not be made (or does not

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/image"
 )
 
@@ -16,10 +17,10 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"human":   image.HumanSize,
 	"percent": Percent,
 	"runs":    runText,
-	"limit": func(fs []File) []File {
+	"limit": func(fs []analyze.File) []analyze.File {
 		return fs[:min(len(fs), maxListing)]
 	},
-	"more": func(fs []File) int { return max(0, len(fs)-maxListing) },
+	"more": func(fs []analyze.File) int { return max(0, len(fs)-maxListing) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>

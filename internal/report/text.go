@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/why"
@@ -18,7 +19,7 @@ func Percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
 
 // WriteSizes writes one line per image: its sizes, layers and files.
-func WriteSizes(w io.Writer, as []*Analysis) error {
+func WriteSizes(w io.Writer, as []*analyze.Analysis) error {
 	tw := table(w)
 	fmt.Fprintln(tw, "IMAGE\tUNCOMPRESSED\tCOMPRESSED\tLAYERS\tFILES\tEFFICIENCY")
 	for _, a := range as {
@@ -29,7 +30,7 @@ func WriteSizes(w io.Writer, as []*Analysis) error {
 }
 
 // WriteAnalysis writes the whole analysis of one image for people.
-func WriteAnalysis(w io.Writer, a *Analysis) error {
+func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 	tw := table(w)
 	fmt.Fprintf(tw, "image\t%s\n", a.Ref)
 	if a.Digest != "" {

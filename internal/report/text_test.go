@@ -2,10 +2,10 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/image"
 	"github.com/dietimg/diet/internal/why"
 )
@@ -53,15 +53,19 @@ func TestWriteComparison(t *testing.T) {
 }
 
 func TestWriteAnalysis(t *testing.T) {
-	a, err := Analyze(context.Background(), "oci:x", wasteImage(t), Options{})
-	if err != nil {
-		t.Fatal(err)
+	a := &analyze.Analysis{
+		Ref: "oci:x", Uncompressed: 5000, Compressed: 2000, FileCount: 7, FileBytes: 4000,
+		TotalBytes: 6500, Wasted: 2500, Efficiency: 1 - 2500.0/6500,
+		Layers:      []analyze.Layer{{Index: 0, Files: 5}, {Index: 1, Files: 1, Wasted: 2500}, {Index: 2, Files: 1}},
+		WastedPaths: []analyze.WastedPath{{Path: "/a/big", Bytes: 2500, Versions: 2, Cause: "overwritten"}},
+		Largest:     []analyze.File{{Path: "/a/big", Size: 1500, Layer: 2}},
+		Packages:    &analyze.Packages{List: []analyze.Package{{Name: "pkga", Version: "1.0", Files: 2, Bytes: 300}}, FileLists: true},
 	}
 	var b bytes.Buffer
 	if err := WriteAnalysis(&b, a); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"3 layers", "efficiency", "2.5 kB  2×  overwritten  /a/big", "pkga", "layer 2"} {
+	for _, want := range []string{"3 layers", "efficiency 61.5%", "2.5 kB  2×  overwritten  /a/big", "pkga", "(layer 2)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("analysis lacks %q:\n%s", want, b.String())
 		}
@@ -91,7 +95,7 @@ const reasonsSBOM = `{"spdxVersion":"SPDX-2.3","files":[
 // that share one together.
 func TestWriteAnalysisReasons(t *testing.T) {
 	var b bytes.Buffer
-	a := &Analysis{Ref: "oci:x", Reasons: ReasonsFromSPDX([]byte(reasonsSBOM)), ReasonsFrom: "SBOM /sbom.spdx.json in the image"}
+	a := &analyze.Analysis{Ref: "oci:x", Reasons: analyze.ReasonsFromSPDX([]byte(reasonsSBOM)), ReasonsFrom: "SBOM /sbom.spdx.json in the image"}
 	if err := WriteAnalysis(&b, a); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,33 @@ type Resolved struct {
 // chroot semantics, and returns the symlink-free path with the symlinks
 // followed. The final component must exist.
 func Resolve(fsys FS, name string) (Resolved, error) {
+	return walker{lstat: fsys.Lstat, readlink: fsys.ReadLink}.walk(name)
+}
+
+// errNotDir is a path component that should be a directory and is not.
+var errNotDir = errors.New("not a directory")
+
+// walker follows paths inside a root with chroot semantics: ".." and
+// absolute symlinks never leave it. It is the one walk of diet: Resolve's
+// over any FS, and Unpack's over the tree it writes (os.Root), which
+// makes the directories an entry's path lacks.
+type walker struct {
+	// lstat and readlink read the root, by names relative to it ("."
+	// for the root itself).
+	lstat    func(name string) (fs.FileInfo, error)
+	readlink func(name string) (string, error)
+	// mkdir, when set, makes a directory that does not exist rather
+	// than failing.
+	mkdir func(name string) error
+	// dirs asks every component, the last too, to be a directory.
+	dirs bool
+}
+
+func (w walker) walk(name string) (Resolved, error) {
 	var res Resolved
+	fail := func(err error) (Resolved, error) {
+		return res, &fs.PathError{Op: "resolve", Path: Clean(name), Err: unwrapPathErr(err)}
+	}
 	links := 0
 	done := "/"                                 // resolved prefix, symlink-free
 	todo := strings.Split(Clean(name)[1:], "/") // components left
@@ -90,24 +116,31 @@ func Resolve(fsys FS, name string) (Resolved, error) {
 			continue
 		}
 		next := path.Join(done, c)
-		fi, err := fsys.Lstat(rel(next))
+		fi, err := w.lstat(rel(next))
+		if errors.Is(err, fs.ErrNotExist) && w.mkdir != nil {
+			if err := w.mkdir(rel(next)); err != nil {
+				return fail(err)
+			}
+			done = next
+			continue
+		}
 		if err != nil {
-			return res, &fs.PathError{Op: "resolve", Path: Clean(name), Err: unwrapPathErr(err)}
+			return fail(err)
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
-			if len(todo) > 0 && !fi.IsDir() {
-				return res, &fs.PathError{Op: "resolve", Path: Clean(name), Err: errors.New("not a directory")}
+			if !fi.IsDir() && (w.dirs || len(todo) > 0) {
+				return fail(errNotDir)
 			}
 			done = next
 			continue
 		}
 		links++
 		if links > maxLinks {
-			return res, &fs.PathError{Op: "resolve", Path: Clean(name), Err: ErrLoop}
+			return fail(ErrLoop)
 		}
-		target, err := fsys.ReadLink(rel(next))
+		target, err := w.readlink(rel(next))
 		if err != nil {
-			return res, &fs.PathError{Op: "resolve", Path: Clean(name), Err: unwrapPathErr(err)}
+			return fail(err)
 		}
 		res.Links = append(res.Links, next)
 		if strings.HasPrefix(target, "/") {

@@ -7,18 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"golang.org/x/sys/unix"
 )
 
 // A tree cache keeps the unpacked trees of images, so that the second
@@ -153,100 +147,6 @@ func hold(dir, key string, unpacked, reused int) (*CachedTree, error) {
 // could be held.
 var errPruned = errors.New("tree cache: entry pruned")
 
-// CacheEntry is one tree of a tree cache.
-type CacheEntry struct {
-	Key    string    `json:"key"`
-	Dir    string    `json:"dir"`
-	Layers int       `json:"layers"`
-	Size   int64     `json:"size"` // the image's uncompressed size up to this chain (files shared by hard links count in each)
-	Used   time.Time `json:"last_used"`
-}
-
-// CacheEntries lists the trees of the cache in dir, most recently used
-// first.
-func CacheEntries(dir string) ([]CacheEntry, error) {
-	des, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []CacheEntry
-	for _, de := range des {
-		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") || !cached(dir, de.Name()) {
-			continue
-		}
-		fi, err := os.Stat(filepath.Join(dir, de.Name(), "report.json"))
-		if err != nil {
-			continue
-		}
-		rep, err := readEntry(dir, de.Name())
-		if err != nil {
-			continue
-		}
-		out = append(out, CacheEntry{Key: de.Name(), Dir: entryDir(dir, de.Name()), Layers: rep.Layers, Size: rep.Size, Used: fi.ModTime()})
-	}
-	slices.SortFunc(out, func(a, b CacheEntry) int { return b.Used.Compare(a.Used) })
-	return out, nil
-}
-
-// PruneCache removes the trees of the cache in dir last used before
-// cutoff (the zero time: none; use time.Now() for all), except those a
-// slim holds now; it returns those removed and those it left because
-// they are in use.
-func PruneCache(dir string, cutoff time.Time) (removed, busy []CacheEntry, err error) {
-	entries, err := CacheEntries(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, e := range entries {
-		if !e.Used.Before(cutoff) {
-			continue
-		}
-		lock, err := os.OpenFile(filepath.Join(dir, e.Key+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-		if err != nil {
-			return removed, busy, err
-		}
-		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			lock.Close()
-			busy = append(busy, e)
-			continue
-		}
-		// Renamed first: a half-removed tree is never taken for an entry.
-		gone := filepath.Join(dir, ".tmp-prune-"+e.Key)
-		err = os.Rename(e.Dir, gone)
-		if err == nil {
-			err = os.RemoveAll(gone)
-		}
-		lock.Close()
-		if err != nil {
-			return removed, busy, fmt.Errorf("removing %s: %w", e.Dir, err)
-		}
-		removed = append(removed, e)
-	}
-	return removed, busy, nil
-}
-
-// staleAfter is how old a temporary entry must be to be taken for one
-// that a killed diet left: an entry being made is younger (an unpack
-// takes seconds to minutes).
-const staleAfter = 6 * time.Hour
-
-// removeStale removes the temporary entries that diets killed while
-// making them left behind.
-func removeStale(dir string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".tmp-") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
 // chainKeys are the cache keys of each chain of layers from the bottom:
 // the OCI chain ID, with the format and whether owners are set (as root)
 // or recorded only.
@@ -352,110 +252,6 @@ func makeEntry(ctx context.Context, dir string, keys []string, layers []v1.Layer
 	}
 	if err := os.Rename(tmp, entryDir(dir, key)); err != nil {
 		return fmt.Errorf("tree cache: %w", err)
-	}
-	return nil
-}
-
-// diffChecked is a layer whose uncompressed stream is hashed as it is
-// read: at its end, a diff ID other than the config's is an error.
-type diffChecked struct {
-	v1.Layer
-	want v1.Hash
-}
-
-// tarStream is layerTar with the check.
-func (l diffChecked) tarStream() (io.ReadCloser, error) {
-	rc, err := layerTar(l.Layer)
-	if err != nil {
-		return nil, err
-	}
-	return &hashingReader{rc: rc, h: sha256.New(), want: l.want}, nil
-}
-
-type hashingReader struct {
-	rc   io.ReadCloser
-	h    hash.Hash
-	want v1.Hash
-}
-
-func (r *hashingReader) Read(p []byte) (int, error) {
-	n, err := r.rc.Read(p)
-	r.h.Write(p[:n])
-	if err == io.EOF {
-		if got := "sha256:" + hex.EncodeToString(r.h.Sum(nil)); got != r.want.String() {
-			return n, fmt.Errorf("the layer's content has diff ID %s, not the %s its config says", got, r.want)
-		}
-	}
-	return n, err
-}
-
-func (r *hashingReader) Close() error { return r.rc.Close() }
-
-// linkTree makes dst a copy of the tree src whose files are hard links
-// to src's (no data is copied): directories and symbolic links are made
-// anew with src's owners, modes, times and extended attributes. The
-// directories' modes and times are returned to be set once the layers on
-// top are unpacked (a read-only directory must take their files first).
-func linkTree(src, dst string) (map[string]dirMeta, error) {
-	dirs := map[string]dirMeta{}
-	chown := os.Geteuid() == 0
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(dst, rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		st, _ := fi.Sys().(*syscall.Stat_t)
-		switch {
-		case d.IsDir():
-			if err := os.Mkdir(out, 0o755); err != nil {
-				return err
-			}
-			dirs[strings.TrimPrefix(filepath.ToSlash(rel), "./")] = dirMeta{mode: fi.Mode(), mtime: fi.ModTime()}
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			if err := os.Symlink(target, out); err != nil {
-				return err
-			}
-			ts := []unix.Timespec{unix.NsecToTimespec(fi.ModTime().UnixNano()), unix.NsecToTimespec(fi.ModTime().UnixNano())}
-			unix.UtimesNanoAt(unix.AT_FDCWD, out, ts, unix.AT_SYMLINK_NOFOLLOW)
-		default:
-			return os.Link(p, out)
-		}
-		if chown && st != nil {
-			if err := os.Lchown(out, int(st.Uid), int(st.Gid)); err != nil {
-				return err
-			}
-		}
-		return copyXattrs(p, out)
-	})
-	return dirs, err
-}
-
-// copyXattrs copies the extended attributes of a directory or symbolic
-// link (a hard link shares its file's).
-func copyXattrs(src, dst string) error {
-	buf := make([]byte, 4096)
-	n, err := unix.Llistxattr(src, buf)
-	if err != nil || n == 0 {
-		return nil // none, or none this file system keeps
-	}
-	for _, name := range strings.Split(strings.TrimRight(string(buf[:n]), "\x00"), "\x00") {
-		val := make([]byte, 64<<10)
-		m, err := unix.Lgetxattr(src, name, val)
-		if err != nil {
-			continue
-		}
-		if err := unix.Lsetxattr(dst, name, val[:m], 0); err != nil && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOTSUP) {
-			return fmt.Errorf("xattr %s of %s: %w", name, src, err)
-		}
 	}
 	return nil
 }

@@ -27,8 +27,6 @@ const (
 	DefaultMaxEntries         = 1_000_000
 )
 
-var errNotDir = errors.New("not a directory")
-
 // Whiteout markers of the OCI image layer format.
 const (
 	whiteoutPrefix = ".wh."
@@ -674,11 +672,17 @@ func (u *unpacker) resolveDir(name string, create bool) (string, error) {
 	if d, ok := u.dirs[name]; ok {
 		return d, nil
 	}
-	d, err := u.walkDir(name, create)
-	if err == nil {
-		u.dirs[name] = d
+	w := walker{lstat: u.root.Lstat, readlink: u.root.Readlink, dirs: true}
+	if create {
+		w.mkdir = func(name string) error { return u.root.Mkdir(name, 0o755) }
 	}
-	return d, err
+	res, err := w.walk(name)
+	if err != nil {
+		return "", err
+	}
+	d := rel(res.Path)
+	u.dirs[name] = d
+	return d, nil
 }
 
 // dirRoot returns directory name (symlink-free, from resolveDir) opened in
@@ -705,58 +709,6 @@ func (u *unpacker) closeSub() {
 		u.sub.Close()
 		u.sub, u.subName = nil, ""
 	}
-}
-
-func (u *unpacker) walkDir(name string, create bool) (string, error) {
-	done := "."
-	var todo []string
-	if name != "" && name != "." {
-		todo = strings.Split(name, "/")
-	}
-	links := 0
-	for len(todo) > 0 {
-		c := todo[0]
-		todo = todo[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			done = path.Dir(done)
-			continue
-		}
-		next := join(done, c)
-		fi, err := u.root.Lstat(next)
-		if errors.Is(err, fs.ErrNotExist) && create {
-			if err := u.root.Mkdir(next, 0o755); err != nil {
-				return "", err
-			}
-			done = next
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			links++
-			if links > maxLinks {
-				return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: ErrLoop}
-			}
-			target, err := u.root.Readlink(next)
-			if err != nil {
-				return "", err
-			}
-			if strings.HasPrefix(target, "/") {
-				done = "."
-			}
-			todo = append(strings.Split(target, "/"), todo...)
-		case fi.IsDir():
-			done = next
-		default:
-			return "", &fs.PathError{Op: "resolve", Path: "/" + name, Err: errNotDir}
-		}
-	}
-	return done, nil
 }
 
 // finishDirs sets the modes and times of directories last, deepest first,

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/image"
-	"github.com/dietimg/diet/internal/report"
 )
 
 func TestBases(t *testing.T) {
@@ -32,7 +32,7 @@ func TestBases(t *testing.T) {
 			if mt, err := img.MediaType(); err != nil || mt != types.OCIManifestSchema1 {
 				t.Errorf("%s: manifest media type %s, %v; want OCI's", ref, mt, err)
 			}
-			a, err := report.Analyze(context.Background(), ref, img, report.Options{KeepFiles: true})
+			a, err := analyze.Image(context.Background(), ref, img, analyze.Options{KeepFiles: true})
 			if err != nil {
 				t.Fatal(err)
 			}

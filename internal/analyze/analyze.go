@@ -1,13 +1,13 @@
-// Package report measures images and shows the measurements: per-layer
-// and total sizes as Docker and registries count them, the largest files,
-// the bytes wasted by files that later layers overwrite or delete, a
-// breakdown by Debian package, why diet kept each file, and, for
-// comparisons, text tables, an SVG bar chart and a self-contained HTML page.
+// Package analyze measures an image as diet size and diet inspect show it
+// (package report renders the measurements): per-layer and total sizes
+// as Docker and registries count them, the largest files, the bytes
+// wasted by files that later layers overwrite or delete, a breakdown by
+// Debian package, and why diet kept each file.
 //
-// Analysis streams each layer once and never unpacks to disk: it keeps the
+// Image streams each layer once and never unpacks to disk: it keeps the
 // paths and sizes of the merged tree and the content of the few files it
 // reads (the dpkg database, diet's own SBOM).
-package report
+package analyze
 
 import (
 	"cmp"
@@ -95,7 +95,7 @@ type Analysis struct {
 	has map[string]bool // paths of the merged tree, directories aside
 }
 
-// Options tune Analyze.
+// Options tune Image.
 type Options struct {
 	// Top bounds the lists of largest files and wasted paths (default 10).
 	Top int
@@ -103,7 +103,7 @@ type Options struct {
 	KeepFiles bool
 }
 
-// maxCapture bounds the content of one file Analyze reads (a dpkg status
+// maxCapture bounds the content of one file Image reads (a dpkg status
 // database of a large image is a few MB), and captureBudget all of them
 // together; files beyond either are left unread, as if absent.
 const (
@@ -111,8 +111,8 @@ const (
 	captureBudget = 256 << 20
 )
 
-// Analyze measures img. ref is only recorded.
-func Analyze(ctx context.Context, ref string, img v1.Image, opt Options) (*Analysis, error) {
+// Image measures img. ref is only recorded.
+func Image(ctx context.Context, ref string, img v1.Image, opt Options) (*Analysis, error) {
 	if opt.Top <= 0 {
 		opt.Top = 10
 	}

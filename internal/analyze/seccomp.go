@@ -1,4 +1,4 @@
-package report
+package analyze
 
 import (
 	"encoding/json"

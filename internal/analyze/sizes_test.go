@@ -1,4 +1,4 @@
-package report
+package analyze
 
 import (
 	"archive/tar"
@@ -42,12 +42,12 @@ func TestSizes(t *testing.T) {
 	if c != blobs || c <= 0 {
 		t.Errorf("compressed = %d, want the layer blobs' %d", c, blobs)
 	}
-	a, err := Analyze(context.Background(), "", img, Options{})
+	a, err := Image(context.Background(), "", img, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Uncompressed != u || a.Compressed != c {
-		t.Errorf("Analyze says %d, %d; Sizes %d, %d", a.Uncompressed, a.Compressed, u, c)
+		t.Errorf("Image says %d, %d; Sizes %d, %d", a.Uncompressed, a.Compressed, u, c)
 	}
 	// slim takes the uncompressed size from its unpack, and the
 	// compressed one alone: the same figures.

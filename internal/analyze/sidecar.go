@@ -1,4 +1,4 @@
-package report
+package analyze
 
 // AddReasons fills a.Reasons from an SBOM found outside the image, when
 // the image itself recorded none and every file the SBOM names is in the

@@ -1,4 +1,4 @@
-package report
+package analyze
 
 import (
 	"context"
@@ -12,7 +12,7 @@ const appSBOM = `{"spdxVersion":"SPDX-2.3","files":[{"fileName":"./app","comment
 func TestAddReasons(t *testing.T) {
 	ctx := context.Background()
 	img := layeredImage(t, layerTar(t, reg("app", 10)))
-	a, err := Analyze(ctx, "oci:x", img, Options{})
+	a, err := Image(ctx, "oci:x", img, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestAddReasons(t *testing.T) {
 	}
 
 	// An SBOM naming files the image lacks belongs to another image.
-	other, err := Analyze(ctx, "oci:x", layeredImage(t, layerTar(t, reg("else", 1))), Options{})
+	other, err := Image(ctx, "oci:x", layeredImage(t, layerTar(t, reg("else", 1))), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package report
+package analyze
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func TestSizesAgreeWithDocker(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			img, layoutDir := tc.img(t)
-			a, err := Analyze(ctx, tc.name, img, Options{})
+			a, err := Image(ctx, tc.name, img, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestSizesAgreeWithDocker(t *testing.T) {
 				t.Fatal(err)
 			}
 			if u != got || c != a.Compressed {
-				t.Errorf("Sizes = %d, %d; docker image inspect says %d, Analyze says compressed %d", u, c, got, a.Compressed)
+				t.Errorf("Sizes = %d, %d; docker image inspect says %d, Image says compressed %d", u, c, got, a.Compressed)
 			}
 			if layoutDir == "" {
 				return
@@ -145,7 +145,7 @@ func TestDockerBuiltWaste(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := Analyze(context.Background(), ref, built, Options{})
+	a, err := Image(context.Background(), ref, built, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

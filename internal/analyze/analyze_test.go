@@ -1,4 +1,4 @@
-package report
+package analyze
 
 import (
 	"archive/tar"
@@ -129,7 +129,7 @@ func wasteImage(t testing.TB) v1.Image {
 }
 
 func TestAnalyzeWaste(t *testing.T) {
-	a, err := Analyze(context.Background(), "test", wasteImage(t), Options{Top: 3, KeepFiles: true})
+	a, err := Image(context.Background(), "test", wasteImage(t), Options{Top: 3, KeepFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestAnalyzeWaste(t *testing.T) {
 func TestAnalyzeReasons(t *testing.T) {
 	sbom := `{"spdxVersion":"SPDX-2.3","files":[{"fileName":"/app","comment":"program"},{"fileName":"/lib/ld.so","comment":"loader of /app"},{"fileName":"/x"}]}`
 	img := layeredImage(t, layerTar(t, reg("app", 10), text("sbom.spdx.json", sbom)))
-	a, err := Analyze(context.Background(), "", img, Options{})
+	a, err := Image(context.Background(), "", img, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestAnalyzeReasons(t *testing.T) {
 }
 
 func TestTreeResolve(t *testing.T) {
-	a, err := Analyze(context.Background(), "", wasteImage(t), Options{KeepFiles: true})
+	a, err := Image(context.Background(), "", wasteImage(t), Options{KeepFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
