@@ -169,7 +169,7 @@ attached on push. --smoke runs the image before anything is written.`,
 			if !opts.NoSBOM {
 				report = rep
 			}
-			po := publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure, Log: opts.Log}, Log: opts.Log}
+			po := publish.Options{Image: image.Options{Tag: f.tag, Insecure: f.insecure}, Log: opts.Log}
 			if err := publishArtifact(cmd.Context(), dest, res.Artifact, &rep.Published, report, po); err != nil {
 				return err
 			}

@@ -3,13 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/build"
 	"github.com/dietimg/diet/internal/image"
+	"github.com/dietimg/diet/internal/report"
 )
 
 // printBuildReport prints every file with its size and reason, then the
@@ -69,7 +68,7 @@ func printBuildFiles(w io.Writer, files []artifact.File) {
 			for _, g := range group {
 				size += g.Size
 			}
-			lines = append(lines, line{commonDir(group) + fmt.Sprintf("/... (%d files)", len(group)), image.HumanSize(size), reason})
+			lines = append(lines, line{report.CommonDir(filePaths(group)) + fmt.Sprintf("/... (%d files)", len(group)), image.HumanSize(size), reason})
 			continue
 		}
 		p, size := f.Path, image.HumanSize(f.Size)
@@ -95,24 +94,6 @@ func printBuildFiles(w io.Writer, files []artifact.File) {
 	}
 }
 
-func commonDir(files []artifact.File) string {
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = f.Path
-	}
-	sort.Strings(paths)
-	a, b := paths[0], paths[len(paths)-1]
-	i := 0
-	for i < len(a) && i < len(b) && a[i] == b[i] {
-		i++
-	}
-	d := a[:i]
-	if !strings.HasSuffix(d, "/") {
-		d = path.Dir(d + "x")
-	}
-	return strings.TrimSuffix(d, "/")
-}
-
 func countRegular(files []artifact.File) int {
 	n := 0
 	for _, f := range files {
@@ -135,4 +116,12 @@ func printSmokeRuns(w io.Writer, res *build.Result) {
 			}
 		}
 	}
+}
+
+func filePaths(files []artifact.File) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out
 }

@@ -261,7 +261,7 @@ func runSlim(cmd *cobra.Command, ref string, f slimFlags) error {
 	// The image, then its SBOM and report beside it (or the SBOM attached
 	// on a push), as diet build writes them.
 	rep := &slimReport{Result: res}
-	if err := publishSlim(ctx, f, res.Artifact, &rep.Published, rep, f.tag); err != nil {
+	if err := publishSlim(ctx, f, res.Artifact, &rep.Published, rep, f.tag, opts.Log); err != nil {
 		return err
 	}
 	if f.asJSON {
@@ -288,8 +288,8 @@ type slimIndexReport struct {
 // publishSlim writes a slim's artifact and report to f.dest (tagged tag,
 // when the transport takes one), its SBOM to --sbom and its seccomp
 // profile to --seccomp.
-func publishSlim(ctx context.Context, f slimFlags, art artifact.Artifact, pub *publish.Published, report any, tag string) error {
-	if err := publishArtifact(ctx, f.dest, art, pub, report, publish.Options{Image: image.Options{Tag: tag, Insecure: f.insecure}}); err != nil {
+func publishSlim(ctx context.Context, f slimFlags, art artifact.Artifact, pub *publish.Published, report any, tag string, log *progress.Log) error {
+	if err := publishArtifact(ctx, f.dest, art, pub, report, publish.Options{Image: image.Options{Tag: tag, Insecure: f.insecure}, Log: log}); err != nil {
 		return err
 	}
 	if f.sbomFile != "" {
@@ -332,7 +332,7 @@ func runSlimIndex(cmd *cobra.Command, eng engine.Engine, ref string, idx v1.Imag
 	}
 	// The index's SBOM covers every platform, as diet build's does.
 	rep := &slimIndexReport{IndexResult: res}
-	if err := publishSlim(cmd.Context(), f, res.Artifact, &rep.Published, rep, ""); err != nil {
+	if err := publishSlim(cmd.Context(), f, res.Artifact, &rep.Published, rep, "", opts.Log); err != nil {
 		return err
 	}
 	if f.asJSON {

@@ -115,6 +115,9 @@ func Write(ctx context.Context, dest string, a artifact.Artifact, report any, op
 		return pub, errors.New("publish: no image to write")
 	}
 	iopts := opts.Image
+	if iopts.Log == nil {
+		iopts.Log = opts.Log // the bars of long writes and pushes
+	}
 	if iopts.Tag == "" && a.Name != "" && (loc.Transport == image.DockerArchive || loc.Transport == image.DockerDaemon) && loc.Ref == "" {
 		iopts.Tag = defaultTag(a.Name)
 	}

@@ -116,7 +116,7 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 				}
 				continue
 			}
-			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), commonDir(g.paths), g.reason.String())
+			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), CommonDir(g.paths), g.reason.String())
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -147,7 +147,9 @@ func groupReasons(fs []artifact.File) []*reasonGroup {
 	return out
 }
 
-func commonDir(paths []string) string {
+// CommonDir is the deepest directory holding every path of paths (at
+// least one, absolute).
+func CommonDir(paths []string) string {
 	d := path.Dir(paths[0])
 	for _, p := range paths[1:] {
 		for d != "/" && !strings.HasPrefix(p, d+"/") {
