@@ -71,7 +71,7 @@ func assemble(ctx context.Context, opts Options, prog *program, base v1.Image, b
 		if inBase(f.Path) {
 			continue
 		}
-		if err := set.add(entry{f.Entry, why.Reason{Kind: why.SystemFile, Detail: f.Reason}, ""}); err != nil {
+		if err := set.add(entry{f.Entry, f.Reason, ""}); err != nil {
 			return nil, err
 		}
 	}

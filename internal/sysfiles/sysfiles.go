@@ -15,6 +15,7 @@ import (
 	"github.com/dietimg/diet/internal/elfinfo"
 	"github.com/dietimg/diet/internal/layer"
 	"github.com/dietimg/diet/internal/rootfs"
+	"github.com/dietimg/diet/internal/why"
 )
 
 // Toggle says whether a kind of system file goes in.
@@ -77,10 +78,16 @@ type Options struct {
 	User string
 }
 
-// File is one system file with the reason it is there.
+// File is one system file with the reason it is there (of kind
+// why.SystemFile, whose Detail says it in words).
 type File struct {
 	layer.Entry
-	Reason string
+	Reason why.Reason
+}
+
+// file is the system file e, there for the reason words say.
+func file(e layer.Entry, words string) File {
+	return File{e, why.Reason{Kind: why.SystemFile, Detail: words}}
 }
 
 // Result is what Select chose.
@@ -132,7 +139,7 @@ func Select(src rootfs.FS, needs []elfinfo.Need, opts Options) (*Result, error) 
 		if from != CertFile {
 			reason += " (from " + from + ")"
 		}
-		res.Files = append(res.Files, File{layer.Entry{Path: CertFile, Mode: 0o644, Data: data}, reason})
+		res.Files = append(res.Files, file(layer.Entry{Path: CertFile, Mode: 0o644, Data: data}, reason))
 		res.Env = append(res.Env, "SSL_CERT_FILE="+CertFile)
 	}
 	if ok, why := decide(opts.Tzdata, "tzdata", elfinfo.NeedTimezone); ok {
@@ -155,14 +162,14 @@ func Select(src rootfs.FS, needs []elfinfo.Need, opts Options) (*Result, error) 
 			why = "--user " + opts.User
 		}
 		res.Files = append(res.Files,
-			File{layer.Entry{Path: Passwd, Mode: 0o644, Data: []byte(passwdContent)}, "users: " + why},
-			File{layer.Entry{Path: Group, Mode: 0o644, Data: []byte(groupContent)}, "groups: " + why})
+			file(layer.Entry{Path: Passwd, Mode: 0o644, Data: []byte(passwdContent)}, "users: "+why),
+			file(layer.Entry{Path: Group, Mode: 0o644, Data: []byte(groupContent)}, "groups: "+why))
 	}
 	if ok, why := decide(opts.Nsswitch, "nsswitch", elfinfo.NeedNSS, elfinfo.NeedDNS); ok {
-		res.Files = append(res.Files, File{layer.Entry{Path: Nsswitch, Mode: 0o644, Data: []byte(nsswitchContent)}, "name service: " + why})
+		res.Files = append(res.Files, file(layer.Entry{Path: Nsswitch, Mode: 0o644, Data: []byte(nsswitchContent)}, "name service: "+why))
 	}
 	if opts.Tmp == On {
-		res.Files = append(res.Files, File{layer.Entry{Path: Tmp, Mode: fs.ModeDir | fs.ModeSticky | 0o777}, "--tmp"})
+		res.Files = append(res.Files, file(layer.Entry{Path: Tmp, Mode: fs.ModeDir | fs.ModeSticky | 0o777}, "--tmp"))
 	}
 	return res, nil
 }
@@ -243,13 +250,13 @@ func zoneinfo(src rootfs.FS, zones []string, reason string) ([]File, error) {
 			if to := path.Join(path.Dir(abs), target); path.IsAbs(target) || !strings.HasPrefix(to+"/", ZoneinfoDir+"/") {
 				return nil
 			}
-			files = append(files, File{layer.Entry{Path: abs, Mode: fs.ModeSymlink | 0o777, Link: target}, reason})
+			files = append(files, file(layer.Entry{Path: abs, Mode: fs.ModeSymlink | 0o777, Link: target}, reason))
 		case d.Type().IsRegular():
 			b, err := fs.ReadFile(src, p)
 			if err != nil {
 				return err
 			}
-			files = append(files, File{layer.Entry{Path: abs, Mode: 0o644, Data: b}, reason})
+			files = append(files, file(layer.Entry{Path: abs, Mode: 0o644, Data: b}, reason))
 		}
 		return nil
 	})

@@ -63,14 +63,14 @@ func TestSelect(t *testing.T) {
 				t.Errorf("env = %q, want %q", got, tc.env)
 			}
 			for _, f := range r.Files {
-				if f.Reason == "" {
+				if f.Reason.Detail == "" {
 					t.Errorf("%s has no reason", f.Path)
 				}
 			}
 		})
 	}
 	r, _ := Select(root(), []elfinfo.Need{{Kind: "certificates", Evidence: "go package crypto/x509"}}, Options{})
-	if r.Files[0].Reason != "certificates: evidence: go package crypto/x509" {
+	if r.Files[0].Reason.String() != "certificates: evidence: go package crypto/x509" {
 		t.Errorf("reason %q", r.Files[0].Reason)
 	}
 	if _, err := Select(fstest.MapFS{}, nil, Options{Certs: On}); !errors.Is(err, ErrNoCertificates) {
