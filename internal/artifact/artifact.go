@@ -27,8 +27,9 @@ type Artifact struct {
 	Digest v1.Hash `json:"digest"`
 	// Size is the image's, or the sums over the index's images.
 	Size Size `json:"size"`
-	// Files are the image's paths, each with why it is there (an index's
-	// are those of its images, in the results that hold them).
+	// Files are the image's paths, each with why it is there; nil where
+	// a result lists them per platform (the images of an index, and each
+	// platform's image of diet build, even a single one).
 	Files []File `json:"files,omitempty"`
 	// SBOM is the SPDX JSON document of everything the artifact ships;
 	// nil for none.
