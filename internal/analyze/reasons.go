@@ -7,7 +7,6 @@ import (
 
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/rootfs"
-	"github.com/dietimg/diet/internal/why"
 )
 
 func wantContent(p string) bool {
@@ -34,7 +33,7 @@ func reasons(content map[string][]byte) ([]artifact.File, string) {
 
 // ReasonsFromSPDX reads the reasons diet writes into the comment of each
 // file of an SPDX 2.3 JSON document: the files, in path order, with their
-// Path and Reason.
+// Path, Reason and Platform (artifact.File.SetWhy).
 func ReasonsFromSPDX(b []byte) []artifact.File {
 	var doc struct {
 		Files []struct {
@@ -50,7 +49,9 @@ func ReasonsFromSPDX(b []byte) []artifact.File {
 		if f.Comment == "" || f.FileName == "" {
 			continue
 		}
-		out = append(out, artifact.File{Path: rootfs.Clean(f.FileName), Reason: why.Parse(f.Comment)})
+		file := artifact.File{Path: rootfs.Clean(f.FileName)}
+		file.SetWhy(f.Comment)
+		out = append(out, file)
 	}
 	slices.SortFunc(out, func(a, b artifact.File) int { return strings.Compare(a.Path, b.Path) })
 	return out

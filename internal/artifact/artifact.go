@@ -6,6 +6,7 @@
 package artifact
 
 import (
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -70,4 +71,40 @@ func (s *Size) Add(o Size) {
 	s.Compressed += o.Compressed
 	s.Uncompressed += o.Uncompressed
 	s.Files += o.Files
+}
+
+// Why says why the file is there in words: its reason, then its platform
+// in brackets when it has one ("loader of /x [linux/arm64]"), as the
+// comments of diet's SBOMs say it.
+func (f File) Why() string {
+	if f.Platform == "" {
+		return f.Reason.String()
+	}
+	return f.Reason.String() + " [" + f.Platform + "]"
+}
+
+// SetWhy sets f's Reason and Platform from words as Why says them.
+func (f *File) SetWhy(words string) {
+	f.Platform = ""
+	if rest, ok := strings.CutSuffix(words, "]"); ok {
+		if i := strings.LastIndex(rest, " ["); i >= 0 && isPlatform(rest[i+2:]) {
+			words, f.Platform = rest[:i], rest[i+2:]
+		}
+	}
+	f.Reason = why.Parse(words)
+}
+
+// isPlatform tells an os/arch[/variant] platform as v1.Platform.String
+// writes it.
+func isPlatform(s string) bool {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789.") != "" {
+			return false
+		}
+	}
+	return true
 }

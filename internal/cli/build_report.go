@@ -50,14 +50,14 @@ const buildGroupMin = 40
 func printBuildFiles(w io.Writer, files []artifact.File) {
 	byReason := map[string][]artifact.File{}
 	for _, f := range files {
-		r := f.Reason.String()
+		r := f.Why()
 		byReason[r] = append(byReason[r], f)
 	}
 	type line struct{ path, size, why string }
 	var lines []line
 	done := map[string]bool{}
 	for _, f := range files {
-		reason := f.Reason.String()
+		reason := f.Why()
 		group := byReason[reason]
 		if len(group) > buildGroupMin {
 			if done[reason] {

@@ -10,7 +10,6 @@ import (
 	"github.com/dietimg/diet/internal/analyze"
 	"github.com/dietimg/diet/internal/artifact"
 	"github.com/dietimg/diet/internal/image"
-	"github.com/dietimg/diet/internal/why"
 )
 
 // Percent writes a fraction as a percentage with one decimal.
@@ -112,11 +111,11 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 		for _, g := range groupReasons(a.Reasons) {
 			if len(g.paths) <= 4 {
 				for _, p := range g.paths {
-					fmt.Fprintf(tw, "  %s\t%s\n", p, g.reason.String())
+					fmt.Fprintf(tw, "  %s\t%s\n", p, g.why)
 				}
 				continue
 			}
-			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), CommonDir(g.paths), g.reason.String())
+			fmt.Fprintf(tw, "  %d files under %s\t%s\n", len(g.paths), CommonDir(g.paths), g.why)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -126,20 +125,21 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 }
 
 type reasonGroup struct {
-	reason why.Reason
-	paths  []string
+	why   string // the reason in words, with its platform
+	paths []string
 }
 
 // groupReasons gathers the files that share a reason (the hundreds of
 // time zone files kept for one piece of evidence), in path order.
 func groupReasons(fs []artifact.File) []*reasonGroup {
 	var out []*reasonGroup
-	by := map[why.Reason]*reasonGroup{}
+	by := map[string]*reasonGroup{}
 	for _, f := range fs {
-		g := by[f.Reason]
+		w := f.Why()
+		g := by[w]
 		if g == nil {
-			g = &reasonGroup{reason: f.Reason}
-			by[f.Reason] = g
+			g = &reasonGroup{why: w}
+			by[w] = g
 			out = append(out, g)
 		}
 		g.paths = append(g.paths, f.Path)

@@ -120,5 +120,8 @@ Why each file is there (from SBOM /sbom.spdx.json in the image)
 		if f.Path == "/usr/bin/tar" && f.Reason != (why.Reason{Kind: why.Static, By: "/usr/bin/tar", Detail: "needed by /bin/sh"}) {
 			t.Errorf("reason of /usr/bin/tar = %+v", f.Reason)
 		}
+		if f.Path == "/lib/ld-linux-aarch64.so.1" && (f.Reason != why.Reason{Kind: why.Loader, By: "/usr/bin/python3.11"} || f.Platform != "linux/arm64") {
+			t.Errorf("reason of the loader = %+v [%s]", f.Reason, f.Platform)
+		}
 	}
 }

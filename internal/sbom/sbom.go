@@ -207,17 +207,13 @@ func (doc *spdxDoc) addFiles(imageID string, fs []artifact.File, pkgID map[strin
 			return fmt.Errorf("sbom: %s: missing checksums", f.Path)
 		}
 		id := fmt.Sprintf("SPDXRef-File-%d-%s", i+1, f.SHA256[:12])
-		comment := f.Reason.String()
-		if f.Platform != "" {
-			comment += " [" + f.Platform + "]"
-		}
 		doc.Files = append(doc.Files, spdxFile{
 			FileName:         "." + f.Path,
 			SPDXID:           id,
 			Checksums:        []checksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
 			LicenseConcluded: noAssertion,
 			CopyrightText:    noAssertion,
-			Comment:          comment,
+			Comment:          f.Why(),
 		})
 		doc.Relationships = append(doc.Relationships, relationship{imageID, "CONTAINS", id})
 		if f.Package != "" {
