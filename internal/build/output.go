@@ -1,7 +1,7 @@
 package build
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/dietimg/diet/internal/sbom"
@@ -13,36 +13,16 @@ var Tool = "diet"
 // makeSBOM returns the SPDX document of what res ships.
 func makeSBOM(res *Result, epoch time.Time) ([]byte, error) {
 	doc := sbom.Document{Name: res.Name, Created: epoch, Tool: Tool}
-	seen := map[string]bool{}
 	for _, pi := range res.Images {
-		for _, f := range pi.Files {
-			if f.Type != "file" {
-				continue
-			}
-			if len(res.Images) > 1 {
-				f.Platform = pi.Platform.String()
-			}
-			doc.Files = append(doc.Files, f)
+		platform := ""
+		if len(res.Images) > 1 {
+			platform = pi.Platform.String()
 		}
-		names := make([]string, 0, len(pi.packages))
-		for n := range pi.packages {
-			names = append(names, n)
+		pkgs := slices.Clone(pi.modules)
+		for _, p := range pi.packages {
+			pkgs = append(pkgs, p.SBOM())
 		}
-		sort.Strings(names)
-		for _, m := range pi.modules {
-			if seen[m.Name] {
-				continue
-			}
-			seen[m.Name] = true
-			doc.Packages = append(doc.Packages, m)
-		}
-		for _, n := range names {
-			if seen[n] {
-				continue
-			}
-			seen[n] = true
-			doc.Packages = append(doc.Packages, pi.packages[n].SBOM())
-		}
+		doc.Add(platform, pi.Files, pkgs...)
 	}
 	return sbom.SPDX(doc)
 }

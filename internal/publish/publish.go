@@ -82,9 +82,14 @@ func defaultTag(name string) string {
 // sidecar files of a's SBOM, seccomp profile and (withReport) report. A
 // report that records where it goes embeds what Plan returns.
 func Plan(dest string, a artifact.Artifact, withReport bool) (Published, error) {
+	_, pub, err := plan(dest, a, withReport)
+	return pub, err
+}
+
+func plan(dest string, a artifact.Artifact, withReport bool) (image.Location, Published, error) {
 	loc, err := image.Parse(dest)
 	if err != nil {
-		return Published{}, err
+		return loc, Published{}, err
 	}
 	pub := Published{Output: dest}
 	if sp := loc.Sidecar(SBOMSuffix); sp != "" && a.SBOM != nil {
@@ -96,7 +101,7 @@ func Plan(dest string, a artifact.Artifact, withReport bool) (Published, error) 
 	if sp := loc.Sidecar(SeccompSuffix); sp != "" && a.Seccomp != nil {
 		pub.SeccompPath = sp
 	}
-	return pub, nil
+	return loc, pub, nil
 }
 
 // Write stores a's index (or, without one, its image) at dest, then its
@@ -106,11 +111,10 @@ func Plan(dest string, a artifact.Artifact, withReport bool) (Published, error) 
 // referrers of the pushed image for docker://, nothing more for
 // docker-daemon:. Sidecars are written to a temporary name and renamed.
 func Write(ctx context.Context, dest string, a artifact.Artifact, report any, opts Options) (Published, error) {
-	pub, err := Plan(dest, a, report != nil)
+	loc, pub, err := plan(dest, a, report != nil)
 	if err != nil {
 		return pub, err
 	}
-	loc, _ := image.Parse(dest)
 	if a.Image == nil && a.Index == nil {
 		return pub, errors.New("publish: no image to write")
 	}
@@ -123,48 +127,41 @@ func Write(ctx context.Context, dest string, a artifact.Artifact, report any, op
 	}
 	var subject *v1.Descriptor
 	if a.Index != nil {
-		subject, err = partial.Descriptor(a.Index)
-	} else {
-		subject, err = partial.Descriptor(a.Image)
-	}
-	if err != nil {
-		return pub, err
-	}
-	pub.Digest = subject.Digest
-	if a.Index != nil {
-		err = image.WriteIndex(ctx, dest, a.Index, iopts)
-	} else {
+		if subject, err = partial.Descriptor(a.Index); err == nil {
+			err = image.WriteIndex(ctx, dest, a.Index, iopts)
+		}
+	} else if subject, err = partial.Descriptor(a.Image); err == nil {
 		err = image.Write(ctx, dest, a.Image, iopts)
 	}
 	if err != nil {
 		return pub, err
 	}
-	logf(opts, "wrote %s (%s)", dest, pub.Digest)
+	pub.Digest = subject.Digest
+	opts.Log.Printf("wrote %s (%s)", dest, pub.Digest)
+	// The SBOM and the profile: attached on a push, else beside the image
+	// where Plan says.
 	created := map[string]string{"org.opencontainers.image.created": a.Created.UTC().Format(time.RFC3339)}
-	if loc.Transport == image.Docker && a.SBOM != nil {
-		d, err := image.Attach(ctx, dest, *subject, image.SPDXMediaType, a.SBOM, created, iopts)
-		if err != nil {
-			return pub, err
+	for _, x := range []struct {
+		what, mediaType string
+		data            []byte
+		path            string
+		digest          *string
+	}{
+		{"the SBOM", image.SPDXMediaType, a.SBOM, pub.SBOMPath, &pub.SBOMDigest},
+		{"the seccomp profile", SeccompMediaType, a.Seccomp, pub.SeccompPath, &pub.SeccompDigest},
+	} {
+		if loc.Transport == image.Docker && x.data != nil {
+			d, err := image.Attach(ctx, dest, *subject, x.mediaType, x.data, created, iopts)
+			if err != nil {
+				return pub, err
+			}
+			*x.digest = d.String()
+			opts.Log.Printf("attached %s to %s (%s)", x.what, dest, d)
 		}
-		pub.SBOMDigest = d.String()
-		logf(opts, "attached the SBOM to %s (%s)", dest, d)
-	}
-	if loc.Transport == image.Docker && a.Seccomp != nil {
-		d, err := image.Attach(ctx, dest, *subject, SeccompMediaType, a.Seccomp, created, iopts)
-		if err != nil {
-			return pub, err
-		}
-		pub.SeccompDigest = d.String()
-		logf(opts, "attached the seccomp profile to %s (%s)", dest, d)
-	}
-	if pub.SeccompPath != "" {
-		if err := safefile.WriteBytes(pub.SeccompPath, a.Seccomp); err != nil {
-			return pub, fmt.Errorf("writing the seccomp profile: %w", err)
-		}
-	}
-	if pub.SBOMPath != "" {
-		if err := safefile.WriteBytes(pub.SBOMPath, a.SBOM); err != nil {
-			return pub, fmt.Errorf("writing the SBOM: %w", err)
+		if x.path != "" {
+			if err := safefile.WriteBytes(x.path, x.data); err != nil {
+				return pub, fmt.Errorf("writing %s: %w", x.what, err)
+			}
 		}
 	}
 	if pub.ReportPath != "" {
@@ -177,8 +174,4 @@ func Write(ctx context.Context, dest string, a artifact.Artifact, report any, op
 		}
 	}
 	return pub, nil
-}
-
-func logf(opts Options, format string, args ...any) {
-	opts.Log.Printf(format, args...)
 }

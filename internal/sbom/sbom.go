@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,6 +41,24 @@ type Document struct {
 	// reason, which goes into its comment (with its Platform, when set).
 	Files    []artifact.File
 	Packages []Package
+}
+
+// Add adds what one image ships: the files of files that carry checksums
+// (its regular files), each with platform when it is one of an index's
+// images ("" otherwise), and the packages not listed yet (by Name; the
+// first one given wins).
+func (d *Document) Add(platform string, files []artifact.File, packages ...Package) {
+	for _, f := range files {
+		if f.SHA256 != "" {
+			f.Platform = platform
+			d.Files = append(d.Files, f)
+		}
+	}
+	for _, p := range packages {
+		if !slices.ContainsFunc(d.Packages, func(q Package) bool { return q.Name == p.Name }) {
+			d.Packages = append(d.Packages, p)
+		}
+	}
 }
 
 type spdxDoc struct {

@@ -56,7 +56,8 @@ func assemble(k *keeper, db *dpkg.DB, orig *v1.ConfigFile, opts Options) (*assem
 		name = "slimmed image"
 	}
 	out.sbomPkgs = spkgs
-	doc := sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim", Files: sbomFiles(out.files, ""), Packages: spkgs}
+	doc := sbom.Document{Name: name, Created: opts.Epoch, Tool: "diet slim"}
+	doc.Add("", out.files, spkgs...) // status.d stanzas have no checksums: the packages stand for them
 	if out.sbom, err = sbom.SPDX(doc); err != nil {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
@@ -125,20 +126,6 @@ func (a *assembly) addFile(f *artifact.File, source string) error {
 	}
 	f.SHA1, f.SHA256 = sums.SHA1, sums.SHA256
 	return nil
-}
-
-// sbomFiles are the files of the SBOM among files: the regular files
-// with checksums (not the status.d entries, which describe the others),
-// each with platform, when not "".
-func sbomFiles(files []artifact.File, platform string) []artifact.File {
-	var out []artifact.File
-	for _, f := range files {
-		if f.SHA256 != "" {
-			f.Platform = platform
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // addStatus writes a status.d entry for each package that still has

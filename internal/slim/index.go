@@ -89,15 +89,8 @@ func indexSBOM(images []*Result, opts Options) ([]byte, error) {
 	if doc.Name == "" {
 		doc.Name = "slimmed image"
 	}
-	seen := map[string]bool{}
 	for _, r := range images {
-		doc.Files = append(doc.Files, sbomFiles(r.Files, r.Platform.String())...)
-		for _, p := range r.sbomPackages {
-			if !seen[p.Name] {
-				seen[p.Name] = true
-				doc.Packages = append(doc.Packages, p)
-			}
-		}
+		doc.Add(r.Platform.String(), r.Files, r.sbomPackages...)
 	}
 	b, err := sbom.SPDX(doc)
 	if err != nil {
